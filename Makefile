@@ -1,0 +1,58 @@
+# One-word entry points for every chore. `make run` and `make test` work on a
+# fresh clone: they create .venv and install the pinned dependencies first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck test-sqlite test-postgres system-deps messages bench clean
+
+$(BIN)/hotwash: requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+		|| $(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+## Serve a full instance on http://$(HOST):$(PORT) with demo data.
+run: $(BIN)/hotwash
+	$(BIN)/hotwash migrate --no-input
+	$(BIN)/hotwash demo --if-empty
+	$(BIN)/hotwash serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
+test: lint typecheck system-deps test-sqlite test-postgres
+
+lint: $(BIN)/hotwash
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(BIN)/hotwash
+	$(BIN)/mypy
+
+test-sqlite: $(BIN)/hotwash
+	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider
+
+test-postgres: $(BIN)/hotwash
+	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider
+
+## Debian packages the tests drive: Chromium for the browser tests.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium from Debian for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## Regenerate the French catalogue after changing strings.
+messages: $(BIN)/hotwash
+	cd src/hotwash && ../../$(BIN)/hotwash makemessages -l fr --no-location --no-obsolete -d django
+	cd src/hotwash && ../../$(BIN)/hotwash makemessages -l fr --no-location --no-obsolete -d djangojs
+	$(BIN)/hotwash compilemessages --ignore=.venv
+
+bench: $(BIN)/hotwash
+	$(BIN)/python bench/core.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

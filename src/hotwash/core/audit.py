@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
+from django.utils import timezone
+
+from hotwash.core.models import AuditRecord
+
+
+def record_audit(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """Write one audit record. Call inside the service's transaction."""
+    return AuditRecord.objects.create(
+        at=timezone.now(),
+        actor=actor if isinstance(actor, User) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        changes=changes or {},
+    )

@@ -1,0 +1,38 @@
+"""Domain errors raised by service functions.
+
+Views, API routers and commands translate these into form errors, JSON
+4xx responses or CLI messages; the service has already changed nothing.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+
+
+class DomainError(Exception):
+    """Base class: a request the domain refuses, with a message for a person."""
+
+    status_code = 400
+
+    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """A value is missing, malformed or out of range; `field` names it."""
+
+    status_code = 422
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409

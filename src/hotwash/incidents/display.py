@@ -1,0 +1,131 @@
+"""Turning stored facts into sentences and figures for people.
+
+Generated timeline entries store structured data, not prose, so each reader
+sees them in their own language and time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from hotwash.incidents.models import (
+    DetectionSource,
+    Incident,
+    IncidentRole,
+    Severity,
+    Status,
+    TimelineEvent,
+    TimelineKind,
+)
+from hotwash.policies import severity_definition
+
+
+def _label(choices: type, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def field_label(field: str) -> str:
+    if field == "services":
+        return _("Services affected")
+    model_field = Incident._meta.get_field(field)
+    return str(getattr(model_field, "verbose_name", field)).capitalize()
+
+
+def format_value(field: str, value: Any) -> str:
+    if value in (None, "", []):
+        return _("(none)")
+    if field == "status":
+        return _label(Status, value)
+    if field == "severity":
+        return _label(Severity, value)
+    if field == "detection_source":
+        return _label(DetectionSource, value)
+    if field == "private":
+        return _("private") if value else _("not private")
+    if field == "services":
+        return ", ".join(value)
+    if field.endswith("_at") and isinstance(value, str):
+        return format_time(datetime.fromisoformat(value))
+    return str(value)
+
+
+def format_time(value: datetime | None) -> str:
+    """A time in the viewer's zone, always with the zone shown."""
+    if value is None:
+        return _("(none)")
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'Y-m-d H:i:s')} {local.tzname()}"
+
+
+def describe_event(event: TimelineEvent) -> str:
+    """The entry as one sentence in the active language."""
+    data = event.data or {}
+    if event.kind in (
+        TimelineKind.NOTE,
+        TimelineKind.DECISION,
+        TimelineKind.CHAT,
+        TimelineKind.ALERT,
+    ):
+        return event.body
+    if event.kind == TimelineKind.DECLARED:
+        return _("Incident declared: %(title)s (%(severity)s, %(status)s).") % {
+            "title": data.get("title", ""),
+            "severity": _label(Severity, data.get("severity")),
+            "status": _label(Status, data.get("status")),
+        }
+    if event.kind == TimelineKind.ROLE:
+        role = _label(IncidentRole, data.get("role"))
+        if data.get("to") and data.get("from"):
+            return _("%(role)s handed over from %(from)s to %(to)s.") % {
+                "role": role,
+                "from": data["from"],
+                "to": data["to"],
+            }
+        if data.get("to"):
+            return _("%(user)s is now %(role)s.") % {"user": data["to"], "role": role}
+        return _("%(user)s is no longer %(role)s.") % {"user": data.get("from"), "role": role}
+    field = str(data.get("field", ""))
+    if field == "summary" or field == "impact":
+        return _("%(field)s updated: %(value)s") % {
+            "field": field_label(field),
+            "value": format_value(field, data.get("to")),
+        }
+    if field:
+        return _("%(field)s changed from %(old)s to %(new)s.") % {
+            "field": field_label(field),
+            "old": format_value(field, data.get("from")),
+            "new": format_value(field, data.get("to")),
+        }
+    return event.body
+
+
+def severity_name(level: int) -> str:
+    return severity_definition(level).name.get()
+
+
+def severity_description(level: int) -> str:
+    return severity_definition(level).description.get()
+
+
+def format_duration(value: timedelta) -> str:
+    """A duration the way a person says it: "2 h 5 min", "40 s", "3 d 4 h"."""
+    seconds = max(int(value.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return ngettext("%(minutes)d min", "%(minutes)d min", minutes) % {"minutes": minutes}
+    return _("%(seconds)d s") % {"seconds": secs}

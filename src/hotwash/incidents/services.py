@@ -1,0 +1,650 @@
+"""Write-side functions for incidents.
+
+Each function runs in one transaction that writes the change, its timeline
+entry and its audit record together, then tells live subscribers after the
+commit. Views, API routers, CLI commands and (later) webhooks all call these;
+none of them writes incident models directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotwash.accounts.permissions import can_respond
+from hotwash.core.audit import record_audit
+from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
+from hotwash.incidents.models import (
+    IMPACT_TIME_FIELDS,
+    DetectionSource,
+    Incident,
+    IncidentRole,
+    Participant,
+    RoleAssignment,
+    Service,
+    Severity,
+    Status,
+    Task,
+    TaskStatus,
+    TimelineEdit,
+    TimelineEvent,
+    TimelineKind,
+)
+from hotwash.incidents.queries import can_view
+from hotwash.live.bus import publish_incident_change
+from hotwash.policies import load_policies
+
+Actor = User | AnonymousUser | None
+
+TITLE_MAX = 200
+TEXT_MAX = 20_000
+# Clocks drift; a "back-dated" time a little ahead of ours is a client clock,
+# not a prediction, so it is accepted as now.
+FUTURE_TOLERANCE = timedelta(minutes=2)
+TEXT_FIELDS = ("title", "summary", "impact")
+UPDATABLE_FIELDS = frozenset(
+    {*TEXT_FIELDS, "status", "severity", "private", "detection_source", "services"}
+    | set(IMPACT_TIME_FIELDS)
+)
+
+
+# --- validation -------------------------------------------------------------
+
+
+def clean_title(value: object) -> str:
+    title = str(value or "").strip()
+    if not title:
+        raise InvalidInput(_("Give the incident a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            _("The title is %(length)d characters long; the limit is %(limit)d.")
+            % {"length": len(title), "limit": TITLE_MAX},
+            field="title",
+        )
+    return title
+
+
+def clean_text(value: object, field: str) -> str:
+    text = str(value or "").strip()
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(
+            _("This text is %(length)d characters long; the limit is %(limit)d.")
+            % {"length": len(text), "limit": TEXT_MAX},
+            field=field,
+        )
+    return text
+
+
+def clean_severity(value: object) -> int:
+    text = str(value).strip().upper().removeprefix("SEV")
+    if text.isdigit() and int(text) in Severity.values:
+        return int(text)
+    raise InvalidInput(
+        _("Unknown severity %(value)s: use 1, 2, 3 or 4 (SEV1 is the most severe).")
+        % {"value": value},
+        field="severity",
+    )
+
+
+def clean_status(value: object) -> str:
+    text = str(value).strip().lower()
+    if text in Status.values:
+        return text
+    raise InvalidInput(
+        _("Unknown status %(value)s: use one of %(choices)s.")
+        % {"value": value, "choices": ", ".join(Status.values)},
+        field="status",
+    )
+
+
+def clean_detection_source(value: object) -> str:
+    text = str(value).strip().lower()
+    if text in DetectionSource.values:
+        return text
+    raise InvalidInput(
+        _("Unknown detection source %(value)s: use one of %(choices)s.")
+        % {"value": value, "choices": ", ".join(DetectionSource.values)},
+        field="detection_source",
+    )
+
+
+def clean_role(value: object) -> str:
+    text = str(value).strip().lower()
+    if text in IncidentRole.values:
+        return text
+    raise InvalidInput(
+        _("Unknown role %(value)s: use one of %(choices)s.")
+        % {"value": value, "choices": ", ".join(IncidentRole.values)},
+        field="role",
+    )
+
+
+def clean_past_time(value: datetime | None, field: str, *, now: datetime) -> datetime | None:
+    """A time that has already happened. Naive times are refused: a time
+    without a zone is ambiguous, and the timeline must never guess."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        raise InvalidInput(
+            _("Give this time with its time zone, e.g. 2026-11-26T03:12:00+00:00."), field=field
+        )
+    if value > now + FUTURE_TOLERANCE:
+        raise InvalidInput(
+            _("This time is in the future; it must already have happened."), field=field
+        )
+    return min(value, now)
+
+
+def clean_services(names: Iterable[object]) -> list[str]:
+    cleaned = []
+    for name in names:
+        text = str(name).strip()
+        if not text:
+            continue
+        if len(text) > 100:
+            raise InvalidInput(_("A service name can be at most 100 characters."), field="services")
+        if text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def find_user(username: str, field: str = "user") -> User:
+    try:
+        return User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise InvalidInput(
+            _("There is no active user named %(username)s.") % {"username": username}, field=field
+        ) from None
+
+
+def _require_responder(actor: Actor, incident: Incident | None = None) -> None:
+    if actor is None:  # Hotwash itself (alerts, triggers, demo data)
+        return
+    if not can_respond(actor):
+        raise PermissionDenied(_("Only responders and admins can change incidents."))
+    if incident is not None and not can_view(actor, incident):
+        # Same answer as for an incident that does not exist: a private
+        # incident's existence is itself private.
+        raise NotFound(_("No incident %(ref)s.") % {"ref": incident.ref})
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _person(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _add_participant(incident: Incident, user: User | None, now: datetime) -> None:
+    if user is None:
+        return
+    Participant.objects.get_or_create(incident=incident, user=user, defaults={"joined_at": now})
+
+
+def _timeline(
+    incident: Incident,
+    *,
+    actor: Actor,
+    kind: str,
+    now: datetime,
+    occurred_at: datetime | None = None,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    key_moment: bool = False,
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        incident=incident,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        author=_person(actor),
+        kind=kind,
+        body=body,
+        data=data or {},
+        key_moment=key_moment,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+# --- incidents --------------------------------------------------------------
+
+
+def declare_incident(
+    *,
+    actor: Actor,
+    title: str,
+    severity: object = None,
+    status: object = None,
+    summary: str = "",
+    impact: str = "",
+    services: Iterable[object] = (),
+    private: bool = False,
+    detection_source: object = None,
+    impact_started_at: datetime | None = None,
+    detected_at: datetime | None = None,
+) -> Incident:
+    """Open an incident. Only the title is required; everything else has a
+    default and can be filled in later."""
+    _require_responder(actor)
+    now = timezone.now()
+    title = clean_title(title)
+    level = (
+        clean_severity(severity) if severity not in (None, "") else load_policies().default_severity
+    )
+    state = clean_status(status) if status not in (None, "") else Status.INVESTIGATING
+    source = (
+        clean_detection_source(detection_source)
+        if detection_source not in (None, "")
+        else DetectionSource.PERSON
+    )
+    summary = clean_text(summary, "summary")
+    impact = clean_text(impact, "impact")
+    service_names = clean_services(services)
+    started = clean_past_time(impact_started_at, "impact_started_at", now=now)
+    detected = clean_past_time(detected_at, "detected_at", now=now) or now
+
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            title=title,
+            severity=level,
+            status=state,
+            summary=summary,
+            impact=impact,
+            private=bool(private),
+            detection_source=source,
+            created_by=_person(actor),
+            impact_started_at=started,
+            detected_at=detected,
+            declared_at=now,
+            updated_at=now,
+        )
+        if service_names:
+            incident.services.set(_services_named(service_names))
+        _add_participant(incident, _person(actor), now)
+        _timeline(
+            incident,
+            actor=actor,
+            kind=TimelineKind.DECLARED,
+            now=now,
+            data={"title": title, "severity": level, "status": state},
+            key_moment=True,
+        )
+        record_audit(
+            actor=actor,
+            action="incident.declared",
+            obj=incident,
+            changes={
+                "title": title,
+                "severity": level,
+                "status": state,
+                "private": incident.private,
+            },
+        )
+        publish_incident_change(incident.pk, "declared")
+    return incident
+
+
+def _services_named(names: list[str]) -> list[Service]:
+    existing = {s.name: s for s in Service.objects.filter(name__in=names)}
+    return [existing.get(name) or Service.objects.create(name=name) for name in names]
+
+
+def _status_side_effects(incident: Incident, new_status: str, now: datetime) -> dict[str, Any]:
+    """Times implied by a status change, unless someone already set them."""
+    implied: dict[str, Any] = {}
+    if (
+        incident.status == Status.TRIAGE
+        and new_status != Status.TRIAGE
+        and not incident.acknowledged_at
+    ):
+        implied["acknowledged_at"] = now
+    if (
+        new_status in (Status.MONITORING, Status.RESOLVED, Status.CLOSED)
+        and not incident.mitigated_at
+    ):
+        implied["mitigated_at"] = now
+    if new_status in (Status.RESOLVED, Status.CLOSED) and not incident.resolved_at:
+        implied["resolved_at"] = now
+    if new_status == Status.CLOSED and not incident.closed_at:
+        implied["closed_at"] = now
+    if new_status in (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING):
+        # Reopened: it is no longer resolved or closed.
+        if incident.resolved_at:
+            implied["resolved_at"] = None
+        if incident.closed_at:
+            implied["closed_at"] = None
+    return implied
+
+
+def _clean_changes(changes: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(_("%(field)s cannot be changed.") % {"field": field}, field=field)
+    cleaned: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "title":
+            cleaned[field] = clean_title(value)
+        elif field in TEXT_FIELDS:
+            cleaned[field] = clean_text(value, field)
+        elif field == "status":
+            cleaned[field] = clean_status(value)
+        elif field == "severity":
+            cleaned[field] = clean_severity(value)
+        elif field == "detection_source":
+            cleaned[field] = clean_detection_source(value)
+        elif field == "private":
+            cleaned[field] = bool(value)
+        elif field == "services":
+            cleaned[field] = clean_services(value or [])
+        else:
+            cleaned[field] = clean_past_time(value, field, now=now)
+    if "declared_at" in cleaned and cleaned["declared_at"] is None:
+        raise InvalidInput(_("An incident always has a declaration time."), field="declared_at")
+    return cleaned
+
+
+def update_incident(incident: Incident, *, actor: Actor, changes: Mapping[str, Any]) -> Incident:
+    """Change fields of an incident. Each field that really changes writes
+    its own timeline entry; fields given with their current value write
+    nothing."""
+    _require_responder(actor, incident)
+    now = timezone.now()
+    cleaned = _clean_changes(changes, now)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if "status" in cleaned and cleaned["status"] != incident.status:
+            for field, value in _status_side_effects(incident, cleaned["status"], now).items():
+                cleaned.setdefault(field, value)
+        audit: dict[str, Any] = {}
+        for field, value in cleaned.items():
+            if field == "services":
+                _change_services(incident, value, actor=actor, now=now, audit=audit)
+                continue
+            old = getattr(incident, field)
+            if old == value:
+                continue
+            setattr(incident, field, value)
+            audit[field] = {"from": _jsonable(old), "to": _jsonable(value)}
+            _timeline(
+                incident,
+                actor=actor,
+                kind=_kind_for(field),
+                now=now,
+                data={"field": field, "from": _jsonable(old), "to": _jsonable(value)},
+                key_moment=field in ("status", "severity"),
+            )
+        if not audit:
+            return incident
+        incident.updated_at = now
+        incident.save()
+        _add_participant(incident, _person(actor), now)
+        record_audit(actor=actor, action="incident.updated", obj=incident, changes=audit)
+        publish_incident_change(incident.pk, "updated")
+    return incident
+
+
+def _kind_for(field: str) -> str:
+    return {"status": TimelineKind.STATUS, "severity": TimelineKind.SEVERITY}.get(
+        field, TimelineKind.UPDATE
+    )
+
+
+def _change_services(
+    incident: Incident, names: list[str], *, actor: Actor, now: datetime, audit: dict[str, Any]
+) -> None:
+    old = sorted(incident.services.values_list("name", flat=True))
+    if old == sorted(names):
+        return
+    incident.services.set(_services_named(names))
+    audit["services"] = {"from": old, "to": sorted(names)}
+    _timeline(
+        incident,
+        actor=actor,
+        kind=TimelineKind.UPDATE,
+        now=now,
+        data={"field": "services", "from": old, "to": sorted(names)},
+    )
+
+
+def set_status(incident: Incident, *, actor: Actor, status: object) -> Incident:
+    return update_incident(incident, actor=actor, changes={"status": status})
+
+
+# --- timeline ---------------------------------------------------------------
+
+
+def add_timeline_event(
+    incident: Incident,
+    *,
+    actor: Actor,
+    body: str,
+    kind: object = TimelineKind.NOTE,
+    occurred_at: datetime | None = None,
+    key_moment: bool = False,
+) -> TimelineEvent:
+    """A note or decision written by a person, now or back-dated."""
+    _require_responder(actor, incident)
+    now = timezone.now()
+    text = clean_text(body, "body")
+    if not text:
+        raise InvalidInput(_("Write something for the timeline entry."), field="body")
+    kind_value = str(kind).strip().lower()
+    if kind_value not in (TimelineKind.NOTE, TimelineKind.DECISION):
+        raise InvalidInput(
+            _("Unknown entry kind %(value)s: use note or decision.") % {"value": kind}, field="kind"
+        )
+    when = clean_past_time(occurred_at, "occurred_at", now=now)
+    with transaction.atomic():
+        event = _timeline(
+            incident,
+            actor=actor,
+            kind=kind_value,
+            now=now,
+            occurred_at=when,
+            body=text,
+            key_moment=bool(key_moment),
+        )
+        _touch(incident, actor, now)
+        record_audit(
+            actor=actor,
+            action="timeline.added",
+            obj=event,
+            changes={"incident": incident.pk, "kind": kind_value, "key_moment": bool(key_moment)},
+        )
+        publish_incident_change(incident.pk, "timeline")
+    return event
+
+
+def _touch(incident: Incident, actor: Actor, now: datetime) -> None:
+    Incident.objects.filter(pk=incident.pk).update(updated_at=now)
+    _add_participant(incident, _person(actor), now)
+
+
+def edit_timeline_event(
+    event: TimelineEvent,
+    *,
+    actor: Actor,
+    body: str | None = None,
+    occurred_at: datetime | None = None,
+    key_moment: bool | None = None,
+) -> TimelineEvent:
+    """Correct an entry. The previous values are kept in its edit history."""
+    incident = event.incident
+    _require_responder(actor, incident)
+    now = timezone.now()
+    after: dict[str, Any] = {}
+    if body is not None:
+        text = clean_text(body, "body")
+        if event.kind in (TimelineKind.NOTE, TimelineKind.DECISION) and not text:
+            raise InvalidInput(_("Write something for the timeline entry."), field="body")
+        after["body"] = text
+    if occurred_at is not None:
+        after["occurred_at"] = clean_past_time(occurred_at, "occurred_at", now=now)
+    if key_moment is not None:
+        after["key_moment"] = bool(key_moment)
+    changed = {f: v for f, v in after.items() if getattr(event, f) != v}
+    if not changed:
+        return event
+    with transaction.atomic():
+        before = {f: _jsonable(getattr(event, f)) for f in changed}
+        for field, value in changed.items():
+            setattr(event, field, value)
+        event.edited_at = now
+        event.save()
+        TimelineEdit.objects.create(
+            event=event,
+            editor=_person(actor),
+            edited_at=now,
+            before=before,
+            after={f: _jsonable(v) for f, v in changed.items()},
+        )
+        _touch(incident, actor, now)
+        record_audit(
+            actor=actor,
+            action="timeline.edited",
+            obj=event,
+            changes={"before": before, "after": {f: _jsonable(v) for f, v in changed.items()}},
+        )
+        publish_incident_change(incident.pk, "timeline")
+    return event
+
+
+# --- roles ------------------------------------------------------------------
+
+
+def assign_role(
+    incident: Incident, *, actor: Actor, role: object, user: User | None
+) -> RoleAssignment | None:
+    """Give `role` to `user` (None: leave it vacant). The previous holder's
+    assignment ends at the same instant, so a hand-over is one action."""
+    _require_responder(actor, incident)
+    role_value = clean_role(role)
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            RoleAssignment.objects.select_for_update()
+            .filter(incident=incident, role=role_value, ended_at__isnull=True)
+            .select_related("user")
+            .first()
+        )
+        if current is not None and user is not None and current.user_id == user.pk:
+            return current
+        if current is None and user is None:
+            return None
+        if current is not None:
+            current.ended_at = now
+            current.save(update_fields=["ended_at"])
+        assignment = None
+        if user is not None:
+            assignment = RoleAssignment.objects.create(
+                incident=incident,
+                role=role_value,
+                user=user,
+                started_at=now,
+                assigned_by=_person(actor),
+            )
+            _add_participant(incident, user, now)
+        previous = current.user.get_username() if current is not None else None
+        holder = user.get_username() if user is not None else None
+        _timeline(
+            incident,
+            actor=actor,
+            kind=TimelineKind.ROLE,
+            now=now,
+            data={"role": role_value, "from": previous, "to": holder},
+            key_moment=role_value == IncidentRole.COMMANDER,
+        )
+        updates: dict[str, Any] = {"updated_at": now}
+        if (
+            role_value == IncidentRole.COMMANDER
+            and user is not None
+            and not incident.acknowledged_at
+        ):
+            updates["acknowledged_at"] = now
+            incident.acknowledged_at = now
+        Incident.objects.filter(pk=incident.pk).update(**updates)
+        _add_participant(incident, _person(actor), now)
+        record_audit(
+            actor=actor,
+            action="incident.role_assigned",
+            obj=incident,
+            changes={"role": role_value, "from": previous, "to": holder},
+        )
+        publish_incident_change(incident.pk, "role")
+    return assignment
+
+
+def add_participant(incident: Incident, *, actor: Actor, user: User) -> None:
+    """Bring someone into an incident (the only way into a private one)."""
+    _require_responder(actor, incident)
+    now = timezone.now()
+    with transaction.atomic():
+        created = Participant.objects.get_or_create(
+            incident=incident, user=user, defaults={"joined_at": now}
+        )[1]
+        if not created:
+            return
+        record_audit(
+            actor=actor,
+            action="incident.participant_added",
+            obj=incident,
+            changes={"user": user.get_username()},
+        )
+        publish_incident_change(incident.pk, "participants")
+
+
+# --- tasks ------------------------------------------------------------------
+
+
+def add_task(incident: Incident, *, actor: Actor, title: str, assignee: User | None = None) -> Task:
+    _require_responder(actor, incident)
+    now = timezone.now()
+    text = str(title or "").strip()
+    if not text:
+        raise InvalidInput(_("Give the task a title."), field="title")
+    if len(text) > TITLE_MAX:
+        raise InvalidInput(
+            _("The title is %(length)d characters long; the limit is %(limit)d.")
+            % {"length": len(text), "limit": TITLE_MAX},
+            field="title",
+        )
+    with transaction.atomic():
+        task = Task.objects.create(
+            incident=incident,
+            title=text,
+            assignee=assignee,
+            created_at=now,
+            created_by=_person(actor),
+        )
+        if assignee is not None:
+            _add_participant(incident, assignee, now)
+        _touch(incident, actor, now)
+        record_audit(actor=actor, action="task.created", obj=task, changes={"title": text})
+        publish_incident_change(incident.pk, "task")
+    return task
+
+
+def complete_task(task: Task, *, actor: Actor) -> Task:
+    _require_responder(actor, task.incident)
+    if task.status == TaskStatus.DONE:
+        return task
+    now = timezone.now()
+    with transaction.atomic():
+        task.status = TaskStatus.DONE
+        task.done_at = now
+        task.save(update_fields=["status", "done_at"])
+        _touch(task.incident, actor, now)
+        record_audit(actor=actor, action="task.done", obj=task)
+        publish_incident_change(task.incident_id, "task")
+    return task

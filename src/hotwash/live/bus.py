@@ -1,0 +1,145 @@
+"""Tell live subscribers that an incident changed.
+
+Messages carry only the incident id and what kind of change it was, never
+content: each subscriber re-reads what it is allowed to see, in its own
+language and time zone.
+
+- PostgreSQL: the service sends `pg_notify` inside its transaction, and
+  PostgreSQL delivers it only if and when that transaction commits, to every
+  process listening. Each server process runs one listener thread (started by
+  its first subscriber) that hands messages to the in-process hub.
+- SQLite: there is no cross-process channel, so the message goes straight to
+  this process's hub after the commit (single-process deployments).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "hotwash_live"
+RESYNC = "resync"
+
+
+class Hub:
+    """In-process fan-out from published messages to subscriber queues."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[int, set[queue.SimpleQueue[dict[str, Any]]]] = {}
+
+    @contextlib.contextmanager
+    def subscribe(self, incident_id: int) -> Iterator[queue.SimpleQueue[dict[str, Any]]]:
+        inbox: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        with self._lock:
+            self._subscribers.setdefault(incident_id, set()).add(inbox)
+        try:
+            yield inbox
+        finally:
+            with self._lock:
+                inboxes = self._subscribers.get(incident_id)
+                if inboxes is not None:
+                    inboxes.discard(inbox)
+                    if not inboxes:
+                        del self._subscribers[incident_id]
+
+    def dispatch(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            inboxes = list(self._subscribers.get(int(message.get("incident", 0)), ()))
+        for inbox in inboxes:
+            inbox.put(message)
+
+    def dispatch_all(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            inboxes = [inbox for group in self._subscribers.values() for inbox in group]
+        for inbox in inboxes:
+            inbox.put(message)
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(group) for group in self._subscribers.values())
+
+
+hub = Hub()
+
+
+def publish_incident_change(incident_id: int, kind: str) -> None:
+    """Announce a change to incident `incident_id`. Call inside the service's
+    transaction: nothing is announced if it rolls back."""
+    message = {"incident": incident_id, "kind": kind, "at": timezone.now().isoformat()}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps(message)])
+    else:
+        transaction.on_commit(lambda: hub.dispatch(message))
+
+
+class PostgresListener(threading.Thread):
+    """LISTENs on the channel on its own connection and feeds the hub.
+
+    After a lost connection it reconnects with backoff and tells every
+    subscriber to resynchronise, since NOTIFY messages sent meanwhile are
+    gone."""
+
+    def __init__(self, conninfo: dict[str, Any]) -> None:
+        super().__init__(name="hotwash-live-listener", daemon=True)
+        self.conninfo = conninfo
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        delay = 0.5
+        first = True
+        while True:
+            try:
+                with psycopg.connect(**self.conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.ready.set()
+                    if not first:
+                        hub.dispatch_all({"incident": 0, "kind": RESYNC})
+                    first = False
+                    delay = 0.5
+                    for notify in conn.notifies():
+                        try:
+                            hub.dispatch(json.loads(notify.payload))
+                        except (ValueError, TypeError):
+                            logger.warning("Ignoring malformed live message %r", notify.payload)
+            except Exception:
+                logger.exception("Live listener lost its database connection; reconnecting")
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+
+_listener: PostgresListener | None = None
+_listener_lock = threading.Lock()
+
+
+def ensure_listener(timeout: float = 5.0) -> None:
+    """Start this process's PostgreSQL listener, once. No-op on SQLite."""
+    global _listener
+    if connection.vendor != "postgresql":
+        return
+    with _listener_lock:
+        if _listener is None or not _listener.is_alive():
+            params = connection.get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)
+            params.pop("prepare_threshold", None)
+            _listener = PostgresListener(params)
+            _listener.start()
+        listener = _listener
+    # Wait until LISTEN is in place, so a change made right after subscribing
+    # is not missed.
+    listener.ready.wait(timeout)

@@ -1,0 +1,19 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+from hotwash.api.urls import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("api/v1/", api.urls),
+    path("live/", include("hotwash.live.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+# Pages live under /en/ and /fr/; "/" redirects to the visitor's language.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("accounts/", include("hotwash.accounts.urls")),
+    path("", include("hotwash.incidents.urls")),
+    prefix_default_language=True,
+)

@@ -1,0 +1,52 @@
+"""Shared fixtures. Tests run against a real database: SQLite or PostgreSQL,
+whichever DATABASE_URL names (`make test` runs the suite on both)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hotwash.accounts.models import Role
+from hotwash.accounts.services import create_api_token, create_user
+
+
+@pytest.fixture
+def responder(db: Any) -> Any:
+    return create_user(
+        "amira", password="correct horse 42", role=Role.RESPONDER, first_name="Amira"
+    )
+
+
+@pytest.fixture
+def other_responder(db: Any) -> Any:
+    return create_user("sam", password="correct horse 42", role=Role.RESPONDER, first_name="Sam")
+
+
+@pytest.fixture
+def viewer(db: Any) -> Any:
+    return create_user("victor", password="correct horse 42", role=Role.VIEWER)
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return create_user("ada", password="correct horse 42", role=Role.ADMIN)
+
+
+@pytest.fixture
+def responder_client(responder: Any) -> Client:
+    client = Client()
+    client.force_login(responder)
+    return client
+
+
+@pytest.fixture
+def responder_token(responder: Any) -> str:
+    return create_api_token(responder, name="tests")
+
+
+@pytest.fixture
+def api(responder_token: str) -> Client:
+    """A test client that sends the responder's bearer token."""
+    return Client(HTTP_AUTHORIZATION=f"Bearer {responder_token}")
