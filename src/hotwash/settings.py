@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its bundled Swagger UI assets, so the API docs need no CDN
     "hotwash.core",
     "hotwash.accounts",
     "hotwash.incidents",

@@ -1,0 +1,164 @@
+"""Real Hotwash server processes for end-to-end tests.
+
+`hotwash serve` runs in a subprocess against its own throwaway database of
+the same kind as the suite's (a SQLite file, or a PostgreSQL database created
+for the test and dropped after), so these tests exercise exactly what a
+deployment runs: granian, the WSGI app, the live-update listener.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+
+HOTWASH = [sys.executable, "-m", "hotwash"]
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerDatabase:
+    """A database for server processes, with the environment that names it."""
+
+    url: str
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def run(self, *args: str, input: str | None = None, check: bool = True) -> str:
+        """Run a `hotwash` command against this database; return its stdout."""
+        result = subprocess.run(
+            [*HOTWASH, *args],
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"hotwash {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result.stdout
+
+    def create_user(
+        self, username: str, role: str = "responder", password: str = "pw-for-tests-42"
+    ) -> str:
+        """Create a user and return a fresh API token for them."""
+        self.run(
+            "shell",
+            "-c",
+            "from hotwash.accounts.services import create_user;"
+            f"create_user({username!r}, password={password!r}, role={role!r})",
+        )
+        return self.run("createtoken", username).strip()
+
+
+@contextlib.contextmanager
+def server_database(tmp_path: Path) -> Iterator[ServerDatabase]:
+    """A migrated database of the suite's kind, deleted afterwards."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = settings.DATABASES["default"]["ENGINE"]
+    base_env = {
+        **os.environ,
+        "HOTWASH_DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    base_env.pop("HOTWASH_TEST_DATABASE_NAME", None)
+    if engine.endswith("postgresql"):
+        db = settings.DATABASES["default"]
+        name = f"hotwash_e2e_{uuid.uuid4().hex[:12]}"
+        admin_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/postgres"
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+        _psql(admin_url, f'CREATE DATABASE "{name}"')
+        try:
+            database = ServerDatabase(url, data_dir, {**base_env, "DATABASE_URL": url})
+            database.run("migrate", "--no-input", "-v0")
+            yield database
+        finally:
+            _psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        url = f"sqlite:///{data_dir / 'hotwash.sqlite3'}"
+        database = ServerDatabase(url, data_dir, {**base_env, "DATABASE_URL": url})
+        database.run("migrate", "--no-input", "-v0")
+        yield database
+
+
+def _psql(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen[str]
+    database: ServerDatabase
+
+
+@contextlib.contextmanager
+def running_server(database: ServerDatabase, *extra_args: str) -> Iterator[RunningServer]:
+    """`hotwash serve` on a free loopback port; stopped afterwards."""
+    port = free_port()
+    log = (database.data_dir / f"server-{port}.log").open("w")
+    process = subprocess.Popen(
+        [*HOTWASH, "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
+        env=database.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, database.data_dir / f"server-{port}.log")
+        yield RunningServer(url, process, database)
+    finally:
+        stop(process)
+        log.close()
+
+
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[str], log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"hotwash serve exited early:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/api/v1/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(
+        f"hotwash serve did not answer within {START_TIMEOUT} s:\n{log_path.read_text()}"
+    )
