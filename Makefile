@@ -39,11 +39,13 @@ test-sqlite: $(BIN)/hotwash
 test-postgres: $(BIN)/hotwash
 	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider
 
-## Debian packages the tests drive: Chromium for the browser tests.
+## Debian packages the tests drive: Chromium (browser tests), gettext (catalogue checks).
+DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v msgfmt),,gettext)
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Chromium from Debian for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
+		echo "Installing from Debian: $(DEBIAN_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	fi
 
 ## Regenerate the French catalogue after changing strings.
 messages: $(BIN)/hotwash
