@@ -12,6 +12,16 @@ from hotwash.accounts.models import Role
 from hotwash.accounts.services import create_api_token, create_user
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """The real hasher is deliberately slow; tests create many users."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        # Still verifies hashes made by module-scoped fixtures.
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def responder(db: Any) -> Any:
     return create_user(

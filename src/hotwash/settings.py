@@ -138,7 +138,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Single sign-on plugs in here later (an OIDC or SAML backend before this one).
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "incidents:list"
+LOGIN_REDIRECT_URL = "incidents:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation ---------------------------------------------------
@@ -153,6 +153,7 @@ TIME_ZONE = env_str("HOTWASH_TIME_ZONE", "UTC")
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 
 # --- Limits -----------------------------------------------------------------
 # Request bodies above this are refused with 413 before anything is parsed.

@@ -17,3 +17,5 @@ urlpatterns += i18n_patterns(
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )
+
+handler404 = "hotwash.core.views.not_found"

@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import URLPattern, path
 
-urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+from hotwash.accounts import views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -1,5 +1,89 @@
-"""The JSON API under /api/v1/ (django-ninja); routers per domain app."""
+"""The JSON API under /api/v1/ (django-ninja); routers per domain area.
 
+Its OpenAPI 3 document is at /api/v1/openapi.json and its interactive docs
+at /api/v1/docs (Swagger UI served from ninja's static files, no CDN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path, re_path
 from ninja import NinjaAPI
+from ninja.errors import ValidationError, ValidationErrorContext
 
-api = NinjaAPI(title="Hotwash API", version="1", urls_namespace="api")
+from hotwash.api import incidents, people, reference, tasks, timeline
+from hotwash.api.auth import SessionAuth, TokenAuth
+from hotwash.api.errors import (
+    JsonParser,
+    install_error_handlers,
+    json_method_errors,
+    not_found_view,
+    validation_errors,
+)
+
+DESCRIPTION = """\
+Declare and run incidents from scripts, tools and the `hotwash` CLI.
+
+**Authentication.** Send a personal API token as `Authorization: Bearer <token>`
+(create one with `hotwash createtoken USERNAME`). In a browser, your signed-in
+session works too; changes then need Django's CSRF token (this page sends it).
+Viewers can read; responders and admins can also change incidents. Private
+incidents exist only for their participants and admins: anyone else gets 404.
+
+**Errors** are always JSON: `{"message": ..., "field": ..., "errors": [{"field": ..., "message": ...}]}`,
+with a message in the request's language (`Accept-Language: en` or `fr`).
+Nothing is changed by a request that fails.
+
+**Times** are ISO 8601 with their offset, in your profile's time zone; send
+times with a zone.
+"""
+
+
+class HotwashAPI(NinjaAPI):
+    """NinjaAPI whose every answer, even for unknown paths, wrong methods and
+    invalid requests, is JSON in Hotwash's error shape."""
+
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> ValidationError:
+        return ValidationError(validation_errors(error_contexts))
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        routed: list[URLResolver | URLPattern] = []
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+                # ninja's root view raises a plain 404 page; keep its name,
+                # which ninja reverses to find the API's prefix.
+                routed.append(path("", not_found_view, name="api-root"))
+                continue
+            if isinstance(pattern, URLPattern) and pattern.name not in (
+                "openapi-json",
+                "openapi-view",
+            ):
+                pattern.callback = json_method_errors(pattern.callback)
+            routed.append(pattern)
+        routed.append(re_path(r"^.+$", not_found_view, name="not-found"))
+        return routed, app_name, namespace
+
+
+api = HotwashAPI(
+    title="Hotwash API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    parser=JsonParser(),
+)
+install_error_handlers(api)
+
+for router in (
+    incidents.router,
+    timeline.router,
+    people.router,
+    tasks.router,
+    reference.router,
+):
+    api.add_router("", router)

@@ -26,6 +26,13 @@ class BodySizeLimitMiddleware:
                 "limit": limit,
             }
             if request.path.startswith("/api/"):
-                return JsonResponse({"message": message, "field": None}, status=413)
+                return JsonResponse(
+                    {
+                        "message": message,
+                        "field": None,
+                        "errors": [{"field": None, "message": message}],
+                    },
+                    status=413,
+                )
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

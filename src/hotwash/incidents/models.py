@@ -127,6 +127,7 @@ class Incident(models.Model):
             models.Index(fields=["-declared_at", "-id"], name="incident_declared_idx"),
             models.Index(fields=["status", "-declared_at"], name="incident_status_idx"),
             models.Index(fields=["severity", "-declared_at"], name="incident_severity_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="incident_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(

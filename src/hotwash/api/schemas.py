@@ -1,0 +1,432 @@
+"""Request and response shapes of the API; they are also its OpenAPI document.
+
+Input models check only shape (a string, a list, a time). Domain rules
+(title length, known statuses, times not in the future) live in the service
+functions, so the web, the API and the CLI refuse the same things with the
+same messages. Choice fields are therefore typed loosely here and documented
+with their allowed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+from ninja import P, PathEx
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic.json_schema import JsonDict, JsonValue
+
+from hotwash.incidents.models import DetectionSource, IncidentRole, Status, TimelineKind
+from hotwash.incidents.queries import SORTS
+from hotwash.incidents.services import TEXT_MAX, TITLE_MAX
+
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+
+# Accepted loosely (1, "2", "SEV3", "sev4"); the service checks the value.
+SeverityIn = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 4},
+                {"type": "string", "pattern": "^([Ss][Ee][Vv])?[1-4]$"},
+            ],
+            "description": "1, 2, 3 or 4, or SEV1 to SEV4. SEV1 is the most severe.",
+            "examples": [2, "SEV2"],
+        }
+    ),
+]
+
+
+# Choice fields: the allowed values are documented, but the service checks
+# them (case-insensitively, with a message that names the choices).
+StatusIn = Annotated[
+    Any,
+    WithJsonSchema({"type": "string", "enum": Status.values, "description": "Lifecycle status."}),
+]
+DetectionSourceIn = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": DetectionSource.values,
+            "description": "How the problem was found.",
+        }
+    ),
+]
+EntryKindIn = Annotated[
+    Any,
+    WithJsonSchema({"type": "string", "enum": ["note", "decision"], "description": "Entry kind."}),
+]
+
+
+def one_of(values: Iterable[str]) -> JsonDict:
+    """Document the values a string field takes."""
+    return {"enum": list[JsonValue](values)}
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors -------------------------------------------------------------------
+
+
+class ErrorItem(ApiModel):
+    field: str | None = Field(description="The request field at fault, or null.")
+    message: str = Field(description="What is wrong, in the request's language.")
+
+
+class Error(ApiModel):
+    """Every error response has this shape."""
+
+    message: str = Field(description="A sentence a person can act on.")
+    field: str | None = Field(description="The field at fault (first of `errors`), or null.")
+    errors: list[ErrorItem] = Field(description="Every problem found, one per field.")
+
+
+# --- incidents ------------------------------------------------------------------
+
+
+TITLE_DOC: JsonDict = {"maxLength": TITLE_MAX}
+TEXT_DOC: JsonDict = {"maxLength": TEXT_MAX}
+TIME_DOC = "ISO 8601 with a time zone, e.g. 2026-11-26T03:12:00+00:00; not in the future."
+
+
+class IncidentCreate(ApiModel):
+    """Declare an incident. Only the title is required."""
+
+    title: str = Field(
+        description="What is wrong, in a few words.",
+        json_schema_extra=TITLE_DOC,
+        examples=["Checkout fails for card payments"],
+    )
+    severity: SeverityIn = Field(None, description="Default: SEV3.")
+    status: StatusIn = Field(None, description="Default: investigating.")
+    summary: str = Field("", description="What is known so far.", json_schema_extra=TEXT_DOC)
+    impact: str = Field(
+        "",
+        description="Who is affected and how (the impact statement).",
+        json_schema_extra=TEXT_DOC,
+    )
+    services: list[str] = Field(
+        default_factory=list,
+        description="Names of the services affected; unknown names are created.",
+        examples=[["checkout", "payments"]],
+    )
+    private: bool = Field(
+        False, description="Visible only to participants and admins (security, personnel)."
+    )
+    detection_source: DetectionSourceIn = Field(None, description="Default: person.")
+    impact_started_at: datetime | None = Field(
+        None, description=f"When users started to be affected. {TIME_DOC}"
+    )
+    detected_at: datetime | None = Field(
+        None, description=f"When the problem was noticed (default: now). {TIME_DOC}"
+    )
+
+
+class IncidentPatch(ApiModel):
+    """Change some fields of an incident. Send only the fields to change;
+    each real change writes a timeline entry. Time fields accept null to clear them."""
+
+    title: str | None = Field(None, description="New title.", json_schema_extra=TITLE_DOC)
+    summary: str | None = Field(None, description="New summary.", json_schema_extra=TEXT_DOC)
+    impact: str | None = Field(
+        None, description="New impact statement.", json_schema_extra=TEXT_DOC
+    )
+    status: StatusIn = Field(None, description="New status.")
+    severity: SeverityIn = Field(None, description="New severity.")
+    services: list[str] | None = Field(None, description="The full new list of services affected.")
+    # Not nullable: null must never quietly make a private incident public.
+    # (The default is never used: only fields present in the request apply.)
+    private: bool = Field(
+        default_factory=bool, description="Make the incident private (true) or not (false)."
+    )
+    detection_source: DetectionSourceIn = Field(None, description="New detection source.")
+    impact_started_at: datetime | None = Field(None, description=f"Impact started. {TIME_DOC}")
+    detected_at: datetime | None = Field(None, description=f"Detected. {TIME_DOC}")
+    acknowledged_at: datetime | None = Field(None, description=f"Acknowledged. {TIME_DOC}")
+    mitigated_at: datetime | None = Field(None, description=f"Mitigated. {TIME_DOC}")
+    resolved_at: datetime | None = Field(None, description=f"Resolved. {TIME_DOC}")
+    closed_at: datetime | None = Field(None, description=f"Closed. {TIME_DOC}")
+
+
+class IncidentListQuery(BaseModel):
+    status: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Only these statuses; repeat the parameter or separate with commas. "
+            "`open` means every status before resolved."
+        ),
+        json_schema_extra={"items": {"type": "string", **one_of([*Status.values, "open"])}},
+    )
+    severity: list[str] = Field(
+        default_factory=list,
+        description="Only these severities (1-4 or SEV1-SEV4); repeatable or comma-separated.",
+    )
+    service: str | None = Field(None, description="Only incidents affecting this service.")
+    since: str | None = Field(
+        None,
+        description="Declared on or after this day (YYYY-MM-DD, your time zone).",
+        json_schema_extra={"format": "date"},
+    )
+    until: str | None = Field(
+        None,
+        description="Declared on or before this day (YYYY-MM-DD, your time zone).",
+        json_schema_extra={"format": "date"},
+    )
+    q: str | None = Field(None, description="Text the title contains (case-insensitive).")
+    sort: str | None = Field(
+        None,
+        description="Order: -declared (newest first, default), declared, severity, -updated.",
+        json_schema_extra=one_of(list(SORTS)),
+    )
+    page: int = Field(1, ge=1, description="Page number, from 1.")
+    per_page: int = Field(
+        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200)."
+    )
+
+
+class UserRef(ApiModel):
+    username: str = Field(description="Login name.")
+    name: str = Field(description="Full name, or the login name when none is set.")
+
+
+class IncidentOut(ApiModel):
+    id: str = Field(description="Human reference, e.g. INC-42.", examples=["INC-42"])
+    number: int = Field(description="The number in the reference.", examples=[42])
+    title: str = Field(description="What is wrong.")
+    status: str = Field(
+        description="Lifecycle status code.", json_schema_extra=one_of(Status.values)
+    )
+    status_name: str = Field(description="The status in the request's language.")
+    severity: int = Field(description="1 (most severe) to 4.")
+    severity_name: str = Field(description="The severity's configured name, e.g. Major.")
+    severity_label: str = Field(description="SEV1 to SEV4.")
+    severity_description: str = Field(description="The severity's configured definition.")
+    private: bool = Field(description="Visible only to participants and admins.")
+    detection_source: str = Field(
+        description="How it was found.", json_schema_extra=one_of(DetectionSource.values)
+    )
+    services: list[str] = Field(description="Names of the services affected.")
+    summary: str = Field(description="What is known so far.")
+    impact: str = Field(description="The impact statement.")
+    impact_started_at: datetime | None = Field(description="When users started to be affected.")
+    detected_at: datetime | None = Field(description="When the problem was noticed.")
+    declared_at: datetime = Field(description="When the incident was declared.")
+    acknowledged_at: datetime | None = Field(description="When someone took charge.")
+    mitigated_at: datetime | None = Field(description="When the impact stopped growing.")
+    resolved_at: datetime | None = Field(description="When the impact ended.")
+    closed_at: datetime | None = Field(description="When the incident was closed.")
+    updated_at: datetime = Field(description="Last change of any kind.")
+    roles: dict[str, str | None] = Field(
+        description="Current holder (username) of each role, or null when vacant.",
+        examples=[
+            {"commander": "amira", "scribe": None, "communications": None, "operations": None}
+        ],
+    )
+    created_by: str | None = Field(description="Username of whoever declared it (null: Hotwash).")
+    url: str = Field(description="The incident's web page.")
+
+
+COUNT_DOC = "How many items match, counted exactly up to 10,000."
+COUNT_EXACT_DOC = "False when more than 10,000 match: `count` is then a lower bound."
+
+
+class IncidentPage(ApiModel):
+    items: list[IncidentOut] = Field(description="This page of incidents.")
+    count: int = Field(description=COUNT_DOC)
+    count_exact: bool = Field(description=COUNT_EXACT_DOC)
+    page: int = Field(description="This page's number.")
+    per_page: int = Field(description="Items per page.")
+    next: str | None = Field(description="URL of the next page, or null on the last one.")
+    previous: str | None = Field(description="URL of the previous page, or null on the first one.")
+
+
+# --- timeline -------------------------------------------------------------------
+
+
+class EntryCreate(ApiModel):
+    """Add a note or decision to the timeline."""
+
+    body: str = Field(
+        description="What happened or was decided.",
+        json_schema_extra=TEXT_DOC,
+        examples=["Rolled back the 14:02 deploy."],
+    )
+    kind: EntryKindIn = Field("note", description="note or decision.")
+    key_moment: bool = Field(False, description="Highlight it in the catch-up and the postmortem.")
+    occurred_at: datetime | None = Field(
+        None, description=f"When it happened, to back-date it (default: now). {TIME_DOC}"
+    )
+
+
+class EntryEdit(ApiModel):
+    """Correct an entry; the previous values are kept in its history."""
+
+    body: str | None = Field(None, description="New text.", json_schema_extra=TEXT_DOC)
+    occurred_at: datetime | None = Field(None, description=f"New time it happened. {TIME_DOC}")
+    key_moment: bool | None = Field(None, description="Mark or unmark as a key moment.")
+
+
+class TimelineQuery(BaseModel):
+    key_moments: bool = Field(False, description="Only key moments.")
+    after_id: int | None = Field(
+        None,
+        ge=0,
+        description="Only entries written after the entry with this id (for polling).",
+    )
+    page: int = Field(1, ge=1, description="Page number, from 1.")
+    per_page: int = Field(
+        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200)."
+    )
+
+
+class EntryOut(ApiModel):
+    id: int = Field(description="Entry id.")
+    kind: str = Field(description="Kind of entry.", json_schema_extra=one_of(TimelineKind.values))
+    kind_name: str = Field(description="The kind in the request's language.")
+    body: str = Field(description="Text as written (empty for entries Hotwash writes).")
+    text: str = Field(description="The entry as one sentence in the request's language.")
+    key_moment: bool = Field(description="Highlighted in catch-up and postmortem.")
+    occurred_at: datetime = Field(description="When it happened (may be back-dated).")
+    recorded_at: datetime = Field(description="When it was written.")
+    author: str | None = Field(description="Username of the writer; null when Hotwash wrote it.")
+    edited_at: datetime | None = Field(description="Last correction, or null.")
+    data: dict[str, Any] = Field(description="Structured detail of entries Hotwash writes.")
+
+
+class EntryPage(ApiModel):
+    items: list[EntryOut] = Field(description="This page of entries, oldest first.")
+    count: int = Field(description=COUNT_DOC)
+    count_exact: bool = Field(description=COUNT_EXACT_DOC)
+    page: int = Field(description="This page's number.")
+    per_page: int = Field(description="Items per page.")
+    next: str | None = Field(description="URL of the next page, or null.")
+    previous: str | None = Field(description="URL of the previous page, or null.")
+
+
+class EntryEditOut(ApiModel):
+    editor: str | None = Field(description="Username of whoever made the correction.")
+    edited_at: datetime = Field(description="When.")
+    before: dict[str, Any] = Field(description="Values before the correction.")
+    after: dict[str, Any] = Field(description="Values after it.")
+
+
+# --- roles, participants, tasks -------------------------------------------------
+
+
+class RoleAssign(ApiModel):
+    user: str | None = Field(
+        description="Username of the new holder, or null to leave the role vacant.",
+        examples=["amira"],
+    )
+
+
+class RoleOut(ApiModel):
+    role: str = Field(description="Role code.", json_schema_extra=one_of(IncidentRole.values))
+    role_name: str = Field(description="The role in the request's language.")
+    user: str | None = Field(description="Username of the holder, or null when vacant.")
+    started_at: datetime | None = Field(description="When they took it.")
+    ended_at: datetime | None = Field(description="When they handed it over (history only).")
+    assigned_by: str | None = Field(description="Username of whoever assigned it.")
+
+
+class RolesOut(ApiModel):
+    current: list[RoleOut] = Field(description="Every role and its current holder.")
+    history: list[RoleOut] = Field(description="Every assignment, oldest first.")
+
+
+class ParticipantAdd(ApiModel):
+    user: str = Field(description="Username of the person to bring in.", examples=["sam"])
+
+
+class ParticipantOut(ApiModel):
+    user: str = Field(description="Username.")
+    name: str = Field(description="Full name, or the username.")
+    joined_at: datetime = Field(description="When they joined.")
+
+
+class TaskCreate(ApiModel):
+    title: str = Field(
+        description="The piece of work.",
+        json_schema_extra=TITLE_DOC,
+        examples=["Check replica lag"],
+    )
+    assignee: str | None = Field(None, description="Username of whoever does it.")
+
+
+class TaskOut(ApiModel):
+    id: int = Field(description="Task id.")
+    title: str = Field(description="The piece of work.")
+    status: str = Field(description="open or done.", json_schema_extra=one_of(["open", "done"]))
+    assignee: str | None = Field(description="Username of whoever does it, or null.")
+    created_at: datetime = Field(description="When it was created.")
+    done_at: datetime | None = Field(description="When it was done, or null.")
+
+
+# --- catch-up -------------------------------------------------------------------
+
+
+class CatchupOut(ApiModel):
+    id: str = Field(description="Human reference, e.g. INC-42.")
+    number: int = Field(description="The number in the reference.")
+    title: str = Field(description="What is wrong.")
+    url: str = Field(description="The incident's web page.")
+    private: bool = Field(description="Visible only to participants and admins.")
+    status: str = Field(description="Lifecycle status code.")
+    status_name: str = Field(description="The status in the request's language.")
+    status_since: datetime = Field(description="When the incident entered its current status.")
+    for_seconds: int = Field(description="Seconds in the current status.")
+    severity: int = Field(description="1 (most severe) to 4.")
+    severity_name: str = Field(description="The severity's configured name.")
+    severity_label: str = Field(description="SEV1 to SEV4.")
+    severity_description: str = Field(description="The severity's configured definition.")
+    impact_started_at: datetime = Field(
+        description="When impact began (or, if unknown, when it was detected or declared)."
+    )
+    impact_seconds: int = Field(description="Seconds of impact so far (until resolved).")
+    impact: str = Field(description="The impact statement.")
+    roles: dict[str, str | None] = Field(description="Current holder of each role, or null.")
+    key_moments: list[EntryOut] = Field(description="Key moments, oldest first.")
+    latest: list[EntryOut] = Field(description="The five latest entries, newest first.")
+    open_tasks: list[TaskOut] = Field(description="Tasks not done yet.")
+    summary: str = Field(description="All of the above as a short paragraph for a person.")
+
+
+# --- reference data and accounts -------------------------------------------------
+
+
+class SeverityOut(ApiModel):
+    level: int = Field(description="1 (most severe) to 4.")
+    label: str = Field(description="SEV1 to SEV4.")
+    name: str = Field(description="Configured name in the request's language.")
+    description: str = Field(description="Configured definition in the request's language.")
+
+
+class MeOut(ApiModel):
+    username: str = Field(description="Login name.")
+    name: str = Field(description="Full name, or the login name.")
+    email: str = Field(description="Email address (may be empty).")
+    role: str = Field(
+        description="viewer (reads), responder (runs incidents) or admin (also sees private ones).",
+        json_schema_extra=one_of(["viewer", "responder", "admin"]),
+    )
+    timezone: str = Field(description="Times in responses are given in this zone.")
+    language: str = Field(description="Preferred language of the web pages.")
+
+
+# --- parameters and responses shared by the routers ---------------------------------
+
+IncidentRef = PathEx[str, P(description="The incident: INC-42, inc-42 or 42.", examples=["INC-42"])]
+EntryId = PathEx[int, P(description="The timeline entry's id.")]
+TaskId = PathEx[int, P(description="The task's id.")]
+RolePath = PathEx[
+    str, P(description="commander, scribe, communications or operations.", examples=["commander"])
+]
+
+# Every operation can fail in these ways; each answers with an `Error`.
+ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422}): Error}

@@ -1,0 +1,339 @@
+"""Human-readable output for the client commands, built from API JSON.
+
+The API is the contract, so everything here reads dictionaries defensively:
+a missing field is left out of the output rather than crashing the command.
+Times are always shown with their zone: the configured one, else the
+machine's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotwash.incidents.display import format_duration
+from hotwash.incidents.models import REF_PREFIX, DetectionSource, IncidentRole, Severity, Status
+
+LATEST_ENTRIES = 5
+
+
+def normalise_ref(ref: str) -> str:
+    """INC-42 for "42", "inc-42" or "INC-42"; anything else unchanged (the
+    API explains what is wrong with it)."""
+    text = ref.strip()
+    number = text.upper().removeprefix(REF_PREFIX)
+    return f"{REF_PREFIX}{number}" if number.isdigit() else text
+
+
+def choice_label(choices: type[models.Choices], value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def status_label(value: Any) -> str:
+    return choice_label(Status, value)
+
+
+def severity_label(value: Any) -> str:
+    return choice_label(Severity, value)
+
+
+def role_label(value: Any) -> str:
+    return choice_label(IncidentRole, value)
+
+
+def person(value: Any) -> str:
+    """A user as the API sends it: a username, an object, or null (Hotwash)."""
+    if value is None:
+        return "Hotwash"
+    if isinstance(value, Mapping):
+        return str(value.get("username") or value.get("name") or value.get("id") or "?")
+    return str(value)
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Formats times for the reader. `zone` None means the machine's zone,
+    applied per instant so daylight-saving changes come out right."""
+
+    zone: tzinfo | None = None
+    now: datetime = field(default_factory=timezone.now)
+
+    def local(self, value: datetime) -> datetime:
+        return value.astimezone(self.zone)
+
+    def time(self, value: datetime) -> str:
+        local = self.local(value)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+    def short(self, value: datetime) -> str:
+        """Hour and minute for today's times, the date too for older ones."""
+        local = self.local(value)
+        if local.date() == self.local(self.now).date():
+            return f"{local:%H:%M} {local.tzname()}"
+        return self.time(value)
+
+    def since(self, value: datetime) -> str:
+        return format_duration(self.now - value)
+
+
+def columns(rows: list[list[str]]) -> list[str]:
+    """Rows with each column padded to its widest cell; the last column is
+    left ragged."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        "  ".join(
+            [*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def chronological(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    def key(entry: Mapping[str, Any]) -> tuple[datetime, int]:
+        when = parse_time(entry.get("occurred_at")) or datetime.min.replace(tzinfo=UTC)
+        number = entry.get("id")
+        return when, number if isinstance(number, int) else 0
+
+    return sorted(entries, key=key)
+
+
+def entry_line(entry: Mapping[str, Any], clock: Clock) -> str:
+    when = parse_time(entry.get("occurred_at"))
+    text = str(entry.get("text") or entry.get("body") or "").replace("\n", " ")
+    marker = "*" if entry.get("key_moment") else " "
+    stamp = clock.short(when) if when else "?"
+    return f"{marker} {stamp}  {person(entry.get('author'))}: {text}"
+
+
+# --- one renderer per command -------------------------------------------------
+
+
+def declared(incident: Mapping[str, Any], base_url: str) -> str:
+    headline = _("Declared %(ref)s (%(severity)s, %(status)s): %(title)s") % {
+        "ref": incident.get("id", "?"),
+        "severity": severity_label(incident.get("severity")),
+        "status": status_label(incident.get("status")).lower(),
+        "title": incident.get("title", ""),
+    }
+    url = str(incident.get("url") or "")
+    if url.startswith("/"):
+        url = base_url + url
+    return f"{headline}\n{url}" if url else headline
+
+
+def noted(ref: str, entry: Mapping[str, Any], clock: Clock) -> str:
+    when = parse_time(entry.get("occurred_at"))
+    values = {"ref": ref, "time": clock.time(when) if when else "?"}
+    if entry.get("kind") == "decision":
+        line = _("Added a decision to %(ref)s at %(time)s.") % values
+    else:
+        line = _("Added a note to %(ref)s at %(time)s.") % values
+    if entry.get("key_moment"):
+        line += " " + _("It is marked as a key moment.")
+    return line
+
+
+def status_changed(incident: Mapping[str, Any]) -> str:
+    return _("%(ref)s is now %(status)s.") % {
+        "ref": incident.get("id", "?"),
+        "status": status_label(incident.get("status")).lower(),
+    }
+
+
+def severity_changed(incident: Mapping[str, Any]) -> str:
+    name = incident.get("severity_name")
+    values = {"ref": incident.get("id", "?"), "severity": severity_label(incident.get("severity"))}
+    if name:
+        return _("%(ref)s is now %(severity)s (%(name)s).") % {**values, "name": name}
+    return _("%(ref)s is now %(severity)s.") % values
+
+
+def role_changed(ref: str, assignment: Mapping[str, Any]) -> str:
+    role = str(assignment.get("role_name") or role_label(assignment.get("role")))
+    if assignment.get("user"):
+        return _("%(user)s is now %(role)s of %(ref)s.") % {
+            "user": person(assignment["user"]),
+            "role": role,
+            "ref": ref,
+        }
+    return _("%(ref)s has no %(role)s now.") % {"ref": ref, "role": role}
+
+
+def incident_list(page: Mapping[str, Any], items: list[Mapping[str, Any]], clock: Clock) -> str:
+    if not items:
+        return _("No incidents match.")
+    rows = []
+    for item in items:
+        declared_at = parse_time(item.get("declared_at"))
+        rows.append(
+            [
+                str(item.get("id", "?")),
+                severity_label(item.get("severity")),
+                status_label(item.get("status")),
+                clock.since(declared_at) if declared_at else "",
+                ("[" + _("private") + "] " if item.get("private") else "")
+                + str(item.get("title", "")),
+            ]
+        )
+    headers = [_("Incident"), _("Severity"), _("Status"), _("Age"), _("Title")]
+    output = "\n".join(columns([headers, *rows]))
+    count = page.get("count")
+    if isinstance(count, int) and count > len(items):
+        output += "\n" + _("Showing %(shown)d of %(count)d incidents; use --limit for more.") % {
+            "shown": len(items),
+            "count": count,
+        }
+    return output
+
+
+def _status_since(catchup: Mapping[str, Any]) -> datetime | None:
+    """When the incident entered its current status: the API's own figure
+    if it sends one, else the last status change among the key moments."""
+    if explicit := parse_time(catchup.get("status_since")):
+        return explicit
+    changes = [
+        parse_time(entry.get("occurred_at"))
+        for entry in [*(catchup.get("key_moments") or []), *(catchup.get("latest") or [])]
+        if entry.get("kind") in ("status", "declared")
+    ]
+    known = [when for when in changes if when is not None]
+    return max(known) if known else parse_time(catchup.get("declared_at"))
+
+
+def _headline(data: Mapping[str, Any], clock: Clock) -> list[str]:
+    title = f"{data.get('id', '?')}  {data.get('title', '')}"
+    if data.get("private"):
+        title += "  [" + _("private") + "]"
+    severity = severity_label(data.get("severity"))
+    if data.get("severity_name"):
+        severity = f"{severity} ({data['severity_name']})"
+    status = status_label(data.get("status")).lower()
+    since = _status_since(data)
+    if since is not None:
+        state = _("%(severity)s, %(status)s for %(duration)s") % {
+            "severity": severity,
+            "status": status,
+            "duration": clock.since(since),
+        }
+    else:
+        state = f"{severity}, {status}"
+    return [title, state]
+
+
+def _impact_lines(data: Mapping[str, Any], clock: Clock, *, with_summary: bool) -> list[str]:
+    lines = []
+    started = parse_time(data.get("impact_started_at"))
+    if started is not None:
+        seconds = data.get("impact_seconds")
+        if isinstance(seconds, int):
+            duration = format_duration(timedelta(seconds=seconds))
+        else:
+            duration = clock.since(started)
+        values = {"duration": duration, "time": clock.time(started)}
+        if data.get("status") in (Status.RESOLVED, Status.CLOSED):
+            lines.append(_("Impact lasted %(duration)s, from %(time)s.") % values)
+        else:
+            lines.append(_("Impact began %(duration)s ago, at %(time)s.") % values)
+    impact = str(data.get("impact") or "").strip()
+    lines.append(_("Impact: %(impact)s") % {"impact": impact or _("(not written yet)")})
+    summary = str(data.get("summary") or "").strip()
+    if with_summary and summary:
+        lines.append(_("Summary: %(summary)s") % {"summary": summary})
+    return lines
+
+
+def _roles_lines(roles: Mapping[str, Any]) -> list[str]:
+    if not roles:
+        return []
+    rows = [
+        [role_label(role), person(holder) if holder else _("(vacant)")]
+        for role, holder in _in_role_order(roles)
+    ]
+    return ["", _("Roles"), *("  " + line for line in columns(rows))]
+
+
+def _in_role_order(roles: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    order = {role: index for index, role in enumerate(IncidentRole.values)}
+    return sorted(roles.items(), key=lambda item: order.get(item[0], len(order)))
+
+
+def _entries_section(title: str, entries: list[Mapping[str, Any]], clock: Clock) -> list[str]:
+    if not entries:
+        return ["", title, "  " + _("(none)")]
+    return ["", title, *(" " + entry_line(entry, clock) for entry in entries)]
+
+
+def _task_line(task: Mapping[str, Any]) -> str:
+    assignee = task.get("assignee")
+    title = str(task.get("title", ""))
+    if assignee:
+        return "  - " + _("%(title)s (%(assignee)s)") % {
+            "title": title,
+            "assignee": person(assignee),
+        }
+    return f"  - {title}"
+
+
+def catchup(data: Mapping[str, Any], clock: Clock) -> str:
+    # The catch-up's own "summary" is a paragraph version of all this, so
+    # it is left out here.
+    lines = [*_headline(data, clock), *_impact_lines(data, clock, with_summary=False)]
+    lines += _roles_lines(data.get("roles") or {})
+    lines += _entries_section(_("Key moments"), list(data.get("key_moments") or []), clock)
+    latest = chronological(data.get("latest") or [])
+    lines += _entries_section(_("Latest updates"), latest[-LATEST_ENTRIES:], clock)
+    tasks = list(data.get("open_tasks") or [])
+    lines += ["", _("Open tasks")]
+    lines += [_task_line(task) for task in tasks] or ["  " + _("(none)")]
+    return "\n".join(lines)
+
+
+def incident_detail(
+    incident: Mapping[str, Any], entries: list[Mapping[str, Any]], clock: Clock
+) -> str:
+    lines = [*_headline(incident, clock), *_impact_lines(incident, clock, with_summary=True)]
+    facts = []
+    services = incident.get("services") or []
+    if services:
+        names = [person(service) for service in services]
+        facts.append([_("Services affected"), ", ".join(names)])
+    if incident.get("detection_source"):
+        facts.append([_("Detection"), choice_label(DetectionSource, incident["detection_source"])])
+    for key, label in (
+        ("detected_at", _("Detected")),
+        ("declared_at", _("Declared")),
+        ("acknowledged_at", _("Acknowledged")),
+        ("mitigated_at", _("Mitigated")),
+        ("resolved_at", _("Resolved")),
+        ("closed_at", _("Closed")),
+    ):
+        if when := parse_time(incident.get(key)):
+            facts.append([label, clock.time(when)])
+    if facts:
+        lines += ["", *("  " + line for line in columns(facts))]
+    lines += _roles_lines(incident.get("roles") or {})
+    lines += _entries_section(_("Timeline (latest entries)"), entries, clock)
+    if url := incident.get("url"):
+        lines += ["", str(url)]
+    return "\n".join(lines)

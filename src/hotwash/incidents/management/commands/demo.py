@@ -1,0 +1,75 @@
+"""`hotwash demo [--if-empty]`: load realistic demo data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from hotwash.incidents.demo import DEMO_PASSWORD, DemoConflict, DemoData, load_demo
+from hotwash.incidents.models import Incident
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data into an empty database: a small team (admin, amira, sam, lea, jonas, "
+        f'victor; password "{DEMO_PASSWORD}") and a dozen incidents of every severity and '
+        "status from the last two months, with timelines, roles and tasks. Demo data goes only "
+        "into a database without incidents: otherwise the command refuses (exit status 1), or "
+        "with --if-empty does nothing (exit status 0). Accounts that already exist are reused "
+        "and keep their password. Refused when HOTWASH_PRODUCTION is on, because the demo "
+        "password is public."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing, successfully, if the database already has incidents.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                _(
+                    "Demo accounts share a published password, so demo data is refused "
+                    "while HOTWASH_PRODUCTION is on."
+                )
+            )
+        existing = Incident.objects.count()
+        if existing and options["if_empty"]:
+            self.stdout.write(_("The database already has incidents; demo data not loaded."))
+            return
+        if existing:
+            raise CommandError(
+                _(
+                    "The database already has %(count)d incidents, and demo data goes only into "
+                    "an empty one. Use a fresh database, e.g. DATABASE_URL=sqlite:///demo.sqlite3."
+                )
+                % {"count": existing}
+            )
+        try:
+            data = load_demo()
+        except DemoConflict as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self._report(data))
+
+    def _report(self, data: DemoData) -> str:
+        lines = [
+            _("Loaded demo data: %(count)d incidents from the last two months.")
+            % {"count": len(data.incidents)},
+            _("This is demo data, for trying Hotwash out; do not use these accounts for real."),
+            "",
+            _("Open %(url)s and log in as one of:") % {"url": settings.SITE_URL + "/"},
+        ]
+        width = max(len(demo.username) for demo, _created in data.users)
+        for demo, created in data.users:
+            password = (
+                _("password: %(password)s") % {"password": DEMO_PASSWORD}
+                if created
+                else _("(existing account, password unchanged)")
+            )
+            lines.append(f"  {demo.username.ljust(width)}  {password}  ({demo.description})")
+        return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""`hotwash list`: incidents as a table, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from hotwash.client import ApiClient, ClientConfig
+from hotwash.incidents.management.commands import _render
+from hotwash.incidents.management.commands._client import ClientCommand
+
+# The most the CLI asks for in one request; longer lists take several pages.
+PAGE_SIZE = 200
+
+
+class Command(ClientCommand):
+    summary = (
+        "List incidents you can see, newest first, with filters. With --json and a --limit "
+        "above one page, the pages' items are joined into one answer."
+    )
+
+    def add_command_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--status",
+            action="append",
+            default=[],
+            help="triage, investigating, identified, monitoring, resolved, closed, "
+            "or open (any of the first four); repeat for several.",
+        )
+        parser.add_argument(
+            "--severity", action="append", default=[], help="1 to 4; repeat for several."
+        )
+        parser.add_argument("--service", help="Only incidents affecting this service.")
+        parser.add_argument("--q", help="Text in the title.")
+        parser.add_argument("--since", metavar="YYYY-MM-DD", help="Declared on or after.")
+        parser.add_argument("--until", metavar="YYYY-MM-DD", help="Declared on or before.")
+        parser.add_argument("--sort", help="-declared (default), declared, severity or -updated.")
+        parser.add_argument(
+            "--limit", type=int, default=20, help="How many incidents to show (default 20)."
+        )
+
+    def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
+        limit = max(options["limit"], 1)
+        params: dict[str, Any] = {"per_page": min(limit, PAGE_SIZE), "page": 1}
+        for name in ("status", "severity", "service", "q", "since", "until", "sort"):
+            if options[name]:
+                params[name] = options[name]
+        first = api.get("/incidents", params)
+        answer = dict(first)
+        items = list(first.get("items") or [])
+        page = first
+        while len(items) < limit and page.get("next"):
+            params["page"] += 1
+            page = api.get("/incidents", params)
+            items += page.get("items") or []
+            answer.update({"next": page.get("next")})
+        answer["items"] = items[:limit]
+        return answer
+
+    def render(
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+    ) -> str:
+        return _render.incident_list(result, result["items"], clock)
