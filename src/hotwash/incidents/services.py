@@ -595,6 +595,7 @@ def add_participant(incident: Incident, *, actor: Actor, user: User) -> None:
         )[1]
         if not created:
             return
+        Incident.objects.filter(pk=incident.pk).update(updated_at=now)
         record_audit(
             actor=actor,
             action="incident.participant_added",

@@ -30,6 +30,15 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "hotwash_live"
 RESYNC = "resync"
+# The kinds of change services announce. Event streams name their events
+# after these and map any other kind to "change", so a browser that listens
+# for KINDS + ("change", RESYNC) never misses one; add new kinds here.
+KINDS = ("declared", "updated", "timeline", "role", "participants", "task")
+# How often the listener wakes up to check it should stop, and how often it
+# proves its connection is alive: a silently dropped connection would
+# otherwise just look like a quiet incident.
+LISTENER_POLL_SECONDS = 1.0
+LISTENER_HEALTH_SECONDS = 30.0
 
 
 class Hub:
@@ -55,8 +64,13 @@ class Hub:
                         del self._subscribers[incident_id]
 
     def dispatch(self, message: dict[str, Any]) -> None:
+        try:
+            incident_id = int(message.get("incident", 0))
+        except (TypeError, ValueError):
+            logger.warning("Ignoring live message without an incident: %r", message)
+            return
         with self._lock:
-            inboxes = list(self._subscribers.get(int(message.get("incident", 0)), ()))
+            inboxes = list(self._subscribers.get(incident_id, ()))
         for inbox in inboxes:
             inbox.put(message)
 
@@ -94,32 +108,62 @@ class PostgresListener(threading.Thread):
 
     def __init__(self, conninfo: dict[str, Any]) -> None:
         super().__init__(name="hotwash-live-listener", daemon=True)
-        self.conninfo = conninfo
+        # TCP keepalives notice a peer that vanished without closing the
+        # connection (a failover, a dropped NAT entry) within about a minute.
+        self.conninfo = {
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+            **conninfo,
+        }
         self.ready = threading.Event()
+        self.stopping = threading.Event()
 
     def run(self) -> None:
-        import psycopg
-
         delay = 0.5
         first = True
-        while True:
+        while not self.stopping.is_set():
             try:
-                with psycopg.connect(**self.conninfo, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    self.ready.set()
-                    if not first:
-                        hub.dispatch_all({"incident": 0, "kind": RESYNC})
-                    first = False
-                    delay = 0.5
-                    for notify in conn.notifies():
-                        try:
-                            hub.dispatch(json.loads(notify.payload))
-                        except (ValueError, TypeError):
-                            logger.warning("Ignoring malformed live message %r", notify.payload)
+                self._listen(resync=not first)
+                first = False
+                delay = 0.5
             except Exception:
+                first = False
                 logger.exception("Live listener lost its database connection; reconnecting")
-                time.sleep(delay)
+                self.stopping.wait(delay)
                 delay = min(delay * 2, 10.0)
+
+    def _listen(self, *, resync: bool) -> None:
+        import psycopg
+
+        with psycopg.connect(**self.conninfo, autocommit=True) as conn:
+            conn.execute(f"LISTEN {CHANNEL}")
+            self.ready.set()
+            if resync:
+                hub.dispatch_all({"incident": 0, "kind": RESYNC})
+            checked = time.monotonic()
+            while not self.stopping.is_set():
+                for notify in conn.notifies(timeout=LISTENER_POLL_SECONDS):
+                    self._deliver(notify.payload)
+                if time.monotonic() - checked > LISTENER_HEALTH_SECONDS:
+                    conn.execute("SELECT 1")
+                    checked = time.monotonic()
+
+    @staticmethod
+    def _deliver(payload: str) -> None:
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            message = None
+        if isinstance(message, dict):
+            hub.dispatch(message)
+        else:
+            logger.warning("Ignoring malformed live message %r", payload)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopping.set()
+        self.join(timeout)
 
 
 _listener: PostgresListener | None = None
@@ -132,7 +176,7 @@ def ensure_listener(timeout: float = 5.0) -> None:
     if connection.vendor != "postgresql":
         return
     with _listener_lock:
-        if _listener is None or not _listener.is_alive():
+        if _listener is None or not _listener.is_alive() or _listener.stopping.is_set():
             params = connection.get_connection_params()
             params.pop("cursor_factory", None)
             params.pop("context", None)
@@ -143,3 +187,13 @@ def ensure_listener(timeout: float = 5.0) -> None:
     # Wait until LISTEN is in place, so a change made right after subscribing
     # is not missed.
     listener.ready.wait(timeout)
+
+
+def stop_listener() -> None:
+    """Stop this process's listener and close its connection (tests use this
+    before dropping their database; the next subscriber starts a new one)."""
+    global _listener
+    with _listener_lock:
+        listener, _listener = _listener, None
+    if listener is not None:
+        listener.stop()

@@ -9,6 +9,7 @@ for CPU work; idle threads cost memory, not CPU.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             f"({options['workers']} worker(s), database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
         )
         self.stdout.flush()
+        # Workers are separate processes: they learn the thread count (which
+        # bounds live streams, see hotwash.live.views) from the environment.
+        os.environ["HOTWASH_THREADS"] = str(options["threads"])
         Server(
             "hotwash.wsgi:application",
             address=options["host"],
@@ -71,6 +75,9 @@ class Command(BaseCommand):
             # socket backlog instead of exhausting memory.
             backpressure=options["threads"],
             websockets=False,
+            # Open live-update streams would hold a restart for up to
+            # LIVE_STREAM_SECONDS; browsers reconnect to the new process anyway.
+            workers_kill_timeout=10,
             log_level=LogLevels.warning,
             log_access=options["access_log"],
             static_path_route=[settings.STATIC_URL.rstrip("/")],
