@@ -7,6 +7,7 @@ with nothing but HOTWASH_URL and HOTWASH_TOKEN.
 
 from __future__ import annotations
 
+import abc
 import json
 import zoneinfo
 from typing import Any
@@ -28,7 +29,7 @@ CONFIG_HELP = (
 )
 
 
-class ClientCommand(BaseCommand):
+class ClientCommand(BaseCommand, metaclass=abc.ABCMeta):
     """Subclasses implement `add_command_arguments`, `call` (the API calls,
     returning the JSON to print with --json) and `render` (the human text)."""
 
@@ -70,13 +71,15 @@ class ClientCommand(BaseCommand):
         clock = Clock(zone=zone)
         self.stdout.write(self.render(result, options, config=config, clock=clock))
 
+    @abc.abstractmethod
     def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """Make the API calls; return the JSON that --json prints."""
 
+    @abc.abstractmethod
     def render(
         self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
-        raise NotImplementedError
+        """The human-readable text for `result`."""
 
 
 def _configured_zone(config: ClientConfig) -> zoneinfo.ZoneInfo | None:
