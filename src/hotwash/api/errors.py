@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.signals import got_request_exception
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.parser import Parser
 from pydantic_core import ErrorDetails
 
-from hotwash.core.errors import DomainError
+from hotwash.core.errors import DomainError, error_json
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -43,9 +43,7 @@ def error_body(
     return {"message": message, "field": field, "errors": items}
 
 
-def error_response(status: int, message: str, field: str | None = None) -> JsonResponse:
-    """An error response for code that runs outside ninja's operations."""
-    return JsonResponse(error_body(message, field), status=status)
+error_response = error_json
 
 
 # --- request bodies -----------------------------------------------------------

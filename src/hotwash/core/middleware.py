@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from hotwash.core.errors import error_json
 
 
 class BodySizeLimitMiddleware:
@@ -26,13 +28,6 @@ class BodySizeLimitMiddleware:
                 "limit": limit,
             }
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "message": message,
-                        "field": None,
-                        "errors": [{"field": None, "message": message}],
-                    },
-                    status=413,
-                )
+                return error_json(413, message)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+
+from hotwash.core.errors import error_json
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -11,8 +13,5 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         message = _("There is nothing at %(path)s; the API lives under /api/v1/.") % {
             "path": request.path
         }
-        return JsonResponse(
-            {"message": message, "field": None, "errors": [{"field": None, "message": message}]},
-            status=404,
-        )
+        return error_json(404, message)
     return defaults.page_not_found(request, exception)

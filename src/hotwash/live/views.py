@@ -21,13 +21,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from hotwash.core.errors import NotFound
+from hotwash.core.errors import NotFound, error_json
 from hotwash.envconfig import env_int
 from hotwash.incidents.queries import get_incident
 from hotwash.live import bus
@@ -48,11 +48,11 @@ def version_of(updated_at: Any) -> str:
 def incident_events(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request_user(request)
     if user is None:
-        response = _refusal(401, _("Sign in, or send an API token as “Authorization: Bearer …”."))
+        response = error_json(401, _("Sign in, or send an API token as “Authorization: Bearer …”."))
         response["WWW-Authenticate"] = 'Bearer realm="hotwash"'
         return response
     if bus.hub.subscriber_count() >= stream_limit():
-        response = _refusal(503, _("Too many live connections right now; try again shortly."))
+        response = error_json(503, _("Too many live connections right now; try again shortly."))
         response["Retry-After"] = "10"
         return response
     # Subscribe, and have the PostgreSQL listener in place, before reading the
@@ -65,7 +65,7 @@ def incident_events(request: HttpRequest, pk: int) -> HttpResponseBase:
         incident = get_incident(user, pk)
     except NotFound as error:
         stream.close()
-        return _refusal(404, error.message)
+        return error_json(404, error.message)
     except BaseException:
         stream.close()
         raise
@@ -76,12 +76,6 @@ def incident_events(request: HttpRequest, pk: int) -> HttpResponseBase:
     # nginx and similar proxies would otherwise hold events back in a buffer.
     streaming["X-Accel-Buffering"] = "no"
     return streaming
-
-
-def _refusal(status: int, message: str) -> JsonResponse:
-    # The same shape as the API's errors, so one client handles both.
-    body = {"message": message, "field": None, "errors": [{"field": None, "message": message}]}
-    return JsonResponse(body, status=status)
 
 
 def stream_limit() -> int:
