@@ -121,7 +121,15 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["CONN_MAX_AGE"] = 0 if _database["NAME"] == ":memory:" else _database["CONN_MAX_AGE"]
     _database.setdefault("TEST", {})
 elif _database["ENGINE"] == "django.db.backends.postgresql":
-    _database["CONN_HEALTH_CHECKS"] = True
+    # A bounded pool per process: the server runs hundreds of threads (live
+    # streams hold one each), and one persistent connection per thread would
+    # exhaust PostgreSQL's max_connections under load.
+    _database["CONN_MAX_AGE"] = 0
+    _database.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("HOTWASH_DB_POOL_SIZE", 16, minimum=1),
+        "timeout": 10,
+    }
     _database.setdefault("TEST", {})
     if test_name := env_str("HOTWASH_TEST_DATABASE_NAME", ""):
         _database["TEST"]["NAME"] = test_name

@@ -66,7 +66,10 @@ def get_incident(user: AnyUser, ref: str | int) -> Incident:
     number = parse_ref(ref)
     # A primary-key read, then the visibility check (no query at all for a
     # public incident): cheaper than filtering through visible_incidents.
-    incident = Incident.objects.filter(pk=number).first()
+    try:
+        incident: Incident | None = Incident.objects.get(pk=number)
+    except Incident.DoesNotExist:
+        incident = None
     if incident is None or not can_view(user, incident):
         raise NotFound(_("No incident %(ref)s.") % {"ref": f"{REF_PREFIX}{number}"})
     return incident

@@ -181,10 +181,35 @@ def _person(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
+# (incident id, user id) pairs this process has seen committed as
+# participants. Nobody is ever removed from an incident, so a pair in here is
+# always true and saves the insert on most timeline appends (the hot path).
+_known_participants: set[tuple[int, int]] = set()
+_KNOWN_PARTICIPANTS_MAX = 100_000
+
+
 def _add_participant(incident: Incident, user: User | None, now: datetime) -> None:
     if user is None:
         return
-    Participant.objects.get_or_create(incident=incident, user=user, defaults={"joined_at": now})
+    pair = (incident.pk, user.pk)
+    if pair in _known_participants:
+        return
+    # One INSERT ... ON CONFLICT DO NOTHING instead of a SELECT then INSERT;
+    # the unique constraint already says "once per person".
+    Participant.objects.bulk_create(
+        [Participant(incident=incident, user=user, joined_at=now)], ignore_conflicts=True
+    )
+    transaction.on_commit(lambda: _remember_participant(pair))
+
+
+def forget_participants() -> None:
+    _known_participants.clear()
+
+
+def _remember_participant(pair: tuple[int, int]) -> None:
+    if len(_known_participants) >= _KNOWN_PARTICIPANTS_MAX:
+        _known_participants.clear()
+    _known_participants.add(pair)
 
 
 def _timeline(

@@ -64,6 +64,9 @@ class Command(BaseCommand):
         # Workers are separate processes: they learn the thread count (which
         # bounds live streams, see hotwash.live.views) from the environment.
         os.environ["HOTWASH_THREADS"] = str(options["threads"])
+        # A production server: no debug pages (and no per-query logging)
+        # unless HOTWASH_DEBUG says otherwise.
+        os.environ.setdefault("HOTWASH_DEBUG", "0")
         Server(
             "hotwash.wsgi:application",
             address=options["host"],
