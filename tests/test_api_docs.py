@@ -31,6 +31,7 @@ OPERATIONS = {
     ("post", "/api/v1/incidents/{ref}/tasks/{task_id}/done"),
     ("get", "/api/v1/severities"),
     ("get", "/api/v1/me"),
+    ("post", "/api/v1/lint"),
 }
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "hotwash.incidents",
     "hotwash.live",
     "hotwash.api",
+    "hotwash.blameless",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,9 @@ LIVE_HEARTBEAT_SECONDS = env_int("HOTWASH_LIVE_HEARTBEAT_SECONDS", 15, minimum=1
 
 # --- Policies ---------------------------------------------------------------
 POLICY_FILE = env_str("HOTWASH_POLICY_FILE", "")
+# An organisation's blameless-language rules (a YAML file, or a folder of
+# them) that add to, replace or disable the shipped ones.
+BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

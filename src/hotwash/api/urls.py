@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, path, re_path
 from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 
-from hotwash.api import incidents, people, reference, tasks, timeline
+from hotwash.api import incidents, lint, people, reference, tasks, timeline
 from hotwash.api.auth import SessionAuth, TokenAuth
 from hotwash.api.errors import (
     JsonParser,
@@ -85,5 +85,6 @@ for router in (
     people.router,
     tasks.router,
     reference.router,
+    lint.router,
 ):
     api.add_router("", router)

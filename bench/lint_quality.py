@@ -1,0 +1,448 @@
+"""How well and how fast the blameless-language linter works.
+
+Quality: runs `hotwash.blameless.engine.lint` on every sentence of the
+labelled sets `bench/data/blameless_<language>.jsonl` (written by hand,
+independently of the rules) and prints precision, recall and F1 against the
+targets of issue 3 (precision >= 0.9 and recall >= 0.9 in each language),
+the confusion counts and the recall per category. A sentence counts as
+flagged when `lint` returns any finding for it.
+
+Speed: assembles a postmortem of about 20 pages (~60,000 characters of
+Markdown: headings, lists, a table, code blocks and the data set's
+sentences) and times `lint` on it, after a warm-up, against the 50 ms target.
+
+    .venv/bin/python bench/lint_quality.py
+    .venv/bin/python bench/lint_quality.py --language fr --verbose
+    .venv/bin/python bench/lint_quality.py --json      # also bench/results/lint-quality-<time>.json
+
+It is a measurement: the exit status is 0 whether or not the targets are met,
+and non-zero only when something fails (missing or malformed data, an engine
+that cannot be imported or raises).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import BENCH_DIR, RESULTS_DIR, percentile, setup_django
+
+DATA_DIR = BENCH_DIR / "data"
+LANGUAGES = ("en", "fr")
+CATEGORIES = ("naming", "human-error", "counterfactual", "judgement", "blame", "why-question")
+PRECISION_TARGET = 0.9
+RECALL_TARGET = 0.9
+SPEED_TARGET_MS = 50.0
+DOCUMENT_CHARS = 60_000  # about 20 pages of 3,000 characters
+
+Lint = Callable[..., list[Any]]
+
+
+class DataError(Exception):
+    """A data file is missing or a row is malformed."""
+
+
+@dataclass
+class Row:
+    text: str
+    blameful: bool
+    category: str | None
+    names: list[str]
+    note: str = ""
+    line: int = 0
+
+
+@dataclass
+class Miss:
+    text: str
+    category: str | None
+    rules: list[str]
+    note: str = ""
+
+
+@dataclass
+class Quality:
+    language: str
+    rows: int
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+    recall_by_category: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    false_positives: list[Miss] = field(default_factory=list)
+    false_negatives: list[Miss] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Speed:
+    language: str
+    chars: int
+    words: int
+    runs: int
+    findings: int
+    p50_ms: float
+    p95_ms: float
+    mean_ms: float
+    max_ms: float
+
+
+def parse_row(obj: Any, where: str) -> Row:
+    """A row of a data file, checked: raises DataError saying what is wrong."""
+    if not isinstance(obj, dict):
+        raise DataError(f"{where}: expected a JSON object")
+    unknown = set(obj) - {"text", "blameful", "category", "names", "note"}
+    if unknown:
+        raise DataError(f"{where}: unknown fields {sorted(unknown)}")
+    text, blameful, category = obj.get("text"), obj.get("blameful"), obj.get("category")
+    names, note = obj.get("names", []), obj.get("note", "")
+    if not isinstance(text, str) or not text.strip():
+        raise DataError(f"{where}: 'text' must be a non-empty string")
+    if not isinstance(blameful, bool):
+        raise DataError(f"{where}: 'blameful' must be true or false")
+    if blameful and category not in CATEGORIES:
+        raise DataError(f"{where}: a blameful row needs a 'category' among {CATEGORIES}")
+    if not blameful and category is not None:
+        raise DataError(f"{where}: a blameless row has 'category': null")
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise DataError(f"{where}: 'names' must be a list of non-empty strings")
+    if not isinstance(note, str):
+        raise DataError(f"{where}: 'note' must be a string")
+    return Row(text=text, blameful=blameful, category=category, names=names, note=note)
+
+
+def load_rows(path: Path) -> list[Row]:
+    """Every row of a JSON Lines data file (blank lines are skipped)."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{where}: invalid JSON ({exc})") from exc
+        row = parse_row(obj, where)
+        key = " ".join(row.text.split()).casefold()
+        if key in seen:
+            raise DataError(f"{where}: same text as line {seen[key]}")
+        seen[key] = number
+        row.line = number
+        rows.append(row)
+    return rows
+
+
+def ratio(num: int, den: int) -> float:
+    return num / den if den else 0.0
+
+
+def measure_quality(lint: Lint, language: str, rows: Sequence[Row]) -> Quality:
+    result = Quality(language=language, rows=len(rows))
+    per_category: dict[str, list[int]] = {c: [0, 0] for c in CATEGORIES}  # [found, total]
+    started = time.perf_counter()
+    for row in rows:
+        findings = lint(row.text, language, names=row.names)
+        flagged = bool(findings)
+        rules = sorted({f"{f.rule} ({f.category}): {f.excerpt!r}" for f in findings})
+        miss = Miss(text=row.text, category=row.category, rules=rules, note=row.note)
+        if row.blameful:
+            assert row.category is not None
+            per_category[row.category][1] += 1
+            if flagged:
+                result.tp += 1
+                per_category[row.category][0] += 1
+            else:
+                result.fn += 1
+                result.false_negatives.append(miss)
+        elif flagged:
+            result.fp += 1
+            result.false_positives.append(miss)
+        else:
+            result.tn += 1
+    result.seconds = time.perf_counter() - started
+    result.precision = ratio(result.tp, result.tp + result.fp)
+    result.recall = ratio(result.tp, result.tp + result.fn)
+    pr = result.precision + result.recall
+    result.f1 = 2 * result.precision * result.recall / pr if pr else 0.0
+    result.recall_by_category = {
+        c: {"found": found, "total": total, "recall": ratio(found, total)}
+        for c, (found, total) in per_category.items()
+        if total
+    }
+    return result
+
+
+# --- the 20-page postmortem -------------------------------------------------
+
+_CODE_BLOCKS = (
+    "```console\n$ kubectl -n payments get pods -o wide\n"
+    "NAME                        READY   STATUS             RESTARTS   AGE\n"
+    "checkout-7c9f6b8d4-2xk8q    0/1     CrashLoopBackOff   14         52m\n"
+    "checkout-7c9f6b8d4-9fj2m    1/1     Running            0          52m\n```\n",
+    '```yaml\nalert: CheckoutErrorRate\nexpr: sum(rate(http_requests_total{code=~"5.."}[5m]))'
+    " / sum(rate(http_requests_total[5m])) > 0.02\nfor: 5m\nlabels:\n  severity: page\n```\n",
+    "```sql\nSELECT order_id, status, updated_at\nFROM orders\nWHERE updated_at > now() - interval "
+    "'1 hour'\nORDER BY updated_at DESC\nLIMIT 50;\n```\n",
+    "```text\n2024-03-12T14:02:11Z ERROR pool exhausted: 100/100 connections in use\n"
+    "2024-03-12T14:02:12Z WARN  retrying request 3/5 after 200ms\n```\n",
+)
+
+_HEADINGS = {
+    "en": (
+        "Summary",
+        "Impact",
+        "Timeline",
+        "Detection",
+        "Response",
+        "Contributing factors",
+        "What went well",
+        "What was difficult",
+        "Where we got lucky",
+        "Lessons learned",
+        "Action items",
+        "Appendix",
+    ),
+    "fr": (
+        "Résumé",
+        "Impact",
+        "Chronologie",
+        "Détection",
+        "Intervention",
+        "Facteurs contributifs",
+        "Ce qui a bien fonctionné",
+        "Ce qui a été difficile",
+        "Là où nous avons eu de la chance",
+        "Leçons apprises",
+        "Mesures de suivi",
+        "Annexe",
+    ),
+}
+
+_TABLE = {
+    "en": "| Time (UTC) | Event |\n|---|---|\n| 14:02 | Error rate above 2% |\n"
+    "| 14:07 | Incident declared |\n| 14:29 | Rollback started |\n| 14:33 | Recovered |\n",
+    "fr": "| Heure (HNE) | Événement |\n|---|---|\n| 14 h 02 | Taux d'erreur au-dessus de 2 % |\n"
+    "| 14 h 07 | Incident déclaré |\n| 14 h 29 | Retour arrière |\n| 14 h 33 | Rétablissement |\n",
+}
+
+
+def build_document(language: str, rows: Sequence[Row], chars: int = DOCUMENT_CHARS) -> str:
+    """A realistic Markdown postmortem of about `chars` characters: sections of
+    paragraphs (three to five sentences), bullet lists, a table and code blocks,
+    built from the data set's sentences (both labels) in a fixed shuffled order."""
+    rng = random.Random(f"hotwash-{language}")
+    sentences = [r.text for r in rows]
+    title = "Postmortem: checkout outage" if language == "en" else "Bilan post-incident : panne"
+    parts = [f"# {title}\n\n"]
+    size = len(parts[0])
+    headings = _HEADINGS[language]
+    section = 0
+    pool: list[str] = []
+
+    def take() -> str:
+        if not pool:
+            pool.extend(sentences)
+            rng.shuffle(pool)
+        return pool.pop()
+
+    while size < chars:
+        heading = headings[section % len(headings)]
+        block = [f"## {heading} ({section // len(headings) + 1})\n\n"]
+        for _ in range(3):
+            block.append(" ".join(take() for _ in range(rng.randint(3, 5))) + "\n\n")
+        block.extend(f"- {take()}\n" for _ in range(rng.randint(3, 6)))
+        block.append("\n")
+        if section % 3 == 0:
+            block.append(_CODE_BLOCKS[section % len(_CODE_BLOCKS)] + "\n")
+        if section % 4 == 1:
+            block.append(_TABLE[language] + "\n")
+        text = "".join(block)
+        parts.append(text)
+        size += len(text)
+        section += 1
+    return "".join(parts)
+
+
+def measure_speed(
+    lint: Lint, language: str, document: str, names: Iterable[str], runs: int, warmup: int
+) -> Speed:
+    names = sorted(set(names))
+    findings = 0
+    for _ in range(warmup):
+        findings = len(lint(document, language, names=names))
+    timings: list[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        lint(document, language, names=names)
+        timings.append((time.perf_counter() - started) * 1000)
+    return Speed(
+        language=language,
+        chars=len(document),
+        words=len(document.split()),
+        runs=runs,
+        findings=findings,
+        p50_ms=percentile(timings, 50),
+        p95_ms=percentile(timings, 95),
+        mean_ms=statistics.fmean(timings),
+        max_ms=max(timings),
+    )
+
+
+# --- output -----------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def print_quality(q: Quality, verbose: bool) -> None:
+    print(f"\n== {q.language}: {q.rows} sentences, linted in {q.seconds * 1000:.0f} ms ==")
+    print(f"  {'figure':<12}{'value':>8}   target")
+    print(
+        f"  {'precision':<12}{q.precision:>8.3f}   >= {PRECISION_TARGET}  "
+        f"{verdict(q.precision >= PRECISION_TARGET)}"
+    )
+    print(
+        f"  {'recall':<12}{q.recall:>8.3f}   >= {RECALL_TARGET}  {verdict(q.recall >= RECALL_TARGET)}"
+    )
+    print(f"  {'F1':<12}{q.f1:>8.3f}")
+    print(f"  counts: TP {q.tp}  FP {q.fp}  FN {q.fn}  TN {q.tn}")
+    print("  recall by category:")
+    for category, figures in q.recall_by_category.items():
+        print(
+            f"    {category:<16}{figures['found']:>4} / {figures['total']:<4}"
+            f"{figures['recall']:>7.3f}"
+        )
+    if not verbose:
+        if q.fp or q.fn:
+            print("  (--verbose lists the false positives and false negatives)")
+        return
+    print(f"  false positives ({q.fp}): blameless sentences that were flagged")
+    for miss in q.false_positives:
+        print(f"    - {miss.text}")
+        if miss.note:
+            print(f"        note: {miss.note}")
+        for rule in miss.rules:
+            print(f"        fired: {rule}")
+    print(f"  false negatives ({q.fn}): blameful sentences that were not flagged")
+    for miss in q.false_negatives:
+        print(f"    - [{miss.category}] {miss.text}")
+        if miss.note:
+            print(f"        note: {miss.note}")
+
+
+def print_speed(s: Speed) -> None:
+    print(
+        f"  speed ({s.language}): {s.chars:,} chars / {s.words:,} words, {s.findings} findings, "
+        f"{s.runs} runs: p50 {s.p50_ms:.1f} ms, p95 {s.p95_ms:.1f} ms "
+        f"(mean {s.mean_ms:.1f}, max {s.max_ms:.1f})   target p95 < {SPEED_TARGET_MS:.0f} ms  "
+        f"{verdict(s.p95_ms < SPEED_TARGET_MS)}"
+    )
+
+
+def write_json(qualities: list[Quality], speeds: list[Speed]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"lint-quality-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+    payload = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "targets": {
+            "precision": PRECISION_TARGET,
+            "recall": RECALL_TARGET,
+            "speed_p95_ms": SPEED_TARGET_MS,
+        },
+        "quality": [asdict(q) for q in qualities],
+        "speed": [asdict(s) for s in speeds],
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--language", choices=[*LANGUAGES, "both"], default="both")
+    parser.add_argument("--verbose", action="store_true", help="list false positives and negatives")
+    parser.add_argument("--json", action="store_true", help="also write bench/results/*.json")
+    parser.add_argument("--runs", type=int, default=50, help="timed runs of the long document")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs first")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="use only the first N rows of each label (smoke)"
+    )
+    parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
+    parser.add_argument(
+        "--data-dir", type=Path, default=DATA_DIR, help="where blameless_<lang>.jsonl are"
+    )
+    return parser.parse_args(argv)
+
+
+def subset(rows: list[Row], limit: int) -> list[Row]:
+    if limit <= 0:
+        return rows
+    blameful = [r for r in rows if r.blameful][:limit]
+    blameless = [r for r in rows if not r.blameful][:limit]
+    return blameful + blameless
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    languages = LANGUAGES if args.language == "both" else (args.language,)
+    try:
+        data = {
+            lang: subset(load_rows(args.data_dir / f"blameless_{lang}.jsonl"), args.limit)
+            for lang in languages
+        }
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    setup_django()
+    from hotwash.blameless.engine import lint
+
+    print("Blameless-language linter: quality on the labelled sets, and speed")
+    qualities: list[Quality] = []
+    speeds: list[Speed] = []
+    for lang in languages:
+        rows = data[lang]
+        quality = measure_quality(lint, lang, rows)
+        qualities.append(quality)
+        print_quality(quality, args.verbose)
+        if not args.no_speed:
+            document = build_document(lang, rows)
+            names = {n for r in rows for n in r.names}
+            speed = measure_speed(lint, lang, document, names, max(1, args.runs), args.warmup)
+            speeds.append(speed)
+            print_speed(speed)
+
+    print("\nSummary (targets: precision >= 0.9, recall >= 0.9, 20 pages < 50 ms)")
+    for q in qualities:
+        line = (
+            f"  {q.language}: precision {q.precision:.3f} {verdict(q.precision >= PRECISION_TARGET)}"
+            f", recall {q.recall:.3f} {verdict(q.recall >= RECALL_TARGET)}"
+        )
+        for s in speeds:
+            if s.language == q.language:
+                line += f", p95 {s.p95_ms:.1f} ms {verdict(s.p95_ms < SPEED_TARGET_MS)}"
+        print(line)
+    if args.json:
+        print(f"\nWrote {write_json(qualities, speeds)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

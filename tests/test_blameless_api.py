@@ -1,0 +1,102 @@
+"""POST /api/v1/lint: the blameless-language linter over the API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hotwash.accounts.services import create_api_token
+
+URL = "/api/v1/lint"
+
+
+def post(client: Client, body: Any, **extra: Any) -> Any:
+    return client.post(URL, json.dumps(body), content_type="application/json", **extra)
+
+
+def test_it_returns_findings_with_offsets(api: Client) -> None:
+    text = "Sam broke the deploy. The root cause was human error."
+    response = post(api, {"text": text, "language": "en", "names": ["Sam"]})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["count"] == 2 == len(data["findings"])
+    first, second = data["findings"]
+    assert first["rule"] == "person-as-cause" and first["category"] == "naming"
+    assert text[first["start"] : first["end"]] == first["excerpt"] == "Sam"
+    assert second["excerpt"] == "human error" and second["category"] == "human-error"
+    assert set(second) == {"start", "end", "rule", "category", "excerpt", "message", "suggestion"}
+
+
+def test_a_clean_text_has_no_findings(api: Client) -> None:
+    data = post(api, {"text": "The monitoring failed to fire."}).json()
+    assert data == {"findings": [], "count": 0}
+
+
+def test_the_language_defaults_to_accept_language(api: Client) -> None:
+    data = post(api, {"text": "Il aurait dû vérifier."}, HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert data["findings"][0]["excerpt"] == "aurait dû"
+    assert "rétrospectif" in data["findings"][0]["message"]
+    assert post(api, {"text": "Il aurait dû vérifier."}).json()["count"] == 0
+
+
+def test_explanations_follow_the_requested_language(api: Client) -> None:
+    data = post(api, {"text": "C'est une erreur humaine.", "language": "fr"}).json()
+    assert data["findings"][0]["message"].startswith("« Erreur humaine »")
+
+
+def test_viewers_may_lint(viewer: Any) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(viewer)}")
+    assert post(client, {"text": "Obviously."}).json()["count"] == 1
+
+
+def test_a_signed_in_session_may_lint(responder_client: Client) -> None:
+    assert post(responder_client, {"text": "Obviously."}).status_code == 200
+
+
+def test_anonymous_callers_get_401(db: Any) -> None:
+    response = post(Client(), {"text": "Obviously."})
+    assert response.status_code == 401
+    assert response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "text"),
+        ({"text": 42}, "text"),
+        ({"text": "x", "language": "de"}, "language"),
+        ({"text": "x", "names": "Sam"}, "names"),
+        ({"text": "x", "colour": "red"}, "colour"),
+    ],
+)
+def test_invalid_requests_are_422_naming_the_field(api: Client, body: Any, field: str) -> None:
+    response = post(api, body)
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == field and data["message"] and data["errors"]
+
+
+def test_an_unknown_language_is_explained_in_the_request_language(api: Client) -> None:
+    response = post(api, {"text": "x", "language": "de"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["message"] == "La langue doit être en ou fr."
+
+
+def test_malformed_json_is_400(api: Client) -> None:
+    response = api.post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["message"]
+
+
+def test_get_is_405_in_json(api: Client) -> None:
+    response = api.get(URL)
+    assert response.status_code == 405
+    assert response.json()["message"]
+
+
+def test_a_body_over_the_limit_is_413(api: Client) -> None:
+    response = post(api, {"text": "a" * (1024 * 1024 + 10)})
+    assert response.status_code == 413
+    assert response.json()["message"]

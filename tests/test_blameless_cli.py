@@ -1,0 +1,100 @@
+"""`hotwash lint`: offline, for a docs repository's CI."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+DOC = """# Checkout outage
+
+The root cause was human error.
+
+```
+2026-11-26 ERROR operator error: human error in job
+```
+
+Run `git blame` or check the `human error` counter.
+Sam restarted the pods; he should have checked first.
+"""
+
+
+def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        call_command("lint", *args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.stdin = old_stdin
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_it_prints_path_line_and_column_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "pm.md"
+    path.write_text(DOC, encoding="utf-8")
+    code, out, _err = run(str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{path}:3:20: human-error — ")
+    assert "(suggestion: " in lines[0]
+    assert lines[1].strip() == "human error"
+    assert f"{path}:10:28: should-have — " in out
+    # Code blocks and inline code are not prose.
+    assert out.count("human-error") == 1 and "blame" not in out.split("—")[0]
+
+
+def test_a_clean_file_exits_0(tmp_path: Path) -> None:
+    path = tmp_path / "clean.md"
+    path.write_text("The fault-tolerant cluster held.\n", encoding="utf-8")
+    assert run(str(path)) == (0, "", "")
+
+
+def test_it_reads_stdin_and_knows_names(tmp_path: Path) -> None:
+    code, out, _err = run("-", "--name", "Sam", stdin="Sam broke the deploy.\n")
+    assert code == 1
+    assert out.startswith("-:1:1: person-as-cause — ")
+
+
+def test_json_output(tmp_path: Path) -> None:
+    code, out, _err = run("--json", "--language", "fr", "-", stdin="Ligne.\nIl aurait dû voir.\n")
+    assert code == 1
+    [report] = json.loads(out)
+    [finding] = report["findings"]
+    assert report["path"] == "-"
+    assert (finding["line"], finding["column"], finding["excerpt"]) == (2, 4, "aurait dû")
+    assert "rétrospectif" in finding["message"]
+
+
+def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
+    clean = tmp_path / "clean.md"
+    clean.write_text("All good.\n", encoding="utf-8")
+    code, _out, err = run(str(tmp_path / "missing.md"), str(clean))
+    assert code == 2
+    assert "missing.md" in err
+
+
+@pytest.mark.parametrize("database", ["postgres://nobody@127.0.0.1:1/none"])
+def test_it_works_without_a_database(tmp_path: Path, database: str) -> None:
+    path = tmp_path / "pm.md"
+    path.write_text("Obviously.\n", encoding="utf-8")
+    hotwash = Path(sys.executable).with_name("hotwash")
+    result = subprocess.run(
+        [str(hotwash), "lint", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": database},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"{path}:1:1: obviously — " in result.stdout

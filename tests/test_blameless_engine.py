@@ -1,0 +1,230 @@
+"""The blameless-language linter: what it flags, what it leaves alone, and
+how an organisation adapts its rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotwash.blameless.engine import Finding, blank_code, lint, lint_markdown
+from hotwash.envconfig import ConfigurationError
+
+NAMES = ["Sam", "sam.okafor", "Amira Haddad"]
+
+
+def categories(text: str, language: str = "en") -> set[str]:
+    return {f.category for f in lint(text, language, names=NAMES)}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("The deploy was broken by Sam.", "naming"),
+        ("Sam broke the deploy.", "naming"),
+        ("@sam pushed a bad config.", "naming"),
+        ("It was Sam's fault.", "naming"),
+        ("Amira Haddad misconfigured the load balancer.", "naming"),
+        ("The outage was caused by a change from @lea.", "naming"),
+        ("The root cause was human error.", "human-error"),
+        ("This was operator error.", "human-error"),
+        ("We should have caught this in staging.", "counterfactual"),
+        ("It should have been caught by a test.", "counterfactual"),
+        ("We could have rolled back sooner.", "counterfactual"),
+        ("The engineer failed to check the replica lag.", "counterfactual"),
+        ("He forgot to drain the node.", "counterfactual"),
+        ("She didn't bother to read the runbook.", "counterfactual"),
+        ("If only we had a canary.", "counterfactual"),
+        ("That was a careless change.", "judgement"),
+        ("Obviously the config was wrong.", "judgement"),
+        ("He just had to restart the service.", "judgement"),
+        ("Simply put, the change was wrong.", "judgement"),
+        ("It was his fault.", "blame"),
+        ("We need to find the culprit.", "blame"),
+        ("The platform team was responsible for the outage.", "blame"),
+        ("Why didn't you page the database team?", "why-question"),
+    ],
+)
+def test_it_flags_each_category_in_english(text: str, category: str) -> None:
+    assert category in categories(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Le déploiement a été cassé par Sam.", "naming"),
+        ("Sam a cassé le déploiement.", "naming"),
+        ("C'était une erreur humaine.", "human-error"),
+        ("Une erreur de l'opérateur a supprimé la table.", "human-error"),
+        ("Il aurait dû vérifier la réplication.", "counterfactual"),
+        ("On aurait pu éviter la panne.", "counterfactual"),
+        ("Il a oublié de purger le nœud.", "counterfactual"),
+        ("Elle n\u2019a pas su lire le graphe.", "counterfactual"),
+        ("Si seulement on avait un canari.", "counterfactual"),
+        ("C'est une modification négligente.", "judgement"),
+        ("Évidemment, la configuration était fausse.", "judgement"),
+        ("C'est la faute de l'équipe réseau.", "blame"),
+        ("Le coupable est identifié.", "blame"),
+        ("Il est responsable de la panne.", "blame"),
+        ("Pourquoi n'as-tu pas appelé l'astreinte ?", "why-question"),
+        ("Pourquoi n'avez-vous pas vérifié ?", "why-question"),
+    ],
+)
+def test_it_flags_each_category_in_french(text: str, category: str) -> None:
+    assert category in categories(text, "fr")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fault-tolerant cluster kept serving.",
+        "We rely on fault tolerance and fault injection.",
+        "A faulty disk was replaced.",
+        "The monitoring failed to fire.",
+        "The job failed to start after the upgrade.",
+        "The health check failed to detect the stuck worker.",
+        "Who is on call tonight?",
+        "The team responsible for the service joined at 03:20.",
+        "Who is responsible for on-call this week?",
+        "No one is to blame; this is not about blame.",
+        "This review is blameless.",
+        "Human error is never a root cause.",
+        "The alert should fire within 5 minutes.",
+        "Every service should have a runbook.",
+        "This could have a big impact on latency.",
+        "Sam restarted the pods and service recovered.",
+        "Amira took command at 03:14.",
+        "Thanks to Sam, the rollback was quick.",
+        "Ping @jonas for database access.",
+        "Lazy loading of the images is enabled.",
+        "The steps are clearly labelled in the runbook.",
+        "A page fault crashed the worker.",
+        "Use git blame to find the commit.",
+        "Why didn't the alert fire?",
+    ],
+)
+def test_it_leaves_blameless_english_alone(text: str) -> None:
+    assert lint(text, names=NAMES) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le cluster tolérant aux pannes a tenu.",
+        "La surveillance n'a pas déclenché.",
+        "Qui est d'astreinte cette nuit ?",
+        "Une revue sans reproche.",
+        "Faute de temps, nous avons reporté la migration.",
+        "Une faute de frappe dans le nom du fichier.",
+        "L'erreur humaine n'est jamais une cause racine.",
+        "Le chargement paresseux est activé.",
+        "Sam a redémarré les pods et le service est revenu.",
+        "L'équipe responsable du service a rejoint l'appel.",
+        "Personne n'est à blâmer.",
+        "La sauvegarde n'a pas vérifié le code de retour.",
+    ],
+)
+def test_it_leaves_blameless_french_alone(text: str) -> None:
+    assert lint(text, "fr", names=NAMES) == []
+
+
+def test_findings_have_exact_offsets_and_explanations_in_the_requested_language() -> None:
+    text = (
+        "Timeline.\nThe root cause was human error, and Sam broke the deploy. We should have known."
+    )
+    findings = lint(text, "en", names=NAMES)
+    assert [f.excerpt for f in findings] == ["human error", "Sam", "should have known"]
+    for finding in findings:
+        assert isinstance(finding, Finding)
+        assert text[finding.start : finding.end] == finding.excerpt
+        assert finding.message and finding.suggestion
+    assert findings == sorted(findings, key=lambda f: f.start)
+    french = lint("C'était une erreur humaine.", "fr")[0]
+    assert "Erreur humaine" in french.message
+
+
+def test_it_matches_typographic_apostrophes() -> None:
+    assert categories("Why didn\u2019t you check?") == {"why-question"}
+
+
+def test_it_refuses_an_unknown_language() -> None:
+    with pytest.raises(ValueError, match="language"):
+        lint("text", "de")
+
+
+def test_markdown_code_is_ignored_but_offsets_stay_in_the_original() -> None:
+    markdown = "Intro.\n\n```\nERROR: human error in operator\n```\n\nThe `human error` log. Human error.\n"
+    blanked = blank_code(markdown)
+    assert len(blanked) == len(markdown) and blanked.count("\n") == markdown.count("\n")
+    findings = lint_markdown(markdown)
+    assert [f.excerpt for f in findings] == ["Human error"]
+    assert markdown[findings[0].start : findings[0].end] == "Human error"
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_an_organisation_file_adds_overrides_and_disables_rules(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.BLAMELESS_RULES = _write(
+        tmp_path / "org.yaml",
+        """
+language: en
+rules:
+  - id: judgement-word
+    disabled: true
+  - id: human-error
+    suggestion: {en: "Use our incident template.", fr: "Utilisez notre modèle."}
+  - id: rockstar
+    category: judgement
+    pattern: 'rock ?stars?|ninjas?'
+    message: {en: "Hero language hides the system.", fr: "Le langage héroïque masque le système."}
+    suggestion: {en: "Describe the work.", fr: "Décrivez le travail."}
+""",
+    )
+    findings = lint("A careless rockstar blamed human error.")
+    by_rule = {f.rule: f for f in findings}
+    assert "judgement-word" not in by_rule
+    assert by_rule["rockstar"].excerpt == "rockstar"
+    assert by_rule["human-error"].suggestion == "Use our incident template."
+    # French rules are untouched by an English file.
+    assert {f.rule for f in lint("C'est négligent.", "fr")} == {"judgement-word"}
+
+
+def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: Any) -> None:
+    _write(tmp_path / "fr.yaml", "language: fr\nrules:\n  - id: faute\n    disabled: true\n")
+    settings.BLAMELESS_RULES = str(tmp_path)
+    assert lint("C'est la faute de l'équipe.", "fr") == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "language: en\nrules:\n  - id: broken\n    category: blame\n    pattern: '(unclosed'\n"
+            "    message: {en: m}\n    suggestion: {en: s}\n",
+            "'broken'",
+        ),
+        ("language: en\nrules:\n  - id: nocategory\n    pattern: x\n", "'nocategory'"),
+        ("language: de\nrules: []\n", "language"),
+        ("rules: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_rule_file_is_a_configuration_error_naming_the_rule(
+    tmp_path: Path, settings: Any, content: str, expected: str
+) -> None:
+    settings.BLAMELESS_RULES = _write(tmp_path / "bad.yaml", content)
+    with pytest.raises(ConfigurationError, match=expected):
+        lint("anything")
+
+
+def test_a_missing_organisation_file_is_a_configuration_error(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.BLAMELESS_RULES = str(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigurationError, match="Cannot read"):
+        lint("anything")
