@@ -1,11 +1,15 @@
 """How well and how fast the blameless-language linter works.
 
 Quality: runs `hotwash.blameless.engine.lint` on every sentence of the
-labelled sets `bench/data/blameless_<language>.jsonl` (written by hand,
-independently of the rules) and prints precision, recall and F1 against the
-targets of issue 3 (precision >= 0.9 and recall >= 0.9 in each language),
-the confusion counts and the recall per category. A sentence counts as
-flagged when `lint` returns any finding for it.
+labelled sets (written by hand, independently of the rules) and prints
+precision, recall and F1 against the targets of issue 3 (precision >= 0.9
+and recall >= 0.9 in each language), the confusion counts and the recall per
+category. A sentence counts as flagged when `lint` returns any finding for it.
+There are two sets per language, reported separately: the tuning set
+`bench/data/blameless_<language>.jsonl`, which rule authors may look at, and
+the held-out set `bench/data/heldout_<language>.jsonl`, which they must not
+(its figure is the honest one). `--set tuning|heldout|both` (default both;
+with both, a missing held-out file is skipped with a note).
 
 Speed: assembles a postmortem of about 20 pages (~60,000 characters of
 Markdown: headings, lists, a table, code blocks and the data set's
@@ -14,6 +18,7 @@ sentences) and times `lint` on it, after a warm-up, against the 50 ms target.
     .venv/bin/python bench/lint_quality.py
     .venv/bin/python bench/lint_quality.py --language fr --verbose
     .venv/bin/python bench/lint_quality.py --json      # also bench/results/lint-quality-<time>.json
+    .venv/bin/python bench/lint_quality.py --set heldout --no-speed
 
 It is a measurement: the exit status is 0 whether or not the targets are met,
 and non-zero only when something fails (missing or malformed data, an engine
@@ -39,6 +44,8 @@ from _common import BENCH_DIR, RESULTS_DIR, percentile, setup_django
 
 DATA_DIR = BENCH_DIR / "data"
 LANGUAGES = ("en", "fr")
+# Which labelled sets there are: key -> (file name prefix, label printed).
+SETS = {"tuning": ("blameless", "tuning set"), "heldout": ("heldout", "held-out set")}
 CATEGORIES = ("naming", "human-error", "counterfactual", "judgement", "blame", "why-question")
 PRECISION_TARGET = 0.9
 RECALL_TARGET = 0.9
@@ -74,6 +81,7 @@ class Miss:
 class Quality:
     language: str
     rows: int
+    dataset: str = "tuning"
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -152,8 +160,14 @@ def ratio(num: int, den: int) -> float:
     return num / den if den else 0.0
 
 
-def measure_quality(lint: Lint, language: str, rows: Sequence[Row]) -> Quality:
-    result = Quality(language=language, rows=len(rows))
+def data_path(data_dir: Path, dataset: str, language: str) -> Path:
+    return data_dir / f"{SETS[dataset][0]}_{language}.jsonl"
+
+
+def measure_quality(
+    lint: Lint, language: str, rows: Sequence[Row], dataset: str = "tuning"
+) -> Quality:
+    result = Quality(language=language, rows=len(rows), dataset=dataset)
     per_category: dict[str, list[int]] = {c: [0, 0] for c in CATEGORIES}  # [found, total]
     started = time.perf_counter()
     for row in rows:
@@ -312,7 +326,10 @@ def verdict(ok: bool) -> str:
 
 
 def print_quality(q: Quality, verbose: bool) -> None:
-    print(f"\n== {q.language}: {q.rows} sentences, linted in {q.seconds * 1000:.0f} ms ==")
+    print(
+        f"\n== {q.language}: {q.rows} sentences ({SETS[q.dataset][1]}), "
+        f"linted in {q.seconds * 1000:.0f} ms =="
+    )
     print(f"  {'figure':<12}{'value':>8}   target")
     print(
         f"  {'precision':<12}{q.precision:>8.3f}   >= {PRECISION_TARGET}  "
@@ -387,7 +404,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
     parser.add_argument(
-        "--data-dir", type=Path, default=DATA_DIR, help="where blameless_<lang>.jsonl are"
+        "--set",
+        dest="dataset",
+        choices=[*SETS, "both"],
+        default="both",
+        help="tuning (blameless_<lang>.jsonl), heldout (heldout_<lang>.jsonl) or both",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DATA_DIR,
+        help="where blameless_<lang>.jsonl and heldout_<lang>.jsonl are",
     )
     return parser.parse_args(argv)
 
@@ -403,11 +430,17 @@ def subset(rows: list[Row], limit: int) -> list[Row]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     languages = LANGUAGES if args.language == "both" else (args.language,)
+    datasets = tuple(SETS) if args.dataset == "both" else (args.dataset,)
+    skipped: list[Path] = []
+    data: dict[tuple[str, str], list[Row]] = {}
     try:
-        data = {
-            lang: subset(load_rows(args.data_dir / f"blameless_{lang}.jsonl"), args.limit)
-            for lang in languages
-        }
+        for dataset in datasets:
+            for lang in languages:
+                path = data_path(args.data_dir, dataset, lang)
+                if dataset == "heldout" and args.dataset == "both" and not path.exists():
+                    skipped.append(path)
+                    continue
+                data[dataset, lang] = subset(load_rows(path), args.limit)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -417,22 +450,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("Blameless-language linter: quality on the labelled sets, and speed")
     qualities: list[Quality] = []
     speeds: list[Speed] = []
-    for lang in languages:
-        rows = data[lang]
-        quality = measure_quality(lint, lang, rows)
-        qualities.append(quality)
-        print_quality(quality, args.verbose)
-        if not args.no_speed:
-            document = build_document(lang, rows)
-            names = {n for r in rows for n in r.names}
-            speed = measure_speed(lint, lang, document, names, max(1, args.runs), args.warmup)
-            speeds.append(speed)
-            print_speed(speed)
+    for dataset in datasets:
+        present = [lang for lang in languages if (dataset, lang) in data]
+        if not present:
+            continue
+        print(f"\n##### {SETS[dataset][1]} ({SETS[dataset][0]}_<lang>.jsonl) #####")
+        for lang in present:
+            rows = data[dataset, lang]
+            quality = measure_quality(lint, lang, rows, dataset)
+            qualities.append(quality)
+            print_quality(quality, args.verbose)
+            # The speed is measured once per language, on the first set run.
+            if not args.no_speed and not any(s.language == lang for s in speeds):
+                document = build_document(lang, rows)
+                names = {n for r in rows for n in r.names}
+                speed = measure_speed(lint, lang, document, names, max(1, args.runs), args.warmup)
+                speeds.append(speed)
+                print_speed(speed)
+    for path in skipped:
+        print(f"\n(note: {path} not found: no held-out figure for it)")
 
     print("\nSummary (targets: precision >= 0.9, recall >= 0.9, 20 pages < 50 ms)")
     for q in qualities:
         line = (
-            f"  {q.language}: precision {q.precision:.3f} {verdict(q.precision >= PRECISION_TARGET)}"
+            f"  {SETS[q.dataset][1]:<13}{q.language}: precision {q.precision:.3f} "
+            f"{verdict(q.precision >= PRECISION_TARGET)}"
             f", recall {q.recall:.3f} {verdict(q.recall >= RECALL_TARGET)}"
         )
         for s in speeds:

@@ -1,6 +1,8 @@
-"""The blameless-language bench stays usable: its labelled sentences are
-well-formed and balanced, and bench/lint_quality.py still runs and prints
-precision and recall. It never asserts the figures themselves: those are
+"""The blameless-language bench stays usable: its labelled sentences (the
+tuning set blameless_<lang>.jsonl and the held-out set heldout_<lang>.jsonl)
+are well-formed and balanced, the held-out set shares no sentence with the
+tuning set, and bench/lint_quality.py still runs and prints precision and
+recall for both. It never asserts the figures themselves: those are
 measurements for the engine's authors (see bench/README.md)."""
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 SCRIPT = BENCH / "lint_quality.py"
 CATEGORIES = {"naming", "human-error", "counterfactual", "judgement", "blame", "why-question"}
 FIELDS = {"text", "blameful", "category", "names", "note"}
+PREFIX = {"tuning": "blameless", "heldout": "heldout"}
+MIN_ROWS = {"tuning": 200, "heldout": 100}
+MIN_PER_CATEGORY = {"tuning": 10, "heldout": 5}
+MIN_EXPLAINED_LOOKALIKES = {"tuning": 40, "heldout": 20}
+SETS_AND_LANGUAGES = [(d, lang) for d in PREFIX for lang in ("en", "fr")]
 
 
 def engine_available() -> bool:
@@ -35,16 +42,16 @@ needs_engine = pytest.mark.skipif(
 )
 
 
-def rows(language: str) -> list[dict[str, Any]]:
-    path = BENCH / "data" / f"blameless_{language}.jsonl"
+def rows(language: str, dataset: str = "tuning") -> list[dict[str, Any]]:
+    path = BENCH / "data" / f"{PREFIX[dataset]}_{language}.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_each_row_is_valid(language: str) -> None:
-    for number, row in enumerate(rows(language), start=1):
-        where = f"{language} row {number}: {row!r}"
+@pytest.mark.parametrize(("dataset", "language"), SETS_AND_LANGUAGES)
+def test_each_row_is_valid(dataset: str, language: str) -> None:
+    for number, row in enumerate(rows(language, dataset), start=1):
+        where = f"{dataset} {language} row {number}: {row!r}"
         assert set(row) <= FIELDS and {"text", "blameful", "category", "names"} <= set(row), where
         assert isinstance(row["text"], str), where
         assert row["text"] == row["text"].strip() and row["text"], where
@@ -58,23 +65,35 @@ def test_each_row_is_valid(language: str) -> None:
         assert isinstance(row.get("note", ""), str), where
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_set_is_big_balanced_and_covers_every_category(language: str) -> None:
-    data = rows(language)
-    assert len(data) >= 200
+@pytest.mark.parametrize(("dataset", "language"), SETS_AND_LANGUAGES)
+def test_the_set_is_big_balanced_and_covers_every_category(dataset: str, language: str) -> None:
+    data = rows(language, dataset)
+    assert len(data) >= MIN_ROWS[dataset], len(data)
     blameful = sum(row["blameful"] for row in data)
     assert 0.35 <= blameful / len(data) <= 0.6, (blameful, len(data))
     per_category = Counter(row["category"] for row in data if row["blameful"])
     assert set(per_category) == CATEGORIES
-    assert min(per_category.values()) >= 10, per_category
+    assert min(per_category.values()) >= MIN_PER_CATEGORY[dataset], per_category
     # Tricky look-alikes: blameless rows that are explained.
-    assert sum(1 for row in data if not row["blameful"] and row.get("note")) >= 40
+    explained = sum(1 for row in data if not row["blameful"] and row.get("note"))
+    assert explained >= MIN_EXPLAINED_LOOKALIKES[dataset], explained
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@pytest.mark.parametrize(("dataset", "language"), SETS_AND_LANGUAGES)
+def test_no_text_appears_twice(dataset: str, language: str) -> None:
+    texts = Counter(normalised(row["text"]) for row in rows(language, dataset))
+    assert [text for text, count in texts.items() if count > 1] == []
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_no_text_appears_twice(language: str) -> None:
-    texts = Counter(" ".join(row["text"].split()).casefold() for row in rows(language))
-    assert [text for text, count in texts.items() if count > 1] == []
+def test_the_held_out_set_shares_no_sentence_with_the_tuning_set(language: str) -> None:
+    tuning = {normalised(row["text"]) for row in rows(language, "tuning")}
+    shared = [r["text"] for r in rows(language, "heldout") if normalised(r["text"]) in tuning]
+    assert shared == []
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -93,11 +112,36 @@ def test_the_bench_runs_on_a_small_subset_and_prints_its_figures() -> None:
     result = run("--limit", "4", "--runs", "2", "--warmup", "1", "--verbose")
     assert result.returncode == 0, result.stdout + result.stderr
     for language in ("en", "fr"):
-        assert f"== {language}: 8 sentences" in result.stdout
-    assert result.stdout.count("precision") >= 4
-    assert result.stdout.count("recall") >= 4
+        assert f"== {language}: 8 sentences (tuning set)" in result.stdout
+        assert f"== {language}: 8 sentences (held-out set)" in result.stdout
+    assert "tuning set" in result.stdout and "held-out set" in result.stdout
+    assert result.stdout.count("precision") >= 8
+    assert result.stdout.count("recall") >= 8
     assert "counts: TP" in result.stdout
     assert "p95" in result.stdout
+
+
+@needs_engine
+def test_the_bench_runs_on_the_held_out_set_alone() -> None:
+    result = run("--set", "heldout", "--limit", "3", "--no-speed", "--language", "fr")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "== fr: 6 sentences (held-out set)" in result.stdout
+    assert "(tuning set)" not in result.stdout
+
+
+@needs_engine
+def test_a_missing_held_out_file_is_skipped_unless_asked_for(tmp_path: Path) -> None:
+    (tmp_path / "blameless_en.jsonl").write_text(
+        '{"text": "The disk filled up.", "blameful": false, "category": null, "names": []}\n',
+        encoding="utf-8",
+    )
+    result = run("--language", "en", "--data-dir", str(tmp_path), "--no-speed")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "== en: 1 sentences (tuning set)" in result.stdout
+    assert "heldout_en.jsonl not found" in result.stdout
+    result = run("--language", "en", "--data-dir", str(tmp_path), "--no-speed", "--set", "heldout")
+    assert result.returncode != 0
+    assert "heldout_en.jsonl" in result.stderr
 
 
 def test_malformed_data_is_an_error(tmp_path: Path) -> None:

@@ -228,3 +228,158 @@ def test_a_missing_organisation_file_is_a_configuration_error(
     settings.BLAMELESS_RULES = str(tmp_path / "missing.yaml")
     with pytest.raises(ConfigurationError, match="Cannot read"):
         lint("anything")
+
+
+# --- families from issue 3 -------------------------------------------------------
+
+FAMILY_NAMES = [*NAMES, "Nadia", "nadia.k"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Nadia wiped the staging bucket.", "naming"),
+        ("Nadia took the API offline while rotating keys.", "naming"),
+        ("@nadia.k deployed the hotfix without waiting for approval.", "naming"),
+        ("Sam's commit to the auth service caused the login failures.", "naming"),
+        ("The root cause is Nadia.", "naming"),
+        ("Who took down checkout? Sam did.", "blame"),
+        ("The platform team broke the ingress.", "naming"),
+        ("Sam set the wrong region.", "naming"),
+        ("A technician-error during the swap took the rack offline.", "human-error"),
+        ("Developer error broke the build.", "human-error"),
+        (
+            "If the on-call engineer had read the alert, we would have recovered sooner.",
+            "counterfactual",
+        ),
+        ("If Nadia had checked the diff, this would not have happened.", "counterfactual"),
+        ("Whoever deployed on Friday forgot to tell support.", "counterfactual"),
+        ("Anyone with basic SQL would have spotted the missing clause.", "counterfactual"),
+        ("Whoever wrote this migration forgot to handle nulls.", "counterfactual"),
+        ("The reviewer was complacent.", "judgement"),
+        ("He ran the script without thinking.", "judgement"),
+        ("It is obvious that the reviewer skimmed the diff.", "judgement"),
+        ("The operator was not careful enough.", "judgement"),
+        ("Of course he ignored the warning.", "judgement"),
+        ("The author was held accountable for the data loss.", "blame"),
+        ("The database team was responsible for the leak.", "blame"),
+        ("Why weren't the alerts acknowledged by the on-call engineer?", "why-question"),
+    ],
+)
+def test_it_flags_the_issue_families_in_english(text: str, category: str) -> None:
+    assert category in {f.category for f in lint(text, names=FAMILY_NAMES)}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Nadia a fait planter l'API en changeant le délai.", "naming"),
+        ("Sam a désactivé la sonde de santé.", "naming"),
+        ("Nadia a raté la fenêtre de maintenance.", "naming"),
+        ("La cause de l'incident, c'est Nadia.", "naming"),
+        ("Le script de Nadia a effacé les journaux.", "naming"),
+        ("L'équipe des opérations a causé l'interruption.", "naming"),
+        ("Qui a cassé la recherche ?", "blame"),
+        ("Une erreur de l'administrateur a supprimé le volume.", "human-error"),
+        ("Le facteur humain était en cause.", "human-error"),
+        ("Si Nadia avait vérifié le différentiel, rien ne serait arrivé.", "counterfactual"),
+        ("Si l'opératrice avait attendu, la panne aurait été évitée.", "counterfactual"),
+        ("Sam n'aurait pas dû redémarrer le primaire.", "counterfactual"),
+        ("Personne n'a pensé à prévenir le support.", "counterfactual"),
+        ("L'analyste n'a pas fait remonter l'alerte.", "counterfactual"),
+        ("Le développeur a omis d'ajouter un index.", "counterfactual"),
+        ("N'importe qui aurait vu l'erreur.", "counterfactual"),
+        ("La migration a été bâclée.", "judgement"),
+        ("Il a agi sans réfléchir.", "judgement"),
+        ("Il est évident que l'équipe a ignoré l'alerte.", "judgement"),
+        ("L'équipe a fait preuve d'un manque de rigueur.", "judgement"),
+        ("C'est une erreur de débutant.", "judgement"),
+        ("Il ne s'est pas donné la peine de lire la procédure.", "counterfactual"),
+        ("Comme d'habitude, il a oublié la sauvegarde.", "judgement"),
+        ("On lui a reproché la lenteur du rétablissement.", "blame"),
+        ("L'équipe devra rendre des comptes.", "blame"),
+        ("Nous tenons les développeurs responsables de la fuite.", "blame"),
+        ("Pourquoi as-tu supprimé la table ?", "why-question"),
+        ("Pourquoi l'ingénieure n'a-t-elle pas lu la procédure ?", "why-question"),
+        ("Pourquoi ne pas avoir prévenu l'équipe ?", "why-question"),
+        ("Comment se fait-il que tu n'aies rien vu ?", "why-question"),
+    ],
+)
+def test_it_flags_the_issue_families_in_french(text: str, category: str) -> None:
+    assert category in {f.category for f in lint(text, "fr", names=FAMILY_NAMES)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fault lay in the storage controller firmware.",
+        "No one was at fault.",
+        "Rather than asking who was at fault, we asked what the dashboards showed.",
+        "The culprit process was a runaway log shipper.",
+        "The goal is learning, not finding a culprit.",
+        "Open the blame view to see who last touched the line.",
+        "The backup should have completed by 02:00.",
+        "We asked what they knew, not what they should have done.",
+        "Amira should have the postmortem draft ready by Monday.",
+        "Sam could have the fix reviewed by tomorrow.",
+        "Sam failed over the database at 11:00.",
+        "If only two pods are ready, the deploy waits.",
+        "Of course, the incident channel stayed open all night.",
+        "We simply rolled back.",
+        "We do not use the term 'operator error'.",
+        "Who is responsible for the outage is the wrong question.",
+        "Sam had restarted the pods by 10:00.",
+        "Sam shipped the fix after review.",
+    ],
+)
+def test_it_leaves_the_issue_exceptions_alone_in_english(text: str) -> None:
+    assert lint(text, names=FAMILY_NAMES) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Personne n'était fautif.",
+        "Plutôt que de chercher à qui la faute, nous avons relu la chronologie.",
+        "Le but est d'apprendre, pas de trouver un coupable.",
+        "Le processus coupable consommait toute la mémoire.",
+        "La sauvegarde aurait dû se terminer à 2 h.",
+        "Le pipeline de déploiement aurait dû revenir en arrière tout seul.",
+        "Nous avons demandé ce qu'elle savait, et non ce qu'elle aurait dû faire.",
+        "Bien sûr, nous publierons le rapport.",
+        "« Bien sûr, je m'en occupe », a répondu Sam.",
+        "L'écran indique clairement l'environnement connecté.",
+        "Pourquoi l'alerte ne s'est-elle pas déclenchée ?",
+        "Pourquoi ne pas ajouter un test ?",
+        "Nous évitons le terme « erreur humaine ».",
+        "Qui est responsable de la panne ? Ce n'est pas la bonne question.",
+        "Sam a basculé le trafic vers la région secondaire.",
+        "L'analyse faite par Nadia a mis au jour la fuite de connexions.",
+        "Comment se fait-il que le disque se soit rempli ?",
+        "Si le disque avait été plus grand, rien ne serait arrivé.",
+    ],
+)
+def test_it_leaves_the_issue_exceptions_alone_in_french(text: str) -> None:
+    assert lint(text, "fr", names=FAMILY_NAMES) == []
+
+
+def test_a_when_condition_and_an_answered_question_are_honoured(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.BLAMELESS_RULES = _write(
+        tmp_path / "org.yaml",
+        """
+language: en
+rules:
+  - id: rockstar
+    category: judgement
+    pattern: 'rock ?stars?'
+    when: ['deploy\\w*']
+    unless: ['not a question']
+    message: {en: "Hero language hides the system.", fr: "Le langage héroïque masque le système."}
+    suggestion: {en: "Describe the work.", fr: "Décrivez le travail."}
+""",
+    )
+    assert {f.rule for f in lint("Our rockstar deployed it.")} == {"rockstar"}
+    assert lint("Our rockstar drummer.") == []
+    assert lint("A rockstar deploy? That is not a question.") == []

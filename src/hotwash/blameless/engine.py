@@ -71,6 +71,9 @@ class Rule(BaseModel):
     their matches; `person-agent` flags a participant's name (or an
     @mention) that `before` or `after` shows to be the agent of a failure;
     `mention` flags an @mention in a sentence that matches `context`.
+    Any rule with `when` only flags a match in a sentence that also matches
+    one of those patterns. `unless` is also looked for in the sentence that
+    follows a question ("Who is responsible? That is the wrong question.").
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -85,6 +88,7 @@ class Rule(BaseModel):
     before: list[str] = []
     after: list[str] = []
     context: list[str] = []
+    when: list[str] = []
     message: LocalisedText
     suggestion: LocalisedText
     disabled: bool = False
@@ -109,7 +113,7 @@ class Rule(BaseModel):
             raise ValueError("a mention rule needs context patterns")
         for text in [self.pattern, *self.unless, *self.unless_before, *self.unless_after]:
             _regex(text)
-        for text in [*self.before, *self.after, *self.context]:
+        for text in [*self.before, *self.after, *self.context, *self.when]:
             _regex(text)
         return self
 
@@ -217,10 +221,12 @@ class CompiledRule:
     before: re.Pattern[str] | None
     after: re.Pattern[str] | None
     context: re.Pattern[str] | None
+    when: re.Pattern[str] | None
 
 
 def _bounded(source: str) -> str:
-    return rf"(?<!\w)(?:{source})(?!\w)"
+    # A match may end on an elided word ("d'", "qu'") glued to the next one.
+    return rf"(?<!\w)(?:{source})(?:(?<=['\u2019])|(?!\w))"
 
 
 def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
@@ -259,6 +265,7 @@ def _compile(rule: Rule) -> CompiledRule:
         before=_compile_before(rule.before),
         after=_compile_after(rule.after),
         context=_compile_anywhere(rule.context),
+        when=_compile_anywhere(rule.when),
     )
 
 
@@ -297,7 +304,8 @@ def _people_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
             variants.update(part for part in parts if len(part) >= 3)
     alternatives = ["@?" + _spaced(v) for v in sorted(variants, key=len, reverse=True)]
     alternatives.append(_MENTION)
-    return re.compile(rf"(?<![\w@])(?:{'|'.join(alternatives)})(?![\w])", FLAGS)
+    # "@nadia" is not the start of "@nadia.k": a name ends where no word goes on.
+    return re.compile(rf"(?<![\w@])(?:{'|'.join(alternatives)})(?![\w]|[.\-]\w)", FLAGS)
 
 
 # --- linting --------------------------------------------------------------------
@@ -322,12 +330,18 @@ class _Sentences:
         return self.starts[index], self.ends[index]
 
 
-def _excepted(
-    rule: CompiledRule, text: str, start: int, end: int, sentence: tuple[int, int]
-) -> bool:
+def _excepted(rule: CompiledRule, text: str, start: int, end: int, sentences: _Sentences) -> bool:
+    sentence = sentences.around(start)
     low, high = sentence
-    if rule.unless is not None and rule.unless.search(text, low, high):
+    if rule.when is not None and not rule.when.search(text, low, high):
         return True
+    if rule.unless is not None:
+        if rule.unless.search(text, low, high):
+            return True
+        # A question is judged with the sentence that answers it.
+        answered = high < len(text) and text[low:high].rstrip().endswith("?")
+        if answered and rule.unless.search(text, *sentences.around(high)):
+            return True
     if rule.unless_before is not None and rule.unless_before.search(
         text[max(low, start - WINDOW) : start]
     ):
@@ -349,24 +363,25 @@ def _is_agent(
 
 
 def _matches(
-    rule: CompiledRule, text: str, sentences: _Sentences, people: re.Pattern[str]
+    rule: CompiledRule,
+    text: str,
+    sentences: _Sentences,
+    people: Sequence[tuple[int, int, tuple[int, int]]],
 ) -> Iterator[tuple[int, int]]:
     kind = rule.rule.type
     if rule.pattern is not None:
         for match in rule.pattern.finditer(text):
             start, end = match.span()
-            if not _excepted(rule, text, start, end, sentences.around(start)):
+            if not _excepted(rule, text, start, end, sentences):
                 yield start, end
         return
-    for match in people.finditer(text):
-        start, end = match.span()
-        sentence = sentences.around(start)
+    for start, end, sentence in people:
         if kind == "person-agent":
             hit = _is_agent(rule, text, start, end, sentence)
         else:
             hit = text[start] == "@" and rule.context is not None
             hit = hit and bool(rule.context and rule.context.search(text, *sentence))
-        if hit and not _excepted(rule, text, start, end, sentence):
+        if hit and not _excepted(rule, text, start, end, sentences):
             yield start, end
 
 
@@ -375,7 +390,9 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
     suggestion in `language` (whose rules are used)."""
     rules = ruleset(language)
     sentences = _Sentences(text)
-    people = _people_pattern(tuple(sorted({n for n in names if n and n.strip()})))
+    pattern = _people_pattern(tuple(sorted({n for n in names if n and n.strip()})))
+    # Names and mentions are found once, for every person-agent and mention rule.
+    people = [(m.start(), m.end(), sentences.around(m.start())) for m in pattern.finditer(text)]
     findings: list[Finding] = []
     naming_spans: set[tuple[int, int]] = set()
     # person-agent rules first, so a mention rule does not repeat their spans.
