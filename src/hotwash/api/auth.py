@@ -25,8 +25,6 @@ from hotwash.accounts.permissions import can_respond
 from hotwash.accounts.services import user_for_token
 from hotwash.api.errors import CredentialsRefused
 from hotwash.core.errors import PermissionDenied
-from hotwash.incidents.models import Incident
-from hotwash.incidents.queries import get_incident
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -112,7 +110,3 @@ def responder(request: HttpRequest) -> User:
             )
         )
     return user
-
-
-def find_incident(user: User, ref: str) -> Incident:
-    return get_incident(user, ref)

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from hotwash.api.auth import caller, find_incident, responder
+from hotwash.api.auth import caller, responder
 from hotwash.api.catchup import catchup_data
 from hotwash.api.present import Presenter
 from hotwash.api.schemas import (
@@ -21,7 +21,7 @@ from hotwash.api.schemas import (
     IncidentRef,
 )
 from hotwash.incidents import services
-from hotwash.incidents.queries import IncidentFilters, build_catchup, search_incidents
+from hotwash.incidents.queries import IncidentFilters, build_catchup, get_incident, search_incidents
 
 router = Router(tags=["Incidents"])
 
@@ -72,7 +72,7 @@ def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> dic
 def read(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
     """One incident with its current role holders. A private incident you
     are not part of answers 404, exactly like one that does not exist."""
-    return Presenter(request).incident(find_incident(caller(request), ref))
+    return Presenter(request).incident(get_incident(caller(request), ref))
 
 
 @router.patch(
@@ -87,7 +87,7 @@ def update(request: HttpRequest, ref: IncidentRef, payload: IncidentPatch) -> di
     severity, summary, a time, ...) writes its own timeline entry; a status
     change also fills in the times it implies (e.g. resolved_at)."""
     user = responder(request)
-    incident = find_incident(user, ref)
+    incident = get_incident(user, ref)
     changes = payload.model_dump(include=payload.model_fields_set)
     incident = services.update_incident(incident, actor=user, changes=changes)
     return Presenter(request).incident(incident)
@@ -104,5 +104,5 @@ def catchup(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
     severity and its definition, how long the impact has lasted, the impact
     statement, who holds each role, the key moments, the five latest
     entries, open tasks, and the same as a short paragraph (`summary`)."""
-    incident = find_incident(caller(request), ref)
+    incident = get_incident(caller(request), ref)
     return catchup_data(Presenter(request), build_catchup(incident))

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from hotwash.api import present
-from hotwash.api.auth import caller, find_incident, responder
+from hotwash.api.auth import caller, responder
 from hotwash.api.schemas import (
     ERRORS,
     IncidentRef,
@@ -21,6 +21,7 @@ from hotwash.api.schemas import (
 )
 from hotwash.incidents import services
 from hotwash.incidents.models import IncidentRole, Participant, RoleAssignment
+from hotwash.incidents.queries import get_incident
 
 router = Router(tags=["Roles and participants"])
 
@@ -34,7 +35,7 @@ router = Router(tags=["Roles and participants"])
 def roles(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
     """Every role with its current holder (null when vacant), and every
     assignment there has been, oldest first, with when it ended."""
-    incident = find_incident(caller(request), ref)
+    incident = get_incident(caller(request), ref)
     history = list(
         RoleAssignment.objects.filter(incident=incident).select_related("user", "assigned_by")
     )
@@ -61,7 +62,7 @@ def assign(
     same instant (a hand-over is one call), or send `null` to leave it
     vacant. The change is written to the timeline."""
     user = responder(request)
-    incident = find_incident(user, ref)
+    incident = get_incident(user, ref)
     holder = services.find_user(payload.user, "user") if payload.user is not None else None
     result = services.assign_role(incident, actor=user, role=role, user=holder)
     if result is None:
@@ -78,7 +79,7 @@ def assign(
 def participants(request: HttpRequest, ref: IncidentRef) -> list[dict[str, Any]]:
     """Everyone involved, in the order they joined. For a private incident,
     these people (and admins) are the only ones who can see it."""
-    incident = find_incident(caller(request), ref)
+    incident = get_incident(caller(request), ref)
     people = Participant.objects.filter(incident=incident).select_related("user")
     return [present.participant(item) for item in people.order_by("joined_at", "id")]
 
@@ -95,7 +96,7 @@ def add_participant(
     """Add a participant (the way into a private incident). Adding someone
     already involved changes nothing. Answers with everyone involved."""
     user = responder(request)
-    incident = find_incident(user, ref)
+    incident = get_incident(user, ref)
     services.add_participant(incident, actor=user, user=services.find_user(payload.user, "user"))
     people = Participant.objects.filter(incident=incident).select_related("user")
     return Status(201, [present.participant(item) for item in people.order_by("joined_at", "id")])

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from hotwash.api import present
-from hotwash.api.auth import caller, find_incident, responder
+from hotwash.api.auth import caller, responder
 from hotwash.api.schemas import ERRORS, IncidentRef, TaskCreate, TaskId, TaskOut
 from hotwash.core.errors import NotFound
 from hotwash.incidents import services
+from hotwash.incidents.queries import get_incident
 
 router = Router(tags=["Tasks"])
 
@@ -25,7 +26,7 @@ router = Router(tags=["Tasks"])
 )
 def tasks(request: HttpRequest, ref: IncidentRef) -> list[dict[str, Any]]:
     """Every task of the incident, open and done, oldest first."""
-    incident = find_incident(caller(request), ref)
+    incident = get_incident(caller(request), ref)
     return [present.task(item) for item in incident.tasks.select_related("assignee")]
 
 
@@ -39,7 +40,7 @@ def add_task(request: HttpRequest, ref: IncidentRef, payload: TaskCreate) -> Sta
     """Add a piece of work, optionally assigned to someone (who then
     becomes a participant)."""
     user = responder(request)
-    incident = find_incident(user, ref)
+    incident = get_incident(user, ref)
     assignee = services.find_user(payload.assignee, "assignee") if payload.assignee else None
     task = services.add_task(incident, actor=user, title=payload.title, assignee=assignee)
     return Status(201, present.task(task))
@@ -54,7 +55,7 @@ def add_task(request: HttpRequest, ref: IncidentRef, payload: TaskCreate) -> Sta
 def complete(request: HttpRequest, ref: IncidentRef, task_id: TaskId) -> dict[str, Any]:
     """Mark the task done. Marking a done task again changes nothing."""
     user = responder(request)
-    incident = find_incident(user, ref)
+    incident = get_incident(user, ref)
     task = incident.tasks.select_related("assignee").filter(pk=task_id).first()
     if task is None:
         raise NotFound(_("%(ref)s has no task %(id)d.") % {"ref": incident.ref, "id": task_id})

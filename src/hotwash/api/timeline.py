@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from hotwash.api import present
-from hotwash.api.auth import caller, find_incident, responder
+from hotwash.api.auth import caller, responder
 from hotwash.api.schemas import (
     ERRORS,
     EntryCreate,
@@ -24,6 +24,7 @@ from hotwash.api.schemas import (
 from hotwash.core.errors import NotFound
 from hotwash.incidents import services
 from hotwash.incidents.models import Incident, TimelineEdit, TimelineEvent
+from hotwash.incidents.queries import get_incident
 
 router = Router(tags=["Timeline"])
 
@@ -38,7 +39,7 @@ def timeline(request: HttpRequest, ref: IncidentRef, query: Query[TimelineQuery]
     """Entries in the order things happened (back-dated ones in their place).
     Each has its text as a sentence in your language. To poll for new
     entries, pass the largest id you have as `after_id`."""
-    incident = find_incident(caller(request), ref)
+    incident = get_incident(caller(request), ref)
     entries = TimelineEvent.objects.filter(incident=incident).select_related("author")
     if query.key_moments:
         entries = entries.filter(key_moment=True)
@@ -64,7 +65,7 @@ def add_entry(
     """Write to the timeline, now or back-dated with `occurred_at` (which
     cannot be in the future). Mark it as a key moment to highlight it."""
     user = responder(request)
-    incident = find_incident(user, ref)
+    incident = get_incident(user, ref)
     event = services.add_timeline_event(incident, actor=user, **payload.model_dump())
     return Status(201, present.entry(event))
 
@@ -81,7 +82,7 @@ def edit_entry(
     """Change an entry's text, time or key-moment mark. The values before
     the change are kept: see the entry's history."""
     user = responder(request)
-    event = _entry(find_incident(user, ref), entry_id)
+    event = _entry(get_incident(user, ref), entry_id)
     event = services.edit_timeline_event(event, actor=user, **payload.model_dump())
     return present.entry(event)
 
@@ -96,7 +97,7 @@ def entry_history(
     request: HttpRequest, ref: IncidentRef, entry_id: EntryId
 ) -> list[dict[str, Any]]:
     """Every correction of the entry, oldest first: who, when, before, after."""
-    event = _entry(find_incident(caller(request), ref), entry_id)
+    event = _entry(get_incident(caller(request), ref), entry_id)
     edits = TimelineEdit.objects.filter(event=event).select_related("editor")
     return [present.entry_edit(edit) for edit in edits]
 
