@@ -39,8 +39,10 @@ test-sqlite: $(BIN)/hotwash
 test-postgres: $(BIN)/hotwash
 	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider
 
-## Debian packages the tests drive: Chromium (browser tests), gettext (catalogue checks).
-DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v msgfmt),,gettext)
+## Debian packages the tests drive: Chromium (browser tests), gettext (catalogue
+## checks), Prometheus Alertmanager (alert webhooks from the real thing).
+DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v msgfmt),,gettext) \
+	$(if $(shell command -v prometheus-alertmanager),,prometheus-alertmanager)
 system-deps:
 	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
 		echo "Installing from Debian: $(DEBIAN_PACKAGES)"; \

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +34,13 @@ OPERATIONS = {
     ("get", "/api/v1/me"),
     ("post", "/api/v1/lint"),
 }
+# Each domain area lists its own operations, one "method /path" per line, in
+# tests/api_operations/<area>.txt.
+for listing in sorted((Path(__file__).parent / "api_operations").glob("*.txt")):
+    for line in listing.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            method, route = line.split()
+            OPERATIONS.add((method.lower(), route))
 
 
 @pytest.fixture

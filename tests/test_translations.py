@@ -2,7 +2,9 @@
 
 `makemessages` runs on a copy of the package, so the test sees exactly the
 strings the code and templates use today, and fails on any that has no
-French translation (or only a fuzzy one).
+French translation (or only a fuzzy one). The package has one catalogue for
+the core apps (src/hotwash/locale) and one per app that keeps its own
+(src/hotwash/<app>/locale); makemessages files each string in the nearest.
 """
 
 from __future__ import annotations
@@ -20,12 +22,19 @@ from django.test import override_settings
 import hotwash
 
 PACKAGE = Path(hotwash.__file__).parent
-CATALOGUE = PACKAGE / "locale" / "fr" / "LC_MESSAGES"
 DOMAINS = ["django"]
+
+
+def _catalogue_dirs(root: Path) -> list[Path]:
+    return sorted(path.parent for path in root.rglob("locale/fr/LC_MESSAGES/django.po"))
+
+
+CATALOGUES = {str(path.relative_to(PACKAGE)): path for path in _catalogue_dirs(PACKAGE)}
 
 
 @pytest.fixture(scope="module")
 def fresh_catalogues(tmp_path_factory: pytest.TempPathFactory) -> dict[str, polib.POFile]:
+    """Every catalogue makemessages writes, keyed "<catalogue dir>:<domain>"."""
     copy = tmp_path_factory.mktemp("i18n") / "hotwash"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     cwd = Path.cwd()
@@ -44,26 +53,33 @@ def fresh_catalogues(tmp_path_factory: pytest.TempPathFactory) -> dict[str, poli
     finally:
         os.chdir(cwd)
     return {
-        domain: polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / f"{domain}.po"))
-        for domain in DOMAINS
+        f"{directory.relative_to(copy)}:{path.stem}": polib.pofile(str(path))
+        for directory in _catalogue_dirs(copy)
+        for path in sorted(directory.glob("*.po"))
     }
 
 
-@pytest.mark.parametrize("domain", DOMAINS)
-def test_every_string_has_a_french_translation(
-    fresh_catalogues: dict[str, polib.POFile], domain: str
-) -> None:
-    catalogue = fresh_catalogues[domain]
-    missing = [entry.msgid for entry in catalogue.untranslated_entries()]
-    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
-    assert not missing, f"Untranslated in {domain}.po (run `make messages`): {missing[:20]}"
-    assert not fuzzy, f"Fuzzy translations in {domain}.po: {fuzzy[:20]}"
+def test_every_string_has_a_french_translation(fresh_catalogues: dict[str, polib.POFile]) -> None:
+    assert fresh_catalogues
+    for name, catalogue in fresh_catalogues.items():
+        missing = [entry.msgid for entry in catalogue.untranslated_entries()]
+        fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+        assert not missing, f"Untranslated in {name} (run `make messages`): {missing[:20]}"
+        assert not fuzzy, f"Fuzzy translations in {name}: {fuzzy[:20]}"
 
 
-@pytest.mark.parametrize("domain", DOMAINS)
-def test_the_compiled_catalogue_matches_the_source(domain: str) -> None:
-    source = polib.pofile(str(CATALOGUE / f"{domain}.po"))
-    with (CATALOGUE / f"{domain}.mo").open("rb") as handle:
+@pytest.mark.parametrize(
+    ("catalogue", "domain"),
+    [
+        (name, path.stem)
+        for name, directory in CATALOGUES.items()
+        for path in sorted(directory.glob("*.po"))
+    ],
+)
+def test_the_compiled_catalogue_matches_the_source(catalogue: str, domain: str) -> None:
+    directory = CATALOGUES[catalogue]
+    source = polib.pofile(str(directory / f"{domain}.po"))
+    with (directory / f"{domain}.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = [
         entry.msgid

@@ -56,6 +56,15 @@ INSTALLED_APPS = [
     "hotwash.live",
     "hotwash.api",
     "hotwash.blameless",
+    "hotwash.postmortems",
+    "hotwash.actions",
+    "hotwash.trackers",
+    "hotwash.notifications",
+    "hotwash.jobs",
+    "hotwash.alerts",
+    "hotwash.triggers",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +161,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
+# Background work (reminders, tracker calls, trigger checks) goes through
+# Django's task interface into a queue table that `hotwash worker` drains.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True

@@ -14,6 +14,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("hotwash.accounts.urls")),
+    path("postmortems/", include("hotwash.postmortems.urls")),
+    path("action-items/", include("hotwash.actions.urls")),
+    path("trackers/", include("hotwash.trackers.urls")),
+    path("notifications/", include("hotwash.notifications.urls")),
+    path("jobs/", include("hotwash.jobs.urls")),
+    path("alerts/", include("hotwash.alerts.urls")),
+    path("triggers/", include("hotwash.triggers.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )

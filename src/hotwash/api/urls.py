@@ -12,6 +12,8 @@ from django.urls import URLPattern, URLResolver, path, re_path
 from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 
+from hotwash.actions import api as actions_api
+from hotwash.alerts import api as alerts_api
 from hotwash.api import incidents, lint, people, reference, tasks, timeline
 from hotwash.api.auth import SessionAuth, TokenAuth
 from hotwash.api.errors import (
@@ -21,6 +23,11 @@ from hotwash.api.errors import (
     not_found_view,
     validation_errors,
 )
+from hotwash.jobs import api as jobs_api
+from hotwash.notifications import api as notifications_api
+from hotwash.postmortems import api as postmortems_api
+from hotwash.trackers import api as trackers_api
+from hotwash.triggers import api as triggers_api
 
 DESCRIPTION = """\
 Declare and run incidents from scripts, tools and the `hotwash` CLI.
@@ -86,5 +93,12 @@ for router in (
     tasks.router,
     reference.router,
     lint.router,
+    postmortems_api.router,
+    actions_api.router,
+    trackers_api.router,
+    notifications_api.router,
+    jobs_api.router,
+    alerts_api.router,
+    triggers_api.router,
 ):
     api.add_router("", router)

@@ -37,6 +37,7 @@ from hotwash.incidents.models import (
     TimelineKind,
 )
 from hotwash.incidents.queries import can_view
+from hotwash.incidents.signals import incident_declared, incident_updated
 from hotwash.live.bus import publish_incident_change
 from hotwash.policies import load_policies
 
@@ -315,6 +316,7 @@ def declare_incident(
                 "private": incident.private,
             },
         )
+        incident_declared.send(sender=Incident, incident=incident, actor=actor)
         publish_incident_change(incident.pk, "declared")
     return incident
 
@@ -415,6 +417,9 @@ def update_incident(incident: Incident, *, actor: Actor, changes: Mapping[str, A
         incident.save()
         _add_participant(incident, _person(actor), now)
         record_audit(actor=actor, action="incident.updated", obj=incident, changes=audit)
+        incident_updated.send(
+            sender=Incident, incident=incident, actor=actor, changes=audit, now=now
+        )
         publish_incident_change(incident.pk, "updated")
     return incident
 

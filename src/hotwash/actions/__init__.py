@@ -1,0 +1,1 @@
+"""Action items: one owner, a due date, followed through to done."""

@@ -1,0 +1,1 @@
+"""Alerts from monitoring: sources, deduplication and grouping."""

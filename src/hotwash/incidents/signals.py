@@ -1,0 +1,14 @@
+"""Signals other apps subscribe to, sent inside the write's transaction.
+
+A receiver's writes (a drafted postmortem, a trigger firing) therefore
+commit or roll back together with the incident change that caused them.
+Receivers must not call the network; queue a task for that.
+"""
+
+from django.dispatch import Signal
+
+# Sent after an incident is created: incident, actor.
+incident_declared = Signal()
+# Sent after fields of an incident change: incident, actor, changes
+# ({field: {"from": old, "to": new}} with JSON-ready values), now.
+incident_updated = Signal()

@@ -1,0 +1,1 @@
+"""Background work: the task queue worker and periodic jobs."""

@@ -1,0 +1,1 @@
+"""Email reminders and digests, and the signed outbound webhook."""

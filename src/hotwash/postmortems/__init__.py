@@ -1,0 +1,1 @@
+"""Postmortems and retrospectives: drafting, editing, review, publication, Markdown round trip."""

@@ -1,0 +1,1 @@
+"""Trigger policies that open, propose or notify incidents on their own."""
