@@ -6,6 +6,7 @@ sees them in their own language and time zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,8 +67,21 @@ def format_time(value: datetime | None) -> str:
     return f"{date_format(local, 'Y-m-d H:i:s')} {local.tzname()}"
 
 
+EventDescriber = Callable[[TimelineEvent], str]
+_DESCRIBERS: dict[str, EventDescriber] = {}
+
+
+def register_describer(kind: str, describer: EventDescriber) -> None:
+    """Let the app that writes entries of `kind` say how they read: at
+    display time, in the reader's language, from the entry's data."""
+    _DESCRIBERS[kind] = describer
+
+
 def describe_event(event: TimelineEvent) -> str:
     """The entry as one sentence in the active language."""
+    describer = _DESCRIBERS.get(event.kind)
+    if describer is not None:
+        return describer(event)
     data = event.data or {}
     if event.kind in (
         TimelineKind.NOTE,

@@ -208,6 +208,10 @@ class TimelineKind(models.TextChoices):
     UPDATE = "update", _("Incident update")
     ALERT = "alert", _("Alert")
     CHAT = "chat", _("Chat message")
+    POSTMORTEM = "postmortem", _("Postmortem")
+    ACTION_ITEM = "action_item", _("Action item")
+    TRIGGER = "trigger", _("Trigger policy")
+    CHANGE = "change", _("Change event")
 
 
 # Kinds a person writes; the others are written by Hotwash itself.

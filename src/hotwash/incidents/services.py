@@ -496,6 +496,42 @@ def add_timeline_event(
     return event
 
 
+def record_system_event(
+    incident: Incident,
+    *,
+    kind: str,
+    data: dict[str, Any],
+    actor: Actor = None,
+    body: str = "",
+    occurred_at: datetime | None = None,
+    key_moment: bool = False,
+    now: datetime | None = None,
+) -> TimelineEvent:
+    """An entry written by Hotwash on behalf of another app (a postmortem
+    changing state, an action item, an alert, a trigger firing). The caller
+    runs it inside its own transaction and records its own audit record; the
+    entry's text comes from `data` at display time (see
+    display.register_describer), so each reader sees it in their language.
+    `body` is the plain-text fallback for exports and search."""
+    if kind in (TimelineKind.NOTE, TimelineKind.DECISION):
+        raise ValueError("notes and decisions are written by people: use add_timeline_event")
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _timeline(
+            incident,
+            actor=actor,
+            kind=kind,
+            now=now,
+            occurred_at=occurred_at,
+            body=body,
+            data=data,
+            key_moment=key_moment,
+        )
+        _touch(incident, actor, now)
+        publish_incident_change(incident.pk, "timeline")
+    return event
+
+
 def _touch(incident: Incident, actor: Actor, now: datetime) -> None:
     Incident.objects.filter(pk=incident.pk).update(updated_at=now)
     _add_participant(incident, _person(actor), now)
