@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hotwash.live",
     "hotwash.api",
     "hotwash.blameless",
+    "hotwash.teams",
     "hotwash.postmortems",
     "hotwash.actions",
     "hotwash.trackers",

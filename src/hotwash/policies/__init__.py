@@ -1,9 +1,11 @@
-"""Organisation policies: severity definitions and (later) triggers, due dates
-and templates. Loaded from YAML, validated at start-up, cached."""
+"""Organisation policies: severity definitions, when a postmortem is
+required and when it is due, and when action items are due. Loaded from
+YAML, validated at start-up, cached."""
 
 from __future__ import annotations
 
 import functools
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,41 @@ class SeverityDefinition(BaseModel):
     description: LocalisedText
 
 
+class PostmortemRule(BaseModel):
+    """What resolving an incident of one severity asks for."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Required: drafted on resolution, counted as overdue after its due date.
+    # Not required: drafted only when `draft` is true (optional, lightweight).
+    required: bool
+    draft: bool = True
+    template: str = Field(min_length=1)
+    due_days: int = Field(ge=0, le=365)
+    business_days: bool = False
+
+    def due_date(self, resolved_on: date) -> date:
+        return add_days(resolved_on, self.due_days, business_days=self.business_days)
+
+
+class ActionItemPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Days from creation to the default due date, by the incident's severity;
+    # `other` for lower severities and items with no incident.
+    due_days: dict[int, int] = Field(default_factory=lambda: {1: 15, 2: 30})
+    other_due_days: int = Field(default=60, ge=1, le=3650)
+
+    def due_days_for(self, severity: int | None) -> int:
+        if severity is None:
+            return self.other_due_days
+        return self.due_days.get(severity, self.other_due_days)
+
+
 class Policies(BaseModel):
     model_config = ConfigDict(extra="forbid")
     severities: dict[int, SeverityDefinition]
     default_severity: int = 3
+    postmortems: dict[int, PostmortemRule]
+    action_items: ActionItemPolicy = Field(default_factory=ActionItemPolicy)
 
     @model_validator(mode="after")
     def _check_severities(self) -> Policies:
@@ -46,7 +79,27 @@ class Policies(BaseModel):
             raise ValueError("severities must define exactly the levels 1, 2, 3 and 4")
         if self.default_severity not in self.severities:
             raise ValueError("default_severity must be one of 1, 2, 3, 4")
+        if set(self.postmortems) != {1, 2, 3, 4}:
+            raise ValueError("postmortems must have a rule for each of the levels 1, 2, 3 and 4")
+        if set(self.action_items.due_days) - {1, 2, 3, 4}:
+            raise ValueError("action_items.due_days keys must be severity levels 1 to 4")
+        if any(days < 1 for days in self.action_items.due_days.values()):
+            raise ValueError("action_items.due_days values must be at least 1 day")
         return self
+
+
+def add_days(start: date, days: int, *, business_days: bool) -> date:
+    """`days` calendar days after `start`, or `days` working days (Monday to
+    Friday) after it when `business_days` is set."""
+    if not business_days:
+        return start + timedelta(days=days)
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -82,3 +135,7 @@ def load_policies() -> Policies:
 
 def severity_definition(level: int) -> SeverityDefinition:
     return load_policies().severities[level]
+
+
+def postmortem_rule(level: int) -> PostmortemRule:
+    return load_policies().postmortems[level]

@@ -1,0 +1,1 @@
+"""Teams: who owns which services, and whose backlog an action item goes to."""
