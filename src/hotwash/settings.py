@@ -194,6 +194,8 @@ POLICY_FILE = env_str("HOTWASH_POLICY_FILE", "")
 # An organisation's blameless-language rules (a YAML file, or a folder of
 # them) that add to, replace or disable the shipped ones.
 BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")
+# A folder of postmortem templates (YAML) that add to or replace the shipped ones.
+POSTMORTEM_TEMPLATES = env_str("HOTWASH_POSTMORTEM_TEMPLATES", "")
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,909 @@
+"""Write-side functions for postmortems and retrospectives.
+
+As for incidents, each function is one transaction that writes the change,
+its audit record and, for a postmortem of an incident, the entry on that
+incident's timeline. Web pages, the API, the CLI and the Markdown importer
+all call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hotwash.accounts.permissions import can_respond, is_admin
+from hotwash.core.audit import record_audit
+from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotwash.incidents.models import Incident, IncidentRole, RoleAssignment, TimelineKind
+from hotwash.incidents.queries import can_view
+from hotwash.incidents.services import (
+    Actor,
+    clean_services,
+    find_user,
+    record_system_event,
+)
+from hotwash.policies import postmortem_rule
+from hotwash.postmortems.models import (
+    ChecklistItem,
+    Comment,
+    Kind,
+    Language,
+    Postmortem,
+    ReviewDecision,
+    Reviewer,
+    Section,
+    Status,
+)
+from hotwash.postmortems.outlines import get_outline, load_outlines, outline_for_kind
+from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
+
+TITLE_MAX = 200
+SECTION_MAX = 100_000
+COMMENT_MAX = 10_000
+TAG_MAX = 50
+
+# The review checklist from the organisation's guidance; reviewers tick each
+# one before a postmortem can be approved.
+CHECKLIST = (
+    ("key_data", gettext_lazy("Key data is captured (times, numbers, graphs, links).")),
+    ("impact", gettext_lazy("The impact assessment is complete.")),
+    (
+        "contributing_factors",
+        gettext_lazy("Contributing factors are explored deeply enough, as circumstances."),
+    ),
+    ("action_items", gettext_lazy("Action items are appropriate, owned and dated.")),
+    ("stakeholders", gettext_lazy("Stakeholders have been informed.")),
+)
+CHECKLIST_KEYS = tuple(key for key, _label in CHECKLIST)
+
+# Which status each transition leads to, and from where.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "request_review": ((Status.DRAFT,), Status.IN_REVIEW),
+    "withdraw": ((Status.IN_REVIEW,), Status.DRAFT),
+    "approve": ((Status.IN_REVIEW,), Status.APPROVED),
+    "publish": ((Status.APPROVED,), Status.PUBLISHED),
+    "reopen": ((Status.APPROVED, Status.PUBLISHED), Status.DRAFT),
+}
+EDITABLE_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+
+
+# --- who may do what ----------------------------------------------------------
+
+
+def can_read(user: Actor, postmortem: Postmortem) -> bool:
+    if user is None:
+        return True
+    if postmortem.status == Status.PUBLISHED and postmortem.public:
+        return True
+    if not user.is_authenticated:
+        return False
+    if postmortem.incident_id is None:
+        return True
+    assert postmortem.incident is not None
+    return can_view(user, postmortem.incident)
+
+
+def can_edit(user: Actor, postmortem: Postmortem) -> bool:
+    """Responders, admins, the owner and named authors can write."""
+    if user is None:
+        return True
+    if not user.is_authenticated or not can_read(user, postmortem):
+        return False
+    if can_respond(user) or postmortem.owner_id == user.pk:
+        return True
+    return postmortem.authors.filter(pk=user.pk).exists()
+
+
+def _require_read(actor: Actor, postmortem: Postmortem) -> None:
+    if not can_read(actor, postmortem):
+        raise NotFound(_("No postmortem %(ref)s.") % {"ref": postmortem.ref})
+
+
+def _require_edit(actor: Actor, postmortem: Postmortem) -> None:
+    _require_read(actor, postmortem)
+    if not can_edit(actor, postmortem):
+        raise PermissionDenied(
+            _("Only responders, admins and its authors can change a postmortem.")
+        )
+
+
+def _person(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+# --- validation ---------------------------------------------------------------
+
+
+def clean_title(value: object) -> str:
+    title = " ".join(str(value or "").split())
+    if not title:
+        raise InvalidInput(_("Give the postmortem a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            _("The title is too long; the limit is %(limit)s characters.") % {"limit": TITLE_MAX},
+            field="title",
+        )
+    return title
+
+
+def clean_language(value: object, field: str = "language") -> str:
+    language = str(value or "").strip().lower()
+    if language not in Language.values:
+        raise InvalidInput(
+            _("Unknown language %(value)s: use en or fr.") % {"value": value}, field=field
+        )
+    return language
+
+
+def clean_kind(value: object) -> str:
+    kind = str(value or "").strip().lower()
+    if kind not in Kind.values:
+        raise InvalidInput(
+            _("Unknown kind %(value)s: use incident, success or project.") % {"value": value},
+            field="kind",
+        )
+    return kind
+
+
+def clean_template(value: object, kind: str) -> str:
+    key = str(value or "").strip()
+    outlines = load_outlines()
+    if key not in outlines:
+        raise InvalidInput(
+            _("Unknown template %(value)s; known templates: %(known)s.")
+            % {"value": value, "known": ", ".join(sorted(outlines))},
+            field="template",
+        )
+    if kind not in outlines[key].kinds:
+        raise InvalidInput(
+            _("The template %(template)s is not meant for this kind of postmortem.")
+            % {"template": key},
+            field="template",
+        )
+    return key
+
+
+def clean_tags(value: object) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, Iterable):
+        raise InvalidInput(_("Tags are a list of words."), field="tags")
+    tags: list[str] = []
+    for raw in value:
+        tag = " ".join(str(raw).split())
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX:
+            raise InvalidInput(
+                _("The tag %(tag)s is too long; the limit is %(limit)s characters.")
+                % {"tag": tag[:20], "limit": TAG_MAX},
+                field="tags",
+            )
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def clean_date(value: object, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(
+            _("%(value)s is not a date; use YYYY-MM-DD.") % {"value": value}, field=field
+        ) from None
+
+
+def clean_owner(value: object, field: str = "owner") -> User | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, User):
+        return value
+    return find_user(str(value).strip(), field)
+
+
+# --- timeline -------------------------------------------------------------------
+
+
+def _on_timeline(
+    postmortem: Postmortem, event: str, *, actor: Actor, now: datetime, **extra: Any
+) -> None:
+    """Every postmortem event worth knowing about lands on its incident's
+    timeline, where latecomers and reviewers look."""
+    if postmortem.incident_id is None:
+        return
+    assert postmortem.incident is not None
+    record_system_event(
+        postmortem.incident,
+        kind=TimelineKind.POSTMORTEM,
+        actor=actor,
+        now=now,
+        data={"event": event, "postmortem": postmortem.pk, "title": postmortem.title, **extra},
+        key_moment=event in ("published",),
+    )
+
+
+# --- creating -------------------------------------------------------------------
+
+
+def _current_commander(incident: Incident) -> User | None:
+    assignment = (
+        RoleAssignment.objects.filter(
+            incident=incident, role=IncidentRole.COMMANDER, ended_at__isnull=True
+        )
+        .select_related("user")
+        .first()
+    )
+    return assignment.user if assignment else incident.created_by
+
+
+def _full_postmortem_required(incident: Incident) -> bool:
+    """A trigger policy (resolution time) can demand a full postmortem."""
+    try:
+        from hotwash.triggers.services import full_postmortem_required
+    except ImportError:
+        return False
+    return bool(full_postmortem_required(incident))
+
+
+def _prefill(postmortem: Postmortem, incident: Incident, now: datetime) -> None:
+    """Start the summary and impact from what responders wrote during the
+    incident; the authors then make them their own."""
+    outline = get_outline(postmortem.template)
+    starts = {"summary": incident.summary, "impact": incident.impact}
+    Section.objects.bulk_create(
+        [
+            Section(
+                postmortem=postmortem,
+                key=key,
+                language=postmortem.original_language,
+                body=text,
+                updated_at=now,
+            )
+            for key, text in starts.items()
+            if text and outline.section(key)
+        ]
+    )
+
+
+def draft_for_incident(
+    incident: Incident,
+    *,
+    actor: Actor = None,
+    template: object = None,
+    now: datetime | None = None,
+    language: object = None,
+) -> Postmortem:
+    """The incident's postmortem, drafted now if it has none: the template
+    and due date come from policy, the owner is the incident commander."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        existing = Postmortem.objects.filter(incident=locked).first()
+        if existing is not None:
+            return existing
+        rule = postmortem_rule(locked.severity)
+        full = _full_postmortem_required(locked)
+        key = (
+            clean_template(template, Kind.INCIDENT)
+            if template not in (None, "")
+            else ("default" if full else rule.template)
+        )
+        due = None
+        if locked.resolved_at:
+            due = rule.due_date(timezone.localdate(locked.resolved_at))
+        postmortem = Postmortem.objects.create(
+            incident=locked,
+            kind=Kind.INCIDENT,
+            template=key,
+            title=locked.title,
+            required=rule.required or full,
+            owner=_current_commander(locked),
+            due_on=due,
+            original_language=clean_language(language or _default_language(actor)),
+            created_at=now,
+            created_by=_person(actor),
+            updated_at=now,
+        )
+        _prefill(postmortem, locked, now)
+        record_audit(
+            actor=actor,
+            action="postmortem.drafted",
+            obj=postmortem,
+            changes={"incident": locked.pk, "template": key, "due_on": str(due or "")},
+        )
+        _on_timeline(
+            postmortem,
+            "drafted",
+            actor=actor,
+            now=now,
+            owner=postmortem.owner.username if postmortem.owner else None,
+            due_on=due.isoformat() if due else None,
+        )
+        postmortem_created.send(sender=Postmortem, postmortem=postmortem, actor=actor, now=now)
+    return postmortem
+
+
+def _default_language(actor: Actor) -> str:
+    profile = getattr(actor, "profile", None)
+    language = getattr(profile, "language", "") or "en"
+    return language if language in Language.values else "en"
+
+
+def on_incident_updated(
+    sender: object,
+    incident: Incident,
+    actor: Actor,
+    changes: dict[str, Any],
+    now: datetime,
+    **kwargs: Any,
+) -> None:
+    """Resolving an incident drafts its postmortem (when policy asks for
+    one) and starts the clock on an existing one."""
+    status = changes.get("status")
+    if not status or status["to"] not in ("resolved", "closed"):
+        return
+    existing = Postmortem.objects.filter(incident=incident).first()
+    if existing is None:
+        if postmortem_rule(incident.severity).draft or _full_postmortem_required(incident):
+            draft_for_incident(incident, actor=None, now=now)
+        return
+    if existing.due_on is None and incident.resolved_at:
+        rule = postmortem_rule(incident.severity)
+        existing.due_on = rule.due_date(timezone.localdate(incident.resolved_at))
+        existing.required = existing.required or rule.required
+        existing.save(update_fields=["due_on", "required"])
+
+
+def create_retrospective(
+    *,
+    actor: Actor,
+    title: object,
+    kind: object = Kind.SUCCESS,
+    template: object = None,
+    owner: object = None,
+    due_on: object = None,
+    language: object = None,
+    services: Iterable[object] = (),
+    tags: object = None,
+    period_start: object = None,
+    period_end: object = None,
+    incident: Incident | None = None,
+) -> Postmortem:
+    """A retrospective of a success or a project (no incident), or, with
+    `incident`, that incident's postmortem on request."""
+    if actor is not None and not can_respond(actor):
+        raise PermissionDenied(_("Only responders and admins can start a postmortem."))
+    kind_value = clean_kind(kind)
+    if kind_value == Kind.INCIDENT or incident is not None:
+        if incident is None:
+            raise InvalidInput(
+                _("A postmortem of kind incident needs an incident."), field="incident"
+            )
+        if actor is not None and not can_view(actor, incident):
+            raise NotFound(_("No incident %(ref)s.") % {"ref": incident.ref})
+        if Postmortem.objects.filter(incident=incident).exists():
+            raise Conflict(
+                _("%(ref)s already has a postmortem.") % {"ref": incident.ref}, field="incident"
+            )
+        return draft_for_incident(incident, actor=actor, template=template, language=language)
+    clean_title_value = clean_title(title)
+    key = (
+        clean_template(template, kind_value)
+        if template not in (None, "")
+        else outline_for_kind(kind_value).key
+    )
+    start = clean_date(period_start, "period_start")
+    end = clean_date(period_end, "period_end")
+    if start and end and end < start:
+        raise InvalidInput(_("The period ends before it starts."), field="period_end")
+    owner_user = clean_owner(owner) or _person(actor)
+    service_names = clean_services(services)
+    tag_list = clean_tags(tags)
+    due = clean_date(due_on, "due_on")
+    lang = clean_language(language or _default_language(actor))
+    now = timezone.now()
+    with transaction.atomic():
+        postmortem = Postmortem.objects.create(
+            kind=kind_value,
+            template=key,
+            title=clean_title_value,
+            owner=owner_user,
+            due_on=due,
+            original_language=lang,
+            tags=tag_list,
+            period_start=start,
+            period_end=end,
+            created_at=now,
+            created_by=_person(actor),
+            updated_at=now,
+        )
+        if service_names:
+            from hotwash.incidents.models import Service
+
+            existing = {s.name: s for s in Service.objects.filter(name__in=service_names)}
+            postmortem.services.set(
+                [existing.get(name) or Service.objects.create(name=name) for name in service_names]
+            )
+        record_audit(
+            actor=actor,
+            action="postmortem.created",
+            obj=postmortem,
+            changes={"kind": kind_value, "template": key, "title": clean_title_value},
+        )
+        postmortem_created.send(sender=Postmortem, postmortem=postmortem, actor=actor, now=now)
+    return postmortem
+
+
+# --- changing the header ------------------------------------------------------------
+
+UPDATABLE = frozenset(
+    {"title", "owner", "due_on", "tags", "original_language", "template", "public", "services",
+     "period_start", "period_end", "authors"}
+)  # fmt: skip
+
+
+def update_postmortem(
+    postmortem: Postmortem, *, actor: Actor, changes: Mapping[str, Any]
+) -> Postmortem:
+    """Change header fields; each real change is audited, and a new owner or
+    due date is noted on the incident's timeline."""
+    _require_edit(actor, postmortem)
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(_("%(field)s cannot be changed.") % {"field": field}, field=field)
+    cleaned: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "title":
+            cleaned[field] = clean_title(value)
+        elif field == "owner":
+            cleaned[field] = clean_owner(value)
+        elif field in ("due_on", "period_start", "period_end"):
+            cleaned[field] = clean_date(value, field)
+        elif field == "tags":
+            cleaned[field] = clean_tags(value)
+        elif field == "original_language":
+            cleaned[field] = clean_language(value, field)
+        elif field == "template":
+            cleaned[field] = clean_template(value, postmortem.kind)
+        elif field == "public":
+            cleaned[field] = bool(value)
+        elif field == "services":
+            cleaned[field] = clean_services(value or [])
+        elif field == "authors":
+            names = value or []
+            if isinstance(names, str):
+                names = [name for name in names.replace(",", " ").split() if name]
+            cleaned[field] = [clean_owner(name, "authors") for name in names]
+    if cleaned.get("public") and postmortem.incident_id and postmortem.incident.private:  # type: ignore[union-attr]
+        raise InvalidInput(
+            _("A postmortem of a private incident cannot be made public."), field="public"
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+        audit: dict[str, Any] = {}
+        for field, value in cleaned.items():
+            if field == "services":
+                old = sorted(postmortem.services.values_list("name", flat=True))
+                if old != sorted(value):
+                    from hotwash.incidents.models import Service
+
+                    existing = {s.name: s for s in Service.objects.filter(name__in=value)}
+                    postmortem.services.set(
+                        [existing.get(n) or Service.objects.create(name=n) for n in value]
+                    )
+                    audit[field] = {"from": old, "to": sorted(value)}
+                continue
+            if field == "authors":
+                old_authors = sorted(postmortem.authors.values_list("username", flat=True))
+                new_authors = sorted({user.username for user in value if user})
+                if old_authors != new_authors:
+                    postmortem.authors.set([user for user in value if user])
+                    audit[field] = {"from": old_authors, "to": new_authors}
+                continue
+            old_value = getattr(postmortem, field)
+            if old_value == value:
+                continue
+            setattr(postmortem, field, value)
+            audit[field] = {"from": _plain(old_value), "to": _plain(value)}
+        if not audit:
+            return postmortem
+        postmortem.updated_at = now
+        postmortem.save()
+        record_audit(actor=actor, action="postmortem.updated", obj=postmortem, changes=audit)
+        for field in ("owner", "due_on"):
+            if field in audit:
+                _on_timeline(
+                    postmortem,
+                    f"{field}_changed",
+                    actor=actor,
+                    now=now,
+                    to=audit[field]["to"],
+                )
+    return postmortem
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, User):
+        return value.username
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- sections ---------------------------------------------------------------------------
+
+
+class SectionConflict(Conflict):
+    """Someone else saved the section since this editor loaded it."""
+
+    def __init__(self, current: Section, yours: str) -> None:
+        super().__init__(
+            _(
+                "%(who)s saved this section while you were editing it. Both versions are "
+                "shown: merge them, then save again."
+            )
+            % {"who": current.updated_by.username if current.updated_by else _("Someone")},
+            field="body",
+        )
+        self.current = current
+        self.yours = yours
+
+
+def clean_section_key(postmortem: Postmortem, key: object) -> str:
+    value = str(key or "").strip()
+    outline = get_outline(postmortem.template)
+    if value not in outline.keys:
+        raise InvalidInput(
+            _("This postmortem has no section %(key)s; its sections are %(keys)s.")
+            % {"key": value, "keys": ", ".join(outline.keys)},
+            field="section",
+        )
+    return value
+
+
+def save_section(
+    postmortem: Postmortem,
+    *,
+    actor: Actor,
+    key: object,
+    language: object,
+    body: object,
+    base_version: object,
+) -> Section:
+    """Save one section's text in one language.
+
+    `base_version` is the version the editor started from (0 for a section
+    with no text yet). If someone saved in between, nothing is written and
+    SectionConflict carries their text and yours, so nobody's work is lost.
+    """
+    _require_edit(actor, postmortem)
+    if postmortem.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            _("This postmortem is %(status)s; reopen it as a draft to change it.")
+            % {"status": postmortem.get_status_display()},
+            field="status",
+        )
+    section_key = clean_section_key(postmortem, key)
+    lang = clean_language(language)
+    text = str(body if body is not None else "").replace("\r\n", "\n")
+    if len(text) > SECTION_MAX:
+        raise InvalidInput(
+            _("The section is too long; the limit is %(limit)s characters.")
+            % {"limit": SECTION_MAX},
+            field="body",
+        )
+    try:
+        base = int(str(base_version))
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            _("base_version must be the section version you started from (0 for a new one)."),
+            field="base_version",
+        ) from None
+    now = timezone.now()
+    person = _person(actor)
+    with transaction.atomic():
+        current = Section.objects.filter(
+            postmortem=postmortem, key=section_key, language=lang
+        ).first()
+        if current is None:
+            if base != 0:
+                raise InvalidInput(
+                    _("This section has no saved text yet; start from version 0."),
+                    field="base_version",
+                )
+            try:
+                with transaction.atomic():
+                    section = Section.objects.create(
+                        postmortem=postmortem,
+                        key=section_key,
+                        language=lang,
+                        body=text,
+                        version=1,
+                        updated_at=now,
+                        updated_by=person,
+                    )
+            except IntegrityError:
+                winner = Section.objects.get(postmortem=postmortem, key=section_key, language=lang)
+                raise SectionConflict(winner, text) from None
+        else:
+            if current.body == text and current.version == base:
+                return current
+            # Compare-and-set: only the editor who started from the current
+            # version wins; a concurrent save changes no row here.
+            updated = Section.objects.filter(pk=current.pk, version=base).update(
+                body=text, version=base + 1, updated_at=now, updated_by=person
+            )
+            if not updated:
+                current.refresh_from_db()
+                raise SectionConflict(current, text)
+            section = Section.objects.get(pk=current.pk)
+        Postmortem.objects.filter(pk=postmortem.pk).update(updated_at=now)
+        record_audit(
+            actor=actor,
+            action="postmortem.section_saved",
+            obj=postmortem,
+            changes={"section": section_key, "language": lang, "version": section.version},
+        )
+    return section
+
+
+def completeness(postmortem: Postmortem) -> dict[str, tuple[int, int]]:
+    """For each language: (sections written, sections to write). Sections
+    made only of incident facts (the timeline, action items) do not count."""
+    outline = get_outline(postmortem.template)
+    writable = {section.key for section in outline.sections if not section.generated}
+    filled: dict[str, set[str]] = {language: set() for language in Language.values}
+    for key, language, body in postmortem.sections.values_list("key", "language", "body"):
+        if key in writable and body.strip():
+            filled.setdefault(language, set()).add(key)
+    return {language: (len(keys), len(writable)) for language, keys in filled.items()}
+
+
+# --- review -------------------------------------------------------------------------
+
+
+def set_reviewers(postmortem: Postmortem, *, actor: Actor, usernames: Iterable[object]) -> None:
+    """Name the reviewers (replacing the list); decisions already made by
+    people who stay on it are kept."""
+    _require_edit(actor, postmortem)
+    users = []
+    for name in usernames:
+        user = clean_owner(name, "reviewers")
+        if user is not None and user not in users:
+            users.append(user)
+    now = timezone.now()
+    with transaction.atomic():
+        before = set(postmortem.reviewers.values_list("user__username", flat=True))
+        Reviewer.objects.filter(postmortem=postmortem).exclude(user__in=users).delete()
+        Reviewer.objects.bulk_create(
+            [Reviewer(postmortem=postmortem, user=user, added_at=now) for user in users],
+            ignore_conflicts=True,
+        )
+        after = {user.username for user in users}
+        if before != after:
+            record_audit(
+                actor=actor,
+                action="postmortem.reviewers_set",
+                obj=postmortem,
+                changes={"from": sorted(before), "to": sorted(after)},
+            )
+            _on_timeline(postmortem, "reviewers_set", actor=actor, now=now, to=sorted(after))
+
+
+def set_checklist_item(postmortem: Postmortem, *, actor: Actor, key: object, checked: bool) -> None:
+    _require_edit(actor, postmortem)
+    item = str(key or "")
+    if item not in CHECKLIST_KEYS:
+        raise InvalidInput(_("Unknown checklist item %(key)s.") % {"key": item}, field="checklist")
+    now = timezone.now()
+    with transaction.atomic():
+        if checked:
+            _item, created = ChecklistItem.objects.get_or_create(
+                postmortem=postmortem,
+                key=item,
+                defaults={"checked_by": _person(actor), "checked_at": now},
+            )
+            changed = created
+        else:
+            changed = ChecklistItem.objects.filter(postmortem=postmortem, key=item).delete()[0] > 0
+        if changed:
+            record_audit(
+                actor=actor,
+                action="postmortem.checklist",
+                obj=postmortem,
+                changes={"item": item, "checked": bool(checked)},
+            )
+
+
+def add_comment(
+    postmortem: Postmortem, *, actor: Actor, body: object, section: object = ""
+) -> Comment:
+    _require_read(actor, postmortem)
+    if actor is not None and not actor.is_authenticated:
+        raise PermissionDenied(_("Sign in to comment."))
+    text = str(body or "").strip()
+    if not text:
+        raise InvalidInput(_("Write something in the comment."), field="body")
+    if len(text) > COMMENT_MAX:
+        raise InvalidInput(
+            _("The comment is too long; the limit is %(limit)s characters.")
+            % {"limit": COMMENT_MAX},
+            field="body",
+        )
+    key = clean_section_key(postmortem, section) if section else ""
+    now = timezone.now()
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            postmortem=postmortem, section_key=key, author=_person(actor), body=text, created_at=now
+        )
+        record_audit(
+            actor=actor, action="postmortem.commented", obj=comment, changes={"section": key}
+        )
+    return comment
+
+
+def resolve_comment(comment: Comment, *, actor: Actor) -> Comment:
+    _require_edit(actor, comment.postmortem)
+    if comment.resolved_at is None:
+        with transaction.atomic():
+            comment.resolved_at = timezone.now()
+            comment.save(update_fields=["resolved_at"])
+            record_audit(actor=actor, action="postmortem.comment_resolved", obj=comment)
+    return comment
+
+
+def approval_problems(postmortem: Postmortem) -> list[str]:
+    """Why the postmortem cannot be approved yet (empty when it can)."""
+    problems: list[str] = []
+    ticked = set(postmortem.checklist.values_list("key", flat=True))
+    for key, label in CHECKLIST:
+        if key not in ticked:
+            problems.append(_("Checklist not ticked: %(item)s") % {"item": label})
+    try:
+        from hotwash.actions.services import approval_blockers
+    except ImportError:
+        pass
+    else:
+        problems.extend(approval_blockers(postmortem))
+    return problems
+
+
+def review(
+    postmortem: Postmortem, *, actor: Actor, decision: object, comment: object = ""
+) -> Reviewer:
+    """A named reviewer approves or asks for changes (with a comment)."""
+    _require_read(actor, postmortem)
+    person = _person(actor)
+    value = str(decision or "")
+    if value not in (ReviewDecision.APPROVED, ReviewDecision.CHANGES_REQUESTED):
+        raise InvalidInput(
+            _("Unknown decision %(value)s: use approved or changes_requested.") % {"value": value},
+            field="decision",
+        )
+    postmortem.refresh_from_db()
+    reviewer = Reviewer.objects.filter(postmortem=postmortem, user=person).first()
+    if reviewer is None:
+        raise PermissionDenied(_("Only the named reviewers can review this postmortem."))
+    if postmortem.status != Status.IN_REVIEW:
+        raise Conflict(_("This postmortem is not in review."), field="status")
+    if value == ReviewDecision.CHANGES_REQUESTED and not str(comment or "").strip():
+        raise InvalidInput(_("Say which changes you are asking for."), field="comment")
+    now = timezone.now()
+    with transaction.atomic():
+        reviewer.decision = value
+        reviewer.decided_at = now
+        reviewer.save(update_fields=["decision", "decided_at"])
+        if str(comment or "").strip():
+            add_comment(postmortem, actor=actor, body=comment)
+        record_audit(
+            actor=actor, action="postmortem.reviewed", obj=postmortem, changes={"decision": value}
+        )
+        _on_timeline(postmortem, value, actor=actor, now=now)
+    return reviewer
+
+
+def transition(postmortem: Postmortem, *, actor: Actor, action: object) -> Postmortem:
+    """Move the postmortem along draft → in review → approved → published
+    (or back to draft); each move lands on the incident's timeline."""
+    _require_edit(actor, postmortem)
+    name = str(action or "")
+    if name not in TRANSITIONS:
+        raise InvalidInput(
+            _("Unknown action %(value)s: use %(known)s.")
+            % {"value": name, "known": ", ".join(TRANSITIONS)},
+            field="action",
+        )
+    sources, target = TRANSITIONS[name]
+    now = timezone.now()
+    with transaction.atomic():
+        postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+        if postmortem.status not in sources:
+            raise Conflict(
+                _("A postmortem that is %(status)s cannot do that.")
+                % {"status": postmortem.get_status_display()},
+                field="status",
+            )
+        if name == "request_review" and not postmortem.reviewers.exists():
+            raise InvalidInput(
+                _("Name at least one reviewer before asking for a review."), field="reviewers"
+            )
+        if name == "approve":
+            _check_approver(actor, postmortem)
+            problems = approval_problems(postmortem)
+            if problems:
+                raise Conflict(
+                    _("This postmortem cannot be approved yet: %(problems)s")
+                    % {"problems": "; ".join(problems)},
+                    field="status",
+                )
+            person = _person(actor)
+            if person is not None:
+                Reviewer.objects.filter(postmortem=postmortem, user=person).update(
+                    decision=ReviewDecision.APPROVED, decided_at=now
+                )
+        previous = postmortem.status
+        postmortem.status = target
+        postmortem.updated_at = now
+        if name == "request_review":
+            postmortem.review_requested_at = now
+            Reviewer.objects.filter(postmortem=postmortem).update(
+                decision=ReviewDecision.PENDING, decided_at=None
+            )
+        elif name == "approve":
+            postmortem.approved_at = now
+        elif name == "publish":
+            postmortem.published_at = now
+        postmortem.save()
+        record_audit(
+            actor=actor,
+            action=f"postmortem.{name}",
+            obj=postmortem,
+            changes={"status": {"from": previous, "to": target}},
+        )
+        _on_timeline(postmortem, target if name != "reopen" else "reopened", actor=actor, now=now)
+        postmortem_status_changed.send(
+            sender=Postmortem, postmortem=postmortem, actor=actor, previous=previous, now=now
+        )
+    return postmortem
+
+
+def _check_approver(actor: Actor, postmortem: Postmortem) -> None:
+    if actor is None or is_admin(actor):
+        return
+    if not Reviewer.objects.filter(postmortem=postmortem, user=_person(actor)).exists():
+        raise PermissionDenied(_("Only a named reviewer or an admin can approve a postmortem."))
+
+
+def lint_postmortem(postmortem: Postmortem) -> list[dict[str, Any]]:
+    """Blameless-language findings in every section (shown on review; they
+    never block it). Participants' names are passed so naming them is seen."""
+    from hotwash.blameless.engine import lint_markdown
+
+    names: list[str] = []
+    if postmortem.incident_id:
+        for user in postmortem.incident.participants.all():  # type: ignore[union-attr]
+            names.extend(filter(None, [user.username, user.first_name, user.get_full_name()]))
+    findings: list[dict[str, Any]] = []
+    for section in postmortem.sections.order_by("key", "language"):
+        for finding in lint_markdown(section.body, section.language, names=names):
+            findings.append(
+                {"section": section.key, "language": section.language, "finding": finding}
+            )
+    return findings

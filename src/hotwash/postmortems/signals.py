@@ -1,0 +1,9 @@
+"""Signals for other apps (notifications, webhooks), sent inside the write's
+transaction."""
+
+from django.dispatch import Signal
+
+# A postmortem was drafted or created: postmortem, actor, now.
+postmortem_created = Signal()
+# A postmortem changed status: postmortem, actor, previous (status), now.
+postmortem_status_changed = Signal()
