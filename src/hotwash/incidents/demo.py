@@ -538,7 +538,23 @@ def load_demo() -> DemoData:
         users, created = _ensure_users()
         stories = sorted(STORIES, key=lambda story: story.began, reverse=True)
         incidents = [_play(story, users, now) for story in stories]
+        _load_other_apps(users)
     return DemoData([(demo, demo.username in created) for demo in DEMO_USERS], incidents)
+
+
+def _load_other_apps(users: Mapping[str, User]) -> None:
+    """Postmortems and action items for the stories just played."""
+    from hotwash.postmortems.demo import load_demo_postmortems, settle_postmortem_times
+
+    mark = _Mark.now()
+    load_demo_postmortems(users)
+    # Postmortems were drafted and reviewed just now; put each incident's
+    # share of that work back at the moment its incident closed.
+    for incident in Incident.objects.filter(postmortem__isnull=False):
+        when = incident.closed_at or incident.resolved_at
+        if when is not None:
+            mark.move_to(when, incident)
+    settle_postmortem_times()
 
 
 def _ensure_users() -> tuple[dict[str, User], set[str]]:
