@@ -8,11 +8,9 @@ those incidents has already drafted their postmortems by policy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from django.contrib.auth.models import User
-
 from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from hotwash.incidents.models import Incident
@@ -73,9 +71,7 @@ FAILOVER_SECTIONS = {
 
 
 def _fill(postmortem: Postmortem, actor: User, language: str, texts: Mapping[str, str]) -> None:
-    versions = dict(
-        postmortem.sections.filter(language=language).values_list("key", "version")
-    )
+    versions = dict(postmortem.sections.filter(language=language).values_list("key", "version"))
     for key, body in texts.items():
         services.save_section(
             postmortem,
@@ -167,9 +163,7 @@ def settle_postmortem_times() -> None:
         finished = incident.closed_at or drafted
         postmortem.created_at = drafted
         postmortem.updated_at = finished
-        postmortem.due_on = postmortem_rule(incident.severity).due_date(
-            timezone.localdate(drafted)
-        )
+        postmortem.due_on = postmortem_rule(incident.severity).due_date(timezone.localdate(drafted))
         for field in ("review_requested_at", "approved_at", "published_at"):
             if getattr(postmortem, field):
                 setattr(postmortem, field, min(finished, drafted + timedelta(days=1)))
