@@ -1,0 +1,71 @@
+"""`hotwash actions`: action items as a table, soonest due first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from hotwash.actions.management.commands import _render
+from hotwash.client import ApiClient, ClientConfig
+from hotwash.incidents.management.commands._client import ClientCommand
+from hotwash.incidents.management.commands._render import Clock
+
+PAGE_SIZE = 200
+
+
+class Command(ClientCommand):
+    shows_times = False
+    summary = (
+        "List action items you can see, soonest due first: --mine for your own, --overdue for "
+        "those past their due date, --team, --owner, --status, --incident or --postmortem to "
+        "narrow the list. Without --status or --overdue, only items still to do are shown."
+    )
+
+    def add_command_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--mine", action="store_true", help="Only your own items.")
+        parser.add_argument(
+            "--overdue", action="store_true", help="Only items still to do and past due."
+        )
+        parser.add_argument("--team", help="Only this team's items (its short name).")
+        parser.add_argument("--owner", help="Only items owned by this username.")
+        parser.add_argument(
+            "--status",
+            action="append",
+            default=[],
+            help="active (default: open or in progress), open, in_progress, done, wont_do; "
+            "repeat for several.",
+        )
+        parser.add_argument("--incident", help="Only items of this incident (INC-42).")
+        parser.add_argument("--postmortem", help="Only items of this postmortem (PM-3).")
+        parser.add_argument(
+            "--limit", type=int, default=50, help="How many items to show (default 50)."
+        )
+
+    def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
+        limit = max(options["limit"], 1)
+        params: dict[str, Any] = {"per_page": min(limit, PAGE_SIZE), "page": 1}
+        for name in ("team", "owner", "incident", "postmortem"):
+            if options[name]:
+                params[name] = options[name]
+        if options["mine"]:
+            params["mine"] = "true"
+        if options["overdue"]:
+            params["overdue"] = "true"
+        params["status"] = options["status"] or ["active"]
+        first = api.get("/action-items", params)
+        answer = dict(first)
+        items = list(first.get("items") or [])
+        page = first
+        while len(items) < limit and page.get("next"):
+            params["page"] += 1
+            page = api.get("/action-items", params)
+            items += page.get("items") or []
+            answer.update({"next": page.get("next")})
+        answer["items"] = items[:limit]
+        return answer
+
+    def render(
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
+    ) -> str:
+        return _render.item_list(result, result["items"])
