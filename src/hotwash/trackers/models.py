@@ -1,0 +1,365 @@
+"""Per-team tracker settings, and the link from an action item to the issue
+it became in that tracker.
+
+Credentials never live in the database: a tracker names the environment
+variable or the secret file that holds its token and its webhook secret, and
+Hotwash reads them when it needs them (see credentials.py).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hotwash.actions.models import ActionItem
+from hotwash.envconfig import env_list
+from hotwash.teams.models import Team
+
+
+class TrackerKind(models.TextChoices):
+    GITHUB = "github", _("GitHub Issues")
+    GITLAB = "gitlab", _("GitLab issues")
+    JIRA = "jira", _("Jira")
+
+
+class AuthMethod(models.TextChoices):
+    TOKEN = "token", _("Token (GitHub, GitLab; a bearer token for Jira)")
+    BASIC = "basic", _("E-mail address and API token (Jira Cloud)")
+
+
+DEFAULT_BASE_URLS = {
+    TrackerKind.GITHUB: "https://api.github.com",
+    TrackerKind.GITLAB: "https://gitlab.com",
+}
+
+ISSUE_LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Hotwash's own secrets: a tracker must never send them to a tracker's server.
+FORBIDDEN_ENV = frozenset({"DATABASE_URL", "HOTWASH_SECRET_KEY"})
+GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+GITLAB_PROJECT = re.compile(r"[0-9]+|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
+JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]{0,19}")
+
+
+def secret_dirs() -> list[PurePosixPath]:
+    """The folders secret files may live in: HOTWASH_TRACKER_SECRET_DIRS
+    (comma-separated), by default /run/secrets, /var/run/secrets and the
+    data folder's secrets/. A tracker's settings cannot make Hotwash send,
+    say, /etc/passwd to a server as a token."""
+    default = ["/run/secrets", "/var/run/secrets", str(settings.DATA_DIR / "secrets")]
+    configured = getattr(settings, "TRACKER_SECRET_DIRS", None)
+    if configured is None:
+        configured = env_list("HOTWASH_TRACKER_SECRET_DIRS", default)
+    return [PurePosixPath(path) for path in configured]
+
+
+class TrackerConfig(models.Model):
+    """Where a team's backlog lives, and how Hotwash reaches it."""
+
+    team = models.OneToOneField(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="tracker"
+    )
+    kind = models.CharField(_("tracker"), max_length=8, choices=TrackerKind.choices)
+    base_url = models.URLField(
+        _("API address"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Leave empty for github.com (https://api.github.com) or gitlab.com "
+            "(https://gitlab.com). GitHub Enterprise: https://github.example.com/api/v3. "
+            "Jira: required, e.g. https://example.atlassian.net."
+        ),
+    )
+    project = models.CharField(
+        _("project"),
+        max_length=200,
+        help_text=_(
+            "GitHub: owner/repository. GitLab: the project's numeric id or its path "
+            "(group/project). Jira: the project key, e.g. OPS."
+        ),
+    )
+    issue_type = models.CharField(
+        _("issue type"),
+        max_length=100,
+        blank=True,
+        help_text=_("Jira only: the issue type to create (default: Task)."),
+    )
+    labels = models.CharField(
+        _("extra labels"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated labels added to every issue, besides Hotwash's own."),
+    )
+    language = models.CharField(
+        _("language of the issues"),
+        max_length=8,
+        choices=ISSUE_LANGUAGES,
+        default="en",
+    )
+    auth_method = models.CharField(
+        _("authentication"), max_length=8, choices=AuthMethod.choices, default=AuthMethod.TOKEN
+    )
+    username = models.CharField(
+        _("account e-mail address"),
+        max_length=200,
+        blank=True,
+        help_text=_("Jira Cloud with an API token: the e-mail address of the account."),
+    )
+    token_env = models.CharField(
+        _("token: environment variable"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name of the environment variable that holds the API token."),
+    )
+    token_file = models.CharField(
+        _("token: secret file"),
+        max_length=300,
+        blank=True,
+        help_text=_("Or the absolute path of a file that holds it (e.g. a mounted secret)."),
+    )
+    webhook_secret_env = models.CharField(
+        _("webhook secret: environment variable"), max_length=100, blank=True
+    )
+    webhook_secret_file = models.CharField(
+        _("webhook secret: secret file"), max_length=300, blank=True
+    )
+    polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
+    last_poll_error = models.TextField(_("last polling error"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("tracker")
+        verbose_name_plural = _("trackers")
+        ordering = ["team__name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.project} ({self.team})"
+
+    @property
+    def api_base(self) -> str:
+        return (self.base_url or DEFAULT_BASE_URLS.get(TrackerKind(self.kind), "")).rstrip("/")
+
+    @property
+    def extra_labels(self) -> list[str]:
+        return [label.strip() for label in self.labels.split(",") if label.strip()]
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        self.project = self.project.strip()
+        if self.kind == TrackerKind.JIRA:
+            self.project = self.project.upper()
+        errors.update(self._clean_url())
+        errors.update(self._clean_project())
+        errors.update(self._clean_auth())
+        for field, env_field, file_field, required in (
+            ("token", "token_env", "token_file", True),
+            ("webhook secret", "webhook_secret_env", "webhook_secret_file", False),
+        ):
+            errors.update(_clean_secret(self, env_field, file_field, required=required, what=field))
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_url(self) -> dict[str, Any]:
+        if self.kind == TrackerKind.JIRA and not self.base_url:
+            return {"base_url": _("Jira needs its address, e.g. https://example.atlassian.net.")}
+        if not self.base_url:
+            return {}
+        parts = urlsplit(self.base_url)
+        allowed = ("https",) if settings.PRODUCTION else ("https", "http")
+        if parts.scheme not in allowed or not parts.hostname:
+            return {"base_url": _("Use an https:// address.")}
+        if parts.query or parts.fragment or parts.username or parts.password:
+            return {
+                "base_url": _(
+                    "Give the address without a query, fragment or credentials; "
+                    "credentials come from the token fields."
+                )
+            }
+        return {}
+
+    def _clean_project(self) -> dict[str, Any]:
+        pattern, message = {
+            TrackerKind.GITHUB: (
+                GITHUB_REPOSITORY,
+                _("Give the repository as owner/repository, e.g. acme/payments."),
+            ),
+            TrackerKind.GITLAB: (
+                GITLAB_PROJECT,
+                _("Give the project's numeric id or its full path, e.g. acme/payments."),
+            ),
+            TrackerKind.JIRA: (
+                JIRA_PROJECT,
+                _("Give the Jira project key: capital letters and digits, e.g. OPS."),
+            ),
+        }.get(TrackerKind(self.kind), (None, ""))
+        if pattern is not None and not pattern.fullmatch(self.project):
+            return {"project": str(message)}
+        return {}
+
+    def _clean_auth(self) -> dict[str, Any]:
+        if self.auth_method == AuthMethod.BASIC:
+            if self.kind != TrackerKind.JIRA:
+                return {
+                    "auth_method": _("Only Jira uses an e-mail address and API token; use Token.")
+                }
+            if "@" not in self.username:
+                return {
+                    "username": _("Give the e-mail address of the Jira account the token is for.")
+                }
+        elif self.username:
+            return {
+                "username": _("Leave this empty unless the authentication is e-mail and token.")
+            }
+        if self.issue_type and self.kind != TrackerKind.JIRA:
+            return {"issue_type": _("Only Jira has issue types; leave this empty.")}
+        return {}
+
+
+def _clean_secret(
+    config: TrackerConfig, env_field: str, file_field: str, *, required: bool, what: str
+) -> dict[str, Any]:
+    env = getattr(config, env_field).strip()
+    path = getattr(config, file_field).strip()
+    setattr(config, env_field, env)
+    setattr(config, file_field, path)
+    if env and path:
+        return {file_field: _("Give an environment variable or a file, not both.")}
+    if not env and not path:
+        if required:
+            return {
+                env_field: _(
+                    "Name the environment variable (or the secret file) that holds the token."
+                )
+            }
+        return {}
+    if env:
+        if not ENV_NAME.fullmatch(env):
+            return {env_field: _("Give the variable's name (letters, digits, underscores).")}
+        if env.upper() in FORBIDDEN_ENV:
+            return {env_field: _("This variable holds one of Hotwash's own secrets.")}
+        return {}
+    file = PurePosixPath(path)
+    if not file.is_absolute() or ".." in file.parts:
+        return {file_field: _("Give an absolute path without “..”.")}
+    dirs = secret_dirs()
+    if not any(file.is_relative_to(folder) for folder in dirs):
+        return {
+            file_field: _("Secret files must be in one of these folders: %(folders)s.")
+            % {"folders": ", ".join(str(folder) for folder in dirs)}
+        }
+    return {}
+
+
+class SyncState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SYNCED = "synced", _("Linked")
+    FAILED = "failed", _("Failed")
+
+
+class IssueState(models.TextChoices):
+    UNKNOWN = "", _("Unknown")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ErrorKind(models.TextChoices):
+    NONE = "", _("None")
+    CREDENTIALS = "credentials", _("Credentials missing")
+    AUTH = "auth", _("Credentials refused")
+    NOT_FOUND = "not_found", _("Project not found")
+    REJECTED = "rejected", _("Issue refused")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    UNAVAILABLE = "unavailable", _("Tracker unavailable")
+    UNEXPECTED = "unexpected", _("Unexpected answer")
+
+
+class TrackerLink(models.Model):
+    """An action item's issue in its team's tracker, and how syncing it went.
+
+    The link is written (pending) in the same transaction that asks for the
+    push, so a push can be retried but never forgotten: the worker's task,
+    the periodic sweep and the admin's retry all start from this row.
+    `marker` is written into the issue body; a retried push looks for it
+    before creating, so a lost response never opens a second issue."""
+
+    item = models.OneToOneField(
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.CASCADE,
+        related_name="tracker_link",
+    )
+    # PROTECT: deleting a tracker must not silently orphan its issues.
+    tracker = models.ForeignKey(
+        TrackerConfig, verbose_name=_("tracker"), on_delete=models.PROTECT, related_name="links"
+    )
+    sync_state = models.CharField(
+        _("sync state"), max_length=8, choices=SyncState.choices, default=SyncState.PENDING
+    )
+    issue_state = models.CharField(
+        _("issue state"), max_length=8, choices=IssueState.choices, blank=True, default=""
+    )
+    external_id = models.CharField(_("tracker's id"), max_length=100, blank=True)
+    external_key = models.CharField(
+        _("issue"),
+        max_length=100,
+        blank=True,
+        help_text=_("GitHub issue number, GitLab issue iid or Jira issue key."),
+    )
+    url = models.URLField(_("issue address"), max_length=500, blank=True)
+    marker = models.CharField(_("idempotency marker"), max_length=100, unique=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error_kind = models.CharField(
+        _("error"), max_length=16, choices=ErrorKind.choices, blank=True, default=""
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    first_attempt_at = models.DateTimeField(_("first attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    remote_updated_at = models.DateTimeField(_("issue updated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pushed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("tracker link")
+        verbose_name_plural = _("tracker links")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["sync_state", "next_attempt_at"], name="trackerlink_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tracker", "external_key"],
+                condition=~Q(external_key=""),
+                name="trackerlink_one_item_per_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.ref} → {self.display_key or self.get_sync_state_display()}"
+
+    @property
+    def display_key(self) -> str:
+        """How people write the issue: owner/repo#42, group/project#7, OPS-12."""
+        if not self.external_key:
+            return ""
+        if self.tracker.kind == TrackerKind.JIRA:
+            return self.external_key
+        return f"{self.tracker.project}#{self.external_key}"

@@ -1,0 +1,215 @@
+"""Tracker settings: validation, credentials from the environment or secret
+files (never stored), and the admin pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from hotwash.teams.models import Team
+from hotwash.trackers.credentials import CredentialMissing, api_token, read_secret, webhook_secret
+from hotwash.trackers.models import AuthMethod, TrackerConfig, TrackerKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(db: Any) -> Team:
+    return Team.objects.create(name="Payments", slug="payments")
+
+
+def tracker(team: Team, **fields: Any) -> TrackerConfig:
+    values: dict[str, Any] = {
+        "team": team,
+        "kind": TrackerKind.GITHUB,
+        "project": "acme/payments",
+        "token_env": "HW_GITHUB_TOKEN_PAYMENTS",
+    }
+    values.update(fields)
+    return TrackerConfig(**values)
+
+
+def errors_of(config: TrackerConfig) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as error:
+        config.full_clean()
+    return error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("fields", "api_base"),
+    [
+        ({}, "https://api.github.com"),
+        ({"base_url": "https://github.example.com/api/v3/"}, "https://github.example.com/api/v3"),
+        ({"kind": TrackerKind.GITLAB, "project": "42"}, "https://gitlab.com"),
+        ({"kind": TrackerKind.GITLAB, "project": "acme/platform/payments"}, "https://gitlab.com"),
+        (
+            {
+                "kind": TrackerKind.JIRA,
+                "project": "ops",
+                "base_url": "https://acme.atlassian.net",
+                "auth_method": AuthMethod.BASIC,
+                "username": "bot@acme.example",
+                "issue_type": "Task",
+            },
+            "https://acme.atlassian.net",
+        ),
+        (
+            {"kind": TrackerKind.JIRA, "project": "OPS", "base_url": "https://jira.acme.example"},
+            "https://jira.acme.example",
+        ),
+    ],
+)
+def test_valid_settings_pass(team: Team, fields: dict[str, Any], api_base: str) -> None:
+    config = tracker(team, **fields)
+    config.full_clean()
+    assert config.api_base == api_base
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"kind": TrackerKind.JIRA, "project": "OPS"}, "base_url", "Jira needs its address"),
+        ({"base_url": "ftp://github.example.com"}, "base_url", "https://"),
+        ({"base_url": "https://user:pw@github.example.com"}, "base_url", "without a query"),
+        ({"project": "payments"}, "project", "owner/repository"),
+        ({"kind": TrackerKind.GITLAB, "project": "payments"}, "project", "full path"),
+        (
+            {
+                "kind": TrackerKind.JIRA,
+                "project": "ops team",
+                "base_url": "https://a.atlassian.net",
+            },
+            "project",
+            "project key",
+        ),
+        ({"auth_method": AuthMethod.BASIC, "username": "a@b.c"}, "auth_method", "Only Jira"),
+        (
+            {
+                "kind": TrackerKind.JIRA,
+                "project": "OPS",
+                "base_url": "https://a.atlassian.net",
+                "auth_method": AuthMethod.BASIC,
+            },
+            "username",
+            "e-mail address",
+        ),
+        ({"issue_type": "Bug"}, "issue_type", "Only Jira"),
+        ({"token_env": ""}, "token_env", "Name the environment variable"),
+        ({"token_file": "/run/secrets/github"}, "token_file", "not both"),
+        ({"token_env": "MY-TOKEN"}, "token_env", "letters, digits, underscores"),
+        ({"token_env": "HOTWASH_SECRET_KEY"}, "token_env", "Hotwash's own secrets"),
+        ({"token_env": "DATABASE_URL"}, "token_env", "Hotwash's own secrets"),
+        ({"token_env": "", "token_file": "secrets/github"}, "token_file", "absolute path"),
+        (
+            {"token_env": "", "token_file": "/run/secrets/../../etc/passwd"},
+            "token_file",
+            "absolute path",
+        ),
+        ({"token_env": "", "token_file": "/etc/passwd"}, "token_file", "one of these folders"),
+        (
+            {"webhook_secret_env": "A", "webhook_secret_file": "/run/secrets/x"},
+            "webhook_secret_file",
+            "not both",
+        ),
+    ],
+)
+def test_bad_settings_are_refused_with_the_field_named(
+    team: Team, fields: dict[str, Any], field: str, message: str
+) -> None:
+    errors = errors_of(tracker(team, **fields))
+    assert field in errors, errors
+    assert message in " ".join(errors[field])
+
+
+def test_production_refuses_plain_http(team: Team, settings: Any) -> None:
+    config = tracker(team, base_url="http://github.internal")
+    config.full_clean()
+    settings.PRODUCTION = True
+    assert "base_url" in errors_of(tracker(team, base_url="http://github.internal"))
+
+
+def test_secrets_come_from_the_environment_or_a_file(
+    team: Team, monkeypatch: Any, tmp_path: Path, settings: Any
+) -> None:
+    monkeypatch.setenv("HW_GITHUB_TOKEN_PAYMENTS", "  tok-from-env \n")
+    assert api_token(tracker(team)) == "tok-from-env"
+    settings.TRACKER_SECRET_DIRS = [str(tmp_path)]
+    path = tmp_path / "hook"
+    path.write_text("file-secret\n")
+    config = tracker(team, webhook_secret_file=str(path))
+    config.full_clean()
+    assert webhook_secret(config) == "file-secret"
+    assert webhook_secret(tracker(team)) is None  # none configured
+
+    with pytest.raises(CredentialMissing, match="is empty"):
+        path.write_text("\n")
+        read_secret("", str(path))
+    with pytest.raises(CredentialMissing, match="cannot be read"):
+        read_secret("", str(tmp_path / "absent"))
+    with pytest.raises(CredentialMissing, match="larger than"):
+        path.write_bytes(b"x" * 20_000)
+        read_secret("", str(path))
+    monkeypatch.delenv("HW_GITHUB_TOKEN_PAYMENTS")
+    with pytest.raises(CredentialMissing, match="HW_GITHUB_TOKEN_PAYMENTS is not set"):
+        api_token(tracker(team))
+
+
+def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
+    team: Team, admin_user: Any, monkeypatch: Any, settings: Any
+) -> None:
+    settings.SITE_URL = "https://hotwash.example"
+    monkeypatch.setenv("HW_GITHUB_TOKEN_PAYMENTS", "very-secret-token-value")
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get("/en/admin/trackers/trackerconfig/add/").status_code == 200
+
+    form = {
+        "team": team.pk,
+        "kind": "github",
+        "base_url": "",
+        "project": "acme/payments",
+        "issue_type": "",
+        "labels": "",
+        "language": "en",
+        "auth_method": "token",
+        "username": "",
+        "token_env": "HW_GITHUB_TOKEN_PAYMENTS",
+        "token_file": "",
+        "webhook_secret_env": "HW_GITHUB_WEBHOOK_PAYMENTS",
+        "webhook_secret_file": "",
+    }
+    refused = client.post("/en/admin/trackers/trackerconfig/add/", {**form, "project": "payments"})
+    assert refused.status_code == 200
+    assert "owner/repository" in refused.content.decode()
+    assert not TrackerConfig.objects.exists()
+
+    created = client.post("/en/admin/trackers/trackerconfig/add/", form)
+    assert created.status_code == 302
+    config = TrackerConfig.objects.get()
+    page = client.get(f"/en/admin/trackers/trackerconfig/{config.pk}/change/").content.decode()
+    assert f"https://hotwash.example/api/v1/trackers/{config.pk}/webhook" in page
+    assert "available in this process ($HW_GITHUB_TOKEN_PAYMENTS)" in page
+    assert "environment variable HW_GITHUB_WEBHOOK_PAYMENTS is not set" in page
+    assert "very-secret-token-value" not in page
+
+
+def test_the_failed_sync_view_is_for_admins_only(viewer: Any, responder: Any) -> None:
+    for user in (viewer, responder):
+        client = Client()
+        client.force_login(user)
+        response = client.get("/en/admin/trackers/trackerlink/?problem=failed")
+        assert response.status_code == 302  # to the admin login
+
+
+def test_the_secret_folders_come_from_the_environment(
+    team: Team, monkeypatch: Any, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOTWASH_TRACKER_SECRET_DIRS", f"{tmp_path}, /srv/keys")
+    tracker(team, token_env="", token_file=str(tmp_path / "github")).full_clean()
+    tracker(team, token_env="", token_file="/srv/keys/github").full_clean()
+    errors = errors_of(tracker(team, token_env="", token_file="/run/secrets/github"))
+    assert str(tmp_path) in errors["token_file"][0]

@@ -1,0 +1,706 @@
+"""Pushing an action item to GitHub, GitLab and Jira stand-ins on loopback:
+what is sent, retries with backoff, failures that stay visible, and no
+duplicate issues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from hotwash.actions.models import ActionItem
+from hotwash.core.errors import Conflict, InvalidInput, NotFound
+from hotwash.core.models import AuditRecord
+from hotwash.incidents.models import TimelineEvent, TimelineKind
+from hotwash.teams.models import Team
+from hotwash.trackers import services
+from hotwash.trackers.models import ErrorKind, IssueState, SyncState, TrackerKind, TrackerLink
+from hotwash.trackers.tasks import push_action_item
+from tests.trackers_standins import GitHubStandIn, GitLabStandIn, JiraStandIn
+from tests.trackers_standins.setup import TOKEN_ENV, configure, make_item, standin_for
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
+TASK_PATH = "hotwash.trackers.tasks.push_action_item"
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[Any]:
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStandIn]:
+    with GitHubStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def team(db: Any) -> Team:
+    return Team.objects.create(name="Payments", slug="payments")
+
+
+def queued_runs() -> list[datetime | None]:
+    rows = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").order_by("enqueued_at")
+    return [row.run_after if row.run_after.year < 9999 else None for row in rows]
+
+
+def push(item: ActionItem, actor: Any, capture: Any) -> TrackerLink:
+    with capture(execute=True):
+        return services.request_push(item, actor=actor)
+
+
+# --- success, per tracker --------------------------------------------------------
+
+
+def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.SITE_URL = "https://hotwash.example"
+    configure(monkeypatch, github, team=team, labels="incident-followup")
+    item = make_item(responder, team)
+
+    link = push(item, responder, django_capture_on_commit_callbacks)
+    assert link.sync_state == SyncState.PENDING
+    assert queued_runs() == [None]  # enqueued when the transaction committed
+
+    assert push_action_item.call(link.pk) == "created"
+
+    link.refresh_from_db()
+    assert link.sync_state == SyncState.SYNCED
+    assert link.external_key == "1"
+    assert link.url == "https://github.example/acme/payments/issues/1"
+    assert link.issue_state == IssueState.OPEN
+    assert link.display_key == "acme/payments#1"
+    assert link.last_synced_at == T0
+    (sent,) = github.sent("POST")
+    assert sent.headers["authorization"] == "Bearer gh-token"
+    assert sent.body["title"] == f"Alert on card payment errors ({item.ref})"
+    body = sent.body["body"]
+    assert f"https://hotwash.example/en/action-items/{item.pk}/" in body
+    reader = Client()
+    reader.force_login(responder)
+    assert reader.get(f"/en/action-items/{item.pk}/").status_code == 200  # the link works
+    assert f"https://hotwash.example/en/incidents/{item.incident.ref}/" in body
+    assert "Checkout fails for card payments" in body
+    assert "Page the on-call" in body
+    assert f"<!-- {link.marker} -->" in body
+    assert set(sent.body["labels"]) >= {
+        "hotwash",
+        "severity:SEV2",
+        "priority:high",
+        "kind:detect",
+        f"due:{item.due_on.isoformat()}",
+        "incident-followup",
+    }
+    pushed = AuditRecord.objects.get(action="tracker.pushed")
+    assert pushed.changes["url"] == link.url
+    entry = TimelineEvent.objects.filter(kind=TimelineKind.ACTION_ITEM).last()
+    assert entry is not None and entry.data["event"] == "tracker_linked"
+
+
+def test_it_pushes_to_gitlab_with_a_due_date(
+    responder: Any, team: Team, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with GitLabStandIn() as gitlab:
+        configure(monkeypatch, gitlab, team=team)
+        item = make_item(responder, team)
+        link = push(item, responder, django_capture_on_commit_callbacks)
+        assert services.attempt_push(link.pk) == "created"
+
+    link.refresh_from_db()
+    assert (link.sync_state, link.external_key, link.external_id) == (SyncState.SYNCED, "1", "5001")
+    assert link.url == "https://gitlab.example/acme/payments/-/issues/1"
+    (sent,) = gitlab.sent("POST")
+    assert sent.path == "/api/v4/projects/acme%2Fpayments/issues"
+    assert sent.headers["private-token"] == "gl-token"
+    assert sent.body["due_date"] == item.due_on.isoformat()
+    assert "severity:SEV2" in sent.body["labels"].split(",")
+    assert link.marker in sent.body["description"]
+
+
+@pytest.mark.parametrize("bearer", [False, True], ids=["email-and-api-token", "bearer-token"])
+def test_it_pushes_to_jira_with_either_authentication(
+    bearer: bool,
+    responder: Any,
+    team: Team,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with JiraStandIn(bearer=bearer) as jira:
+        configure(monkeypatch, jira, team=team, issue_type="Story")
+        item = make_item(responder, team)
+        link = push(item, responder, django_capture_on_commit_callbacks)
+        assert services.attempt_push(link.pk) == "created"
+
+    link.refresh_from_db()
+    assert (link.sync_state, link.external_key) == (SyncState.SYNCED, "OPS-1")
+    assert link.url == f"{jira.url}/browse/OPS-1"
+    (sent,) = jira.sent("POST", "/rest/api/3/issue")
+    fields = sent.body["fields"]
+    assert fields["project"] == {"key": "OPS"}
+    assert fields["issuetype"] == {"name": "Story"}
+    assert fields["duedate"] == item.due_on.isoformat()
+    assert fields["description"]["type"] == "doc"
+    assert link.marker in str(fields["description"])
+    assert sent.headers["authorization"].startswith("Bearer " if bearer else "Basic ")
+
+
+def test_the_issue_is_written_in_the_trackers_language(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team, language="fr")
+    item = make_item(responder, team)
+    services.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
+    body = github.sent("POST")[0].body["body"]
+    assert "/fr/action-items/" in body
+    assert "Fermer ce ticket" in body
+
+
+def test_a_private_incidents_title_is_not_sent(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team, private=True)
+    services.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
+    body = github.sent("POST")[0].body["body"]
+    assert "Checkout fails for card payments" not in body
+    assert item.incident.ref in body
+
+
+# --- retries and backoff -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "headers", "wait"),
+    [
+        (
+            TrackerKind.GITHUB,
+            403,
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(T0.timestamp()) + 900)},
+            900,
+        ),
+        (TrackerKind.GITHUB, 429, {"Retry-After": "120"}, 120),
+        (TrackerKind.GITLAB, 429, {"RateLimit-Reset": str(int(T0.timestamp()) + 300)}, 300),
+        (
+            TrackerKind.JIRA,
+            429,
+            {"Retry-After": "45", "X-RateLimit-Reset": "2026-11-26T03:20:00Z"},
+            45,
+        ),
+        (TrackerKind.JIRA, 429, {"X-RateLimit-Reset": "2026-11-26T03:20:00Z"}, 480),
+    ],
+    ids=[
+        "github-403-reset",
+        "github-retry-after",
+        "gitlab-ratelimit-reset",
+        "jira-retry-after",
+        "jira-reset",
+    ],
+)
+def test_a_rate_limit_is_honoured_then_the_push_succeeds(
+    kind: str,
+    status: int,
+    headers: dict[str, str],
+    wait: int,
+    responder: Any,
+    team: Team,
+    monkeypatch: Any,
+    clock: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with standin_for(kind) as standin:
+        configure(monkeypatch, standin, team=team)
+        item = make_item(responder, team)
+        link = push(item, responder, django_capture_on_commit_callbacks)
+        DBTaskResult.objects.all().delete()
+        standin.fail_next(status, headers=headers, method="POST")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert push_action_item.call(link.pk) == "retrying"
+        link.refresh_from_db()
+        due = T0 + timedelta(seconds=wait)
+        assert (link.sync_state, link.error_kind, link.next_attempt_at) == (
+            SyncState.PENDING,
+            ErrorKind.RATE_LIMITED,
+            due,
+        )
+        assert queued_runs() == [due]  # the next attempt waits in the queue
+
+        # Too early (a stray duplicate task): nothing is sent.
+        assert push_action_item.call(link.pk) == "skipped"
+        clock.move_to(due)
+        assert push_action_item.call(link.pk) == "created"
+
+    link.refresh_from_db()
+    assert link.sync_state == SyncState.SYNCED
+    assert (link.attempts, link.error_kind, link.last_error) == (2, "", "")
+    assert len(standin.issues) == 1
+
+
+def test_outages_back_off_exponentially(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    clock: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    monkeypatch.setenv("HOTWASH_TASK_RETRY_SECONDS", "30")
+    configure(monkeypatch, github, team=team)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    github.fail_next(502, times=3, method="POST")
+    waits = []
+    for _attempt in range(3):
+        before = datetime.now(UTC)
+        assert services.attempt_push(link.pk) == "retrying"
+        link.refresh_from_db()
+        assert link.next_attempt_at is not None
+        waits.append((link.next_attempt_at - before).total_seconds())
+        clock.move_to(link.next_attempt_at)
+    assert waits == [30, 60, 120]
+    assert services.attempt_push(link.pk) == "created"
+
+
+def test_a_lost_response_never_opens_a_second_issue(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    clock: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    github.drop_next_response("POST")  # GitHub creates the issue; the answer never arrives
+
+    assert services.attempt_push(link.pk) == "retrying"
+    link.refresh_from_db()
+    assert link.error_kind == ErrorKind.UNAVAILABLE
+    assert len(github.issues) == 1
+    assert link.next_attempt_at is not None
+    clock.move_to(link.next_attempt_at)
+
+    assert services.attempt_push(link.pk) == "found"
+    link.refresh_from_db()
+    assert (link.sync_state, link.external_key) == (SyncState.SYNCED, "1")
+    assert len(github.issues) == 1
+    assert len(github.sent("POST")) == 1
+    (search,) = github.sent("GET")
+    assert search.query["state"] == ["all"]
+
+
+@pytest.mark.parametrize("kind", [TrackerKind.GITLAB, TrackerKind.JIRA])
+def test_a_lost_response_is_recovered_on_gitlab_and_jira_too(
+    kind: str,
+    responder: Any,
+    team: Team,
+    monkeypatch: Any,
+    clock: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with standin_for(kind) as standin:
+        configure(monkeypatch, standin, team=team)
+        link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+        standin.drop_next_response("POST")
+        assert services.attempt_push(link.pk) == "retrying"
+        link.refresh_from_db()
+        assert link.next_attempt_at is not None
+        clock.move_to(link.next_attempt_at)
+        assert services.attempt_push(link.pk) == "found"
+    assert len(standin.issues) == 1
+
+
+# --- failures stay visible -----------------------------------------------------------
+
+
+def test_a_refused_token_fails_at_once_and_shows_on_the_item_and_in_the_admin(
+    responder: Any,
+    admin_user: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    monkeypatch.setenv(TOKEN_ENV, "revoked")
+    item = make_item(responder, team)
+    link = push(item, responder, django_capture_on_commit_callbacks)
+
+    assert services.attempt_push(link.pk) == "failed"
+
+    link.refresh_from_db()
+    assert (link.sync_state, link.error_kind) == (SyncState.FAILED, ErrorKind.AUTH)
+    assert "HTTP 401" in link.last_error and "Bad credentials" in link.last_error
+    assert ActionItem.objects.filter(pk=item.pk).exists()  # the item is untouched
+    assert AuditRecord.objects.filter(action="tracker.push_failed").count() == 1
+    entry = TimelineEvent.objects.filter(kind=TimelineKind.ACTION_ITEM).last()
+    assert entry is not None and entry.data["event"] == "tracker_failed"
+
+    admin = Client()
+    admin.force_login(admin_user)
+    page = admin.get("/en/admin/trackers/trackerlink/?problem=failed")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert item.ref in html
+    assert "refused the token" in html
+
+
+def test_it_gives_up_after_the_last_allowed_attempt(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    clock: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "3")
+    configure(monkeypatch, github, team=team)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    github.fail_next(503, times=5, method="POST")
+    outcomes = []
+    for _attempt in range(3):
+        outcomes.append(services.attempt_push(link.pk))
+        link.refresh_from_db()
+        if link.next_attempt_at:
+            clock.move_to(link.next_attempt_at)
+    assert outcomes == ["retrying", "retrying", "failed"]
+    assert (link.sync_state, link.error_kind, link.attempts) == (
+        SyncState.FAILED,
+        ErrorKind.UNAVAILABLE,
+        3,
+    )
+    assert link.next_attempt_at is None
+
+
+def test_a_missing_token_is_a_clear_failure(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    monkeypatch.delenv(TOKEN_ENV)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    assert services.attempt_push(link.pk) == "failed"
+    link.refresh_from_db()
+    assert link.error_kind == ErrorKind.CREDENTIALS
+    assert f"environment variable {TOKEN_ENV} is not set" in link.last_error
+    assert github.requests == []
+
+
+def test_a_token_can_come_from_a_secret_file(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    tmp_path: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.TRACKER_SECRET_DIRS = [str(tmp_path)]
+    secret = tmp_path / "github-token"
+    secret.write_text("gh-token\n")
+    configure(monkeypatch, github, team=team, token_env="", token_file=str(secret))
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    assert services.attempt_push(link.pk) == "created"
+
+
+def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
+    responder: Any,
+    admin_user: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    clock: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "1")
+    configure(monkeypatch, github, team=team)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    github.drop_next_response("POST")
+    assert services.attempt_push(link.pk) == "failed"
+    DBTaskResult.objects.all().delete()
+
+    # The admin's retry action on the failed-sync view.
+    admin = Client()
+    admin.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            "/en/admin/trackers/trackerlink/",
+            {"action": "retry", "_selected_action": [link.pk]},
+        )
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert (link.sync_state, link.attempts, link.error_kind) == (SyncState.PENDING, 0, "")
+    assert queued_runs() == [None]
+    assert AuditRecord.objects.filter(action="tracker.push_retried", actor=admin_user).exists()
+
+    clock.shift(timedelta(minutes=1))
+    assert push_action_item.call(link.pk) == "found"
+    assert len(github.issues) == 1
+
+
+def test_the_sweep_re_enqueues_a_push_whose_task_was_lost(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    clock: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    # No on_commit capture: the enqueue after commit never happens, as if
+    # the process died between the commit and the enqueue.
+    link = services.request_push(make_item(responder, team), actor=responder)
+    assert queued_runs() == []
+    assert services.sweep_stalled_pushes(datetime.now(UTC)) == 0  # not late yet
+    clock.shift(timedelta(minutes=5))
+    assert services.sync_all(datetime.now(UTC))["swept"] == 1
+    assert queued_runs() == [None]
+    assert push_action_item.call(link.pk) == "created"
+
+
+def test_a_push_claimed_by_one_worker_is_not_run_by_another(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    now = datetime.now(UTC)
+    assert services._claim(link.pk, now) is not None
+    assert services.attempt_push(link.pk) == "skipped"
+    assert github.requests == []
+
+
+# --- asking for a push: rules ----------------------------------------------------------
+
+
+def test_pushing_twice_while_pending_changes_nothing_and_a_linked_item_conflicts(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team)
+    first = push(item, responder, django_capture_on_commit_callbacks)
+    again = push(item, responder, django_capture_on_commit_callbacks)
+    assert first.pk == again.pk
+    assert TrackerLink.objects.count() == 1
+    services.attempt_push(first.pk)
+    with pytest.raises(Conflict, match="already linked"):
+        services.request_push(item, actor=responder)
+
+
+def test_an_item_without_a_team_tracker_cannot_be_pushed(responder: Any, team: Team) -> None:
+    item = make_item(responder, team)
+    with pytest.raises(InvalidInput, match="no team with a tracker") as error:
+        services.request_push(item, actor=responder)
+    assert error.value.field == "team"
+    assert TrackerLink.objects.count() == 0
+
+
+def test_a_viewer_cannot_push_and_an_outsider_cannot_see_a_private_item(
+    responder: Any,
+    other_responder: Any,
+    viewer: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team, private=True)
+    with pytest.raises(NotFound):
+        services.request_push(item, actor=other_responder)
+    public = make_item(responder, team)
+    with pytest.raises(Exception, match="Only responders"):
+        services.request_push(public, actor=viewer)
+    assert TrackerLink.objects.count() == 0
+
+
+# --- the API and the page --------------------------------------------------------------
+
+
+def test_the_api_pushes_and_answers_202(
+    api: Client,
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/action-items/{item.ref}/push")
+    assert response.status_code == 202, response.content
+    data = response.json()
+    assert data["item"] == item.ref
+    assert data["tracker"] == "github"
+    assert data["sync_state"] == "pending"
+    assert data["error"] == ""
+    assert queued_runs() == [None]
+
+    services.attempt_push(TrackerLink.objects.get().pk)
+    conflict = api.post(f"/api/v1/action-items/{item.ref}/push")
+    assert conflict.status_code == 409
+    assert "already linked" in conflict.json()["message"]
+
+
+def test_the_api_explains_a_missing_tracker_and_hides_private_items(
+    api: Client,
+    responder: Any,
+    other_responder: Any,
+    team: Team,
+) -> None:
+    item = make_item(responder, team)
+    response = api.post(f"/api/v1/action-items/{item.ref}/push")
+    assert response.status_code == 422
+    assert response.json()["field"] == "team"
+    hidden = make_item(other_responder, team, private=True)
+    assert api.post(f"/api/v1/action-items/{hidden.ref}/push").status_code == 404
+    assert api.post("/api/v1/action-items/AI-999999/push").status_code == 404
+
+
+def test_the_item_page_panel_shows_the_button_then_the_link_then_a_failure(
+    responder: Any,
+    responder_client: Client,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+    rf: Any,
+) -> None:
+    from django.template.loader import render_to_string
+
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team)
+    request = rf.get("/en/action-items/")
+    request.user = responder
+
+    html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
+    assert "Push to GitHub Issues" in html
+    assert f'action="/en/trackers/items/{item.ref}/push/"' in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = responder_client.post(
+            f"/en/trackers/items/{item.ref}/push/", {"next": f"/en/incidents/{item.incident.ref}/"}
+        )
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/incidents/{item.incident.ref}/#tracker"
+    assert queued_runs() == [None]
+
+    html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
+    assert "Waiting to be sent to GitHub Issues." in html
+
+    services.attempt_push(TrackerLink.objects.get().pk)
+    html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
+    assert 'href="https://github.example/acme/payments/issues/1"' in html
+    assert "acme/payments#1" in html
+
+    TrackerLink.objects.update(
+        sync_state=SyncState.FAILED,
+        error_kind=ErrorKind.NOT_FOUND,
+        last_error="HTTP 404",
+        attempts=1,
+    )
+    html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
+    assert "does not know this project" in html
+    assert "HTTP 404" in html
+    assert "Try sending to GitHub Issues again" in html
+
+
+def test_the_panel_is_in_french_for_french_readers(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    rf: Any,
+) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team)
+    request = rf.get("/fr/action-items/")
+    request.user = responder
+    with translation.override("fr"):
+        html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
+    assert "Envoyer vers GitHub Issues" in html
+
+
+def test_a_get_of_the_push_address_changes_nothing(
+    responder: Any,
+    responder_client: Client,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team)
+    response = responder_client.get(f"/en/trackers/items/{item.ref}/push/")
+    assert response.status_code == 302
+    assert TrackerLink.objects.count() == 0
+
+
+def test_the_push_page_refuses_an_unsafe_next_address(
+    responder: Any,
+    responder_client: Client,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+) -> None:
+    configure(monkeypatch, github, team=team)
+    item = make_item(responder, team)
+    response = responder_client.post(
+        f"/en/trackers/items/{item.ref}/push/", {"next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_an_answer_that_cannot_be_read_is_retried_and_bounded(
+    responder: Any,
+    team: Team,
+    github: GitHubStandIn,
+    monkeypatch: Any,
+    clock: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "2")
+    configure(monkeypatch, github, team=team)
+    link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
+    github.fail_next(201, body={"unexpected": True}, times=2, method="POST")
+    assert services.attempt_push(link.pk) == "retrying"
+    link.refresh_from_db()
+    assert link.error_kind == ErrorKind.UNEXPECTED
+    assert "KeyError" in link.last_error
+    assert link.next_attempt_at is not None
+    clock.move_to(link.next_attempt_at)
+    assert services.attempt_push(link.pk) == "failed"
