@@ -8,7 +8,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_migrate
 
         from hotwash.incidents.models import Participant
         from hotwash.incidents.services import forget_participants
@@ -20,4 +20,11 @@ class IncidentsConfig(AppConfig):
             sender=Participant,
             weak=False,
             dispatch_uid="forget-participants",
+        )
+        # `flush` (tests, `hotwash flush`) empties tables without per-row
+        # signals and then sends post_migrate; ids may be reused afterwards.
+        post_migrate.connect(
+            lambda **kwargs: forget_participants(),
+            weak=False,
+            dispatch_uid="forget-participants-after-flush",
         )

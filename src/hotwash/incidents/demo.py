@@ -555,6 +555,9 @@ def _load_other_apps(users: Mapping[str, User]) -> None:
         if when is not None:
             mark.move_to(when, incident)
     settle_postmortem_times()
+    from hotwash.actions.demo import create_demo_action_items
+
+    create_demo_action_items()
 
 
 def _ensure_users() -> tuple[dict[str, User], set[str]]:
