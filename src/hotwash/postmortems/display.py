@@ -36,6 +36,7 @@ def describe_postmortem_event(event: TimelineEvent) -> str:
         "reviewers_set": _("%(who)s named the postmortem's reviewers: %(to)s."),
         "owner_changed": _("%(who)s made %(to)s the postmortem's owner."),
         "due_on_changed": _("%(who)s set the postmortem's due date to %(to)s."),
+        "imported": _("%(who)s imported the postmortem from Markdown."),
     }
     template = messages.get(str(kind))
     if template is None:

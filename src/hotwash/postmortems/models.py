@@ -85,6 +85,15 @@ class Postmortem(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     # Published to the public page (no sign-in) as well as internally.
     public = models.BooleanField(_("public"), default=False)
+    # Set by the Markdown importer when a postmortem of an incident comes from
+    # another installation whose incident does not exist here: its reference
+    # (e.g. "INC-42"), the header values it had (severity, incident times,
+    # people without an account here) and the generated facts as they were
+    # written in the file, by language and block name, so nothing is lost and a later
+    # export writes them back unchanged.
+    external_incident = models.CharField(_("external incident"), max_length=50, blank=True)
+    imported_header = models.JSONField(_("imported header"), default=dict, blank=True)
+    imported_facts = models.JSONField(_("imported facts"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("postmortem")
@@ -96,7 +105,9 @@ class Postmortem(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(kind="incident") | models.Q(incident__isnull=False),
+                condition=~models.Q(kind="incident")
+                | models.Q(incident__isnull=False)
+                | ~models.Q(external_incident=""),
                 name="postmortem_incident_kind_has_incident",
             )
         ]
