@@ -152,3 +152,23 @@ def test_malformed_data_is_an_error(tmp_path: Path) -> None:
     result = run("--language", "en", "--data-dir", str(tmp_path), "--no-speed")
     assert result.returncode != 0
     assert "category" in result.stderr
+
+
+@needs_engine
+def test_verbose_lists_the_held_out_misses_only_when_asked_by_name(tmp_path: Path) -> None:
+    # A blameful label the linter cannot see in each set: both are misses.
+    for prefix, text in (
+        ("blameless", "Tuning miss about the sky."),
+        ("heldout", "Held-out miss."),
+    ):
+        row = {"text": text, "blameful": True, "category": "naming", "names": []}
+        (tmp_path / f"{prefix}_en.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    common = ("--language", "en", "--data-dir", str(tmp_path), "--no-speed")
+    result = run(*common, "--verbose")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Tuning miss about the sky." in result.stdout
+    assert "Held-out miss." not in result.stdout
+    assert "--verbose-heldout lists" in result.stdout
+    result = run(*common, "--verbose-heldout")
+    assert "Held-out miss." in result.stdout
+    assert "Tuning miss about the sky." not in result.stdout

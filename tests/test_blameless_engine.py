@@ -212,6 +212,11 @@ def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: A
         ("language: en\nrules:\n  - id: nocategory\n    pattern: x\n", "'nocategory'"),
         ("language: de\nrules: []\n", "language"),
         ("rules: [unclosed\n", "not valid YAML"),
+        (
+            "language: en\nrules:\n  - id: twice\n    category: blame\n    pattern: x\n"
+            "    unless: [a]\n    unless: [b]\n",
+            "given twice",
+        ),
     ],
 )
 def test_a_bad_rule_file_is_a_configuration_error_naming_the_rule(
@@ -383,3 +388,312 @@ rules:
     assert {f.rule for f in lint("Our rockstar deployed it.")} == {"rockstar"}
     assert lint("Our rockstar drummer.") == []
     assert lint("A rockstar deploy? That is not a question.") == []
+
+
+# --- broader families (issue 3, recall on unseen text) -----------------------------
+
+MORE_NAMES = [*FAMILY_NAMES, "Igor", "Rita", "@kmiller", "Hana"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # naming: cleft, idioms, causal clauses, consequences, "down to", "root cause: X"
+        ("It was Igor who broke the login flow.", "naming"),
+        ("Igor dropped the ball on the certificate renewal.", "naming"),
+        ("Rita blew away the cache cluster.", "naming"),
+        ("Rita misread the dashboard and drained the healthy region.", "naming"),
+        ("Igor accidentally deleted the namespace.", "naming"),
+        ("The outage happened because @kmiller ran the cleanup job against prod.", "naming"),
+        ("Igor pushed an expired certificate, which broke TLS for everyone.", "naming"),
+        ("In the end, the data loss was down to Rita.", "naming"),
+        ("Root cause: Igor.", "naming"),
+        ("It's on @kmiller for not reading the alert.", "naming"),
+        ("The incident is squarely Hana's responsibility.", "naming"),
+        # human error
+        ("The technician's error disconnected the wrong cable.", "human-error"),
+        ("The outage was the result of a mistake by an engineer.", "human-error"),
+        ("It was a human slip during a manual step.", "human-error"),
+        ("The technician made an error that unplugged the array.", "human-error"),
+        # counterfactuals: contractions, adverbs, negations, gerunds, "would have prevented"
+        ("She should\u2019ve waited for replication to catch up.", "counterfactual"),
+        ("We could easily have prevented this with a dry run.", "counterfactual"),
+        ("The developer should definitely have written a test.", "counterfactual"),
+        ("The operator should've double-checked the region.", "counterfactual"),
+        ("A simple check by the on-call would have prevented the outage.", "counterfactual"),
+        (
+            "Had the reviewer been paying attention, the bug would never have shipped.",
+            "counterfactual",
+        ),
+        ("The author neglected testing the empty case.", "counterfactual"),
+        ("The admin forgot the --dry-run flag.", "counterfactual"),
+        ("Nobody bothered to check the backups.", "counterfactual"),
+        ("The approver didn't even look at the diff.", "counterfactual"),
+        ("He never checked whether the backup was restorable.", "counterfactual"),
+        ("The reviewer overlooked the missing index.", "counterfactual"),
+        ("The on-call was supposed to check the backups but didn't.", "counterfactual"),
+        # judgement
+        ("The deploy was botched from the start.", "judgement"),
+        ("The operator just clicked through the warning.", "judgement"),
+        ("Naturally, the developer had not tested it.", "judgement"),
+        ("The response from the on-call was unacceptable.", "judgement"),
+        ("A more careful engineer would have caught the typo.", "counterfactual"),
+        # blame
+        ("Ultimately, the DBA was culpable.", "blame"),
+        ("The release team bears responsibility for the outage.", "blame"),
+        ("Security pinned the breach on the web team.", "blame"),
+        ("We are still looking for the person responsible.", "blame"),
+        ("Whose mistake was this?", "blame"),
+        # why-questions
+        ("How come nobody noticed the error rate?", "why-question"),
+        ("How could the team let the certificate expire?", "why-question"),
+        ("Didn't anyone think to check the logs?", "why-question"),
+        ("Why didn't Igor escalate when the queue kept growing?", "why-question"),
+        ("Why did Rita ignore the failing canary?", "why-question"),
+    ],
+)
+def test_it_flags_the_broader_families_in_english(text: str, category: str) -> None:
+    assert category in {f.category for f in lint(text, names=MORE_NAMES)}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("C'est Igor qui a cassé la connexion.", "naming"),
+        ("À cause de l'erreur de Rita, nous avons perdu deux heures de commandes.", "naming"),
+        ("C\u2019est entièrement l\u2019erreur d\u2019Igor.", "naming"),
+        ("Rita a fait sauter la base de production.", "naming"),
+        ("Igor a mal lu le tableau de bord.", "naming"),
+        ("La panne est due à Rita, qui a changé le délai.", "naming"),
+        ("Igor a lancé par erreur la purge sur la production.", "naming"),
+        ("Igor a poussé un certificat expiré, ce qui a cassé le TLS.", "naming"),
+        ("Cause racine de la panne : Igor.", "naming"),
+        ("L'incident relève entièrement de la responsabilité d'Hana.", "naming"),
+        ("La défaillance vient d'une erreur manuelle.", "human-error"),
+        ("La panne résulte d'une erreur commise par un ingénieur.", "human-error"),
+        ("Au fond, tout se résume à la faillibilité humaine.", "human-error"),
+        ("Le technicien a commis une erreur qui a débranché la baie.", "human-error"),
+        ("L'ingénieure aurait mieux fait de vérifier la grappe cible.", "counterfactual"),
+        ("Nous aurions facilement pu éviter cela.", "counterfactual"),
+        ("Quelqu'un aurait vraiment dû regarder les journaux.", "counterfactual"),
+        ("Ils n'ont jamais pris la peine de tester la restauration.", "counterfactual"),
+        ("Le développeur a oublié le décalage horaire.", "counterfactual"),
+        ("L'ingénieur ne s'est pas aperçu que c'était la production.", "counterfactual"),
+        ("L'approbateur n'a même pas regardé le différentiel.", "counterfactual"),
+        ("L'opérateur a raté l'avertissement.", "counterfactual"),
+        ("Le réviseur est passé à côté de l'index manquant.", "counterfactual"),
+        (
+            "Une simple vérification par la personne de garde aurait évité la panne.",
+            "counterfactual",
+        ),
+        (
+            "La personne de garde devait vérifier les sauvegardes, mais ne l'a pas fait.",
+            "counterfactual",
+        ),
+        ("Le déploiement a été fait n'importe comment.", "judgement"),
+        ("Il n'y avait qu'à lire le message d'erreur.", "judgement"),
+        ("Naturellement, le développeur n'avait rien testé.", "judgement"),
+        ("Il est clair que le réviseur n'a pas lu le code.", "judgement"),
+        ("Un ingénieur un peu attentif aurait vu l'erreur.", "counterfactual"),
+        ("La réponse de la personne de garde était inacceptable.", "judgement"),
+        ("L'équipe des versions porte la responsabilité de la panne.", "blame"),
+        ("L'équipe réseau devra répondre de l'interruption.", "blame"),
+        ("Nous cherchons encore le responsable.", "blame"),
+        ("Le développeur mis en cause a été retiré du projet.", "blame"),
+        ("La sécurité a mis la brèche sur le dos de l'équipe web.", "blame"),
+        ("Pourquoi diable n'ont-ils pas fait de retour arrière ?", "why-question"),
+        ("Pourquoi les réviseurs n'ont-ils pas repéré la migration manquante ?", "why-question"),
+        ("Pourquoi la personne de garde a-t-elle sauté la liste de contrôle ?", "why-question"),
+        ("Comment l'équipe a-t-elle pu laisser expirer le certificat ?", "why-question"),
+        ("Qu'est-ce qui t'a pris de redémarrer la base ?", "why-question"),
+        ("Pourquoi Rita a-t-elle ignoré le canari en échec ?", "why-question"),
+    ],
+)
+def test_it_flags_the_broader_families_in_french(text: str, category: str) -> None:
+    assert category in {f.category for f in lint(text, "fr", names=MORE_NAMES)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was Igor who spotted the anomaly first.",
+        "Rita disabled the feature flag to limit the impact.",
+        "Igor deleted the stale test namespaces as part of the planned cleanup.",
+        "Rita did not receive the page because her phone had no signal.",
+        "Thanks to Igor's quick thinking, the rollback started within minutes.",
+        "Igor rolled back the change that broke checkout.",
+        "Hana is responsible for the incident review meeting.",
+        "We reject 'human error' as an explanation; the UI invited the mistake.",
+        "The Kubernetes operator error log showed a reconcile loop.",
+        "User errors from the API (4xx) rose after the client update.",
+        "To reduce the chance of human error, the script now asks for confirmation.",
+        "The canary should've caught this, so we are adding a latency check.",
+        "The cert-manager failed to renew the certificate after the API change.",
+        "Failed to connect: the error message in the logs was misleading.",
+        "The outage would have lasted longer without the automatic failover.",
+        "Customers would have seen stale prices for up to five minutes.",
+        "The responders could not have known about the vendor change.",
+        "Nobody could have predicted the interaction between the two flags.",
+        "It could have been much worse.",
+        "If only a subset of pods restarts, the deploy continues.",
+        "The retry logic failed to back off, which amplified the load.",
+        "We just finished migrating the last service.",
+        "The cache uses lazy expiry, so stale keys linger until read.",
+        "The proxy is a dumb pipe; it does not inspect payloads.",
+        "Latency reached unacceptable levels for 20 minutes.",
+        "The dashboard clearly shows the spike at 14:02.",
+        "The culprit turned out to be a DNS TTL of 24 hours.",
+        "No one was blamed, and the review focused on the tooling.",
+        "Nobody is responsible for the outage; the interaction was new.",
+        "The on-call takes responsibility for triage until the commander joins.",
+        "The incident review is not about finding someone to blame.",
+        "The team missed their lunch because the incident ran long.",
+        "How could we make the safe path the default?",
+        "Why didn't the alert page anyone?",
+    ],
+)
+def test_it_leaves_the_broader_exceptions_alone_in_english(text: str) -> None:
+    assert lint(text, names=MORE_NAMES) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C'est Igor qui a repéré l'anomalie en premier.",
+        "Rita a désactivé le drapeau de fonctionnalité pour limiter l'impact.",
+        "Igor n'a pas pu se connecter au bastion, car le RPV était en panne.",
+        "Grâce à Igor, la panne a été détectée en deux minutes.",
+        "Hana est responsable de la réunion de revue d'incident.",
+        "Le journal d'erreurs de l'opérateur Kubernetes montrait une boucle.",
+        "Les erreurs utilisateur (4xx) ont augmenté après la mise à jour du client.",
+        "Pour réduire le risque d'erreur humaine, le script demande une confirmation.",
+        "« Erreur humaine » est une étiquette que nous n'utilisons plus.",
+        "Le canari aurait dû détecter ce cas ; nous ajoutons une vérification.",
+        "Sans le limiteur de débit, la base de données aurait pu être submergée.",
+        "Personne n'aurait pu prévoir l'interaction entre les deux drapeaux.",
+        "Les répondants n'auraient pas pu savoir que l'API avait changé.",
+        "Si seulement une partie des pods redémarre, le déploiement continue.",
+        "La logique de relance n'a pas su temporiser.",
+        "La mise à niveau n'a pas attendu la fin de la vidange.",
+        "Le gestionnaire de certificats n'a pas su renouveler le certificat.",
+        "La chaîne de certificats aurait dû être validée par le pipeline.",
+        "Le cache utilise une expiration paresseuse.",
+        "La latence a atteint des niveaux inacceptables pendant 20 minutes.",
+        "Le processus fautif a été tué à 14 h 10.",
+        "Personne n'a été blâmé ; la revue s'est concentrée sur l'outillage.",
+        "Personne n'est responsable de la panne : l'interaction était imprévisible.",
+        "La revue d'incident ne vise pas à trouver quelqu'un à blâmer.",
+        "La personne de garde assume la responsabilité du triage.",
+        "L'équipe a raté son dîner, car l'incident s'est prolongé.",
+        "Comment le système a-t-il pu accepter un préfixe vide ?",
+    ],
+)
+def test_it_leaves_the_broader_exceptions_alone_in_french(text: str) -> None:
+    assert lint(text, "fr", names=MORE_NAMES) == []
+
+
+def test_a_name_after_a_colon_is_read_with_what_comes_before_it() -> None:
+    findings = lint("Outage root cause: Igor.", names=["Igor"])
+    assert [(f.rule, f.excerpt) for f in findings] == [("person-as-cause", "Igor")]
+    assert lint("Incident commander: Igor.", names=["Igor"]) == []
+
+
+# --- the engine's speed-ups change nothing in what is found ------------------------
+
+
+def test_matching_ignores_case_and_keeps_offsets_when_lowercasing_changes_length() -> None:
+    # "İ" lowercases to two characters: offsets must still point into the original.
+    text = "İİ. SAM BROKE THE DEPLOY; It Was HUMAN ERROR."
+    findings = lint(text, names=["sam"])
+    assert [f.excerpt for f in findings] == ["SAM", "HUMAN ERROR"]
+    for finding in findings:
+        assert text[finding.start : finding.end] == finding.excerpt
+
+
+def test_an_organisation_pattern_in_capitals_still_matches(tmp_path: Path, settings: Any) -> None:
+    # Patterns are lowercased, but not their escapes: "\S" stays "not a space".
+    settings.BLAMELESS_RULES = _write(
+        tmp_path / "org.yaml",
+        """
+language: en
+rules:
+  - id: rockstar
+    category: judgement
+    pattern: 'ROCK\\s?STARS?|NINJA\\S*'
+    message: {en: "Hero language hides the system.", fr: "Le langage héroïque masque le système."}
+    suggestion: {en: "Describe the work.", fr: "Décrivez le travail."}
+""",
+    )
+    assert [f.excerpt for f in lint("Our Rockstar and our ninjas here.")] == ["Rockstar", "ninjas"]
+
+
+COMBINED_PATTERNS = [
+    r"(?:human|operator)[\s-]+(?:errors?|mistakes?)|pilot error",
+    r"(?:the |a )?(?:bad|wrong) (?:config|deploy)s?|wrong",
+    r"ab|a|abc|b(?:c|d)?",
+    r"(?:x)?y|yz",
+    r"(fault)s?|f(?:ail|ault)",  # a capturing group: scanned on its own
+    r"\bfoo|bar",  # starts with an escape: no heads, matched whole in the gate
+    r"a[\]|b]c|(?:x|y)z",
+    r"d'\w+|qu'(?:il|elle)",
+]
+COMBINED_TEXT = (
+    "A bad config, the wrong deploys; operator-error and human mistakes. "
+    "ab abc a b bc bd yz y xy xyz fault faults fail foo bar wrongly pilot error "
+    "a]c ab|c xz yz d'accord qu\u2019il qu'elle."
+)
+
+
+def test_the_combined_scan_finds_what_each_rule_finds_alone() -> None:
+    import re
+
+    from hotwash.blameless.engine import (
+        Rule,
+        RuleSet,
+        _bounded,
+        _combine,
+        _combined_spans,
+        _compile,
+        _scan,
+    )
+
+    rules = tuple(
+        _compile(
+            Rule.model_validate(
+                {"id": f"r{i}", "category": "blame", "pattern": pattern}
+                | {"message": {"en": "m"}, "suggestion": {"en": "s"}}
+            )
+        )
+        for i, pattern in enumerate(COMBINED_PATTERNS)
+    )
+    combined, indexes = _combine(rules)
+    assert combined is not None and 4 not in indexes and len(indexes) == len(rules) - 1
+    spans = _combined_spans(RuleSet("en", rules, combined, indexes), COMBINED_TEXT)
+    for index in indexes:
+        alone = re.compile(_bounded(rules[index].source))
+        expected = [m.span() for m in _scan(alone, COMBINED_TEXT)]
+        assert spans[index] == expected, COMBINED_PATTERNS[index]
+    assert any(spans.values())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "heads"),
+    [
+        ("human error|operator", {"human", "opera"}),
+        ("(?:the |a )?bad", {"the b", "a bad", "bad"}),
+        ("errors?|mistake", {"error", "mista"}),
+        ("d'(?:un|une)", {"d'un", "d'une"}),
+        ("x\\w+", {"x"}),
+        ("\\w+ly", None),
+        ("(?:a|b)?\\s", None),
+    ],
+)
+def test_heads_are_how_every_match_starts(pattern: str, heads: set[str] | None) -> None:
+    from hotwash.blameless.engine import _APOSTROPHE, _heads, _regex
+
+    found = _heads(_regex(pattern))
+    if heads is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert {"".join("'" if t == _APOSTROPHE else t for t in h) for h in found} == heads

@@ -10,6 +10,13 @@ Matching is regular expressions, case-insensitive, with word boundaries
 added around every pattern. The text is split into sentences once; each
 rule's pattern scans the whole text, and its exceptions (`unless`,
 `unless_before`, `unless_after`) are only looked at around the few matches.
+
+Speed (a 20-page postmortem is linted in well under 50 ms): case does not
+matter because every pattern is matched, without re.IGNORECASE, against a
+lowercased copy of the text of the same length (so offsets still point into
+the original); the rules' patterns are combined into one (see _combine), so
+the text is scanned once, not once per rule; participants' names are
+matched with one trie-shaped pattern.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import bisect
 import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +41,9 @@ RULES_DIR = Path(__file__).with_name("rules")
 ENV_VARIABLE = "HOTWASH_BLAMELESS_RULES"
 Category = Literal["naming", "human-error", "counterfactual", "judgement", "blame", "why-question"]
 
-FLAGS = re.IGNORECASE | re.UNICODE
+# Patterns are lowercased and matched against lowercased text (see _lowered):
+# much faster than re.IGNORECASE, with the same result for English and French.
+FLAGS = re.UNICODE
 # How far around a match `unless_before` / `unless_after` look (characters).
 WINDOW = 80
 
@@ -118,9 +127,29 @@ class Rule(BaseModel):
         return self
 
 
+def _lowercase_pattern(text: str) -> str:
+    """A pattern in lower case, its escapes (\\S, \\W, \\A ...) untouched."""
+    out: list[str] = []
+    escaped = False
+    for char in text:
+        out.append(char if escaped else char.lower())
+        escaped = not escaped and char == "\\"
+    return "".join(out)
+
+
+def _lowered(text: str) -> str:
+    """The text in lower case, character for character (offsets unchanged)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters (U+0130) lowercase to two: keep those as they are.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
 def _regex(text: str) -> str:
-    """The pattern as compiled: an apostrophe also matches a typographic one."""
-    source = text.replace("'", "['\u2019]")
+    """The pattern as compiled: in lower case, and an apostrophe also matches
+    a typographic one."""
+    source = _lowercase_pattern(text).replace("'", "['\u2019]")
     try:
         re.compile(source, FLAGS)
     except re.error as exc:
@@ -137,9 +166,30 @@ def _alternation(patterns: Sequence[str]) -> str:
     return "|".join(f"(?:{_regex(p)})" for p in patterns)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (YAML
+    would silently keep the last one: a rule's second `unless_before` would
+    drop the first)."""
+
+
+def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
 def _read(path: Path) -> tuple[str, list[dict[str, Any]]]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}
     except OSError as exc:
         raise ConfigurationError(
             f"Cannot read blameless rule file {path}: {exc.strerror}"
@@ -214,7 +264,9 @@ def load_rules(language: str, organisation: str = "") -> list[Rule]:
 @dataclass(frozen=True)
 class CompiledRule:
     rule: Rule
-    pattern: re.Pattern[str] | None
+    # The regex or phrases rule's pattern as written for matching (lowercased,
+    # apostrophes widened); "" for the other types.
+    source: str
     unless: re.Pattern[str] | None
     unless_before: re.Pattern[str] | None
     unless_after: re.Pattern[str] | None
@@ -224,9 +276,79 @@ class CompiledRule:
     when: re.Pattern[str] | None
 
 
+# A match may end on an elided word ("d'", "qu'") glued to the next one.
+_END = r"(?:(?<=['\u2019])|(?!\w))"
+_WORD = re.compile(r"\w")
+
+
 def _bounded(source: str) -> str:
-    # A match may end on an elided word ("d'", "qu'") glued to the next one.
-    return rf"(?<!\w)(?:{source})(?:(?<=['\u2019])|(?!\w))"
+    return rf"(?<!\w)(?:{source}){_END}"
+
+
+def _after_class(source: str, opening: int) -> int:
+    """The index just after the character class opened at `opening`."""
+    index = opening + 1
+    if source[index : index + 1] == "^":
+        index += 1
+    if source[index : index + 1] == "]":  # "]" first in a class is a literal
+        index += 1
+    while index < len(source):
+        if source[index] == "\\":
+            index += 2
+        elif source[index] == "]":
+            return index + 1
+        else:
+            index += 1
+    raise ValueError("unclosed character class")
+
+
+def _next_token(source: str, index: int) -> int:
+    """Where the token (escape, class, group or character) at `index` ends."""
+    char = source[index]
+    if char == "\\":
+        return index + 2
+    if char == "[":
+        return _after_class(source, index)
+    if char == "(":
+        return _closing(source, index) + 1
+    return index + 1
+
+
+def _closing(source: str, opening: int) -> int:
+    """The index of the parenthesis closing the group opened at `opening`."""
+    index = opening + 1
+    while index < len(source):
+        if source[index] == ")":
+            return index
+        index = _next_token(source, index)
+    raise ValueError("unbalanced parentheses")
+
+
+def _split(source: str) -> list[str]:
+    """The top-level alternatives of a pattern."""
+    parts: list[str] = []
+    start = index = 0
+    while index < len(source):
+        if source[index] == "|":
+            parts.append(source[start:index])
+            start = index + 1
+            index += 1
+        else:
+            index = _next_token(source, index)
+    parts.append(source[start:])
+    return parts
+
+
+def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Like pattern.finditer(text), but only matches that start a word."""
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        start, end = match.span()
+        if start > 0 and _WORD.match(text, start - 1):
+            position = start + 1
+            continue
+        yield match
+        position = end if end > start else start + 1
 
 
 def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
@@ -249,16 +371,15 @@ def _compile_anywhere(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 
 def _compile(rule: Rule) -> CompiledRule:
-    pattern: re.Pattern[str] | None = None
+    source = ""
     if rule.type == "regex":
-        pattern = re.compile(_bounded(_regex(rule.pattern)), FLAGS)
+        source = _regex(rule.pattern)
     elif rule.type == "phrases":
         phrases = sorted(rule.phrases, key=len, reverse=True)
-        alternatives = "|".join(_regex(_spaced(p)) for p in phrases)
-        pattern = re.compile(_bounded(alternatives), FLAGS)
+        source = "|".join(_regex(_spaced(p)) for p in phrases)
     return CompiledRule(
         rule=rule,
-        pattern=pattern,
+        source=source,
         unless=_compile_anywhere(rule.unless),
         unless_before=_compile_before(rule.unless_before),
         unless_after=_compile_after(rule.unless_after),
@@ -273,11 +394,139 @@ def _compile(rule: Rule) -> CompiledRule:
 class RuleSet:
     language: str
     rules: tuple[CompiledRule, ...]
+    # One pattern that finds every match of the rules at `combined_rules`
+    # (indexes into `rules`) in a single pass; see _combine.
+    combined: re.Pattern[str] | None = None
+    combined_rules: tuple[int, ...] = ()
+
+
+def _combinable(source: str) -> bool:
+    """A pattern that can be put inside another: no capturing group (they
+    would shift the group numbers) and no inline flag (only allowed first)."""
+    try:
+        return not re.compile(source, FLAGS).groups and not re.search(r"\(\?[a-zA-Z]", source)
+    except re.error:
+        return False
+
+
+_APOSTROPHE = "['\u2019]"  # what _regex makes of an apostrophe
+_SPECIAL = frozenset("\\[](){}|?*+.^$")
+# How many characters of a match's start _heads looks for, and how many heads
+# a rule may have before it is better matched whole.
+_HEAD_LENGTH = 5
+_MAX_HEADS = 500
+Head = tuple[str, ...]
+
+
+def _heads(source: str) -> list[Head] | None:
+    """How a match of `source` can start: every match starts with one of
+    these heads (up to _HEAD_LENGTH characters, an apostrophe class
+    counting as one); None when a match could start with anything."""
+    heads: list[Head] = []
+    for alternative in _split(source):
+        found = _sequence_heads(alternative, _HEAD_LENGTH)
+        if any(not head for head, _ in found):
+            return None
+        heads.extend(head for head, _ in found)
+        if len(heads) > _MAX_HEADS:
+            return None
+    return heads
+
+
+def _sequence_heads(sequence: str, length: int) -> list[tuple[Head, bool]]:
+    """The heads of a sequence (no top-level alternation) as (head,
+    complete) pairs, complete when the head is the whole sequence. An empty,
+    incomplete head means nothing is known from there on."""
+    if not sequence:
+        return [((), True)]
+    if length <= 0:
+        return [((), False)]
+    end = _next_token(sequence, 0)
+    token, rest = sequence[:end], sequence[end:]
+    quantifier = rest[:1] if rest[:1] in ("?", "*", "+", "{") else ""
+    if quantifier == "{":
+        return [((), False)]
+    if quantifier:
+        # lazy ("??") and possessive ("?+") forms can match the same texts
+        rest = rest[2:] if rest[1:2] in ("?", "+") else rest[1:]
+    if token == _APOSTROPHE or (len(token) == 1 and token not in _SPECIAL):
+        if quantifier in ("?", "*"):
+            return [((), False)]
+        if quantifier == "+":
+            return [((token,), False)]
+        return [((token, *head), complete) for head, complete in _sequence_heads(rest, length - 1)]
+    if not token.startswith("(?:"):
+        return [((), False)]  # a class, an escape, a look-around, a capturing group ...
+    found: list[tuple[Head, bool]] = []
+    for alternative in _split(token[3:-1]):
+        for head, complete in _sequence_heads(alternative, length):
+            if complete and quantifier in ("", "?"):
+                found.extend(
+                    ((*head, *more), done)
+                    for more, done in _sequence_heads(rest, length - len(head))
+                )
+            else:
+                found.append((head, False))
+    if quantifier in ("?", "*"):
+        found.extend(_sequence_heads(rest, length))  # the group may be skipped
+    return found
+
+
+def _combine(rules: Sequence[CompiledRule]) -> tuple[re.Pattern[str] | None, tuple[int, ...]]:
+    """One pattern for all the pattern rules, so that the text is scanned
+    once rather than once per rule. At each position where a word starts, a
+    look-ahead first checks, cheaply, that one of the rules' heads (_heads,
+    arranged as a trie) starts there, then that one of the rules matches;
+    only then does a look-ahead per rule capture that rule's match, as group
+    i+1 for the i-th combined rule. _combined_spans turns the captures into
+    each rule's matches, the same ones _scan finds. Rules whose pattern
+    cannot be combined keep their own scan."""
+    indexes = tuple(i for i, r in enumerate(rules) if r.source and _combinable(r.source))
+    if not indexes:
+        return None, ()
+    heads: set[Head] = set()
+    whole: list[str] = []
+    for i in indexes:
+        found = _heads(rules[i].source)
+        if found is None:
+            whole.append(f"(?:{rules[i].source})")
+        else:
+            heads.update(found)
+    gate = "|".join([*_trie(heads, lambda t: t if t == _APOSTROPHE else re.escape(t)), *whole])
+    union = "|".join(f"(?:{rules[i].source})" for i in indexes)
+    captures = "".join(f"(?:(?=((?:{rules[i].source}){_END}))|)" for i in indexes)
+    combined = re.compile(rf"(?<!\w)(?=(?:{gate}))(?=(?:{union}){_END}){captures}", FLAGS)
+    return combined, indexes
+
+
+def _combined_spans(rules: RuleSet, text: str) -> dict[int, list[tuple[int, int]]]:
+    """The matches of each combined rule (by index), as _scan would find
+    them: a rule's next match starts where its previous one ended."""
+    spans: dict[int, list[tuple[int, int]]] = {i: [] for i in rules.combined_rules}
+    if rules.combined is None:
+        return spans
+    lists = [spans[i] for i in rules.combined_rules]
+    ends = [0] * len(lists)
+    for match in rules.combined.finditer(text):
+        for group, (start, end) in enumerate(match.regs[1:]):
+            if start >= ends[group] and start >= 0:
+                lists[group].append((start, end))
+                ends[group] = end if end > start else start + 1
+    return spans
+
+
+@functools.lru_cache(maxsize=64)
+def _own_pattern(source: str) -> re.Pattern[str]:
+    """A rule's pattern on its own (most rules are only matched through the
+    combined pattern, so this is compiled when first needed)."""
+    return re.compile(_bounded(source), FLAGS)
 
 
 @functools.cache
 def _ruleset(language: str, organisation: str) -> RuleSet:
-    return RuleSet(language, tuple(_compile(rule) for rule in load_rules(language, organisation)))
+    rules = tuple(_compile(rule) for rule in load_rules(language, organisation))
+    combined, indexes = _combine(rules)
+    return RuleSet(language, rules, combined, indexes)
 
 
 def ruleset(language: str) -> RuleSet:
@@ -289,23 +538,62 @@ def ruleset(language: str) -> RuleSet:
 _MENTION = r"@\w[\w.\-]*\w|@\w"
 
 
+def _trie(words: Iterable[Sequence[str]], piece: Callable[[str], str]) -> list[str]:
+    """Alternatives matching exactly `words` (sequences of tokens, each
+    matched by `piece(token)`), shaped as a trie: each alternative starts
+    with a different token, and a longer word is tried first."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for token in word:
+            node = node.setdefault(token, {})
+        node[""] = {}
+
+    def alternatives(node: dict[str, Any]) -> list[str]:
+        return [piece(token) + rest(child) for token, child in sorted(node.items()) if token]
+
+    def rest(node: dict[str, Any]) -> str:
+        options = alternatives(node)
+        if not options:
+            return ""
+        if len(options) == 1 and "" not in node:
+            return options[0]
+        return f"(?:{'|'.join(options)})" + ("?" if "" in node else "")
+
+    return alternatives(root)
+
+
+def _name_piece(char: str) -> str:
+    return r"\s+" if char == " " else re.escape(char)
+
+
 @functools.lru_cache(maxsize=256)
 def _people_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     """Participants' names, their parts (given or family name alone) and
-    usernames, with or without @, and any other @mention."""
+    usernames, with or without @, and any other @mention; matched against
+    lowercased text."""
     variants: set[str] = set()
     for name in names:
-        name = name.strip().lstrip("@")
+        name = " ".join(name.strip().lstrip("@").split()).lower()
         if len(name) < 2:
             continue
         variants.add(name)
         parts = name.split()
         if len(parts) > 1:
             variants.update(part for part in parts if len(part) >= 3)
-    alternatives = ["@?" + _spaced(v) for v in sorted(variants, key=len, reverse=True)]
-    alternatives.append(_MENTION)
+    words = [*variants, *(f"@{v}" for v in variants)]
+    alternatives = [*_trie(words, _name_piece), _MENTION]
     # "@nadia" is not the start of "@nadia.k": a name ends where no word goes on.
     return re.compile(rf"(?<![\w@])(?:{'|'.join(alternatives)})(?![\w]|[.\-]\w)", FLAGS)
+
+
+def _people(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Spans of names and mentions, each starting a word (not after @ either)."""
+    for match in _scan(pattern, text):
+        start = match.start()
+        if start > 0 and text[start - 1] == "@":
+            continue
+        yield match.span()
 
 
 # --- linting --------------------------------------------------------------------
@@ -318,12 +606,9 @@ class _Sentences:
     holding a position."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0]
-        self.ends: list[int] = []
-        for match in _BOUNDARY.finditer(text):
-            self.ends.append(match.end())
-            self.starts.append(match.end())
-        self.ends.append(len(text))
+        ends = [match.end() for match in _BOUNDARY.finditer(text)]
+        self.starts = [0, *ends]
+        self.ends = [*ends, len(text)]
 
     def around(self, position: int) -> tuple[int, int]:
         index = bisect.bisect_right(self.starts, position) - 1
@@ -357,9 +642,12 @@ def _is_agent(
     low, high = sentence
     if rule.after is not None and rule.after.match(text[end : min(high, end + WINDOW)]):
         return True
-    return rule.before is not None and bool(
-        rule.before.search(text[max(low, start - WINDOW) : start])
-    )
+    if rule.before is None:
+        return False
+    # What a colon introduces is read with what comes before it: "Root cause: Jens."
+    if not text[low:start].strip() and text[max(0, low - 8) : low].rstrip().endswith(":"):
+        low = 0
+    return bool(rule.before.search(text[max(low, start - WINDOW) : start]))
 
 
 def _matches(
@@ -367,11 +655,15 @@ def _matches(
     text: str,
     sentences: _Sentences,
     people: Sequence[tuple[int, int, tuple[int, int]]],
+    spans: Iterable[tuple[int, int]] | None = None,
 ) -> Iterator[tuple[int, int]]:
+    """A rule's findings; `spans` are its pattern's matches when they were
+    already found (by the combined pattern)."""
     kind = rule.rule.type
-    if rule.pattern is not None:
-        for match in rule.pattern.finditer(text):
-            start, end = match.span()
+    if rule.source:
+        if spans is None:
+            spans = (match.span() for match in _scan(_own_pattern(rule.source), text))
+        for start, end in spans:
             if not _excepted(rule, text, start, end, sentences):
                 yield start, end
         return
@@ -389,16 +681,19 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
     """Blameful wording in `text`, sorted by position, with the message and
     suggestion in `language` (whose rules are used)."""
     rules = ruleset(language)
+    original, text = text, _lowered(text)
     sentences = _Sentences(text)
     pattern = _people_pattern(tuple(sorted({n for n in names if n and n.strip()})))
     # Names and mentions are found once, for every person-agent and mention rule.
-    people = [(m.start(), m.end(), sentences.around(m.start())) for m in pattern.finditer(text)]
+    people = [(start, end, sentences.around(start)) for start, end in _people(pattern, text)]
+    # The pattern rules' matches, found in one pass.
+    combined = _combined_spans(rules, text)
     findings: list[Finding] = []
     naming_spans: set[tuple[int, int]] = set()
     # person-agent rules first, so a mention rule does not repeat their spans.
-    ordered = sorted(rules.rules, key=lambda r: r.rule.type != "person-agent")
-    for rule in ordered:
-        for start, end in _matches(rule, text, sentences, people):
+    ordered = sorted(enumerate(rules.rules), key=lambda item: item[1].rule.type != "person-agent")
+    for index, rule in ordered:
+        for start, end in _matches(rule, text, sentences, people, combined.get(index)):
             if rule.rule.type == "mention" and (start, end) in naming_spans:
                 continue
             if rule.rule.type == "person-agent":
@@ -409,7 +704,7 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
                     end=end,
                     rule=rule.rule.id,
                     category=rule.rule.category,
-                    excerpt=text[start:end],
+                    excerpt=original[start:end],
                     message=rule.rule.message.get(language),
                     suggestion=rule.rule.suggestion.get(language),
                 )
