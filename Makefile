@@ -57,6 +57,7 @@ messages: $(BIN)/hotwash
 
 bench: $(BIN)/hotwash
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

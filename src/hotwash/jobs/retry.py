@@ -1,0 +1,45 @@
+"""Retries with exponential backoff for tasks that call the outside world.
+
+django-tasks runs a task once and records whether it failed; it has no
+retries of its own. A task that sends an email or calls a webhook takes an
+`attempt` keyword argument and, when the call fails, asks `retry_later` to
+enqueue the next attempt with a `run_after` in the future, then re-raises:
+the failed attempt stays visible (with its traceback) among the task
+results in the admin, and the next attempt waits its turn in the queue
+without holding a worker.
+
+    @task()
+    def deliver(thing_id: int, attempt: int = 1) -> None:
+        try:
+            call_the_world(thing_id)
+        except NetworkError:
+            retry_later(deliver, thing_id, attempt=attempt)
+            raise
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from hotwash.jobs.conf import MAX_RETRY_DELAY, task_max_attempts, task_retry_seconds
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """The wait after failed attempt number `attempt` (1-based): the base
+    delay, doubled after each further failure, capped at six hours."""
+    seconds = task_retry_seconds() * 2 ** max(0, attempt - 1)
+    return min(timedelta(seconds=seconds), MAX_RETRY_DELAY)
+
+
+def retry_later(task: Any, *args: Any, attempt: int, **kwargs: Any) -> datetime | None:
+    """Enqueue attempt `attempt + 1` of `task` after the backoff delay and
+    return when it will run, or return None when `attempt` was the last one
+    allowed (HOTWASH_TASK_MAX_ATTEMPTS)."""
+    if attempt >= task_max_attempts():
+        return None
+    run_after = timezone.now() + retry_delay(attempt)
+    task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1, **kwargs)
+    return run_after

@@ -1,0 +1,273 @@
+"""Email messages, written in the recipient's language and time zone.
+
+Each message has a plain-text body and an HTML alternative, rendered from
+templates/notifications/email/<kind>.txt and .html, with absolute links
+(HOTWASH_SITE_URL) into the recipient's language. The content is read when
+the message is sent, not when it was decided: a reminder whose item was done
+or given a new due date in between is not sent (`build_email` returns None).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from hotwash.accounts.models import Profile
+from hotwash.actions.models import OPEN_STATUSES, ActionItem
+from hotwash.notifications import links
+from hotwash.notifications.conf import email_connection, email_settings, site_url
+from hotwash.notifications.models import Kind, SentNotification
+from hotwash.notifications.reminders import OPEN_POSTMORTEM_STATUSES
+from hotwash.postmortems.models import Postmortem
+
+DIGEST_LIMIT = 50
+
+
+@dataclass
+class Content:
+    template: str
+    subject: str
+    context: dict[str, Any]
+
+
+def long_date(value: date) -> str:
+    """ "Thursday 3 December 2026" / "jeudi 3 décembre 2026"."""
+    return date_format(value, "l j F Y")
+
+
+def person(user: User) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
+def _profile(user: User) -> tuple[str, str]:
+    profile = Profile.objects.filter(user=user).values_list("language", "timezone").first()
+    language, zone = profile or (settings.LANGUAGE_CODE, settings.TIME_ZONE)
+    codes = [code for code, _name in settings.LANGUAGES]
+    return (language if language in codes else settings.LANGUAGE_CODE), zone
+
+
+def build_email(notification: SentNotification) -> EmailMultiAlternatives | None:
+    recipient = notification.recipient
+    language, zone = _profile(recipient)
+    try:
+        tz = zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    with translation.override(language), timezone.override(tz):
+        today = timezone.localdate()
+        content = BUILDERS[notification.kind](notification, recipient, today)
+        if content is None:
+            return None
+        context = {
+            **content.context,
+            "name": person(recipient),
+            "subject": content.subject,
+            "preferences_url": links.preferences_url(),
+            "site_url": site_url(),
+            "can_mute": notification.kind != Kind.ACTION_OVERDUE
+            and notification.kind != Kind.POSTMORTEM_OVERDUE,
+            "LANGUAGE_CODE": language,
+        }
+        text = render_to_string(f"notifications/email/{content.template}.txt", context)
+        html = render_to_string(f"notifications/email/{content.template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=content.subject,
+        body=text,
+        from_email=email_settings().from_email,
+        to=[recipient.email],
+        connection=email_connection(),
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "X-Hotwash-Notification": notification.kind,
+            "Content-Language": language,
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+# --- one builder per kind -----------------------------------------------------------
+
+
+def _item(notification: SentNotification, recipient: User) -> ActionItem | None:
+    item = (
+        ActionItem.objects.select_related("incident", "postmortem")
+        .filter(pk=notification.object_id, owner=recipient, status__in=OPEN_STATUSES)
+        .first()
+    )
+    if item is None or item.due_on != notification.slot:
+        return None
+    return item
+
+
+def _item_context(item: ActionItem, today: date) -> dict[str, Any]:
+    assert item.due_on is not None
+    return {
+        "item": item,
+        "ref": item.ref,
+        "title": item.title,
+        "due": long_date(item.due_on),
+        "days_left": (item.due_on - today).days,
+        "days_late": (today - item.due_on).days,
+        "status": item.get_status_display(),
+        "priority": item.get_priority_display(),
+        "incident": item.incident,
+        "postmortem": item.postmortem,
+        "url": links.action_item_url(item.pk),
+        "list_url": links.my_action_items_url(),
+    }
+
+
+def action_due_soon(n: SentNotification, recipient: User, today: date) -> Content | None:
+    item = _item(n, recipient)
+    if item is None or item.due_on is None or item.due_on < today:
+        return None
+    context = _item_context(item, today)
+    if item.due_on == today:
+        subject = _("%(ref)s is due today: %(title)s")
+    else:
+        subject = _("%(ref)s is due on %(date)s: %(title)s")
+    subject %= {"ref": item.ref, "title": item.title, "date": context["due"]}
+    return Content("action_item_due_soon", subject, context)
+
+
+def action_overdue(n: SentNotification, recipient: User, today: date) -> Content | None:
+    item = _item(n, recipient)
+    if item is None or item.due_on is None or item.due_on >= today:
+        return None
+    subject = _("%(ref)s is overdue: %(title)s") % {"ref": item.ref, "title": item.title}
+    return Content("action_item_overdue", subject, _item_context(item, today))
+
+
+def _postmortem(n: SentNotification, recipient: User) -> Postmortem | None:
+    postmortem = (
+        Postmortem.objects.select_related("incident")
+        .filter(pk=n.object_id, owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES)
+        .first()
+    )
+    if postmortem is None or postmortem.due_on != n.slot:
+        return None
+    return postmortem
+
+
+def _postmortem_context(postmortem: Postmortem, today: date) -> dict[str, Any]:
+    assert postmortem.due_on is not None
+    return {
+        "postmortem": postmortem,
+        "ref": postmortem.ref,
+        "title": postmortem.title,
+        "due": long_date(postmortem.due_on),
+        "days_left": (postmortem.due_on - today).days,
+        "days_late": (today - postmortem.due_on).days,
+        "status": postmortem.get_status_display(),
+        "incident": postmortem.incident,
+        "url": links.postmortem_url(postmortem.pk),
+    }
+
+
+def postmortem_due_soon(n: SentNotification, recipient: User, today: date) -> Content | None:
+    postmortem = _postmortem(n, recipient)
+    if postmortem is None or postmortem.due_on is None or postmortem.due_on < today:
+        return None
+    context = _postmortem_context(postmortem, today)
+    subject = _("Postmortem %(ref)s is due on %(date)s: %(title)s") % {
+        "ref": postmortem.ref,
+        "title": postmortem.title,
+        "date": context["due"],
+    }
+    return Content("postmortem_due_soon", subject, context)
+
+
+def postmortem_overdue(n: SentNotification, recipient: User, today: date) -> Content | None:
+    postmortem = _postmortem(n, recipient)
+    if postmortem is None or postmortem.due_on is None or postmortem.due_on >= today:
+        return None
+    subject = _("Postmortem %(ref)s is overdue: %(title)s") % {
+        "ref": postmortem.ref,
+        "title": postmortem.title,
+    }
+    return Content("postmortem_overdue", subject, _postmortem_context(postmortem, today))
+
+
+def digest(n: SentNotification, recipient: User, today: date) -> Content | None:
+    items = list(
+        ActionItem.objects.filter(owner=recipient, status__in=OPEN_STATUSES)
+        .select_related("incident")
+        .order_by("due_on", "id")[: DIGEST_LIMIT + 1]
+    )
+    postmortems = list(
+        Postmortem.objects.filter(owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES).order_by(
+            "due_on", "id"
+        )[: DIGEST_LIMIT + 1]
+    )
+    if not items and not postmortems:
+        return None
+    counts = {
+        "open": ActionItem.objects.filter(owner=recipient, status__in=OPEN_STATUSES).count(),
+        "overdue": ActionItem.objects.filter(
+            owner=recipient, status__in=OPEN_STATUSES, due_on__lt=today
+        ).count(),
+    }
+    rows = [
+        {
+            "ref": item.ref,
+            "title": item.title,
+            "url": links.action_item_url(item.pk),
+            "due": long_date(item.due_on) if item.due_on else "",
+            "overdue": item.due_on is not None and item.due_on < today,
+            "status": item.get_status_display(),
+        }
+        for item in items[:DIGEST_LIMIT]
+    ]
+    pm_rows = [
+        {
+            "ref": pm.ref,
+            "title": pm.title,
+            "url": links.postmortem_url(pm.pk),
+            "due": long_date(pm.due_on) if pm.due_on else "",
+            "overdue": pm.due_on is not None and pm.due_on < today,
+            "status": pm.get_status_display(),
+        }
+        for pm in postmortems[:DIGEST_LIMIT]
+    ]
+    week = n.slot
+    subject = _("Your Hotwash week of %(date)s: %(open)d open, %(overdue)d overdue") % {
+        "date": date_format(week, "j F"),
+        **counts,
+    }
+    return Content(
+        "digest",
+        subject,
+        {
+            "items": rows,
+            "more_items": len(items) > DIGEST_LIMIT,
+            "postmortems": pm_rows,
+            "more_postmortems": len(postmortems) > DIGEST_LIMIT,
+            "open_count": counts["open"],
+            "overdue_count": counts["overdue"],
+            "week": long_date(week),
+            "week_end": long_date(week + timedelta(days=6)),
+            "list_url": links.my_action_items_url(),
+        },
+    )
+
+
+BUILDERS: dict[str, Callable[[SentNotification, User, date], Content | None]] = {
+    Kind.ACTION_DUE_SOON: action_due_soon,
+    Kind.ACTION_OVERDUE: action_overdue,
+    Kind.POSTMORTEM_DUE_SOON: postmortem_due_soon,
+    Kind.POSTMORTEM_OVERDUE: postmortem_overdue,
+    Kind.DIGEST: digest,
+}

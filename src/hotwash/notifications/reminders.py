@@ -1,0 +1,372 @@
+"""The reminder and digest scans: what is due, decided once.
+
+A scan is set-based, so its cost does not grow with the number of action
+items: one query per kind of object selects the open items whose due date
+falls in the reminder windows *and* that have no ledger row yet (NOT EXISTS
+on the ledger's unique index), with their owner's time zone and muting
+preference; Python then places each due date in its owner's own calendar.
+The new ledger rows are bulk-inserted with ON CONFLICT DO NOTHING, the rows
+this scan really inserted are read back by the scan's batch id, and their
+email tasks and webhook deliveries are bulk-enqueued, all in one
+transaction. A second worker scanning at the same moment inserts nothing
+the first one inserted (the unique constraint), so it enqueues nothing
+twice; a crash before the commit leaves nothing behind.
+
+When each message goes out:
+- an action item or postmortem due within HOTWASH_REMINDER_DAYS_BEFORE days
+  (in its owner's zone): one reminder per due date (a new due date, a new
+  reminder); people may mute these;
+- an action item or postmortem past its due date: one overdue notice per due
+  date, within HOTWASH_OVERDUE_NOTICE_DAYS days of it (older ones are in the
+  digest); these cannot be muted;
+- the weekly digest: once per ISO week, from HOTWASH_DIGEST_WEEKDAY at
+  HOTWASH_DIGEST_HOUR in the recipient's zone, to people with open action
+  items or postmortems who did not mute it.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from hotwash.actions.models import OPEN_STATUSES, ActionItem
+from hotwash.notifications.conf import Schedule, schedule
+from hotwash.notifications.models import (
+    MUTABLE_REMINDERS,
+    DeliveryStatus,
+    Kind,
+    SentNotification,
+    WebhookEvent,
+)
+from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.models import Status as PostmortemStatus
+
+OPEN_POSTMORTEM_STATUSES = (PostmortemStatus.DRAFT, PostmortemStatus.IN_REVIEW)
+MUTED_NOTE = "Muted by the recipient."
+
+
+@dataclass
+class Candidate:
+    kind: str
+    object_id: int
+    recipient_id: int
+    slot: date
+    muted: bool = False
+    # What a webhook subscriber is told (None: no webhook event, as for digests).
+    data: dict[str, Any] | None = None
+
+
+@dataclass
+class ScanResult:
+    decided: int = 0
+    emails: int = 0
+    webhooks: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=512)
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_today(now: datetime, zone_name: str | None) -> date:
+    return now.astimezone(_zone(zone_name)).date()
+
+
+# --- reminders ----------------------------------------------------------------
+
+
+def scan_reminders(now: datetime) -> ScanResult:
+    """Decide, once, every reminder and overdue notice due at `now`."""
+    conf = schedule()
+    with transaction.atomic():
+        candidates = [*_action_item_candidates(now, conf), *_postmortem_candidates(now, conf)]
+        return record(candidates, now)
+
+
+def _window(now: datetime, conf: Schedule) -> tuple[date, date]:
+    # Wide enough for every time zone (UTC-12 to UTC+14); each owner's own
+    # calendar then decides in Python.
+    today = now.astimezone(UTC).date()
+    return today - timedelta(days=conf.overdue_days + 1), today + timedelta(
+        days=conf.days_before + 1
+    )
+
+
+def _sent(kind: str) -> Exists:
+    """Whether the ledger has a row of `kind` for the outer row's object,
+    owner and due date (one probe of the ledger's unique index)."""
+    return Exists(
+        SentNotification.objects.filter(
+            kind=kind,
+            object_id=OuterRef("pk"),
+            recipient_id=OuterRef("owner_id"),
+            slot=OuterRef("due_on"),
+        )
+    )
+
+
+def _classify(
+    row: dict[str, Any], now: datetime, conf: Schedule, soon: str, overdue: str
+) -> str | None:
+    """The kind of message `row` (an item or postmortem) is due for, if any."""
+    days_left = (row["due_on"] - local_today(now, row["zone"])).days
+    if 0 <= days_left <= conf.days_before and not row["soon_sent"]:
+        return soon
+    if -conf.overdue_days <= days_left < 0 and not row["overdue_sent"]:
+        return overdue
+    return None
+
+
+def _action_item_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
+    low, high = _window(now, conf)
+    rows = (
+        ActionItem.objects.filter(
+            status__in=OPEN_STATUSES, owner__is_active=True, due_on__range=(low, high)
+        )
+        .annotate(soon_sent=_sent(Kind.ACTION_DUE_SOON), overdue_sent=_sent(Kind.ACTION_OVERDUE))
+        .filter(Q(soon_sent=False) | Q(overdue_sent=False))
+        .values(
+            "pk",
+            "title",
+            "status",
+            "priority",
+            "kind",
+            "due_on",
+            "owner_id",
+            "incident_id",
+            "postmortem_id",
+            "soon_sent",
+            "overdue_sent",
+            owner_username=F("owner__username"),
+            zone=F("owner__profile__timezone"),
+            muted=F("owner__notification_preference__reminders_muted"),
+            private=F("incident__private"),
+        )
+    )
+    candidates = []
+    for row in rows:
+        kind = _classify(row, now, conf, Kind.ACTION_DUE_SOON, Kind.ACTION_OVERDUE)
+        if kind is None:
+            continue
+        candidates.append(
+            Candidate(
+                kind=kind,
+                object_id=row["pk"],
+                recipient_id=row["owner_id"],
+                slot=row["due_on"],
+                muted=bool(row["muted"]) and kind in MUTABLE_REMINDERS,
+                data=action_item_data(row),
+            )
+        )
+    return candidates
+
+
+def _postmortem_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
+    low, high = _window(now, conf)
+    rows = (
+        Postmortem.objects.filter(
+            status__in=OPEN_POSTMORTEM_STATUSES, owner__is_active=True, due_on__range=(low, high)
+        )
+        .annotate(
+            soon_sent=_sent(Kind.POSTMORTEM_DUE_SOON),
+            overdue_sent=_sent(Kind.POSTMORTEM_OVERDUE),
+        )
+        .filter(Q(soon_sent=False) | Q(overdue_sent=False))
+        .values(
+            "pk",
+            "title",
+            "status",
+            "due_on",
+            "owner_id",
+            "incident_id",
+            "required",
+            "soon_sent",
+            "overdue_sent",
+            owner_username=F("owner__username"),
+            zone=F("owner__profile__timezone"),
+            muted=F("owner__notification_preference__reminders_muted"),
+            private=F("incident__private"),
+        )
+    )
+    candidates = []
+    for row in rows:
+        kind = _classify(row, now, conf, Kind.POSTMORTEM_DUE_SOON, Kind.POSTMORTEM_OVERDUE)
+        if kind is None:
+            continue
+        candidates.append(
+            Candidate(
+                kind=kind,
+                object_id=row["pk"],
+                recipient_id=row["owner_id"],
+                slot=row["due_on"],
+                muted=bool(row["muted"]) and kind in MUTABLE_REMINDERS,
+                data=postmortem_data(row),
+            )
+        )
+    return candidates
+
+
+def action_item_data(row: dict[str, Any]) -> dict[str, Any]:
+    """An action item as webhook payloads show it. Items of private
+    incidents keep their title to themselves: chat channels are wider
+    audiences than the incident."""
+    from hotwash.notifications.links import action_item_url
+
+    private = bool(row.get("private"))
+    return {
+        "id": row["pk"],
+        "ref": f"AI-{row['pk']}",
+        "title": None if private else row["title"],
+        "private": private,
+        "status": row["status"],
+        "priority": row["priority"],
+        "kind": row["kind"],
+        "due_on": row["due_on"].isoformat() if row["due_on"] else None,
+        "owner": row["owner_username"],
+        "incident": f"INC-{row['incident_id']}" if row["incident_id"] else None,
+        "postmortem": f"PM-{row['postmortem_id']}" if row["postmortem_id"] else None,
+        "url": _in_default_language(action_item_url, row["pk"]),
+    }
+
+
+def postmortem_data(row: dict[str, Any]) -> dict[str, Any]:
+    from hotwash.notifications.links import postmortem_url
+
+    private = bool(row.get("private"))
+    return {
+        "id": row["pk"],
+        "ref": f"PM-{row['pk']}",
+        "title": None if private else row["title"],
+        "private": private,
+        "status": row["status"],
+        "required": row["required"],
+        "due_on": row["due_on"].isoformat() if row["due_on"] else None,
+        "owner": row["owner_username"],
+        "incident": f"INC-{row['incident_id']}" if row["incident_id"] else None,
+        "url": _in_default_language(postmortem_url, row["pk"]),
+    }
+
+
+def _in_default_language(function: Any, pk: int) -> str:
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(function(pk))
+
+
+# --- digests --------------------------------------------------------------------
+
+
+def digest_recipients() -> QuerySet[User, Any]:
+    """Active people with an email address, open work, and digests on."""
+    open_items = ActionItem.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
+    open_postmortems = Postmortem.objects.filter(
+        owner=OuterRef("pk"), status__in=OPEN_POSTMORTEM_STATUSES
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(Exists(open_items) | Exists(open_postmortems))
+        .exclude(notification_preference__digests_muted=True)
+        .values("pk", zone=F("profile__timezone"))
+    )
+
+
+def digest_week(now: datetime, zone: str | None, conf: Schedule) -> date | None:
+    """The Monday of the recipient's week if their digest is due at `now`
+    (from the configured weekday and hour on, until the week ends), else None."""
+    local = now.astimezone(_zone(zone))
+    if (local.isoweekday(), local.hour) < (conf.digest_weekday, conf.digest_hour):
+        return None
+    return local.date() - timedelta(days=local.weekday())
+
+
+def scan_digests(now: datetime) -> ScanResult:
+    conf = schedule()
+    with transaction.atomic():
+        due = [
+            (row["pk"], week)
+            for row in digest_recipients()
+            if (week := digest_week(now, row["zone"], conf)) is not None
+        ]
+        weeks = {week for _pk, week in due}
+        sent = set(
+            SentNotification.objects.filter(kind=Kind.DIGEST, slot__in=weeks).values_list(
+                "recipient_id", "slot"
+            )
+            if weeks
+            else []
+        )
+        candidates = [
+            Candidate(kind=Kind.DIGEST, object_id=pk, recipient_id=pk, slot=week)
+            for pk, week in due
+            if (pk, week) not in sent
+        ]
+        return record(candidates, now)
+
+
+# --- recording what was decided ------------------------------------------------------
+
+
+def record(candidates: Sequence[Candidate], now: datetime) -> ScanResult:
+    """Insert the ledger rows for `candidates` (skipping any that exist),
+    then enqueue an email task for each row this call inserted and a
+    webhook delivery for each event. Call inside a transaction."""
+    from hotwash.jobs.queue import enqueue_many
+    from hotwash.notifications.tasks import deliver_notification
+    from hotwash.notifications.webhooks import emit_many
+
+    result = ScanResult()
+    if not candidates:
+        return result
+    batch = uuid.uuid4()
+    SentNotification.objects.bulk_create(
+        [
+            SentNotification(
+                kind=c.kind,
+                object_id=c.object_id,
+                recipient_id=c.recipient_id,
+                slot=c.slot,
+                created_at=now,
+                batch=batch,
+                status=DeliveryStatus.SKIPPED if c.muted else DeliveryStatus.PENDING,
+                last_error=MUTED_NOTE if c.muted else "",
+            )
+            for c in candidates
+        ],
+        ignore_conflicts=True,
+    )
+    mine = list(
+        SentNotification.objects.filter(batch=batch).values_list(
+            "pk", "kind", "object_id", "recipient_id", "slot", "status"
+        )
+    )
+    by_key = {(c.kind, c.object_id, c.recipient_id, c.slot): c for c in candidates}
+    pending = [pk for pk, *_key, status in mine if status == DeliveryStatus.PENDING]
+    result.emails = enqueue_many(deliver_notification, [((pk,), {}) for pk in pending])
+    events = _events(by_key[(kind, oid, rid, slot)] for _pk, kind, oid, rid, slot, _s in mine)
+    result.webhooks = emit_many(events, now)
+    result.decided = len(mine)
+    for _pk, kind, *_rest in mine:
+        result.kinds[kind] = result.kinds.get(kind, 0) + 1
+    return result
+
+
+def _events(decided: Iterable[Candidate]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (c.kind, c.data) for c in decided if c.data is not None and c.kind in WebhookEvent.values
+    ]

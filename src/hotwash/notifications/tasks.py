@@ -1,0 +1,128 @@
+"""The tasks the worker runs to send what the scans and signals decided.
+
+One task per message: a slow or failing SMTP server or webhook receiver
+delays only its own message, never a scan. A failed attempt records its
+error on the ledger row (or delivery), enqueues the next attempt with
+exponential backoff (hotwash.jobs.retry) and re-raises, so the failed task
+also shows, with its traceback, among the task results in the admin. After
+the last attempt the row is marked failed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+from django_tasks import task
+
+from hotwash.jobs.retry import retry_later
+from hotwash.notifications.conf import email_settings, webhook_timeout
+from hotwash.notifications.models import DeliveryStatus, SentNotification, WebhookDelivery
+
+logger = logging.getLogger("hotwash.notifications")
+
+ERROR_LIMIT = 2000
+DONE = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
+
+
+class WebhookRefused(RuntimeError):
+    """The receiver answered with a status other than 2xx."""
+
+
+@task()
+def deliver_notification(notification_id: int, attempt: int = 1) -> str:
+    from hotwash.notifications.emails import build_email
+
+    notification = (
+        SentNotification.objects.select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.status in DONE:
+        return "nothing to do"
+    recipient = notification.recipient
+    if not recipient.email or not recipient.is_active:
+        _finish(notification, DeliveryStatus.SKIPPED, "The recipient has no email address.")
+        return "skipped"
+    message = build_email(notification)
+    if message is None:
+        _finish(notification, DeliveryStatus.SKIPPED, "No longer due (done, or a new due date).")
+        return "obsolete"
+    _warn_if_not_configured()
+    try:
+        message.send()
+    except Exception as error:
+        _failed(notification, attempt, error)
+        raise
+    notification.status = DeliveryStatus.SENT
+    notification.attempts = attempt
+    notification.sent_at = timezone.now()
+    notification.last_error = ""
+    notification.next_attempt_at = None
+    notification.save(
+        update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"]
+    )
+    logger.info("Sent %s to %s", notification.kind, recipient.email)
+    return "sent"
+
+
+_warned: list[bool] = []
+
+
+def _warn_if_not_configured() -> None:
+    if not _warned and not email_settings().configured:
+        _warned.append(True)
+        logger.warning(
+            "Email is not configured (HOTWASH_SMTP_URL or HOTWASH_EMAIL_HOST): messages are "
+            "printed here instead of sent."
+        )
+
+
+def _finish(notification: SentNotification, status: str, note: str) -> None:
+    notification.status = status
+    notification.last_error = note
+    notification.save(update_fields=["status", "last_error"])
+
+
+def _failed(notification: SentNotification, attempt: int, error: Exception) -> None:
+    next_at = retry_later(deliver_notification, notification.pk, attempt=attempt)
+    notification.attempts = attempt
+    notification.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
+    notification.status = DeliveryStatus.RETRYING if next_at else DeliveryStatus.FAILED
+    notification.next_attempt_at = next_at
+    notification.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    logger.warning(
+        "Sending %s %s failed (attempt %d): %s", notification.kind, notification.pk, attempt, error
+    )
+
+
+@task()
+def deliver_webhook(delivery_id: str, attempt: int = 1) -> str:
+    from hotwash.notifications.webhooks import post
+
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status in DONE:
+        return "nothing to do"
+    if not delivery.subscription.active:
+        delivery.status = DeliveryStatus.SKIPPED
+        delivery.last_error = "The subscription was switched off."
+        delivery.save(update_fields=["status", "last_error"])
+        return "skipped"
+    delivery.attempts = attempt
+    try:
+        status_code = post(delivery, webhook_timeout())
+        delivery.last_status_code = status_code
+        if not 200 <= status_code < 300:
+            raise WebhookRefused(f"The receiver answered HTTP {status_code}.")
+    except Exception as error:
+        next_at = retry_later(deliver_webhook, delivery_id, attempt=attempt)
+        delivery.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
+        delivery.status = DeliveryStatus.RETRYING if next_at else DeliveryStatus.FAILED
+        delivery.next_attempt_at = next_at
+        delivery.save()
+        logger.warning("Webhook delivery %s failed (attempt %d): %s", delivery_id, attempt, error)
+        raise
+    delivery.status = DeliveryStatus.SENT
+    delivery.delivered_at = timezone.now()
+    delivery.last_error = ""
+    delivery.next_attempt_at = None
+    delivery.save()
+    return "delivered"

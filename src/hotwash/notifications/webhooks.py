@@ -1,0 +1,156 @@
+"""Signed outbound webhooks.
+
+Each event becomes one WebhookDelivery per active subscription that wants
+it, created in the transaction that decided the event, and one task that
+POSTs it (retried with backoff). The request:
+
+    POST <subscription url>
+    Content-Type: application/json
+    X-Hotwash-Event: action_item.overdue
+    X-Hotwash-Delivery: 5c7e…            (a UUID, the same on every retry)
+    X-Hotwash-Timestamp: 1764201600      (Unix seconds of this attempt)
+    X-Hotwash-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+
+    {"delivery": "5c7e…", "event": "action_item.overdue",
+     "occurred_at": "2026-11-26T08:00:00+00:00", "data": {…}}
+
+A receiver recomputes the HMAC over the raw body, compares in constant time
+and refuses old timestamps (docs/notifications.md has the snippet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from hotwash.notifications.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+
+logger = logging.getLogger("hotwash.notifications")
+
+USER_AGENT = "Hotwash-Webhook/1"
+
+
+class WebhookSecretMissing(RuntimeError):
+    """The subscription names no secret, or an environment variable that is unset."""
+
+
+def body_for(
+    delivery_id: uuid.UUID, event: str, data: dict[str, Any], occurred_at: datetime
+) -> str:
+    return json.dumps(
+        {
+            "delivery": str(delivery_id),
+            "event": event,
+            "occurred_at": occurred_at.isoformat(),
+            "data": data,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Hotwash-Signature value for `body` sent at `timestamp`."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def verify(
+    secret: str, timestamp: str, body: bytes, signature: str, *, tolerance: int = 300
+) -> bool:
+    """What a receiver does (and what the tests do): the signature matches
+    and the timestamp is within `tolerance` seconds of now."""
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def secret_of(subscription: WebhookSubscription) -> str:
+    if subscription.secret_env:
+        value = os.environ.get(subscription.secret_env, "")
+        if not value:
+            raise WebhookSecretMissing(
+                f"The environment variable {subscription.secret_env} (the secret of webhook "
+                f"{subscription.name!r}) is not set in the worker."
+            )
+        return value
+    if not subscription.secret:
+        raise WebhookSecretMissing(f"Webhook {subscription.name!r} has no secret.")
+    return subscription.secret
+
+
+def emit_many(events: Sequence[tuple[str, dict[str, Any]]], now: datetime) -> int:
+    """Create and enqueue the deliveries of `events` ((event, data) pairs) to
+    every active subscription that wants them; return how many. Call inside
+    the transaction that decided the events."""
+    from hotwash.jobs.queue import enqueue_many
+    from hotwash.notifications.tasks import deliver_webhook
+
+    if not events:
+        return 0
+    subscriptions = list(WebhookSubscription.objects.filter(active=True))
+    if not subscriptions:
+        return 0
+    deliveries = []
+    for event, data in events:
+        for subscription in subscriptions:
+            if subscription.wants(event):
+                delivery_id = uuid.uuid4()
+                deliveries.append(
+                    WebhookDelivery(
+                        id=delivery_id,
+                        subscription=subscription,
+                        event=event,
+                        body=body_for(delivery_id, event, data, now),
+                        created_at=now,
+                    )
+                )
+    WebhookDelivery.objects.bulk_create(deliveries)
+    return enqueue_many(deliver_webhook, [((str(d.id),), {}) for d in deliveries])
+
+
+def emit(event: str, data: dict[str, Any], now: datetime | None = None) -> int:
+    return emit_many([(event, data)], now or timezone.now())
+
+
+def post(delivery: WebhookDelivery, client_timeout: float) -> int:
+    """POST the delivery once; return the HTTP status. Raises on transport
+    errors and on a missing secret."""
+    import httpx
+
+    body = delivery.body.encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Hotwash-Event": delivery.event,
+        "X-Hotwash-Delivery": str(delivery.id),
+        "X-Hotwash-Timestamp": timestamp,
+        "X-Hotwash-Signature": sign(secret_of(delivery.subscription), timestamp, body),
+    }
+    with httpx.Client(timeout=client_timeout, follow_redirects=False) as client:
+        response = client.post(delivery.subscription.url, content=body, headers=headers)
+    return response.status_code
+
+
+def events_for_change(changes: dict[str, Any]) -> str:
+    """The one event an action item's change is: created, done, or changed."""
+    if changes.get("created"):
+        return WebhookEvent.ACTION_CREATED
+    status = changes.get("status")
+    if isinstance(status, dict) and status.get("to") == "done":
+        return WebhookEvent.ACTION_DONE
+    return WebhookEvent.ACTION_CHANGED

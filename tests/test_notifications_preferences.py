@@ -1,0 +1,116 @@
+"""The notification preferences page, and the settings read from the
+environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hotwash.core.models import AuditRecord
+from hotwash.envconfig import ConfigurationError
+from hotwash.notifications.conf import CONSOLE_BACKEND, email_settings, schedule
+from hotwash.notifications.models import NotificationPreference
+from tests.test_web_accessibility import check
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_page_is_accessible_in_both_languages(responder_client: Client, language: str) -> None:
+    response = responder_client.get(f"/{language}/notifications/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    check(html, language)
+    assert 'name="digests_muted"' in html
+    assert 'name="reminders_muted"' in html
+    assert "overdue" not in html.split("<form", 1)[1].split("</form>")[0].lower()  # no such box
+
+
+@pytest.mark.django_db
+def test_a_person_mutes_the_digest_and_it_is_audited(
+    responder_client: Client, responder: Any
+) -> None:
+    response = responder_client.post("/en/notifications/", {"digests_muted": "on"})
+    assert response.status_code == 302
+    preference = NotificationPreference.objects.get(user=responder)
+    assert (preference.digests_muted, preference.reminders_muted) == (True, False)
+    record = AuditRecord.objects.get(action="notifications.preferences_changed")
+    assert record.changes["after"] == {"digests_muted": True, "reminders_muted": False}
+    page = responder_client.get("/en/notifications/").content.decode()
+    assert "Notification preferences saved." in page
+    assert 'id="notify_digests_muted" checked' in page
+
+    responder_client.post("/en/notifications/", {"digests_muted": "on"})  # no change
+    assert AuditRecord.objects.filter(action="notifications.preferences_changed").count() == 1
+
+
+def test_a_visitor_must_sign_in(db: Any) -> None:
+    response = Client().get("/en/notifications/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_smtp_settings_come_from_one_url_or_separate_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HOTWASH_SMTP_URL", "HOTWASH_EMAIL_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    assert email_settings().backend == CONSOLE_BACKEND
+
+    monkeypatch.setenv(
+        "HOTWASH_SMTP_URL", "smtp+tls://hotwash%40example.org:p%40ss@mail.example.org"
+    )
+    conf = email_settings()
+    assert (conf.host, conf.port, conf.use_tls, conf.use_ssl) == (
+        "mail.example.org",
+        587,
+        True,
+        False,
+    )
+    assert (conf.username, conf.password) == ("hotwash@example.org", "p@ss")
+    monkeypatch.setenv("HOTWASH_SMTP_URL", "smtps://mail.example.org")
+    assert (email_settings().port, email_settings().use_ssl) == (465, True)
+    monkeypatch.setenv("HOTWASH_SMTP_URL", "http://mail.example.org")
+    with pytest.raises(ConfigurationError, match="HOTWASH_SMTP_URL"):
+        email_settings()
+
+    monkeypatch.delenv("HOTWASH_SMTP_URL")
+    monkeypatch.setenv("HOTWASH_EMAIL_HOST", "mail.internal")
+    monkeypatch.setenv("HOTWASH_EMAIL_PORT", "2525")
+    monkeypatch.setenv("HOTWASH_EMAIL_USER", "hotwash")
+    monkeypatch.setenv("HOTWASH_EMAIL_PASSWORD", "secret")
+    monkeypatch.setenv("HOTWASH_EMAIL_USE_TLS", "yes")
+    conf = email_settings()
+    assert (conf.host, conf.port, conf.username, conf.password, conf.use_tls) == (
+        "mail.internal",
+        2525,
+        "hotwash",
+        "secret",
+        True,
+    )
+    monkeypatch.setenv("HOTWASH_EMAIL_USE_SSL", "yes")
+    with pytest.raises(ConfigurationError, match="exclude each other"):
+        email_settings()
+
+
+def test_the_schedule_is_configurable_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert schedule().digest_weekday == 1
+    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "Fri")
+    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "17")
+    monkeypatch.setenv("HOTWASH_REMINDER_DAYS_BEFORE", "5")
+    monkeypatch.setenv("HOTWASH_OVERDUE_NOTICE_DAYS", "2")
+    conf = schedule()
+    assert (conf.digest_weekday, conf.digest_hour, conf.days_before, conf.overdue_days) == (
+        5,
+        17,
+        5,
+        2,
+    )
+    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "someday")
+    with pytest.raises(ConfigurationError, match="HOTWASH_DIGEST_WEEKDAY"):
+        schedule()
+    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "1")
+    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "24")
+    with pytest.raises(ConfigurationError, match="HOTWASH_DIGEST_HOUR"):
+        schedule()
