@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from hotwash.accounts.models import Role
 from hotwash.accounts.services import create_api_token, create_user
@@ -20,6 +21,15 @@ def _fast_password_hashing(settings: Any) -> None:
         # Still verifies hashes made by module-scoped fixtures.
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> Any:
+    """Each test starts in English, whatever language an earlier test (a
+    request, a French email) left active in this thread."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,0 +1,238 @@
+"""The postmortem page (read view with the review panel) and the public
+pages for published postmortems shared outside the organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from hotwash.accounts.permissions import is_admin
+from hotwash.incidents.display import format_duration
+from hotwash.incidents.forms import HotwashForm
+from hotwash.incidents.views.common import responders
+from hotwash.postmortems import services
+from hotwash.postmortems.facts import IncidentFacts, incident_facts
+from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm
+from hotwash.postmortems.models import Postmortem, Reviewer, Status
+from hotwash.postmortems.outlines import get_outline
+from hotwash.postmortems.views.common import (
+    chosen_language,
+    is_overdue,
+    language_versions,
+    other_language,
+    postmortem_or_404,
+    section_views,
+    texts_in,
+)
+
+ACTION_ITEMS_TEMPLATE = "actions/_items_for.html"
+# Whole phrases per transition, so each language can say them its own way.
+TRANSITION_LABELS: dict[str, Promise] = {
+    "request_review": _("Ask for a review"),
+    "withdraw": _("Withdraw from review"),
+    "approve": _("Approve the postmortem"),
+    "publish": _("Publish"),
+    "reopen": _("Reopen as a draft"),
+}
+
+
+@dataclass(frozen=True)
+class ShownDuration:
+    label: str
+    value: str  # "" when a time it needs is missing
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    key: str
+    label: str
+    checked: bool
+    checked_by: Any
+
+
+@login_required
+def postmortem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_postmortem(request, postmortem_or_404(request, pk))
+
+
+def render_postmortem(
+    request: HttpRequest,
+    postmortem: Postmortem,
+    *,
+    bound: dict[str, HotwashForm] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    """The page, with `bound` replacing the blank forms of the same name."""
+    context = page_context(request, postmortem, bound or {})
+    context.update(extra)
+    return render(request, "postmortems/detail.html", context, status=status)
+
+
+def shown_durations(facts: IncidentFacts) -> list[ShownDuration]:
+    return [
+        ShownDuration(d.label, format_duration(d.value) if d.value is not None else "")
+        for d in facts.durations
+    ]
+
+
+def action_items_template() -> str:
+    """The action items app's include, once it exists."""
+    try:
+        get_template(ACTION_ITEMS_TEMPLATE)
+    except TemplateDoesNotExist:
+        return ""
+    return ACTION_ITEMS_TEMPLATE
+
+
+def page_context(
+    request: HttpRequest, postmortem: Postmortem, bound: dict[str, HotwashForm]
+) -> dict[str, Any]:
+    user = request.user
+    counts = services.completeness(postmortem)
+    language = chosen_language(request, postmortem, {k for k, v in counts.items() if v[0]})
+    comments = list(postmortem.comments.select_related("author"))
+    sections = section_views(postmortem, language, comments)
+    others = texts_in(postmortem, other_language(language))
+    for section in sections:
+        section.other_written = section.key in others
+    full_timeline = request.GET.get("timeline") == "full"
+    facts = (
+        incident_facts(postmortem.incident, full_timeline=full_timeline)
+        if postmortem.incident
+        else None
+    )
+    can_edit = services.can_edit(user, postmortem)
+    reviewers = list(postmortem.reviewers.select_related("user").order_by("added_at", "id"))
+    my_review = next((r for r in reviewers if r.user_id == user.pk), None)
+    context: dict[str, Any] = {
+        "nav": "postmortems",
+        "postmortem": postmortem,
+        "incident": postmortem.incident,
+        "services_list": _services(postmortem, facts),
+        "facts": facts,
+        "durations": shown_durations(facts) if facts else [],
+        "full_timeline": full_timeline,
+        "language": language,
+        "versions": language_versions(postmortem, language),
+        "outline": get_outline(postmortem.template),
+        "sections": sections,
+        "other_language": other_language(language),
+        "general_comments": [c for c in comments if not c.section_key],
+        "open_comments": sum(1 for c in comments if c.resolved_at is None),
+        "overdue": is_overdue(postmortem),
+        "can_edit": can_edit,
+        "editable": can_edit and postmortem.status in services.EDITABLE_STATUSES,
+        "reviewers": reviewers,
+        "my_review": my_review,
+        "actions": _actions(user, postmortem, can_edit, my_review),
+        "checklist": _checklist(postmortem),
+        "action_items_template": action_items_template(),
+        "comment_form": CommentForm(
+            outline=get_outline(postmortem.template),
+            language=language,
+            initial={"section": request.GET.get("comment", "")},
+        ),
+    }
+    if any(name == "approve" for name, _label in context["actions"]):
+        context["still_needed"] = services.approval_problems(postmortem)
+    if can_edit or my_review is not None:
+        titles = {section.key: section.title for section in sections}
+        context["findings"] = [
+            {**found, "title": titles.get(found["section"], found["section"])}
+            for found in services.lint_postmortem(postmortem)
+        ]
+    if can_edit:
+        context["reviewers_form"] = ReviewersForm(people=responders())
+    if my_review is not None and postmortem.status == Status.IN_REVIEW:
+        context["decision_form"] = DecisionForm()
+    context.update(bound)
+    context["error_form"] = next((form for form in bound.values() if form.errors), None)
+    return context
+
+
+def _services(postmortem: Postmortem, facts: IncidentFacts | None) -> list[str]:
+    if facts is not None:
+        return facts.services
+    return sorted(postmortem.services.values_list("name", flat=True))
+
+
+def _actions(
+    user: Any, postmortem: Postmortem, can_edit: bool, my_review: Reviewer | None
+) -> list[tuple[str, str]]:
+    """The transitions this person may try from the current status."""
+    if not can_edit:
+        return []
+    allowed = []
+    for name, (sources, _target) in services.TRANSITIONS.items():
+        if postmortem.status not in sources:
+            continue
+        if name == "approve" and my_review is None and not is_admin(user):
+            continue
+        allowed.append((name, str(TRANSITION_LABELS[name])))
+    return allowed
+
+
+def _checklist(postmortem: Postmortem) -> list[ChecklistRow]:
+    ticked = {item.key: item for item in postmortem.checklist.select_related("checked_by")}
+    return [
+        ChecklistRow(
+            key=key,
+            label=str(label),
+            checked=key in ticked,
+            checked_by=ticked[key].checked_by if key in ticked else None,
+        )
+        for key, label in services.CHECKLIST
+    ]
+
+
+# --- public pages -------------------------------------------------------------
+
+
+def _public() -> Any:
+    return Postmortem.objects.filter(status=Status.PUBLISHED, public=True).select_related(
+        "incident"
+    )
+
+
+def public_index(request: HttpRequest) -> HttpResponse:
+    """Published postmortems shared publicly; no sign-in needed."""
+    postmortems = list(_public().order_by("-published_at", "-id")[:200])
+    return render(
+        request, "postmortems/public_index.html", {"postmortems": postmortems, "nav": "public"}
+    )
+
+
+def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The text and the durations, never the people: no names, usernames,
+    comments, reviewers or timeline entries (which are written by and about
+    responders)."""
+    postmortem = _public().filter(pk=pk).first()
+    if postmortem is None:
+        raise Http404
+    counts = services.completeness(postmortem)
+    language = chosen_language(request, postmortem, {k for k, v in counts.items() if v[0]})
+    facts = incident_facts(postmortem.incident) if postmortem.incident else None
+    context = {
+        "postmortem": postmortem,
+        "incident": postmortem.incident,
+        "services_list": _services(postmortem, facts),
+        "durations": shown_durations(facts) if facts else [],
+        "facts": facts,
+        "language": language,
+        "versions": language_versions(postmortem, language),
+        "sections": [s for s in section_views(postmortem, language) if s.body.strip()],
+        "nav": "public",
+    }
+    return render(request, "postmortems/public_detail.html", context)
+
+
+__all__ = ["postmortem_detail", "public_detail", "public_index", "render_postmortem"]
