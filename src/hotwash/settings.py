@@ -191,6 +191,11 @@ LIVE_HEARTBEAT_SECONDS = env_int("HOTWASH_LIVE_HEARTBEAT_SECONDS", 15, minimum=1
 
 # --- Policies ---------------------------------------------------------------
 POLICY_FILE = env_str("HOTWASH_POLICY_FILE", "")
+# A resolved alert group that fires again after this many seconds starts a
+# new episode (and may open a new incident); sooner, it is the same trouble.
+ALERTS_GROUP_WINDOW_SECONDS = env_int("HOTWASH_ALERT_GROUP_WINDOW_SECONDS", 3600, minimum=0)
+# Trigger policies (alerts, deploys, heartbeats, resolution time) to change.
+TRIGGER_POLICY_FILE = env_str("HOTWASH_TRIGGER_POLICY_FILE", "")
 # An organisation's blameless-language rules (a YAML file, or a folder of
 # them) that add to, replace or disable the shipped ones.
 BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")

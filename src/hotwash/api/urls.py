@@ -86,7 +86,9 @@ api = HotwashAPI(
 )
 install_error_handlers(api)
 
+# Alert webhooks first: the hottest path, and Django matches URL patterns in order.
 for router in (
+    alerts_api.router,
     incidents.router,
     timeline.router,
     people.router,
@@ -98,7 +100,6 @@ for router in (
     trackers_api.router,
     notifications_api.router,
     jobs_api.router,
-    alerts_api.router,
     triggers_api.router,
 ):
     api.add_router("", router)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import models, transaction
@@ -653,13 +654,18 @@ def _perform(step: Step, incident: Incident, users: Mapping[str, User], when: da
 
 
 # The rows services stamp with the current time, per model, by incident.
-_STAMPED: tuple[tuple[type[models.Model], str, tuple[str, ...]], ...] = (
-    (Incident, "pk", (*IMPACT_TIME_FIELDS, "updated_at")),
-    (TimelineEvent, "incident", ("occurred_at", "recorded_at")),
-    (RoleAssignment, "incident", ("started_at", "ended_at")),
-    (Participant, "incident", ("joined_at",)),
-    (Task, "incident", ("created_at", "done_at")),
-)
+def _stamped() -> tuple[tuple[type[models.Model], str, tuple[str, ...]], ...]:
+    """Each model a step may stamp: its link to the incident, its time fields."""
+    return (
+        (Incident, "pk", (*IMPACT_TIME_FIELDS, "updated_at")),
+        (TimelineEvent, "incident", ("occurred_at", "recorded_at")),
+        (RoleAssignment, "incident", ("started_at", "ended_at")),
+        (Participant, "incident", ("joined_at",)),
+        (Task, "incident", ("created_at", "done_at")),
+        # Other apps' rows about an incident, named so incidents need not import them.
+        (apps.get_model("triggers", "PolicyFiring"), "incident", ("fired_at",)),
+        (apps.get_model("triggers", "Proposal"), "incident", ("created_at", "decided_at")),
+    )
 
 
 @dataclass(frozen=True)
@@ -689,7 +695,7 @@ class _Mark:
             audit.changes = self._moved(audit.changes, when)
             audit.save(update_fields=["changes"])
         audits.update(at=when)
-        for model, link, fields in _STAMPED:
+        for model, link, fields in _stamped():
             # One UPDATE per model: each field moves only if this step stamped it.
             model._default_manager.filter(**{link: incident.pk}).update(
                 **{

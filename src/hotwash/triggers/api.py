@@ -1,7 +1,396 @@
-"""API routes for triggers, mounted under /api/v1/."""
+"""API routes for triggers, mounted under /api/v1/: change events (deploys,
+rollbacks, reroutes), heartbeats, the proposals of trigger policies, and the
+firings shown on an incident."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from typing import Any
 
-router = Router()
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import P, PathEx, Query, Router, Status
+from pydantic import Field
+
+from hotwash.api.auth import caller, responder
+from hotwash.api.present import Presenter, local, username
+from hotwash.api.schemas import ERRORS, TIME_DOC, ApiModel, IncidentRef, one_of
+from hotwash.core.errors import InvalidInput
+from hotwash.incidents.models import Incident
+from hotwash.incidents.queries import get_incident
+from hotwash.triggers import services
+from hotwash.triggers.changes import DESCRIPTION_MAX, URL_MAX, VERSION_MAX, ChangeOutcome
+from hotwash.triggers.describe import describe_firing
+from hotwash.triggers.heartbeats import configured
+from hotwash.triggers.models import (
+    ChangeKind,
+    Heartbeat,
+    HeartbeatStatus,
+    PolicyFiring,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+)
+from hotwash.triggers.policy import HeartbeatConfig
+
+router = Router(tags=["Triggers"])
+
+ProposalId = PathEx[int, P(description="The proposal's id.")]
+HeartbeatName = PathEx[
+    str,
+    P(
+        description="The heartbeat's name, as in the trigger policy file.",
+        examples=["nightly-backup"],
+    ),
+]
+
+
+# --- schemas ------------------------------------------------------------------
+
+
+class ChangeIn(ApiModel):
+    """A deploy, a rollback or a traffic reroute of one service."""
+
+    service: str = Field(description="The service that changed.", examples=["shop"])
+    kind: str = Field(
+        "deploy",
+        description="deploy, rollback or reroute. A rollback or a reroute is an on-call "
+        "intervention, which the trigger policies may turn into an incident.",
+        json_schema_extra=one_of(ChangeKind.values),
+    )
+    version: str = Field(
+        "", description="The version now running.", json_schema_extra={"maxLength": VERSION_MAX}
+    )
+    description: str = Field(
+        "",
+        description="What was done and why.",
+        json_schema_extra={"maxLength": DESCRIPTION_MAX},
+    )
+    url: str = Field(
+        "",
+        description="A link to the change (pipeline run, pull request).",
+        json_schema_extra={"maxLength": URL_MAX},
+    )
+    at: datetime | None = Field(None, description=f"When it happened (default: now). {TIME_DOC}")
+
+
+class FiringAlertOut(ApiModel):
+    fingerprint: str = Field(description="The alert's fingerprint.")
+    alertname: str = Field(description="Its alertname label, if any.")
+    labels: dict[str, Any] = Field(description="Its labels.")
+
+
+class FiringOut(ApiModel):
+    id: int = Field(description="The firing's id.")
+    policy: str = Field(description="The id of the policy that fired.")
+    trigger: str = Field(description="Which trigger the policy is for.")
+    mode: str = Field(description="declare, propose or notify.")
+    action: str = Field(
+        description="What it did.",
+        json_schema_extra=one_of(["declared", "joined", "proposed", "notified", "escalated"]),
+    )
+    fired_at: datetime = Field(description="When it fired.")
+    incident: str | None = Field(description="The incident it opened or acted on, or null.")
+    description: str = Field(description="What happened, as sentences in your language.")
+    alert_count: int = Field(description="How many alerts it saw.")
+    alerts: list[FiringAlertOut] = Field(description="The first alerts it saw (at most 20).")
+    details: dict[str, Any] = Field(description="Thresholds, severities, the change or heartbeat.")
+    full_postmortem: bool = Field(description="Whether it requires a full postmortem.")
+    proposal: int | None = Field(description="The id of the proposal it made, or null.")
+
+
+class ChangeOut(ApiModel):
+    id: int = Field(description="The change event's id.")
+    service: str = Field(description="The service that changed.")
+    kind: str = Field(description="deploy, rollback or reroute.")
+    version: str = Field(description="The version now running.")
+    description: str = Field(description="What was done and why.")
+    url: str = Field(description="A link to the change.")
+    occurred_at: datetime = Field(description="When it happened.")
+    recorded_by: str | None = Field(description="Who recorded it.")
+    incident: str | None = Field(
+        description="The incident it belongs to (opened for it, or already open), or null."
+    )
+    incident_url: str | None = Field(description="That incident's page, or null.")
+    proposal: int | None = Field(description="The proposal made for it, or null.")
+    proposal_url: str | None = Field(description="Where to accept or dismiss it, or null.")
+    written_on: list[str] = Field(description="Open incidents whose timeline now shows it.")
+    firings: list[FiringOut] = Field(description="The policies that fired for it.")
+
+
+class HeartbeatOut(ApiModel):
+    name: str = Field(description="The heartbeat's name.")
+    status: str = Field(
+        description="up, silent, or waiting (no sign of life yet: not monitored).",
+        json_schema_extra=one_of(["up", "silent", "waiting"]),
+    )
+    last_ping_at: datetime | None = Field(description="The last sign of life, or null.")
+    source: str = Field(description="api (a ping) or alert (a Watchdog alert), or empty.")
+    period_seconds: int = Field(description="How often it should say it is alive.")
+    grace_seconds: int = Field(description="How much later than that still counts.")
+    silent_since: datetime | None = Field(description="When it went silent, or null.")
+    incident: str | None = Field(description="The incident of its current or last outage.")
+
+
+class ProposalOut(ApiModel):
+    id: int = Field(description="The proposal's id.")
+    kind: str = Field(
+        description="declare (an incident), escalate (raise an incident's severity) or "
+        "add-detection (an action item).",
+        json_schema_extra=one_of(ProposalKind.values),
+    )
+    status: str = Field(description="open, accepted or dismissed.")
+    title: str = Field(description="What is proposed.")
+    policy: str = Field(description="The policy that proposed it.")
+    trigger: str = Field(description="Which trigger the policy is for.")
+    description: str = Field(description="Why, as sentences in your language.")
+    details: dict[str, Any] = Field(description="What accepting does (severity, services, ...).")
+    incident: str | None = Field(
+        description="The incident it is about, or (once accepted) the one it opened."
+    )
+    incident_url: str | None = Field(description="That incident's page, or null.")
+    created_at: datetime = Field(description="When it was proposed.")
+    decided_at: datetime | None = Field(description="When it was answered, or null.")
+    decided_by: str | None = Field(description="Who answered it, or null.")
+    result: dict[str, Any] = Field(description="What accepting produced.")
+
+
+class ProposalQuery(ApiModel):
+    status: str = Field(
+        "open",
+        description="open (default), accepted, dismissed or all.",
+        json_schema_extra=one_of([*ProposalStatus.values, "all"]),
+    )
+    limit: int = Field(50, ge=1, le=200, description="At most this many, newest first.")
+
+
+class DismissIn(ApiModel):
+    reason: str = Field(
+        "", description="Why not (optional).", json_schema_extra={"maxLength": 1000}
+    )
+
+
+# --- presenting ---------------------------------------------------------------
+
+
+def _incident_url(presenter: Presenter, incident: Incident | None) -> str | None:
+    return presenter.incident_url(incident) if incident is not None else None
+
+
+def _ref(incident: Incident | None) -> str | None:
+    return incident.ref if incident is not None else None
+
+
+def firing_json(firing: PolicyFiring) -> dict[str, Any]:
+    proposal = getattr(firing, "proposal", None)
+    return {
+        "id": firing.pk,
+        "policy": firing.policy_id,
+        "trigger": firing.trigger,
+        "mode": firing.mode,
+        "action": firing.action,
+        "fired_at": local(firing.fired_at),
+        "incident": f"INC-{firing.incident_id}" if firing.incident_id else None,
+        "description": describe_firing(firing),
+        "alert_count": firing.alert_count,
+        "alerts": [
+            {
+                "fingerprint": str(a.get("fingerprint", "")),
+                "alertname": str(a.get("alertname", "")),
+                "labels": a.get("labels") or {},
+            }
+            for a in firing.alerts
+        ],
+        "details": firing.details,
+        "full_postmortem": firing.full_postmortem,
+        "proposal": proposal.pk if proposal is not None else None,
+    }
+
+
+def proposal_json(presenter: Presenter, proposal: Proposal) -> dict[str, Any]:
+    return {
+        "id": proposal.pk,
+        "kind": proposal.kind,
+        "status": proposal.status,
+        "title": proposal.title,
+        "policy": proposal.firing.policy_id,
+        "trigger": proposal.firing.trigger,
+        "description": describe_firing(proposal.firing),
+        "details": proposal.details,
+        "incident": _ref(proposal.incident),
+        "incident_url": _incident_url(presenter, proposal.incident),
+        "created_at": local(proposal.created_at),
+        "decided_at": local(proposal.decided_at),
+        "decided_by": username(proposal.decided_by),
+        "result": proposal.result,
+    }
+
+
+def _proposals_page(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("triggers:proposals"))
+
+
+def change_json(request: HttpRequest, outcome: ChangeOutcome) -> dict[str, Any]:
+    presenter = Presenter(request)
+    change = outcome.change
+    return {
+        "id": change.pk,
+        "service": change.service,
+        "kind": change.kind,
+        "version": change.version,
+        "description": change.description,
+        "url": change.url,
+        "occurred_at": local(change.occurred_at),
+        "recorded_by": username(change.recorded_by),
+        "incident": _ref(outcome.incident),
+        "incident_url": _incident_url(presenter, outcome.incident),
+        "proposal": outcome.proposal.pk if outcome.proposal else None,
+        "proposal_url": _proposals_page(request) if outcome.proposal else None,
+        "written_on": [incident.ref for incident in outcome.written_on],
+        "firings": [firing_json(firing) for firing in outcome.firings],
+    }
+
+
+def heartbeat_json(config: HeartbeatConfig, row: Heartbeat | None) -> dict[str, Any]:
+    if row is None or row.last_ping_at is None:
+        status = "waiting"
+    else:
+        status = "silent" if row.status == HeartbeatStatus.DOWN else "up"
+    return {
+        "name": config.name,
+        "status": status,
+        "last_ping_at": local(row.last_ping_at) if row else None,
+        "source": row.last_source if row else "",
+        "period_seconds": int(config.period.total_seconds()),
+        "grace_seconds": int(config.grace.total_seconds()),
+        "silent_since": local(row.down_since) if row else None,
+        "incident": f"INC-{row.incident_id}" if row and row.incident_id else None,
+    }
+
+
+# --- operations ---------------------------------------------------------------
+
+
+@router.post(
+    "/events/deploy",
+    response={201: ChangeOut, **ERRORS},
+    summary="Record a deploy, rollback or reroute",
+    operation_id="record_change_event",
+)
+def record_change(request: HttpRequest, payload: ChangeIn) -> Status[dict[str, Any]]:
+    """Record a change to a service. It is written on the timeline of the
+    service's open incidents. A rollback or a traffic reroute is an on-call
+    intervention: by the trigger policy, it opens an incident, proposes one
+    to the on-call person, or notifies; when an incident of that service is
+    already open, it is linked to that one instead. Responders and admins
+    only."""
+    outcome = services.record_change(
+        actor=responder(request),
+        service=payload.service,
+        kind=payload.kind,
+        version=payload.version,
+        description=payload.description,
+        url=payload.url,
+        occurred_at=payload.at,
+    )
+    return Status(201, change_json(request, outcome))
+
+
+@router.post(
+    "/heartbeats/{name}",
+    response={200: HeartbeatOut, **ERRORS},
+    summary="Send a heartbeat",
+    operation_id="ping_heartbeat",
+)
+def ping_heartbeat(request: HttpRequest, name: HeartbeatName) -> dict[str, Any]:
+    """Say that `name` is alive. The heartbeat must be named in the trigger
+    policy file, with its period and grace; the first ping starts
+    monitoring it. Silent past period + grace, it opens a "monitoring
+    failure" incident; the next ping records the recovery on it. Responders
+    and admins only (use a responder's API token in the job that pings)."""
+    heartbeat = services.ping(name, actor=responder(request))
+    config = configured(heartbeat.name)
+    return heartbeat_json(config, heartbeat)
+
+
+@router.get(
+    "/heartbeats",
+    response={200: list[HeartbeatOut], **ERRORS},
+    summary="List heartbeats",
+    operation_id="list_heartbeats",
+)
+def list_heartbeats(request: HttpRequest) -> list[dict[str, Any]]:
+    """Every heartbeat of the trigger policy file with its state: up,
+    silent, or waiting for its first sign of life."""
+    caller(request)
+    return [heartbeat_json(row["config"], row["row"]) for row in services.heartbeat_rows()]
+
+
+@router.get(
+    "/proposals",
+    response={200: list[ProposalOut], **ERRORS},
+    summary="List proposals",
+    operation_id="list_proposals",
+)
+def list_proposals(request: HttpRequest, query: Query[ProposalQuery]) -> list[dict[str, Any]]:
+    """The suggestions of trigger policies in "propose" mode, newest first:
+    incidents to declare, severities to raise, detection to add. Open ones
+    by default. Responders and admins only."""
+    user = responder(request)
+    status = query.status.strip().lower()
+    if status not in (*ProposalStatus.values, "all"):
+        raise InvalidInput(
+            _("Unknown status %(value)s: use open, accepted, dismissed or all.")
+            % {"value": query.status},
+            field="status",
+        )
+    presenter = Presenter(request)
+    found = services.proposals_for(user, None if status == "all" else status)[: query.limit]
+    return [proposal_json(presenter, proposal) for proposal in found]
+
+
+@router.post(
+    "/proposals/{proposal_id}/accept",
+    response={200: ProposalOut, **ERRORS},
+    summary="Accept a proposal",
+    operation_id="accept_proposal",
+)
+def accept_proposal(request: HttpRequest, proposal_id: ProposalId) -> dict[str, Any]:
+    """Do what the proposal says (declare the incident, raise the severity,
+    create the action item, owned by you) and record that you accepted it.
+    A proposal already answered gives 409."""
+    user = responder(request)
+    proposal = services.accept(services.get_proposal(user, proposal_id), actor=user)
+    return proposal_json(Presenter(request), proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/dismiss",
+    response={200: ProposalOut, **ERRORS},
+    summary="Dismiss a proposal",
+    operation_id="dismiss_proposal",
+)
+def dismiss_proposal(
+    request: HttpRequest, proposal_id: ProposalId, payload: DismissIn
+) -> dict[str, Any]:
+    """Say no, optionally with a reason; recorded (who, when) like an
+    acceptance. A proposal already answered gives 409."""
+    user = responder(request)
+    proposal = services.get_proposal(user, proposal_id)
+    proposal = services.dismiss(proposal, actor=user, reason=payload.reason)
+    return proposal_json(Presenter(request), proposal)
+
+
+@router.get(
+    "/incidents/{ref}/firings",
+    response={200: list[FiringOut], **ERRORS},
+    summary="List the policy firings of an incident",
+    operation_id="list_policy_firings",
+)
+def list_firings(request: HttpRequest, ref: IncidentRef) -> list[dict[str, Any]]:
+    """Every firing of a trigger policy on this incident, oldest first:
+    which rule, which alerts, what it did."""
+    incident = get_incident(caller(request), ref)
+    firings = PolicyFiring.objects.filter(incident=incident).select_related("proposal")
+    return [firing_json(firing) for firing in firings.order_by("fired_at", "id")]

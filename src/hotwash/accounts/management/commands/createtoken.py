@@ -1,4 +1,6 @@
-"""`hotwash createtoken USERNAME`: print a new personal API token."""
+"""`hotwash createtoken USERNAME`: print a new personal API token.
+`hotwash createtoken --source NAME [--kind KIND]`: print a new token for an
+alert source, creating the source if there is none of that name."""
 
 from __future__ import annotations
 
@@ -8,18 +10,63 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotwash.accounts.services import create_api_token
+from hotwash.alerts.models import AlertSource, SourceKind
+from hotwash.alerts.services import create_source, replace_token
+from hotwash.core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Create a personal API token for USERNAME and print it (and nothing else)."
+    help = (
+        "Create a personal API token for USERNAME, or with --source a token for an alert "
+        "source, and print it (and nothing else)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
+        parser.add_argument("username", nargs="?")
         parser.add_argument("--name", default="", help="A label to recognise the token by.")
+        parser.add_argument(
+            "--source",
+            metavar="NAME",
+            help="An alert source's token instead: creates the source NAME if it does not exist "
+            "(its kind is --kind, or NAME itself when NAME is a kind), otherwise replaces its "
+            "token (the old one stops working).",
+        )
+        parser.add_argument(
+            "--kind",
+            choices=SourceKind.values,
+            help="With --source: the kind of a new source (the endpoint it posts to).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["source"] is not None:
+            if options["username"]:
+                raise CommandError("Give a USERNAME or --source, not both.")
+            self.stdout.write(self._source_token(options["source"], options["kind"]))
+            return
+        if not options["username"]:
+            raise CommandError("Give the USERNAME to create a token for, or --source NAME.")
         try:
             user = User.objects.get(username=options["username"], is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"There is no active user named {options['username']}.") from None
         self.stdout.write(create_api_token(user, name=options["name"]))
+
+    def _source_token(self, name: str, kind: str | None) -> str:
+        source = AlertSource.objects.filter(name=name.strip()).first()
+        if source is not None:
+            if kind and kind != source.kind:
+                raise CommandError(
+                    f"The alert source {source.name} exists with kind {source.kind}, not {kind}."
+                )
+            return replace_token(source)
+        kind = kind or (name.strip() if name.strip() in SourceKind.values else None)
+        if kind is None:
+            raise CommandError(
+                f"There is no alert source named {name}; to create it, give its kind: "
+                f"--kind {'|'.join(SourceKind.values)}."
+            )
+        try:
+            _source, token = create_source(name=name, kind=kind)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        return token

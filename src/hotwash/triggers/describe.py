@@ -1,0 +1,288 @@
+"""Sentences for what the triggers wrote, in the reader's language.
+
+Timeline entries (alerts, trigger firings, change events) and firings store
+structured data; these functions turn it into text at display time, with no
+query per entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from hotwash.incidents.display import format_duration
+from hotwash.incidents.models import Severity, TimelineEvent
+from hotwash.triggers.models import (
+    Action,
+    ChangeKind,
+    Mode,
+    PolicyFiring,
+    ProposalKind,
+    Trigger,
+)
+
+
+def _label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _severity(value: Any) -> str:
+    return _label(Severity, value)
+
+
+def _duration(seconds: Any) -> str:
+    return format_duration(timedelta(seconds=int(seconds or 0)))
+
+
+def _labels(labels: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+# --- alerts -------------------------------------------------------------------
+
+
+def describe_alert(event: TimelineEvent) -> str:
+    data = event.data or {}
+    kind = data.get("event")
+    values = {"alert": data.get("alertname", ""), "labels": _labels(data.get("labels") or {})}
+    if kind == "more":
+        firing, resolved = int(data.get("firing") or 0), int(data.get("resolved") or 0)
+        lines = []
+        if firing:
+            lines.append(
+                ngettext(
+                    "%(count)d more alert is firing in this group (%(names)s).",
+                    "%(count)d more alerts are firing in this group (%(names)s).",
+                    firing,
+                )
+                % {"count": firing, "names": ", ".join(data.get("alertnames") or [])}
+            )
+        if resolved:
+            lines.append(
+                ngettext(
+                    "%(count)d more alert resolved.", "%(count)d more alerts resolved.", resolved
+                )
+                % {"count": resolved}
+            )
+        if data.get("muted"):
+            lines.append(
+                _(
+                    "This incident's timeline has had a lot of alert activity; further alerts "
+                    "are kept with their alert group, not written here."
+                )
+            )
+        return "\n".join(lines)
+    if kind == "group_resolved":
+        lines = [
+            _("Every alert of the group %(group)s has resolved.")
+            % {"group": _labels(data.get("labels") or {}) or data.get("group_key", "")}
+        ]
+        then = data.get("then")
+        if then == "monitoring":
+            lines.append(_("As its policy says, the incident moves to monitoring."))
+        elif then == "resolved":
+            lines.append(_("As its policy says, the incident is resolved."))
+        else:
+            lines.append(_("The incident stays open until a responder resolves it."))
+        return "\n".join(lines)
+    if kind == "resolved":
+        first = _("Alert resolved: %(alert)s (%(labels)s).") % values
+    elif kind == "refired":
+        first = _("Alert firing again: %(alert)s (%(labels)s).") % values
+    elif kind == "firing":
+        first = _("Alert firing: %(alert)s (%(labels)s).") % values
+    else:
+        return event.body
+    lines = [first.replace(" ().", ".")]
+    if data.get("summary"):
+        lines.append(str(data["summary"]))
+    if data.get("url"):
+        lines.append(_("Source: %(url)s") % {"url": data["url"]})
+    return "\n".join(lines)
+
+
+# --- changes ------------------------------------------------------------------
+
+
+def describe_change(event: TimelineEvent) -> str:
+    data = event.data or {}
+    values = {
+        "service": data.get("service", ""),
+        "version": data.get("version", ""),
+        "who": data.get("by") or "Hotwash",
+    }
+    kind = data.get("kind")
+    if kind == ChangeKind.ROLLBACK:
+        first = (
+            _("Rollback of %(service)s to %(version)s, recorded by %(who)s.")
+            if values["version"]
+            else _("Rollback of %(service)s, recorded by %(who)s.")
+        )
+    elif kind == ChangeKind.REROUTE:
+        first = _("Traffic rerouted for %(service)s, recorded by %(who)s.")
+    elif values["version"]:
+        first = _("Deploy of %(service)s %(version)s, recorded by %(who)s.")
+    else:
+        first = _("Deploy of %(service)s, recorded by %(who)s.")
+    lines = [first % values]
+    if data.get("description"):
+        lines.append(str(data["description"]))
+    if data.get("url"):
+        lines.append(str(data["url"]))
+    return "\n".join(lines)
+
+
+# --- firings ------------------------------------------------------------------
+
+
+def action_sentence(data: Mapping[str, Any]) -> str:
+    """What a firing did, as one sentence (from a firing's or a timeline
+    entry's data)."""
+    values = {
+        "policy": data.get("policy", ""),
+        "trigger": _label(Trigger, data.get("trigger")),
+        "from": _severity(data.get("from")),
+        "to": _severity(data.get("to")),
+        "title": data.get("proposal_title", ""),
+    }
+    action = data.get("action")
+    if action == Action.DECLARED:
+        return _("Trigger policy %(policy)s (%(trigger)s) declared this incident.") % values
+    if action == Action.JOINED:
+        return _("Trigger policy %(policy)s (%(trigger)s) fired for this incident.") % values
+    if action == Action.ESCALATED:
+        if data.get("from") != data.get("to"):
+            return (
+                _(
+                    "Trigger policy %(policy)s (%(trigger)s) raised the severity from "
+                    "%(from)s to %(to)s."
+                )
+                % values
+            )
+        return (
+            _(
+                "Trigger policy %(policy)s (%(trigger)s) fired: this incident is already at "
+                "the highest severity, %(to)s."
+            )
+            % values
+        )
+    if action == Action.PROPOSED:
+        kind = data.get("proposal_kind")
+        if kind == ProposalKind.ADD_DETECTION:
+            return (
+                _(
+                    "No alert saw this incident: trigger policy %(policy)s proposes the "
+                    "action item “%(title)s”."
+                )
+                % values
+            )
+        if kind == ProposalKind.ESCALATE:
+            return (
+                _(
+                    "Trigger policy %(policy)s (%(trigger)s) proposes raising the severity to %(to)s."
+                )
+                % values
+            )
+        return _("Trigger policy %(policy)s (%(trigger)s) proposes declaring an incident.") % values
+    return _("Trigger policy %(policy)s (%(trigger)s) fired and notified people.") % values
+
+
+def cause_sentence(data: Mapping[str, Any]) -> str:
+    """Why it fired, when the data says."""
+    trigger = data.get("trigger")
+    count = int(data.get("alert_count") or 0)
+    names = ", ".join(data.get("alertnames") or [])
+    threshold = int(data.get("threshold") or 0)
+    if trigger == Trigger.RESOLUTION_TIME and count:
+        return _("The alerts have been firing for longer than %(threshold)s.") % {
+            "threshold": _duration(threshold)
+        }
+    if trigger == Trigger.RESOLUTION_TIME:
+        return _("Still open after more than %(threshold)s at this severity.") % {
+            "threshold": _duration(threshold)
+        }
+    if trigger == Trigger.MONITORING_FAILURE:
+        return _("No sign of life from the heartbeat %(name)s for more than %(threshold)s.") % {
+            "name": data.get("heartbeat", ""),
+            "threshold": _duration(threshold),
+        }
+    if trigger == Trigger.ON_CALL_INTERVENTION:
+        return _("The change: %(kind)s, %(service)s.") % {
+            "kind": _label(ChangeKind, data.get("change_kind")),
+            "service": data.get("service", ""),
+        }
+    if count and threshold:
+        return ngettext(
+            "%(count)d alert firing for longer than %(threshold)s: %(names)s.",
+            "%(count)d alerts firing for longer than %(threshold)s: %(names)s.",
+            count,
+        ) % {"count": count, "threshold": _duration(threshold), "names": names}
+    if count:
+        return ngettext("%(count)d alert: %(names)s.", "%(count)d alerts: %(names)s.", count) % {
+            "count": count,
+            "names": names,
+        }
+    return ""
+
+
+def describe_trigger(event: TimelineEvent) -> str:
+    data = event.data or {}
+    kind = data.get("event")
+    if kind in ("proposal_accepted", "proposal_dismissed"):
+        values = {
+            "who": event.author.get_username() if event.author else "Hotwash",
+            "title": data.get("proposal_title", ""),
+            "policy": data.get("policy", ""),
+        }
+        if kind == "proposal_accepted":
+            line = (
+                _("%(who)s accepted the proposal of trigger policy %(policy)s: %(title)s") % values
+            )
+            result = data.get("result") or {}
+            if result.get("ref"):
+                line += "\n" + _("Action item %(ref)s created.") % {"ref": result["ref"]}
+            return line
+        line = _("%(who)s dismissed the proposal of trigger policy %(policy)s: %(title)s") % values
+        if data.get("reason"):
+            line += "\n" + _("Reason: %(reason)s") % {"reason": data["reason"]}
+        return line
+    if kind == "heartbeat_recovered":
+        return _("The heartbeat %(name)s is alive again, after %(duration)s of silence.") % {
+            "name": data.get("heartbeat", ""),
+            "duration": _duration(data.get("silent_seconds")),
+        }
+    lines = [action_sentence(data), cause_sentence(data)]
+    return "\n".join(line for line in lines if line)
+
+
+def firing_data(firing: PolicyFiring) -> dict[str, Any]:
+    """A firing as the data the sentences above read."""
+    proposal = getattr(firing, "proposal", None)
+    names = sorted({a.get("alertname", "") for a in firing.alerts if a.get("alertname")})
+    return {
+        **firing.details,
+        "policy": firing.policy_id,
+        "trigger": firing.trigger,
+        "mode": firing.mode,
+        "action": firing.action,
+        "alert_count": firing.alert_count,
+        "alertnames": names[:5],
+        "proposal_kind": proposal.kind if proposal else None,
+        "proposal_title": proposal.title if proposal else "",
+    }
+
+
+def describe_firing(firing: PolicyFiring) -> str:
+    data = firing_data(firing)
+    return "\n".join(line for line in (action_sentence(data), cause_sentence(data)) if line)
+
+
+def mode_label(value: str) -> str:
+    return _label(Mode, value)

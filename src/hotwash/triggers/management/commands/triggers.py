@@ -1,0 +1,78 @@
+"""`hotwash triggers check|validate|show`: the trigger policies on the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from hotwash.envconfig import ConfigurationError
+from hotwash.triggers.policy import (
+    DowntimePolicy,
+    TriggerPolicies,
+    format_duration_short,
+    load_from,
+    load_trigger_policies,
+    policy_file,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Trigger policies. `check` runs the time-based checks once (alerts firing past their "
+        "thresholds, silent heartbeats, incidents open too long): for cron, or when no "
+        "`hotwash worker` runs. `validate [FILE]` checks a policy file (default: "
+        "HOTWASH_TRIGGER_POLICY_FILE) without starting anything. `show` prints the policies "
+        "in force."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["check", "validate", "show"])
+        parser.add_argument("file", nargs="?", default=None, help="validate: the file to check.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "check":
+            self._check()
+        elif action == "validate":
+            self._validate(options["file"])
+        else:
+            self.stdout.write(describe(load_trigger_policies()))
+
+    def _check(self) -> None:
+        from hotwash.triggers.services import run_checks
+
+        report = run_checks(timezone.now())
+        self.stdout.write(
+            f"Looked at {report.groups} alert group(s); "
+            f"silent heartbeats: {', '.join(report.silent) or 'none'}; "
+            f"escalated: {', '.join(f'INC-{pk}' for pk in report.escalated) or 'none'}.\n"
+        )
+
+    def _validate(self, path: str | None) -> None:
+        source = path or policy_file()
+        try:
+            policies = load_from(source or None)
+        except ConfigurationError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"{source or 'The shipped defaults'}: valid.\n")
+        self.stdout.write(describe(policies))
+
+
+def describe(policies: TriggerPolicies) -> str:
+    lines = []
+    for policy in policies.policies:
+        state = "" if policy.enabled else "  (off)"
+        extra = ""
+        if isinstance(policy, DowntimePolicy):
+            extra = f" after {format_duration_short(policy.firing_for)}"
+        lines.append(f"{policy.id}: {policy.trigger}, {policy.mode}{extra}{state}")
+    for heartbeat in policies.heartbeats:
+        source = f" (alert {heartbeat.alert})" if heartbeat.alert else ""
+        lines.append(
+            f"heartbeat {heartbeat.name}: every {format_duration_short(heartbeat.period)} "
+            f"+ {format_duration_short(heartbeat.grace)} grace{source}"
+            + ("" if heartbeat.enabled else "  (off)")
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,17 @@
+"""Signals the triggers app sends.
+
+`policy_fired` is sent inside the transaction that records a firing, for
+every firing whatever its mode, with:
+
+- ``firing``: the `PolicyFiring` (policy_id, trigger, mode, action,
+  incident, alerts, details);
+- ``proposal``: the `Proposal` it made, or None.
+
+The notifications app connects here to tell people ("notify" mode exists for
+exactly that). Receivers must not call the network: queue a task, which runs
+only if the transaction commits.
+"""
+
+from django.dispatch import Signal
+
+policy_fired = Signal()

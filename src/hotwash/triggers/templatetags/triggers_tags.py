@@ -1,0 +1,60 @@
+"""`{% load triggers_tags %}{% policy_firings incident %}`: the trigger
+policies that fired on an incident, with the answers to their proposals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from hotwash.accounts.permissions import can_respond
+from hotwash.incidents.models import Incident
+from hotwash.triggers.describe import describe_firing
+from hotwash.triggers.models import PolicyFiring
+
+register = template.Library()
+
+
+def firings_context(incident: Incident, user: Any) -> dict[str, Any]:
+    """What the include shows: one query for the firings and their
+    proposals (plus the people who answered)."""
+    firings = list(
+        PolicyFiring.objects.filter(incident=incident)
+        .select_related("proposal", "proposal__decided_by")
+        .order_by("fired_at", "id")
+    )
+    return {
+        "incident": incident,
+        "firings": [
+            {
+                "firing": firing,
+                "proposal": getattr(firing, "proposal", None),
+                "description": describe_firing(firing),
+                "alerts": [
+                    {
+                        "alertname": alert.get("alertname", ""),
+                        "labels": ", ".join(
+                            f"{k}={v}"
+                            for k, v in sorted((alert.get("labels") or {}).items())
+                            if k != "alertname"
+                        ),
+                    }
+                    for alert in firing.alerts
+                ],
+            }
+            for firing in firings
+        ],
+        # The same rule as full_postmortem_required(), without a second query.
+        "full_postmortem": any(f.full_postmortem for f in firings),
+        "can_answer": user is not None and can_respond(user),
+    }
+
+
+@register.inclusion_tag("triggers/_incident_firings.html", takes_context=True)
+def policy_firings(context: template.Context, incident: Incident) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    data = firings_context(incident, user)
+    data["csrf_token"] = context.get("csrf_token")
+    data["next"] = f"{request.path}#trigger-firings" if request is not None else ""
+    return data
