@@ -375,9 +375,7 @@ def test_update_header_fields_and_owner_change_on_timeline(
     assert postmortem.due_on == date(2026, 12, 10)
     assert postmortem.tags == ["db", "api"]
     kinds = set(
-        incident.timeline.filter(kind=TimelineKind.POSTMORTEM).values_list(
-            "data__event", flat=True
-        )
+        incident.timeline.filter(kind=TimelineKind.POSTMORTEM).values_list("data__event", flat=True)
     )
     assert {"owner_changed", "due_on_changed"} <= kinds
     with pytest.raises(InvalidInput):
