@@ -15,13 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from hotwash.accounts.permissions import is_admin
 from hotwash.api.auth import caller
 from hotwash.api.present import Presenter, entries, label, local, username
 from hotwash.api.schemas import ERRORS, Error, IncidentRef
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.incidents.models import Incident
-from hotwash.incidents.queries import get_incident, parse_ref, visible_incidents
+from hotwash.incidents.queries import get_incident, parse_ref
 from hotwash.postmortems import markdown, services
 from hotwash.postmortems.api_schemas import (
     ChecklistIn,
@@ -52,6 +51,7 @@ from hotwash.postmortems.markdown import INCIDENT_TIMES
 from hotwash.postmortems.models import Comment, Kind, Language, Postmortem, Section
 from hotwash.postmortems.models import Status as PmStatus
 from hotwash.postmortems.outlines import get_outline
+from hotwash.postmortems.queries import readable_postmortems
 from hotwash.postmortems.services import CHECKLIST, SectionConflict
 
 router = Router(tags=["Postmortems"])
@@ -65,12 +65,8 @@ NON_CONFLICT_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Err
 
 
 def readable(user: Any) -> QuerySet[Postmortem]:
-    """Postmortems `user` can read: retrospectives, and those of incidents
-    they can see (a private incident's only for its participants and admins)."""
-    postmortems = Postmortem.objects.all()
-    if is_admin(user):
-        return postmortems
-    return postmortems.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
+    """Postmortems `user` can read (the same rule as the pages)."""
+    return readable_postmortems(user)
 
 
 def get_postmortem(user: Any, ref: str) -> Postmortem:

@@ -11,15 +11,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from hotwash.accounts.permissions import AnyUser
-from hotwash.incidents.queries import visible_incidents
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Comment, Language, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline
@@ -27,19 +24,6 @@ from hotwash.postmortems.rendering import render_markdown
 
 PostmortemView = Callable[..., HttpResponse]
 NOT_OVERDUE = (Status.APPROVED, Status.PUBLISHED)
-
-
-def readable_postmortems(user: AnyUser) -> QuerySet[Postmortem]:
-    """Everything `user` may read, as `services.can_read` decides one by one:
-    retrospectives, postmortems of incidents they can see, and published
-    public ones."""
-    postmortems = Postmortem.objects.all()
-    shared = Q(status=Status.PUBLISHED, public=True)
-    if not user.is_authenticated:
-        return postmortems.filter(shared)
-    return postmortems.filter(
-        Q(incident__isnull=True) | Q(incident__in=visible_incidents(user).values("pk")) | shared
-    )
 
 
 def postmortem_or_404(request: HttpRequest, pk: int) -> Postmortem:

@@ -23,7 +23,8 @@ from hotwash.postmortems import services
 from hotwash.postmortems.forms import FilterForm, RetrospectiveForm, StartForm
 from hotwash.postmortems.models import Kind, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline
-from hotwash.postmortems.views.common import NOT_OVERDUE, is_overdue, readable_postmortems
+from hotwash.postmortems.queries import readable_postmortems
+from hotwash.postmortems.views.common import NOT_OVERDUE, is_overdue
 
 PER_PAGE = 50
 
