@@ -23,8 +23,11 @@ run: $(BIN)/hotwash
 	$(BIN)/hotwash demo --if-empty
 	$(BIN)/hotwash serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
-test: lint typecheck system-deps test-sqlite test-postgres
+## Lint, type-check, then the whole suite on SQLite and on PostgreSQL. The two
+## runs share nothing (throwaway databases, free ports, temporary folders) and
+## spend much of their time waiting on servers, so they run side by side.
+test: lint typecheck system-deps
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 lint: $(BIN)/hotwash
 	$(BIN)/ruff check src tests bench
