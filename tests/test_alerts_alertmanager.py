@@ -117,10 +117,24 @@ def alert(name: str, ends_in: timedelta = timedelta(hours=1), **labels: str) -> 
     }
 
 
+HEARTBEAT_POLICY = """\
+heartbeats:
+  - name: pipeline
+    alert: {alertname: DeadMansSwitch}
+    period: 2s
+    grace: 1s
+    service: monitoring
+"""
+
+
 @dataclass
 class Stack:
     alertmanager: str
     api: httpx.Client  # a person's, on the Hotwash server
+    hotwash_url: str
+    token: str
+    database: Any
+    tmp_path: Path
 
     def group_named(self, name: str) -> dict[str, Any] | None:
         items = self.api.get("/api/v1/alerts/groups").json()["items"]
@@ -138,6 +152,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     uses alerts of its own."""
     tmp_path = tmp_path_factory.mktemp("alertmanager")
     with server_database(tmp_path) as database:
+        # A heartbeat kept alive by an always-firing alert, with a period short
+        # enough for a test to see it fall silent.
+        policy = tmp_path / "triggers.yaml"
+        policy.write_text(HEARTBEAT_POLICY)
+        database.env["HOTWASH_TRIGGER_POLICY_FILE"] = str(policy)
         token = database.run("createtoken", "--source", "alertmanager").strip()
         reader = database.create_user("amira")
         with (
@@ -147,7 +166,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 base_url=server.url, headers={"Authorization": f"Bearer {reader}"}, timeout=10
             ) as api,
         ):
-            yield Stack(am, api)
+            yield Stack(am, api, server.url, token, database, tmp_path)
 
 
 def test_alertmanager_opens_one_incident_and_resolving_resolves(stack: Stack) -> None:
@@ -219,3 +238,32 @@ def test_the_watchdog_heartbeat_is_received_on_every_repeat(stack: Stack) -> Non
     assert later["last_notified_at"] > first["last_notified_at"]
     assert later["status"] == "firing" and later["alert_count"] == 1
     assert later["incident"] is None
+
+
+def test_an_always_firing_alert_falling_silent_opens_a_monitoring_failure(stack: Stack) -> None:
+    """A second Alertmanager (the monitoring pipeline) sends the heartbeat
+    alert until it stops; once the heartbeat's period and grace have passed,
+    the periodic check opens one "monitoring failure" incident."""
+
+    def monitoring_failures() -> list[dict[str, Any]]:
+        found = stack.api.get("/api/v1/incidents", params={"q": "pipeline silent"}).json()
+        return [i for i in found["items"] if "Monitoring failure" in i["title"]]
+
+    pipeline = stack.tmp_path / "pipeline"
+    pipeline.mkdir()
+    with alertmanager(pipeline, stack.hotwash_url, stack.token) as am:
+        push(am, alert("DeadMansSwitch", severity="none"))
+
+        def notified_twice() -> bool:
+            group = stack.group_named("DeadMansSwitch")
+            return bool(group) and stack.detail(group)["alerts"][0]["notification_count"] >= 2
+
+        eventually(notified_twice, "the heartbeat alert to be re-sent")
+        stack.database.run("triggers", "check")
+        assert monitoring_failures() == []  # alive: nothing to open
+    # The pipeline is gone; wait out period + grace, then run the check.
+    time.sleep(3.5)
+    stack.database.run("triggers", "check")
+    stack.database.run("triggers", "check")  # a second check opens nothing more
+    failures = monitoring_failures()
+    assert len(failures) == 1, failures
