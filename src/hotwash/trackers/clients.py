@@ -8,6 +8,7 @@ tracker's own Retry-After / X-RateLimit-Reset / RateLimit-Reset headers.
 
 from __future__ import annotations
 
+import abc
 import base64
 import email.utils
 from collections.abc import Iterable, Iterator
@@ -120,7 +121,7 @@ def _excerpt(response: httpx.Response) -> str:
     return str(data)[:300]
 
 
-class TrackerClient:
+class TrackerClient(abc.ABC):
     """The common HTTP handling; one subclass per tracker."""
 
     def __init__(self, tracker: TrackerConfig, *, transport: httpx.BaseTransport | None = None):
@@ -203,19 +204,19 @@ class TrackerClient:
             ) from None
 
     # What each tracker implements.
-    def create_issue(self, draft: IssueDraft) -> RemoteIssue:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def create_issue(self, draft: IssueDraft) -> RemoteIssue: ...
 
-    def find_by_marker(self, marker: str, since: datetime) -> RemoteIssue | None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def find_by_marker(self, marker: str, since: datetime) -> RemoteIssue | None: ...
 
+    @abc.abstractmethod
     def issue_states(self, keys: Iterable[str], since: datetime) -> dict[str, RemoteIssue]:
         """The current state of those of `keys` that changed since `since`
         (they may include others; callers compare)."""
-        raise NotImplementedError
 
-    def get_issue(self, key: str) -> RemoteIssue:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def get_issue(self, key: str) -> RemoteIssue: ...
 
 
 def _iso(moment: datetime) -> str:
