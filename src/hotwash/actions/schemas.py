@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 
 from hotwash.actions.models import Kind, Priority, Status
 from hotwash.actions.queries import ACTIVE, SORTS
-from hotwash.actions.services import TEXT_MAX, TITLE_MAX
+from hotwash.actions.services import TITLE_MAX
 from hotwash.api.schemas import (
     COUNT_DOC,
     COUNT_EXACT_DOC,
@@ -24,6 +24,7 @@ from hotwash.api.schemas import (
     ApiModel,
     one_of,
 )
+from hotwash.incidents.services import TEXT_MAX
 
 StatusIn = Annotated[
     Any,

@@ -26,7 +26,7 @@ from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.incidents.queries import can_view
-from hotwash.incidents.services import record_system_event
+from hotwash.incidents.services import clean_text, record_system_event
 from hotwash.policies import add_days, load_policies
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
@@ -34,7 +34,6 @@ from hotwash.teams.models import Team
 Actor = User | AnonymousUser | None
 
 TITLE_MAX = 200
-TEXT_MAX = 20_000
 
 # Field names accepted in `changes`, with their aliases (the API's names).
 _ALIASES = {"due": "due_on", "reason": "wont_do_reason"}
@@ -71,54 +70,37 @@ def clean_title(value: object) -> str:
     return title
 
 
-def clean_text(value: object, field: str) -> str:
-    text = str(value or "").strip()
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(
-            _("This text is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(text), "limit": TEXT_MAX},
-            field=field,
-        )
-    return text
-
-
 def _choice(value: object, choices: type[Status | Priority | Kind]) -> str | None:
     text = str(value).strip().lower().replace(" ", "_").replace("-", "_")
     text = {"wontdo": "wont_do", "won't_do": "wont_do", "inprogress": "in_progress"}.get(text, text)
     return text if text in choices.values else None
 
 
-def clean_status(value: object) -> str:
-    cleaned = _choice(value, Status)
+def _clean_choice(
+    value: object, choices: type[Status | Priority | Kind], field: str, message: str
+) -> str:
+    cleaned = _choice(value, choices)
     if cleaned is None:
         raise InvalidInput(
-            _("Unknown status %(value)s: use one of %(choices)s.")
-            % {"value": value, "choices": ", ".join(Status.values)},
-            field="status",
+            message % {"value": value, "choices": ", ".join(choices.values)}, field=field
         )
     return cleaned
+
+
+def clean_status(value: object) -> str:
+    return _clean_choice(
+        value, Status, "status", _("Unknown status %(value)s: use one of %(choices)s.")
+    )
 
 
 def clean_priority(value: object) -> str:
-    cleaned = _choice(value, Priority)
-    if cleaned is None:
-        raise InvalidInput(
-            _("Unknown priority %(value)s: use one of %(choices)s.")
-            % {"value": value, "choices": ", ".join(Priority.values)},
-            field="priority",
-        )
-    return cleaned
+    return _clean_choice(
+        value, Priority, "priority", _("Unknown priority %(value)s: use one of %(choices)s.")
+    )
 
 
 def clean_kind(value: object) -> str:
-    cleaned = _choice(value, Kind)
-    if cleaned is None:
-        raise InvalidInput(
-            _("Unknown kind %(value)s: use one of %(choices)s.")
-            % {"value": value, "choices": ", ".join(Kind.values)},
-            field="kind",
-        )
-    return cleaned
+    return _clean_choice(value, Kind, "kind", _("Unknown kind %(value)s: use one of %(choices)s."))
 
 
 def clean_owner(value: object) -> User:
