@@ -295,7 +295,7 @@ def declare_incident(
             updated_at=now,
         )
         if service_names:
-            incident.services.set(_services_named(service_names))
+            incident.services.set(services_named(service_names))
         _add_participant(incident, _person(actor), now)
         _timeline(
             incident,
@@ -321,7 +321,8 @@ def declare_incident(
     return incident
 
 
-def _services_named(names: list[str]) -> list[Service]:
+def services_named(names: list[str]) -> list[Service]:
+    """The services with these names, creating those that do not exist yet."""
     existing = {s.name: s for s in Service.objects.filter(name__in=names)}
     return [existing.get(name) or Service.objects.create(name=name) for name in names]
 
@@ -436,7 +437,7 @@ def _change_services(
     old = sorted(incident.services.values_list("name", flat=True))
     if old == sorted(names):
         return
-    incident.services.set(_services_named(names))
+    incident.services.set(services_named(names))
     audit["services"] = {"from": old, "to": sorted(names)}
     _timeline(
         incident,

@@ -28,6 +28,7 @@ from hotwash.incidents.services import (
     clean_services,
     find_user,
     record_system_event,
+    services_named,
 )
 from hotwash.policies import postmortem_rule
 from hotwash.postmortems.models import (
@@ -433,12 +434,7 @@ def create_retrospective(
             updated_at=now,
         )
         if service_names:
-            from hotwash.incidents.models import Service
-
-            existing = {s.name: s for s in Service.objects.filter(name__in=service_names)}
-            postmortem.services.set(
-                [existing.get(name) or Service.objects.create(name=name) for name in service_names]
-            )
+            postmortem.services.set(services_named(service_names))
         record_audit(
             actor=actor,
             action="postmortem.created",
@@ -502,12 +498,7 @@ def update_postmortem(
             if field == "services":
                 old = sorted(postmortem.services.values_list("name", flat=True))
                 if old != sorted(value):
-                    from hotwash.incidents.models import Service
-
-                    existing = {s.name: s for s in Service.objects.filter(name__in=value)}
-                    postmortem.services.set(
-                        [existing.get(n) or Service.objects.create(name=n) for n in value]
-                    )
+                    postmortem.services.set(services_named(value))
                     audit[field] = {"from": old, "to": sorted(value)}
                 continue
             if field == "authors":
