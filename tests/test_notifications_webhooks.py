@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test import Client
 
 from hotwash.accounts.services import create_user
 from hotwash.actions.services import create_action_item, update_action_item
@@ -139,8 +141,8 @@ def test_a_failing_receiver_gets_the_same_delivery_again_after_a_backoff(
 def test_the_secret_can_come_from_the_environment(
     sink: WebhookSink, amira: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    subscribe(sink, secret="", secret_env="HOTWASH_TEST_HOOK_SECRET")
-    monkeypatch.setenv("HOTWASH_TEST_HOOK_SECRET", "from-the-environment")
+    subscribe(sink, secret="", secret_env="HOTWASH_SECRET_TEST_HOOK")
+    monkeypatch.setenv("HOTWASH_SECRET_TEST_HOOK", "from-the-environment")
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
     drain()
     assert_signed(sink.received[0], "from-the-environment")
@@ -149,13 +151,13 @@ def test_the_secret_can_come_from_the_environment(
 def test_a_missing_secret_is_a_visible_failure_not_an_unsigned_request(
     sink: WebhookSink, amira: Any
 ) -> None:
-    subscribe(sink, secret="", secret_env="HOTWASH_TEST_UNSET_SECRET")
+    subscribe(sink, secret="", secret_env="HOTWASH_SECRET_TEST_UNSET")
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
     drain()
     assert sink.received == []
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.RETRYING
-    assert "HOTWASH_TEST_UNSET_SECRET" in delivery.last_error
+    assert "HOTWASH_SECRET_TEST_UNSET" in delivery.last_error
 
 
 def test_reminders_are_webhook_events_too(sink: WebhookSink, amira: Any) -> None:
@@ -227,3 +229,163 @@ def test_postmortems_are_announced_when_drafted_and_when_their_status_changes(
     assert changed["url"].endswith(f"/en/postmortems/{postmortem.pk}/")
     for request in sink.received:
         assert_signed(request)
+
+
+# --- secrets: names an admin stores, and secrets stored encrypted -------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("HOTWASH_SMTP_URL", "must start with HOTWASH_SECRET_"),
+        ("DATABASE_URL", "must start with HOTWASH_SECRET_"),
+        ("HOTWASH_SECRET_KEY", "Hotwash's own secret key"),
+        ("HOTWASH_SECRET_", "must start with HOTWASH_SECRET_"),
+        ("HOTWASH_SECRET_CHAT-HOOK", "letters, digits"),
+    ],
+)
+def test_the_secret_variable_must_be_a_hotwash_secret(
+    sink: WebhookSink, name: str, message: str
+) -> None:
+    subscription = WebhookSubscription(name="chat", url=sink.url, secret_env=name)
+    with pytest.raises(ValidationError) as error:
+        subscription.full_clean()
+    assert message in " ".join(error.value.message_dict["secret_env"])
+    WebhookSubscription(name="chat", url=sink.url, secret_env="HOTWASH_SECRET_CHAT").full_clean()
+
+
+def test_a_stored_row_naming_another_variable_never_reads_it(
+    sink: WebhookSink, amira: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTWASH_SMTP_URL", "smtp+tls://bot:smtp-password@smtp.example.org:587")
+    # Saved before the rule: the model's validation is not run by create().
+    WebhookSubscription.objects.create(name="chat", url=sink.url, secret_env="HOTWASH_SMTP_URL")
+    make_item(amira, due_on=NOW.date() + timedelta(days=5))
+    drain()
+    assert sink.received == []  # nothing signed with the SMTP password
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.RETRYING
+    assert "HOTWASH_SMTP_URL" in delivery.last_error
+    assert "HOTWASH_SECRET_" in delivery.last_error
+    assert "smtp-password" not in delivery.last_error
+
+
+def test_a_check_flags_stored_subscriptions_naming_a_disallowed_variable(
+    sink: WebhookSink,
+) -> None:
+    from django.core.checks import run_checks
+
+    WebhookSubscription.objects.create(name="old", url=sink.url, secret_env="HOTWASH_SMTP_URL")
+    subscribe(sink)
+    found = [m for m in run_checks(databases=["default"]) if m.id == "notifications.W001"]
+    assert len(found) == 1
+    assert "HOTWASH_SMTP_URL" in found[0].msg and "old" in found[0].msg
+    assert WebhookSubscription.objects.count() == 2  # flagged, not deleted
+
+
+def raw_rows() -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {WebhookSubscription._meta.db_table}")
+        return list(cursor.fetchall())
+
+
+def test_the_signing_secret_is_stored_encrypted(sink: WebhookSink, amira: Any) -> None:
+    subscription = subscribe(sink, "action_item.created")
+    assert SECRET not in repr(raw_rows())
+    assert WebhookSubscription.objects.get(pk=subscription.pk).secret == SECRET
+    make_item(amira, due_on=NOW.date() + timedelta(days=5))
+    drain()
+    assert_signed(sink.received[0])
+
+
+def test_a_secret_the_current_key_cannot_decrypt_is_a_clear_failure(
+    sink: WebhookSink, amira: Any, settings: Any
+) -> None:
+    subscribe(sink, "action_item.created")
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
+    make_item(amira, due_on=NOW.date() + timedelta(days=5))
+    drain()
+    assert sink.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.RETRYING
+    assert "cannot be decrypted" in delivery.last_error
+    assert "HOTWASH_ENCRYPTION_KEY" in delivery.last_error
+
+
+def test_a_dedicated_encryption_key_survives_a_new_secret_key(
+    sink: WebhookSink, amira: Any, settings: Any
+) -> None:
+    settings.ENCRYPTION_KEY = "a-dedicated-encryption-key-" + "y" * 40
+    subscribe(sink, "action_item.created")
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
+    make_item(amira, due_on=NOW.date() + timedelta(days=5))
+    drain()
+    assert_signed(sink.received[0])
+    settings.ENCRYPTION_KEY = ""
+    with pytest.raises(Exception, match="cannot be decrypted"):
+        _ = WebhookSubscription.objects.get().secret
+
+
+def test_the_admin_shows_the_secret_only_when_it_is_created(
+    sink: WebhookSink, admin_user: Any
+) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    form = {"name": "chat", "url": sink.url, "events": "[]", "secret_env": "", "active": "on"}
+    created = client.post("/en/admin/notifications/webhooksubscription/add/", form)
+    assert created.status_code == 200  # a page that shows the new secret, once
+    subscription = WebhookSubscription.objects.get()
+    generated = subscription.secret
+    assert len(generated) >= 32
+    assert generated in created.content.decode()
+
+    page = client.get(
+        f"/en/admin/notifications/webhooksubscription/{subscription.pk}/change/"
+    ).content.decode()
+    assert generated not in page
+    assert "stored encrypted" in page
+
+    typed = "whsec-typed-by-the-admin-0123456789"
+    client.post(
+        "/en/admin/notifications/webhooksubscription/add/",
+        {**form, "name": "pager", "secret": typed},
+    )
+    pager = WebhookSubscription.objects.get(name="pager")
+    assert pager.secret == typed
+    changed = client.post(
+        f"/en/admin/notifications/webhooksubscription/{pager.pk}/change/",
+        {**form, "name": "pager", "secret": ""},
+    )
+    assert changed.status_code == 302
+    assert WebhookSubscription.objects.get(pk=pager.pk).secret == typed  # blank keeps it
+    page = client.get(
+        f"/en/admin/notifications/webhooksubscription/{pager.pk}/change/"
+    ).content.decode()
+    assert typed not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_encrypts_existing_plain_secrets() -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    from hotwash.core.crypto import decrypt
+
+    executor = MigrationExecutor(connection)
+    before = [("notifications", "0001_initial")]
+    latest = executor.loader.graph.leaf_nodes("notifications")
+    executor.migrate(before)
+    try:
+        old_apps = executor.loader.project_state(before).apps
+        old_model = old_apps.get_model("notifications", "WebhookSubscription")
+        old_model.objects.create(name="chat", url="https://hooks.example.org/x", secret=SECRET)
+        old_model.objects.create(
+            name="env", url="https://hooks.example.org/y", secret="", secret_env="HOTWASH_SECRET_X"
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert SECRET not in repr(raw_rows())
+    chat = WebhookSubscription.objects.get(name="chat")
+    assert chat.secret == SECRET
+    assert decrypt(chat.secret_encrypted) == SECRET
+    assert WebhookSubscription.objects.get(name="env").secret_encrypted == ""

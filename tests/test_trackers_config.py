@@ -27,7 +27,7 @@ def tracker(team: Team, **fields: Any) -> TrackerConfig:
         "team": team,
         "kind": TrackerKind.GITHUB,
         "project": "acme/payments",
-        "token_env": "HW_GITHUB_TOKEN_PAYMENTS",
+        "token_env": "HOTWASH_SECRET_GITHUB_PAYMENTS",
     }
     values.update(fields)
     return TrackerConfig(**values)
@@ -100,9 +100,12 @@ def test_valid_settings_pass(team: Team, fields: dict[str, Any], api_base: str) 
         ({"issue_type": "Bug"}, "issue_type", "Only Jira"),
         ({"token_env": ""}, "token_env", "Name the environment variable"),
         ({"token_file": "/run/secrets/github"}, "token_file", "not both"),
-        ({"token_env": "MY-TOKEN"}, "token_env", "letters, digits, underscores"),
-        ({"token_env": "HOTWASH_SECRET_KEY"}, "token_env", "Hotwash's own secrets"),
-        ({"token_env": "DATABASE_URL"}, "token_env", "Hotwash's own secrets"),
+        ({"token_env": "HOTWASH_SECRET_MY-TOKEN"}, "token_env", "letters, digits"),
+        ({"token_env": "HOTWASH_SECRET_KEY"}, "token_env", "Hotwash's own secret key"),
+        ({"token_env": "DATABASE_URL"}, "token_env", "must start with HOTWASH_SECRET_"),
+        ({"token_env": "HOTWASH_SMTP_URL"}, "token_env", "must start with HOTWASH_SECRET_"),
+        ({"token_env": "HOTWASH_SECRET_"}, "token_env", "must start with HOTWASH_SECRET_"),
+        ({"webhook_secret_env": "HOME"}, "webhook_secret_env", "must start with HOTWASH_SECRET_"),
         ({"token_env": "", "token_file": "secrets/github"}, "token_file", "absolute path"),
         (
             {"token_env": "", "token_file": "/run/secrets/../../etc/passwd"},
@@ -111,7 +114,7 @@ def test_valid_settings_pass(team: Team, fields: dict[str, Any], api_base: str) 
         ),
         ({"token_env": "", "token_file": "/etc/passwd"}, "token_file", "one of these folders"),
         (
-            {"webhook_secret_env": "A", "webhook_secret_file": "/run/secrets/x"},
+            {"webhook_secret_env": "HOTWASH_SECRET_A", "webhook_secret_file": "/run/secrets/x"},
             "webhook_secret_file",
             "not both",
         ),
@@ -135,7 +138,7 @@ def test_production_refuses_plain_http(team: Team, settings: Any) -> None:
 def test_secrets_come_from_the_environment_or_a_file(
     team: Team, monkeypatch: Any, tmp_path: Path, settings: Any
 ) -> None:
-    monkeypatch.setenv("HW_GITHUB_TOKEN_PAYMENTS", "  tok-from-env \n")
+    monkeypatch.setenv("HOTWASH_SECRET_GITHUB_PAYMENTS", "  tok-from-env \n")
     assert api_token(tracker(team)) == "tok-from-env"
     settings.TRACKER_SECRET_DIRS = [str(tmp_path)]
     path = tmp_path / "hook"
@@ -153,8 +156,8 @@ def test_secrets_come_from_the_environment_or_a_file(
     with pytest.raises(CredentialMissing, match="larger than"):
         path.write_bytes(b"x" * 20_000)
         read_secret("", str(path))
-    monkeypatch.delenv("HW_GITHUB_TOKEN_PAYMENTS")
-    with pytest.raises(CredentialMissing, match="HW_GITHUB_TOKEN_PAYMENTS is not set"):
+    monkeypatch.delenv("HOTWASH_SECRET_GITHUB_PAYMENTS")
+    with pytest.raises(CredentialMissing, match="HOTWASH_SECRET_GITHUB_PAYMENTS is not set"):
         api_token(tracker(team))
 
 
@@ -162,7 +165,7 @@ def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
     team: Team, admin_user: Any, monkeypatch: Any, settings: Any
 ) -> None:
     settings.SITE_URL = "https://hotwash.example"
-    monkeypatch.setenv("HW_GITHUB_TOKEN_PAYMENTS", "very-secret-token-value")
+    monkeypatch.setenv("HOTWASH_SECRET_GITHUB_PAYMENTS", "very-secret-token-value")
     client = Client()
     client.force_login(admin_user)
     assert client.get("/en/admin/trackers/trackerconfig/add/").status_code == 200
@@ -177,9 +180,9 @@ def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
         "language": "en",
         "auth_method": "token",
         "username": "",
-        "token_env": "HW_GITHUB_TOKEN_PAYMENTS",
+        "token_env": "HOTWASH_SECRET_GITHUB_PAYMENTS",
         "token_file": "",
-        "webhook_secret_env": "HW_GITHUB_WEBHOOK_PAYMENTS",
+        "webhook_secret_env": "HOTWASH_SECRET_GITHUB_WEBHOOK_PAYMENTS",
         "webhook_secret_file": "",
     }
     refused = client.post("/en/admin/trackers/trackerconfig/add/", {**form, "project": "payments"})
@@ -192,8 +195,8 @@ def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
     config = TrackerConfig.objects.get()
     page = client.get(f"/en/admin/trackers/trackerconfig/{config.pk}/change/").content.decode()
     assert f"https://hotwash.example/api/v1/trackers/{config.pk}/webhook" in page
-    assert "available in this process ($HW_GITHUB_TOKEN_PAYMENTS)" in page
-    assert "environment variable HW_GITHUB_WEBHOOK_PAYMENTS is not set" in page
+    assert "available in this process ($HOTWASH_SECRET_GITHUB_PAYMENTS)" in page
+    assert "environment variable HOTWASH_SECRET_GITHUB_WEBHOOK_PAYMENTS is not set" in page
     assert "very-secret-token-value" not in page
 
 
@@ -213,3 +216,57 @@ def test_the_secret_folders_come_from_the_environment(
     tracker(team, token_env="", token_file="/srv/keys/github").full_clean()
     errors = errors_of(tracker(team, token_env="", token_file="/run/secrets/github"))
     assert str(tmp_path) in errors["token_file"][0]
+
+
+def test_a_stored_variable_name_outside_hotwash_secret_is_never_read(
+    team: Team, monkeypatch: Any, admin_user: Any
+) -> None:
+    """A row saved before the rule (or written around the admin) that names,
+    say, the SMTP URL: the token is refused at use, and the admin says why."""
+    monkeypatch.setenv("HOTWASH_SMTP_URL", "smtp+tls://bot:smtp-password@smtp.example.org:587")
+    config = tracker(team, token_env="HOTWASH_SMTP_URL", webhook_secret_env="HOTWASH_SMTP_URL")
+    config.save()
+    with pytest.raises(CredentialMissing, match="HOTWASH_SECRET_") as refused:
+        api_token(config)
+    assert "smtp-password" not in str(refused.value)
+    with pytest.raises(CredentialMissing, match="HOTWASH_SECRET_"):
+        webhook_secret(config)
+
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/en/admin/trackers/trackerconfig/{config.pk}/change/").content.decode()
+    assert "HOTWASH_SECRET_" in page
+    assert "smtp-password" not in page
+
+
+def test_the_admin_refuses_a_variable_outside_hotwash_secret(team: Team, admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    refused = client.post(
+        "/en/admin/trackers/trackerconfig/add/",
+        {
+            "team": team.pk,
+            "kind": "github",
+            "project": "acme/payments",
+            "language": "en",
+            "auth_method": "token",
+            "token_env": "HOTWASH_SMTP_URL",
+        },
+    )
+    assert refused.status_code == 200
+    assert "must start with HOTWASH_SECRET_" in refused.content.decode()
+    assert not TrackerConfig.objects.exists()
+
+
+def test_a_check_flags_stored_rows_naming_a_disallowed_variable(team: Team) -> None:
+    from django.core.checks import run_checks
+
+    tracker(team, token_env="HOTWASH_SMTP_URL").save()
+    other = Team.objects.create(name="Platform", slug="platform")
+    tracker(other).save()
+    found = [
+        message for message in run_checks(databases=["default"]) if message.id == "trackers.W001"
+    ]
+    assert len(found) == 1
+    assert "HOTWASH_SMTP_URL" in found[0].msg and "Payments" in found[0].msg
+    assert TrackerConfig.objects.count() == 2  # flagged, not deleted

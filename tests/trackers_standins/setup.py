@@ -16,8 +16,8 @@ from tests.trackers_standins.github import GitHubStandIn
 from tests.trackers_standins.gitlab import GitLabStandIn
 from tests.trackers_standins.jira import JiraStandIn
 
-TOKEN_ENV = "HW_TEST_TRACKER_TOKEN"
-SECRET_ENV = "HW_TEST_TRACKER_WEBHOOK_SECRET"
+TOKEN_ENV = "HOTWASH_SECRET_TEST_TRACKER_TOKEN"
+SECRET_ENV = "HOTWASH_SECRET_TEST_TRACKER_WEBHOOK"
 SECRET = "webhook-secret-for-tests"
 
 StandInAny = GitHubStandIn | GitLabStandIn | JiraStandIn

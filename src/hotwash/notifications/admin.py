@@ -5,9 +5,19 @@ retrying), with the last error on each row."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+import secrets
+from typing import Any
 
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hotwash.core.crypto import SecretUndecryptable
+from hotwash.core.secret_env import SecretEnvRefused, read_secret_env
 from hotwash.notifications.models import (
     NotificationPreference,
     SentNotification,
@@ -43,11 +53,86 @@ class SentNotificationAdmin(ReadOnlyAdmin):
     list_select_related = ["recipient"]
 
 
+class WebhookSubscriptionForm(forms.ModelForm[WebhookSubscription]):
+    """The signing secret is write-only: typed (or generated) here, stored
+    encrypted, shown once after saving, never rendered back into the form.
+    (No Meta: the admin builds it, with its formfield_overrides.)"""
+
+    secret = forms.CharField(
+        label=gettext_lazy("signing secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=gettext_lazy(
+            "New subscription: leave empty for Hotwash to generate one (shown once, after "
+            "saving). Existing one: leave empty to keep the stored secret, or type a new one."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        typed = cleaned.get("secret") or ""
+        if typed:
+            self.instance.secret = typed
+        elif self.instance.pk is None and not cleaned.get("secret_env"):
+            self.instance.secret = secrets.token_urlsafe(32)
+        # Set before the model's own clean() runs, which needs a secret or a variable.
+        return cleaned
+
+
+def describe_secret(subscription: WebhookSubscription) -> str:
+    """Where the signing secret comes from and whether it is usable here;
+    never its value."""
+    if subscription.secret_env:
+        try:
+            available = bool(read_secret_env(subscription.secret_env))
+        except SecretEnvRefused as refused:
+            return _("refused: %(detail)s") % {"detail": str(refused)}
+        if available:
+            return _("from $%(name)s (set in this process)") % {"name": subscription.secret_env}
+        return _("from $%(name)s (not set in this process)") % {"name": subscription.secret_env}
+    if not subscription.secret_encrypted:
+        return _("none")
+    try:
+        subscription.secret  # noqa: B018  (decrypting is the check)
+    except SecretUndecryptable as error:
+        return str(error)
+    return _("stored encrypted")
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
-    list_display = ["name", "url", "active", "events", "created_at"]
+    form = WebhookSubscriptionForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "url", "active", "events", "secret_source", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "url"]
+    readonly_fields = ["secret_source"]
+    fields = ["name", "url", "events", "secret", "secret_env", "secret_source", "active"]
+    created_template = "admin/notifications/webhooksubscription/secret_created.html"
+
+    @admin.display(description=gettext_lazy("secret"))
+    def secret_source(self, obj: WebhookSubscription) -> str:
+        if obj.pk is None:
+            return "—"
+        return describe_secret(obj)
+
+    def response_add(
+        self, request: HttpRequest, obj: WebhookSubscription, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Show a new stored secret once, on a page of its own (not in a
+        message, which may travel in a cookie)."""
+        if obj.secret_env or not obj.secret_encrypted:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "subscription": obj,
+            "secret": obj.secret,
+            "title": _("Signing secret of %(name)s") % {"name": obj.name},
+        }
+        response = TemplateResponse(request, self.created_template, context)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @admin.register(WebhookDelivery)

@@ -16,6 +16,12 @@ POSTs it (retried with backoff). The request:
 
 A receiver recomputes the HMAC over the raw body, compares in constant time
 and refuses old timestamps (docs/notifications.md has the snippet).
+
+The request goes through core/outbound.py's guarded transport: in
+production mode an internal address (loopback, private, link-local, ...) is
+refused at connection time, after resolving the name, unless
+HOTWASH_OUTBOUND_ALLOW lists it; redirects are not followed. A refusal is a
+failed attempt like any other: recorded on the delivery and retried.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -33,6 +38,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from hotwash.core.crypto import SecretUndecryptable
+from hotwash.core.secret_env import SecretEnvRefused, read_secret_env
 from hotwash.notifications.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 logger = logging.getLogger("hotwash.notifications")
@@ -41,7 +48,9 @@ USER_AGENT = "Hotwash-Webhook/1"
 
 
 class WebhookSecretMissing(RuntimeError):
-    """The subscription names no secret, or an environment variable that is unset."""
+    """The subscription's secret is unusable: none is given, the variable it
+    names is unset or not one Hotwash reads, or the stored one cannot be
+    decrypted with the current key."""
 
 
 def body_for(
@@ -80,16 +89,22 @@ def verify(
 
 def secret_of(subscription: WebhookSubscription) -> str:
     if subscription.secret_env:
-        value = os.environ.get(subscription.secret_env, "")
+        try:
+            value = read_secret_env(subscription.secret_env)
+        except SecretEnvRefused as refused:
+            raise WebhookSecretMissing(f"Webhook {subscription.name!r}: {refused}") from None
         if not value:
             raise WebhookSecretMissing(
                 f"The environment variable {subscription.secret_env} (the secret of webhook "
                 f"{subscription.name!r}) is not set in the worker."
             )
         return value
-    if not subscription.secret:
+    if not subscription.secret_encrypted:
         raise WebhookSecretMissing(f"Webhook {subscription.name!r} has no secret.")
-    return subscription.secret
+    try:
+        return subscription.secret
+    except SecretUndecryptable as error:
+        raise WebhookSecretMissing(f"Webhook {subscription.name!r}: {error}") from None
 
 
 def emit_many(events: Sequence[tuple[str, dict[str, Any]]], now: datetime) -> int:
@@ -128,8 +143,10 @@ def emit(event: str, data: dict[str, Any], now: datetime | None = None) -> int:
 
 def post(delivery: WebhookDelivery, client_timeout: float) -> int:
     """POST the delivery once; return the HTTP status. Raises on transport
-    errors and on a missing secret."""
+    errors, on a missing secret and on a refused address (OutboundRefused)."""
     import httpx
+
+    from hotwash.core.outbound import GuardedTransport
 
     body = delivery.body.encode()
     timestamp = str(int(time.time()))
@@ -141,7 +158,9 @@ def post(delivery: WebhookDelivery, client_timeout: float) -> int:
         "X-Hotwash-Timestamp": timestamp,
         "X-Hotwash-Signature": sign(secret_of(delivery.subscription), timestamp, body),
     }
-    with httpx.Client(timeout=client_timeout, follow_redirects=False) as client:
+    with httpx.Client(
+        timeout=client_timeout, follow_redirects=False, transport=GuardedTransport()
+    ) as client:
         response = client.post(delivery.subscription.url, content=body, headers=headers)
     return response.status_code
 

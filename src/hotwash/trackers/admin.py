@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from hotwash.core.errors import DomainError
 from hotwash.trackers import services
 from hotwash.trackers.content import site_url
-from hotwash.trackers.credentials import CredentialMissing, describe_source, read_secret
+from hotwash.trackers.credentials import (
+    CredentialMissing,
+    CredentialRefused,
+    describe_source,
+    read_secret,
+)
 from hotwash.trackers.display import describe_error
 from hotwash.trackers.models import SyncState, TrackerConfig, TrackerLink
 
@@ -26,6 +31,8 @@ def _secret_status(env: str, file: str) -> str:
         return _("not configured")
     try:
         read_secret(env, file)
+    except CredentialRefused as exc:
+        return _("refused: %(detail)s") % {"detail": str(exc)}
     except CredentialMissing as exc:
         return _("missing in this process: %(detail)s") % {"detail": str(exc)}
     return _("available in this process (%(source)s)") % {"source": describe_source(env, file)}
@@ -50,7 +57,10 @@ class TrackerConfigAdmin(admin.ModelAdmin[TrackerConfig]):
             {"fields": ["team", "kind", "base_url", "project", "issue_type", "labels", "language"]},
         ),
         (
-            gettext_lazy("Credentials (read from the environment or a secret file, never stored)"),
+            gettext_lazy(
+                "Credentials (read from an environment variable whose name starts with "
+                "HOTWASH_SECRET_, or a secret file; never stored)"
+            ),
             {
                 "fields": [
                     "auth_method",

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 from django.utils import timezone
 
+from hotwash.core.outbound import GuardedTransport, OutboundRefused
 from hotwash.trackers.content import IssueDraft
 from hotwash.trackers.credentials import api_token
 from hotwash.trackers.models import AuthMethod, ErrorKind, TrackerConfig, TrackerKind
@@ -122,7 +123,11 @@ def _excerpt(response: httpx.Response) -> str:
 
 
 class TrackerClient(abc.ABC):
-    """The common HTTP handling; one subclass per tracker."""
+    """The common HTTP handling; one subclass per tracker. Connections go
+    through core/outbound.py's guarded transport (no internal addresses in
+    production mode, checked after resolving the name); redirects are not
+    followed, and absolute URLs (pagination links) must stay on the base's
+    origin."""
 
     def __init__(self, tracker: TrackerConfig, *, transport: httpx.BaseTransport | None = None):
         self.tracker = tracker
@@ -130,7 +135,7 @@ class TrackerClient(abc.ABC):
         self._http = httpx.Client(
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **self.auth_headers()},
             timeout=TIMEOUT,
-            transport=transport,
+            transport=transport or GuardedTransport(),
             follow_redirects=False,
         )
 
@@ -154,6 +159,9 @@ class TrackerClient(abc.ABC):
             raise TrackerError(ErrorKind.UNEXPECTED, f"refusing to follow {url} off {self.base}")
         try:
             response = self._http.request(method, url, **kwargs)
+        except OutboundRefused as exc:
+            # A setting to change, not an outage: retrying cannot help.
+            raise TrackerError(ErrorKind.ADDRESS, f"{method} {url}: {exc}") from None
         except httpx.TimeoutException as exc:
             raise TrackerError(
                 ErrorKind.UNAVAILABLE, f"{method} {url}: timed out ({exc})", retryable=True

@@ -2,14 +2,16 @@
 
 They are read at the moment they are needed, never stored: rotating a
 secret means changing the variable or the file and, for variables,
-restarting the processes (files are re-read every time).
+restarting the processes (files are re-read every time). A variable whose
+name does not start with HOTWASH_SECRET_ is never read, even if a row saved
+before that rule names one (core/secret_env.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from hotwash.core.secret_env import SecretEnvRefused, read_secret_env
 from hotwash.trackers.models import TrackerConfig
 
 MAX_SECRET_BYTES = 16 * 1024
@@ -21,12 +23,19 @@ class CredentialMissing(Exception):
     variable or the file, never the value)."""
 
 
+class CredentialRefused(CredentialMissing):
+    """The variable's name is not one Hotwash reads for a tracker."""
+
+
 def read_secret(env: str, file: str) -> str | None:
     """The secret named by an environment variable or a file; None when
     neither is configured; CredentialMissing when the one configured is
     unusable."""
     if env:
-        value = os.environ.get(env, "").strip()
+        try:
+            value = read_secret_env(env).strip()
+        except SecretEnvRefused as refused:
+            raise CredentialRefused(str(refused)) from None
         if not value:
             raise CredentialMissing(f"environment variable {env} is not set or empty")
         return value

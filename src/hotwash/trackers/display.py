@@ -52,6 +52,15 @@ def describe_error(link: TrackerLink) -> str:
         return _("%(tracker)s could not be reached or did not answer in time.") % values
     if kind == ErrorKind.UNEXPECTED:
         return _("%(tracker)s answered in a way Hotwash did not expect.") % values
+    if kind == ErrorKind.ADDRESS:
+        return (
+            _(
+                "Hotwash did not connect to %(tracker)s: its address is an internal one "
+                "(loopback, private or link-local). An admin should check the API address; "
+                "an operator can allow it with HOTWASH_OUTBOUND_ALLOW."
+            )
+            % values
+        )
     return ""
 
 

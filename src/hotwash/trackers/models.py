@@ -3,23 +3,31 @@ it became in that tracker.
 
 Credentials never live in the database: a tracker names the environment
 variable or the secret file that holds its token and its webhook secret, and
-Hotwash reads them when it needs them (see credentials.py).
+Hotwash reads them when it needs them (see credentials.py). Trackers are
+set up by an admin, in the database, so those variable names must start
+with HOTWASH_SECRET_ (core/secret_env.py), and in production mode the API
+address must not be an internal one (core/outbound.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import AppConfig
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.actions.models import ActionItem
+from hotwash.core.outbound import OutboundRefused, check_url
+from hotwash.core.secret_env import disallowed_names, validate_secret_env_name
 from hotwash.envconfig import env_list
 from hotwash.teams.models import Team
 
@@ -42,9 +50,7 @@ DEFAULT_BASE_URLS = {
 
 ISSUE_LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Hotwash's own secrets: a tracker must never send them to a tracker's server.
-FORBIDDEN_ENV = frozenset({"DATABASE_URL", "HOTWASH_SECRET_KEY"})
+ENV_FIELDS = ("token_env", "webhook_secret_env")
 GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 GITLAB_PROJECT = re.compile(r"[0-9]+|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
 JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]{0,19}")
@@ -118,7 +124,11 @@ class TrackerConfig(models.Model):
         _("token: environment variable"),
         max_length=100,
         blank=True,
-        help_text=_("The name of the environment variable that holds the API token."),
+        validators=[validate_secret_env_name],
+        help_text=_(
+            "The name of the environment variable that holds the API token; it must start "
+            "with HOTWASH_SECRET_."
+        ),
     )
     token_file = models.CharField(
         _("token: secret file"),
@@ -127,7 +137,11 @@ class TrackerConfig(models.Model):
         help_text=_("Or the absolute path of a file that holds it (e.g. a mounted secret)."),
     )
     webhook_secret_env = models.CharField(
-        _("webhook secret: environment variable"), max_length=100, blank=True
+        _("webhook secret: environment variable"),
+        max_length=100,
+        blank=True,
+        validators=[validate_secret_env_name],
+        help_text=_("It must start with HOTWASH_SECRET_."),
     )
     webhook_secret_file = models.CharField(
         _("webhook secret: secret file"), max_length=300, blank=True
@@ -185,6 +199,10 @@ class TrackerConfig(models.Model):
                     "credentials come from the token fields."
                 )
             }
+        try:
+            check_url(self.base_url)
+        except OutboundRefused as refused:
+            return {"base_url": str(refused)}
         return {}
 
     def _clean_project(self) -> dict[str, Any]:
@@ -243,11 +261,7 @@ def _clean_secret(
             }
         return {}
     if env:
-        if not ENV_NAME.fullmatch(env):
-            return {env_field: _("Give the variable's name (letters, digits, underscores).")}
-        if env.upper() in FORBIDDEN_ENV:
-            return {env_field: _("This variable holds one of Hotwash's own secrets.")}
-        return {}
+        return {}  # the field's validator applies the naming rule
     file = PurePosixPath(path)
     if not file.is_absolute() or ".." in file.parts:
         return {file_field: _("Give an absolute path without “..”.")}
@@ -281,6 +295,7 @@ class ErrorKind(models.TextChoices):
     RATE_LIMITED = "rate_limited", _("Rate limited")
     UNAVAILABLE = "unavailable", _("Tracker unavailable")
     UNEXPECTED = "unexpected", _("Unexpected answer")
+    ADDRESS = "address", _("Address refused")
 
 
 class TrackerLink(models.Model):
@@ -363,3 +378,28 @@ class TrackerLink(models.Model):
         if self.tracker.kind == TrackerKind.JIRA:
             return self.external_key
         return f"{self.tracker.project}#{self.external_key}"
+
+
+@checks.register(checks.Tags.database)
+def check_tracker_secret_names(
+    *,
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[checks.CheckMessage]:
+    """Flag (never change) trackers saved before the HOTWASH_SECRET_ rule.
+    Runs with `hotwash check --database default` and `hotwash migrate`."""
+    messages: list[checks.CheckMessage] = []
+    for alias in databases or []:
+        trackers = TrackerConfig.objects.using(alias).select_related("team")
+        for tracker, field, name in disallowed_names(trackers, ENV_FIELDS):
+            messages.append(
+                checks.Warning(
+                    f"Tracker {tracker}: {field} names {name}, which Hotwash does not read "
+                    "(names stored in the database must start with HOTWASH_SECRET_); its "
+                    "calls fail until an admin changes it.",
+                    obj=tracker,
+                    id="trackers.W001",
+                )
+            )
+    return messages
