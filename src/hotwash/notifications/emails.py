@@ -5,6 +5,12 @@ templates/notifications/email/<kind>.txt and .html, with absolute links
 (HOTWASH_SITE_URL) into the recipient's language. The content is read when
 the message is sent, not when it was decided: a reminder whose item was done
 or given a new due date in between is not sent (`build_email` returns None).
+
+A message only ever shows the recipient what they may see: an action item or
+postmortem of a private incident they cannot see (they were given it before
+the incident turned private) is left out of the digest, and its reminder is
+not sent. The rules are the apps' own (`visible_items`,
+`readable_postmortems`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -25,11 +32,13 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.models import Profile
 from hotwash.actions.models import OPEN_STATUSES, ActionItem
+from hotwash.actions.queries import visible_items
 from hotwash.notifications import links
 from hotwash.notifications.conf import email_connection, email_settings, site_url
 from hotwash.notifications.models import Kind, SentNotification
 from hotwash.notifications.reminders import OPEN_POSTMORTEM_STATUSES
 from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.queries import readable_postmortems
 
 DIGEST_LIMIT = 50
 
@@ -101,10 +110,23 @@ def build_email(notification: SentNotification) -> EmailMultiAlternatives | None
 # --- one builder per kind -----------------------------------------------------------
 
 
+def _open_items(recipient: User) -> QuerySet[ActionItem]:
+    """The recipient's open action items that they may see."""
+    return visible_items(recipient).filter(owner=recipient, status__in=OPEN_STATUSES)
+
+
+def _open_postmortems(recipient: User) -> QuerySet[Postmortem]:
+    """The postmortems the recipient owns, still to write, that they may read."""
+    return readable_postmortems(recipient).filter(
+        owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES
+    )
+
+
 def _item(notification: SentNotification, recipient: User) -> ActionItem | None:
     item = (
-        ActionItem.objects.select_related("incident", "postmortem")
-        .filter(pk=notification.object_id, owner=recipient, status__in=OPEN_STATUSES)
+        _open_items(recipient)
+        .select_related("incident", "postmortem")
+        .filter(pk=notification.object_id)
         .first()
     )
     if item is None or item.due_on != notification.slot:
@@ -153,9 +175,7 @@ def action_overdue(n: SentNotification, recipient: User, today: date) -> Content
 
 def _postmortem(n: SentNotification, recipient: User) -> Postmortem | None:
     postmortem = (
-        Postmortem.objects.select_related("incident")
-        .filter(pk=n.object_id, owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES)
-        .first()
+        _open_postmortems(recipient).select_related("incident").filter(pk=n.object_id).first()
     )
     if postmortem is None or postmortem.due_on != n.slot:
         return None
@@ -203,22 +223,16 @@ def postmortem_overdue(n: SentNotification, recipient: User, today: date) -> Con
 
 def digest(n: SentNotification, recipient: User, today: date) -> Content | None:
     items = list(
-        ActionItem.objects.filter(owner=recipient, status__in=OPEN_STATUSES)
+        _open_items(recipient)
         .select_related("incident")
         .order_by("due_on", "id")[: DIGEST_LIMIT + 1]
     )
-    postmortems = list(
-        Postmortem.objects.filter(owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES).order_by(
-            "due_on", "id"
-        )[: DIGEST_LIMIT + 1]
-    )
+    postmortems = list(_open_postmortems(recipient).order_by("due_on", "id")[: DIGEST_LIMIT + 1])
     if not items and not postmortems:
         return None
     counts = {
-        "open": ActionItem.objects.filter(owner=recipient, status__in=OPEN_STATUSES).count(),
-        "overdue": ActionItem.objects.filter(
-            owner=recipient, status__in=OPEN_STATUSES, due_on__lt=today
-        ).count(),
+        "open": _open_items(recipient).count(),
+        "overdue": _open_items(recipient).filter(due_on__lt=today).count(),
     }
     rows = [
         {

@@ -502,10 +502,11 @@ def export_all(request: HttpRequest) -> HttpResponse:
     """A zip of Markdown files, one per postmortem and language version,
     for every postmortem and retrospective you can read (the format is in
     docs/postmortems-markdown.md)."""
+    reader = caller(request)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for postmortem in readable(caller(request)).order_by("pk"):
-            for exported in markdown.export_files(postmortem):
+        for postmortem in readable(reader).order_by("pk"):
+            for exported in markdown.export_files(postmortem, reader=reader):
                 # A fixed date, so that the same postmortems give the same zip.
                 info = zipfile.ZipInfo(exported.name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -550,11 +551,12 @@ def update(request: HttpRequest, ref: PostmortemRef, payload: PostmortemPatch) -
 def export_one(request: HttpRequest, ref: PostmortemRef, query: Query[ExportQuery]) -> HttpResponse:
     """One language version as a Markdown file with YAML front matter
     (text/markdown); `language` picks the version, by default the original."""
-    postmortem = get_postmortem(caller(request), ref)
+    reader = caller(request)
+    postmortem = get_postmortem(reader, ref)
     language = (
         services.clean_language(query.language) if query.language else postmortem.original_language
     )
-    exported = markdown.export_file(postmortem, language)
+    exported = markdown.export_file(postmortem, language, reader=reader)
     return _export_response(exported.text.encode("utf-8"), exported.name, MARKDOWN_TYPE)
 
 

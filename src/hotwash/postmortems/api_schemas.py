@@ -13,10 +13,11 @@ from hotwash.api.schemas import (
     COUNT_DOC,
     COUNT_EXACT_DOC,
     DEFAULT_PER_PAGE,
-    MAX_PER_PAGE,
     ApiModel,
     EntryOut,
     ErrorItem,
+    PageNumber,
+    PerPage,
     one_of,
 )
 from hotwash.postmortems.models import Kind, Language, ReviewDecision, Status
@@ -133,10 +134,8 @@ class PostmortemListQuery(BaseModel):
     )
     tag: str | None = Field(None, description="Only those with this tag (case-insensitive).")
     q: str | None = Field(None, description="Text the title contains (case-insensitive).")
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(
-        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200)."
-    )
+    page: PageNumber = 1
+    per_page: PerPage = DEFAULT_PER_PAGE
 
 
 class ExportQuery(BaseModel):

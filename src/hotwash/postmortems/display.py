@@ -37,6 +37,9 @@ def describe_postmortem_event(event: TimelineEvent) -> str:
         "owner_changed": _("%(who)s made %(to)s the postmortem's owner."),
         "due_on_changed": _("%(who)s set the postmortem's due date to %(to)s."),
         "imported": _("%(who)s imported the postmortem from Markdown."),
+        "public_withdrawn": _(
+            "%(who)s made the incident private: its postmortem is no longer shared publicly."
+        ),
     }
     template = messages.get(str(kind))
     if template is None:

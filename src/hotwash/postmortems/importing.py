@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import DomainError
+from hotwash.core.errors import DomainError, InvalidInput
 from hotwash.incidents.models import Incident, Service, TimelineKind
 from hotwash.incidents.services import Actor, clean_services, record_system_event
 from hotwash.postmortems import markdown
@@ -40,6 +40,7 @@ from hotwash.postmortems.markdown import INCIDENT_TIMES, MarkdownError, ParsedFi
 from hotwash.postmortems.models import Kind, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline, outline_for_kind
 from hotwash.postmortems.services import (
+    check_can_see_incident,
     clean_date,
     clean_kind,
     clean_language,
@@ -350,6 +351,29 @@ def _users(names: Iterable[str]) -> tuple[list[User], list[str]]:
     )
 
 
+def _check_people(
+    parsed: ParsedFile,
+    header: Header,
+    postmortem: Postmortem | None,
+    owners: list[User],
+    authors: list[User],
+) -> None:
+    """As on the pages and in the API: nobody who cannot see a private
+    incident becomes its postmortem's owner or an author (those who already
+    are stay)."""
+    owner_id = postmortem.owner_id if postmortem is not None else None
+    current = set(postmortem.authors.values_list("pk", flat=True)) if postmortem else set()
+    newcomers = {
+        "owner": [user for user in owners if user.pk != owner_id],
+        "authors": [user for user in authors if user.pk not in current],
+    }
+    for key, people in newcomers.items():
+        try:
+            check_can_see_incident(header.incident, people, key)
+        except InvalidInput as exc:
+            raise parsed.error(key, exc.message) from None
+
+
 def _imported_header(
     header: Header, unknown_owner: str | None, unknown: list[str]
 ) -> dict[str, Any]:
@@ -371,7 +395,17 @@ def _write(parsed: ParsedFile, header: Header, session: ImportSession) -> tuple[
     now = timezone.now()
     owners, unknown_owner = _users([header.owner] if header.owner else [])
     authors, unknown_authors = _users(header.authors)
+    if header.incident is not None:
+        # Locked first and read again, as every postmortem change does
+        # (services._lock_incident): its privacy, checked here, holds until
+        # the commit.
+        header.incident = Incident.objects.select_for_update().get(pk=header.incident.pk)
+        if header.public and header.incident.private:
+            raise parsed.error(
+                "public", _("A postmortem of a private incident cannot be made public.")
+            )
     postmortem = _match(header, session)
+    _check_people(parsed, header, postmortem, owners, authors)
     created = postmortem is None
     if postmortem is None:
         free = (

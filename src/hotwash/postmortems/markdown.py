@@ -30,6 +30,7 @@ from django.utils import translation
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
+from hotwash.accounts.permissions import AnyUser
 from hotwash.incidents.models import Incident
 from hotwash.postmortems.models import Kind, Language, Postmortem
 from hotwash.postmortems.outlines import Outline, get_outline
@@ -98,15 +99,21 @@ def languages_to_export(postmortem: Postmortem) -> list[str]:
     return [postmortem.original_language, *[lang for lang in others if lang in written]]
 
 
-def export_files(postmortem: Postmortem) -> list[ExportedFile]:
-    """Every language version of a postmortem, each one complete file."""
-    return [export_file(postmortem, language) for language in languages_to_export(postmortem)]
+def export_files(postmortem: Postmortem, *, reader: AnyUser | None = None) -> list[ExportedFile]:
+    """Every language version of a postmortem, each one complete file, as
+    `reader` may see it (None: Hotwash itself, which sees everything)."""
+    return [
+        export_file(postmortem, language, reader=reader)
+        for language in languages_to_export(postmortem)
+    ]
 
 
-def export_file(postmortem: Postmortem, language: str | None = None) -> ExportedFile:
+def export_file(
+    postmortem: Postmortem, language: str | None = None, *, reader: AnyUser | None = None
+) -> ExportedFile:
     language = language or postmortem.original_language
     with translation.override(language):
-        text = render(postmortem, language)
+        text = render(postmortem, language, reader=reader)
     return ExportedFile(file_name(postmortem, language), text)
 
 
@@ -194,12 +201,12 @@ def _yaml(data: dict[str, Any]) -> str:
     )
 
 
-def render(postmortem: Postmortem, language: str) -> str:
+def render(postmortem: Postmortem, language: str, *, reader: AnyUser | None = None) -> str:
     """The Markdown file of one language version (call with that language
     active, for the generated facts' labels)."""
     outline = get_outline(postmortem.template)
     chunks = [f"---\n{_yaml(front_matter(postmortem, language))}---", f"# {postmortem.title}"]
-    facts = generated_facts(postmortem, language)
+    facts = generated_facts(postmortem, language, reader=reader)
     if HEADER_FACTS in facts:
         chunks.append(facts_block(HEADER_FACTS, facts[HEADER_FACTS]))
     bodies = dict(postmortem.sections.filter(language=language).values_list("key", "body"))
@@ -224,7 +231,9 @@ def facts_block(name: str, text: str) -> str:
     return f"<!-- hotwash:facts {name} -->\n{text}\n{FACTS_CLOSE}"
 
 
-def generated_facts(postmortem: Postmortem, language: str) -> dict[str, str]:
+def generated_facts(
+    postmortem: Postmortem, language: str, *, reader: AnyUser | None = None
+) -> dict[str, str]:
     """The text of each facts block: from live data when this installation
     has it, else as imported from a file in this language (or, failing
     that, in the original language)."""
@@ -234,7 +243,7 @@ def generated_facts(postmortem: Postmortem, language: str) -> dict[str, str]:
     if postmortem.incident is not None:
         facts[HEADER_FACTS] = header_facts(postmortem.incident)
         facts["timeline"] = key_moments(postmortem.incident)
-    items = action_items(postmortem)
+    items = action_items(postmortem, reader=reader)
     if items is not None:
         facts["action_items"] = items
     for name, text in imported.items():
@@ -295,15 +304,16 @@ def key_moments(incident: Incident) -> str:
     return "\n".join(lines)
 
 
-def action_items(postmortem: Postmortem) -> str | None:
-    """The postmortem's action items, or None when it has none here."""
+def action_items(postmortem: Postmortem, *, reader: AnyUser | None = None) -> str | None:
+    """The postmortem's action items `reader` may see (None: all of them),
+    or None when there are none."""
     try:
         from hotwash.actions.models import ActionItem
+        from hotwash.actions.queries import visible_items
     except ImportError:  # pragma: no cover - the actions app is optional
         return None
-    items = list(
-        ActionItem.objects.filter(postmortem=postmortem).select_related("owner").order_by("id")
-    )
+    candidates = ActionItem.objects.all() if reader is None else visible_items(reader)
+    items = list(candidates.filter(postmortem=postmortem).select_related("owner").order_by("id"))
     if not items:
         return None
     lines = []

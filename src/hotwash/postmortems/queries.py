@@ -1,4 +1,12 @@
-"""Read-side queries shared by the pages, the API and the CLI."""
+"""Read-side queries shared by the pages, the API and the CLI.
+
+Who may read a postmortem is decided here, once: `shared_publicly` says
+which postmortems anyone may read without signing in, and
+`readable_postmortems` (lists, counts, exports) agrees with
+`services.can_read` (one postmortem). The incident's privacy always wins:
+a postmortem of a private incident is never shared publicly, whatever its
+public flag says.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +16,35 @@ from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.incidents.queries import visible_incidents
 from hotwash.postmortems.models import Postmortem, Status
 
+# Published, marked public, and not about a private incident.
+SHARED_PUBLICLY = Q(status=Status.PUBLISHED, public=True) & (
+    Q(incident__isnull=True) | Q(incident__private=False)
+)
+
+
+def is_shared_publicly(postmortem: Postmortem) -> bool:
+    """The same rule as SHARED_PUBLICLY, for one postmortem in hand."""
+    if postmortem.status != Status.PUBLISHED or not postmortem.public:
+        return False
+    return postmortem.incident_id is None or not postmortem.incident.private  # type: ignore[union-attr]
+
+
+def public_postmortems() -> QuerySet[Postmortem]:
+    """What the public pages (no sign-in) may show."""
+    return Postmortem.objects.filter(SHARED_PUBLICLY)
+
 
 def readable_postmortems(user: AnyUser) -> QuerySet[Postmortem]:
     """Everything `user` may read, as `services.can_read` decides one by one:
-    retrospectives, postmortems of incidents they can see, and published
-    public ones."""
+    retrospectives, postmortems of incidents they can see, and those shared
+    publicly."""
     postmortems = Postmortem.objects.all()
-    shared = Q(status=Status.PUBLISHED, public=True)
     if not user.is_authenticated:
-        return postmortems.filter(shared)
+        return postmortems.filter(SHARED_PUBLICLY)
     if is_admin(user):
         return postmortems
     return postmortems.filter(
-        Q(incident__isnull=True) | Q(incident__in=visible_incidents(user).values("pk")) | shared
+        Q(incident__isnull=True)
+        | Q(incident__in=visible_incidents(user).values("pk"))
+        | SHARED_PUBLICLY
     )

@@ -43,10 +43,13 @@ from hotwash.postmortems.models import (
     Status,
 )
 from hotwash.postmortems.outlines import get_outline, load_outlines, outline_for_kind
+from hotwash.postmortems.queries import is_shared_publicly
 from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
 
 TITLE_MAX = 200
 SECTION_MAX = 100_000
+# Section.version is a PositiveIntegerField: at most 2**31 - 1 on PostgreSQL.
+SECTION_VERSION_LIMIT = 2**31 - 1
 COMMENT_MAX = 10_000
 TAG_MAX = 50
 
@@ -79,9 +82,12 @@ EDITABLE_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 
 
 def can_read(user: Actor, postmortem: Postmortem) -> bool:
+    """The one-postmortem form of queries.readable_postmortems: a postmortem
+    shared publicly is for anyone, unless its incident is private (the
+    incident's privacy always wins)."""
     if user is None:
         return True
-    if postmortem.status == Status.PUBLISHED and postmortem.public:
+    if is_shared_publicly(postmortem):
         return True
     if not user.is_authenticated:
         return False
@@ -117,6 +123,59 @@ def _require_edit(actor: Actor, postmortem: Postmortem) -> None:
 
 def _person(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
+
+
+# Whole sentences per role, so each language can say them its own way.
+CANNOT_SEE_INCIDENT = {
+    "owner": gettext_lazy(
+        "%(username)s cannot see private incident %(ref)s; add them to the incident before "
+        "making them its postmortem's owner."
+    ),
+    "authors": gettext_lazy(
+        "%(username)s cannot see private incident %(ref)s; add them to the incident before "
+        "making them an author of its postmortem."
+    ),
+    "reviewers": gettext_lazy(
+        "%(username)s cannot see private incident %(ref)s; add them to the incident before "
+        "naming them a reviewer of its postmortem."
+    ),
+}
+
+
+def check_can_see_incident(
+    incident: Incident | None, people: Iterable[User | None], field: str
+) -> None:
+    """Nobody is given a postmortem (as owner, author or reviewer) of an
+    incident they cannot see, whose reminders and digests would then carry
+    it to them; the rule is the incident's own (`can_view`), as for the
+    owner of an action item."""
+    if incident is None:
+        return
+    for person in people:
+        if person is not None and not can_view(person, incident):
+            raise InvalidInput(
+                CANNOT_SEE_INCIDENT[field]
+                % {"username": person.get_username(), "ref": incident.ref},
+                field=field,
+            )
+
+
+def _lock_incident(postmortem: Postmortem) -> Incident | None:
+    """Lock the postmortem's incident (re-read) before the postmortem itself.
+    An incident change reaches its postmortem (incident_updated) with the
+    incident locked, so taking the two in the same order never deadlocks, and
+    what is checked here of the incident (privacy) holds until the commit."""
+    if postmortem.incident_id is None:
+        return None
+    return Incident.objects.select_for_update().get(pk=postmortem.incident_id)
+
+
+def _locked(postmortem: Postmortem) -> Postmortem:
+    """The postmortem re-read and locked, its incident locked first."""
+    incident = _lock_incident(postmortem)
+    locked = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+    locked.incident = incident
+    return locked
 
 
 # --- validation ---------------------------------------------------------------
@@ -486,13 +545,10 @@ def update_postmortem(
             if isinstance(names, str):
                 names = [name for name in names.replace(",", " ").split() if name]
             cleaned[field] = [clean_owner(name, "authors") for name in names]
-    if cleaned.get("public") and postmortem.incident_id and postmortem.incident.private:  # type: ignore[union-attr]
-        raise InvalidInput(
-            _("A postmortem of a private incident cannot be made public."), field="public"
-        )
     now = timezone.now()
     with transaction.atomic():
-        postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+        postmortem = _locked(postmortem)
+        _check_header(postmortem, cleaned)
         audit: dict[str, Any] = {}
         for field, value in cleaned.items():
             if field == "services":
@@ -528,6 +584,64 @@ def update_postmortem(
                     to=audit[field]["to"],
                 )
     return postmortem
+
+
+def _check_header(postmortem: Postmortem, cleaned: Mapping[str, Any]) -> None:
+    """What the incident's privacy forbids, read under the lock: sharing the
+    postmortem publicly, and giving it to someone who cannot see the
+    incident (people who already have it are not asked again)."""
+    incident = postmortem.incident
+    if cleaned.get("public") and incident is not None and incident.private:
+        raise InvalidInput(
+            _("A postmortem of a private incident cannot be made public."), field="public"
+        )
+    owner = cleaned.get("owner")
+    if owner is not None and owner.pk != postmortem.owner_id:
+        check_can_see_incident(incident, [owner], "owner")
+    if "authors" in cleaned:
+        current = set(postmortem.authors.values_list("pk", flat=True))
+        newcomers = [user for user in cleaned["authors"] if user and user.pk not in current]
+        check_can_see_incident(incident, newcomers, "authors")
+
+
+def withdraw_public_sharing(
+    incident: Incident, *, actor: Actor, now: datetime
+) -> Postmortem | None:
+    """The incident turned private: its postmortem is no longer shared
+    publicly. Written with an audit record and an entry on the incident's
+    timeline, inside the transaction of the change that made it private."""
+    with transaction.atomic():
+        postmortem = (
+            Postmortem.objects.select_for_update().filter(incident=incident, public=True).first()
+        )
+        if postmortem is None:
+            return None
+        postmortem.incident = incident
+        postmortem.public = False
+        postmortem.updated_at = now
+        postmortem.save(update_fields=["public", "updated_at"])
+        record_audit(
+            actor=actor,
+            action="postmortem.unshared",
+            obj=postmortem,
+            changes={"public": {"from": True, "to": False}, "because": "incident_private"},
+        )
+        _on_timeline(postmortem, "public_withdrawn", actor=actor, now=now)
+    return postmortem
+
+
+def on_incident_made_private(
+    sender: object,
+    incident: Incident,
+    actor: Actor,
+    changes: dict[str, Any],
+    now: datetime,
+    **kwargs: Any,
+) -> None:
+    """Connected to incident_updated, which every change of an incident sends
+    (pages, API, CLI, trigger policies), inside the change's transaction."""
+    if (changes.get("private") or {}).get("to") is True:
+        withdraw_public_sharing(incident, actor=actor, now=now)
 
 
 def _plain(value: Any) -> Any:
@@ -603,10 +717,14 @@ def save_section(
     try:
         base = int(str(base_version))
     except (TypeError, ValueError):
+        base = -1
+    # Bad input (issue 9): a version no database column holds (the next
+    # version, base + 1, is written) is refused like one that is not a number.
+    if not 0 <= base < SECTION_VERSION_LIMIT:
         raise InvalidInput(
             _("base_version must be the section version you started from (0 for a new one)."),
             field="base_version",
-        ) from None
+        )
     now = timezone.now()
     person = _person(actor)
     with transaction.atomic():
@@ -681,7 +799,11 @@ def set_reviewers(postmortem: Postmortem, *, actor: Actor, usernames: Iterable[o
             users.append(user)
     now = timezone.now()
     with transaction.atomic():
+        incident = _lock_incident(postmortem)
         before = set(postmortem.reviewers.values_list("user__username", flat=True))
+        check_can_see_incident(
+            incident, [user for user in users if user.username not in before], "reviewers"
+        )
         Reviewer.objects.filter(postmortem=postmortem).exclude(user__in=users).delete()
         Reviewer.objects.bulk_create(
             [Reviewer(postmortem=postmortem, user=user, added_at=now) for user in users],
@@ -824,7 +946,7 @@ def transition(postmortem: Postmortem, *, actor: Actor, action: object) -> Postm
     sources, target = TRANSITIONS[name]
     now = timezone.now()
     with transaction.atomic():
-        postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
+        postmortem = _locked(postmortem)
         if postmortem.status not in sources:
             raise Conflict(
                 _("A postmortem that is %(status)s cannot do that.")

@@ -23,6 +23,7 @@ from hotwash.postmortems.facts import IncidentFacts, incident_facts
 from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm
 from hotwash.postmortems.models import Postmortem, Reviewer, Status
 from hotwash.postmortems.outlines import get_outline
+from hotwash.postmortems.queries import public_postmortems
 from hotwash.postmortems.views.common import (
     chosen_language,
     is_overdue,
@@ -198,9 +199,7 @@ def _checklist(postmortem: Postmortem) -> list[ChecklistRow]:
 
 
 def _public() -> Any:
-    return Postmortem.objects.filter(status=Status.PUBLISHED, public=True).select_related(
-        "incident"
-    )
+    return public_postmortems().select_related("incident")
 
 
 def public_index(request: HttpRequest) -> HttpResponse:

@@ -65,6 +65,12 @@ def change_reviewers(request: HttpRequest, postmortem: Postmortem) -> HttpRespon
     try:
         services.set_reviewers(postmortem, actor=request.user, usernames=names)
     except DomainError as error:
+        if error.field == "reviewers" and error.status_code != 404:
+            # The service names the whole list; the form has one person.
+            form.add_error("add", error.message)
+            return render_postmortem(
+                request, postmortem, bound={"reviewers_form": form}, status=error.status_code
+            )
         return _failed(request, postmortem, "reviewers_form", form, error)
     messages.success(request, _("Reviewers saved."))
     return to_postmortem(postmortem, "reviewers", language=_language(request))
