@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 
-from hotwash.accounts.models import Profile
+from hotwash.accounts.models import ApiToken, Profile
+from hotwash.accounts.services import create_api_token, revoke_api_token
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services
 
@@ -81,3 +84,78 @@ def test_viewers_have_preferences_too(viewer: Any) -> None:
     )
     assert response.status_code == 302
     assert Profile.objects.get(user=viewer).timezone == "Europe/Paris"
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+def _token_client(token: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_it_lists_the_persons_own_tokens(responder: Any, other_responder: Any) -> None:
+    with time_machine.travel(datetime(2026, 11, 26, 9, 0, tzinfo=UTC), tick=False):
+        laptop = create_api_token(responder, name="laptop")
+        create_api_token(responder, name="ci job", expires_at=datetime(2027, 1, 1, tzinfo=UTC))
+        create_api_token(other_responder, name="sams token")
+        revoked = create_api_token(responder, name="old one")
+        revoke_api_token(ApiToken.objects.get(name="old one"), actor=responder)
+        _token_client(laptop).get("/api/v1/me")
+        client = Client()
+        client.force_login(responder)
+        html = client.get("/en/accounts/preferences/").content.decode()
+    assert "laptop" in html and "ci job" in html
+    assert laptop[:10] in html
+    assert laptop not in html  # only the prefix is ever shown
+    assert "sams token" not in html
+    assert "old one" not in html and revoked[:10] not in html
+    assert "2026-11-26 09:00:00 UTC" in html  # created, last used
+    assert "2027-01-01 00:00:00 UTC" in html  # expires
+    assert "Never" in html  # the laptop token does not expire
+    assert html.count('name="csrfmiddlewaretoken"') >= 3
+    assert html.count(">Revoke<") == 2
+
+
+def test_revoking_a_token_stops_it_and_is_audited(responder: Any) -> None:
+    token = create_api_token(responder, name="laptop")
+    api_token = ApiToken.objects.get(user=responder)
+    assert _token_client(token).get("/api/v1/me").status_code == 200
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(responder)
+    page = client.get("/en/accounts/preferences/")
+    response = client.post(
+        f"/en/accounts/preferences/tokens/{api_token.pk}/revoke/",
+        {"csrfmiddlewaretoken": page.context["csrf_token"]},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/preferences/"
+    assert _token_client(token).get("/api/v1/me").status_code == 401
+    record = AuditRecord.objects.get(action="api_token.revoked")
+    assert record.actor == responder
+    assert record.object_id == str(api_token.pk)
+    after = client.get(response["Location"]).content.decode()
+    assert "laptop" in after and "revoked" in after  # the confirmation message
+    assert ">Revoke<" not in after
+
+
+def test_revoking_needs_the_csrf_token(responder: Any) -> None:
+    token = create_api_token(responder)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(responder)
+    pk = ApiToken.objects.get(user=responder).pk
+    response = client.post(f"/en/accounts/preferences/tokens/{pk}/revoke/")
+    assert response.status_code == 403
+    assert _token_client(token).get("/api/v1/me").status_code == 200
+
+
+def test_nobody_revokes_someone_elses_token(responder: Any, other_responder: Any) -> None:
+    token = create_api_token(other_responder)
+    pk = ApiToken.objects.get(user=other_responder).pk
+    client = Client()
+    client.force_login(responder)
+    assert client.post(f"/en/accounts/preferences/tokens/{pk}/revoke/").status_code == 404
+    assert client.post("/en/accounts/preferences/tokens/999999/revoke/").status_code == 404
+    assert client.get(f"/en/accounts/preferences/tokens/{pk}/revoke/").status_code == 405
+    assert Client().post(f"/en/accounts/preferences/tokens/{pk}/revoke/").status_code == 302
+    assert _token_client(token).get("/api/v1/me").status_code == 200
+    assert not AuditRecord.objects.filter(action="api_token.revoked").exists()

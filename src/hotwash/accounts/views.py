@@ -11,15 +11,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, translate_url
 from django.utils import timezone, translation
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from hotwash.accounts.models import ApiToken
 from hotwash.accounts.preferences import time_zone_names, update_preferences
-from hotwash.accounts.services import profile_for
+from hotwash.accounts.services import profile_for, revoke_api_token
 from hotwash.core.errors import DomainError
 
 
@@ -78,11 +81,42 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of the signed-in person's own API tokens."""
+    user = _person(request)
+    api_token = get_object_or_404(ApiToken, pk=token_id, user=user)
+    revoke_api_token(api_token, actor=user)
+    messages.success(
+        request,
+        _("The API token %(name)s (%(prefix)s…) is revoked; anything using it is now refused.")
+        % {"name": api_token.name or _("without a name"), "prefix": api_token.prefix},
+    )
+    return HttpResponseRedirect(reverse("preferences"))
+
+
+def _person(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def _live_tokens(user: User) -> QuerySet[ApiToken]:
+    """The person's tokens that are not revoked, newest first (expired ones
+    too, so they can see why a script stopped)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+        "-created_at", "-pk"
+    )
+
+
 def _render(request: HttpRequest, form: PreferencesForm, status: int = 200) -> HttpResponse:
+    now = timezone.now()
     context = {
         "nav": "preferences",
         "form": form,
         "error_form": form if form.errors else None,
-        "now": timezone.now(),
+        "now": now,
+        "tokens": list(_live_tokens(_person(request))),
     }
     return render(request, "accounts/preferences.html", context, status=status)

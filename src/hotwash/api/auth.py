@@ -48,7 +48,7 @@ class TokenAuth(HttpBearer):
         if user is None:
             raise CredentialsRefused(
                 _(
-                    "This API token is not valid: it may be mistyped or revoked. "
+                    "This API token is not valid: it may be mistyped, revoked or expired. "
                     "Create a new one with: hotwash createtoken USERNAME"
                 )
             )

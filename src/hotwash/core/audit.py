@@ -13,15 +13,19 @@ def record_audit(
     *,
     actor: User | AnonymousUser | None,
     action: str,
-    obj: models.Model,
+    obj: models.Model | type[models.Model],
     changes: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """Write one audit record. Call inside the service's transaction."""
+    """Write one audit record. Call inside the service's transaction.
+
+    `obj` is the object acted on, or its model when there is no row (a
+    failed sign-in for an unknown username): the record then has the
+    object's type and an empty id."""
     return AuditRecord.objects.create(
         at=timezone.now(),
         actor=actor if isinstance(actor, User) else None,
         action=action,
         object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_id="" if isinstance(obj, type) else str(obj.pk),
         changes=changes or {},
     )

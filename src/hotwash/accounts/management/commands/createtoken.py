@@ -1,15 +1,22 @@
-"""`hotwash createtoken USERNAME`: print a new personal API token.
+"""`hotwash createtoken USERNAME [--expires YYYY-MM-DD | --days N]`: print a
+new personal API token.
 `hotwash createtoken --source NAME [--kind KIND]`: print a new token for an
 alert source, creating the source if there is none of that name."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotwash.accounts.services import create_api_token
+from hotwash.accounts.services import (
+    TOKEN_MAX_DAYS,
+    create_api_token,
+    token_expiry_after,
+    token_expiry_in_days,
+)
 from hotwash.alerts.models import AlertSource, SourceKind
 from hotwash.alerts.services import create_source, replace_token
 from hotwash.core.errors import DomainError
@@ -24,6 +31,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username", nargs="?")
         parser.add_argument("--name", default="", help="A label to recognise the token by.")
+        parser.add_argument(
+            "--expires",
+            metavar="YYYY-MM-DD",
+            help="The token works through this day (the person's time zone), then stops. "
+            "Default: until revoked.",
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            metavar="N",
+            help=f"The token stops working N days from now (1 to {TOKEN_MAX_DAYS}).",
+        )
         parser.add_argument(
             "--source",
             metavar="NAME",
@@ -49,7 +68,12 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["username"], is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"There is no active user named {options['username']}.") from None
-        self.stdout.write(create_api_token(user, name=options["name"]))
+        try:
+            expires_at = _expiry(user, options["expires"], options["days"])
+            token = create_api_token(user, name=options["name"], expires_at=expires_at)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        self.stdout.write(token)
 
     def _source_token(self, name: str, kind: str | None) -> str:
         source = AlertSource.objects.filter(name=name.strip()).first()
@@ -70,3 +94,17 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
         return token
+
+
+def _expiry(user: User, expires: str | None, days: int | None) -> datetime | None:
+    if expires is not None and days is not None:
+        raise CommandError("Give --expires or --days, not both.")
+    if days is not None:
+        return token_expiry_in_days(days)
+    if expires is None:
+        return None
+    try:
+        day = date.fromisoformat(expires.strip())
+    except ValueError:
+        raise CommandError(f"{expires} is not a date; use YYYY-MM-DD.") from None
+    return token_expiry_after(day, user)
