@@ -555,6 +555,11 @@ def bench_one(kind: str, incidents: int, args: argparse.Namespace) -> dict[str, 
     }
     with throwaway_database(kind, args.pg_url) as database:
         database.server_env = dict(args.server_env)
+        # The live measurement subscribes every stream with one token: lift
+        # the per-person cap (issue 9) to the number of subscribers.
+        database.server_env.setdefault(
+            "HOTWASH_LIVE_STREAMS_PER_PERSON", str(max(args.subscribers, 1))
+        )
         generated, token = prepare(database, incidents, args.events)
         run["generate_seconds"] = round(generated, 1)
         log_path = RESULTS_DIR / f"server-{kind}-{incidents}.log"

@@ -205,11 +205,13 @@ def test_groups_can_be_read_with_a_personal_token(token: str, api: Client, respo
     assert api.get("/api/v1/alerts/groups?status=burning").status_code == 422
     private = incidents.declare_incident(actor=None, title="Shop down", private=True)
     AlertGroup.objects.update(incident=private)
+    # Not a participant: the group is hidden like its incident (issue 9).
+    assert api.get(f"/api/v1/alerts/groups/{group.pk}").status_code == 404
+    assert api.get("/api/v1/alerts/groups").json()["items"] == []
+    incidents.add_participant(private, actor=None, user=responder)
     detail = api.get(f"/api/v1/alerts/groups/{group.pk}").json()
-    assert detail["incident"] is None  # not a participant: not even its reference
+    assert detail["incident"] == private.ref
     assert sorted(alert["fingerprint"] for alert in detail["alerts"]) == ["f1", "f2"]
     assert detail["alerts"][0]["generator_url"].startswith("http://prometheus.example")
-    incidents.add_participant(private, actor=None, user=responder)
-    assert api.get(f"/api/v1/alerts/groups/{group.pk}").json()["incident"] == private.ref
     assert api.get("/api/v1/alerts/groups/999999").status_code == 404
     assert Client().get("/api/v1/alerts/groups").status_code == 401

@@ -24,11 +24,12 @@ from hotwash.alerts import parsers, sns
 from hotwash.alerts.auth import AlertSourceBasic, AlertSourceToken, Refusal
 from hotwash.alerts.ingest import IncomingAlert, IngestResult, ingest
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus, SourceKind
+from hotwash.alerts.queries import visible_groups
 from hotwash.alerts.services import record_sns_subscription
 from hotwash.api.auth import caller
 from hotwash.api.errors import error_body
 from hotwash.api.present import Presenter, local
-from hotwash.api.schemas import MAX_PER_PAGE, ApiModel, Error, one_of
+from hotwash.api.schemas import ApiModel, Error, PageNumber, PerPage, one_of
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import REF_PREFIX
 from hotwash.incidents.queries import visible_incidents
@@ -230,8 +231,8 @@ class GroupListQuery(BaseModel):
         json_schema_extra=one_of(AlertStatus.values),
     )
     source: str | None = Field(None, description="Only groups of the source with this name.")
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(50, ge=1, le=MAX_PER_PAGE, description="Items per page.")
+    page: PageNumber = 1
+    per_page: PerPage = 50
 
 
 class AlertOut(ApiModel):
@@ -329,8 +330,13 @@ def _render_groups(request: HttpRequest, groups: list[AlertGroup]) -> list[dict[
 def list_groups(request: HttpRequest, query: Query[GroupListQuery]) -> dict[str, Any]:
     """Alert groups, the latest notified first, with their labels, status,
     alert counts and the incident each opened or joined. Any signed-in
-    person may read them."""
-    groups = AlertGroup.objects.select_related("source").order_by("-last_notified_at", "-id")
+    person may read them, except groups of a private incident they may not
+    see, which are left out as if they did not exist."""
+    groups = (
+        visible_groups(caller(request))
+        .select_related("source")
+        .order_by("-last_notified_at", "-id")
+    )
     if query.status:
         if query.status not in AlertStatus.values:
             raise InvalidInput(
@@ -357,8 +363,10 @@ def list_groups(request: HttpRequest, query: Query[GroupListQuery]) -> dict[str,
 )
 def read_group(request: HttpRequest, group_id: GroupId) -> dict[str, Any]:
     """One alert group with its latest alerts (labels, annotations, times,
-    the link back to the source and how often each was notified)."""
-    group = AlertGroup.objects.select_related("source").filter(pk=group_id).first()
+    the link back to the source and how often each was notified). A group
+    of a private incident you may not see answers 404, like one that does
+    not exist."""
+    group = visible_groups(caller(request)).select_related("source").filter(pk=group_id).first()
     if group is None:
         raise NotFound(_("No alert group %(id)s.") % {"id": group_id})
     (rendered,) = _render_groups(request, [group])

@@ -1,6 +1,7 @@
 """Pages: the alert groups, and one group with its alerts. Any signed-in
-person may look (alerts come from machines and say what the machines saw);
-a private incident's reference is shown only to those who may see it."""
+person may look (alerts come from machines and say what the machines saw),
+except at a group of a private incident they may not see: it is hidden like
+the incident (see alerts.queries)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus
+from hotwash.alerts.queries import visible_groups
 from hotwash.incidents.queries import visible_incidents
 
 GROUPS_PER_PAGE = 50
@@ -39,8 +41,8 @@ class GroupFilterForm(forms.Form):
         for name in self.fields:
             self.fields[name].widget.attrs["id"] = f"filter_{name}"
 
-    def groups(self) -> QuerySet[AlertGroup]:
-        groups = AlertGroup.objects.select_related("source")
+    def groups(self, groups: QuerySet[AlertGroup]) -> QuerySet[AlertGroup]:
+        groups = groups.select_related("source")
         if not self.is_valid():
             return groups
         if self.cleaned_data["status"]:
@@ -72,7 +74,8 @@ def _incident_refs(request: HttpRequest, groups: list[AlertGroup]) -> dict[int, 
 @login_required
 def group_list(request: HttpRequest) -> HttpResponse:
     form = GroupFilterForm(request.GET)
-    paginator = Paginator(form.groups().order_by("-last_notified_at", "-id"), GROUPS_PER_PAGE)
+    groups_seen = form.groups(visible_groups(request.user))
+    paginator = Paginator(groups_seen.order_by("-last_notified_at", "-id"), GROUPS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     groups = list(page.object_list)
     counts: dict[int, dict[str, int]] = {group.pk: {} for group in groups}
@@ -117,7 +120,7 @@ def _annotations(annotations: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 @login_required
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = AlertGroup.objects.select_related("source").filter(pk=pk).first()
+    group = visible_groups(request.user).select_related("source").filter(pk=pk).first()
     if group is None:
         raise Http404(_("No such alert group."))
     alerts = Alert.objects.filter(group=group).order_by("-last_received_at", "-id")

@@ -1,18 +1,27 @@
-"""Incidents: declare, list, read, change, catch up."""
+"""Incidents: declare, list, read, change, catch up.
+
+An incident's `version` is its ETag; a change sent with `If-Match` is made
+only if the incident is still at that version (412 otherwise), so two
+scripts or people editing at once never silently overwrite each other.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Query, Router, Status
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import HeaderEx, P, Query, Router, Status
+from pydantic import Field
 
 from hotwash.api.auth import caller, responder
 from hotwash.api.catchup import catchup_data
+from hotwash.api.errors import error_body
 from hotwash.api.present import Presenter
 from hotwash.api.schemas import (
     ERRORS,
     CatchupOut,
+    Error,
     IncidentCreate,
     IncidentListQuery,
     IncidentOut,
@@ -20,10 +29,64 @@ from hotwash.api.schemas import (
     IncidentPatch,
     IncidentRef,
 )
+from hotwash.core.errors import InvalidInput
 from hotwash.incidents import services
+from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import IncidentFilters, build_catchup, get_incident, search_incidents
 
 router = Router(tags=["Incidents"])
+
+IfMatch = HeaderEx[
+    str | None,
+    P(
+        alias="If-Match",
+        description='Make the change only if the incident is still at this version: "7", '
+        "as the ETag gives it (7 works too). Left out, the change is made whatever the "
+        "version. A stale version answers 412 with the current one.",
+        examples=['"7"'],
+    ),
+]
+
+
+class StaleOut(Error):
+    """The answer when If-Match names an older version than the current one."""
+
+    version: int = Field(description="The incident's current version.")
+
+
+VERSION_DIGITS_MAX = 18
+
+
+def etag(incident: Incident) -> str:
+    return f'"{incident.version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header names; None when there is none (or
+    `*`, which any existing incident matches)."""
+    if if_match is None:
+        return None
+    text = if_match.strip()
+    if text in ("", "*"):
+        return None
+    # We send strong ETags; a weak copy of one still names the same version.
+    text = text.removeprefix("W/").strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1].strip()
+    if text.isascii() and text.isdigit() and len(text) <= VERSION_DIGITS_MAX:
+        return int(text)
+    raise InvalidInput(
+        _('If-Match must be the incident\'s version, as its ETag gives it: for example "7".'),
+        field="If-Match",
+    )
+
+
+def stale_response(stale: services.StaleVersion) -> JsonResponse:
+    """412 in the error shape, with the current version (and as the ETag)."""
+    body = {**error_body(stale.message, "If-Match"), "version": stale.current}
+    response = JsonResponse(body, status=412)
+    response["ETag"] = f'"{stale.current}"'
+    return response
 
 
 @router.post(
@@ -32,11 +95,14 @@ router = Router(tags=["Incidents"])
     summary="Declare an incident",
     operation_id="declare_incident",
 )
-def declare(request: HttpRequest, payload: IncidentCreate) -> Status[dict[str, Any]]:
+def declare(
+    request: HttpRequest, payload: IncidentCreate, response: HttpResponse
+) -> Status[dict[str, Any]]:
     """Open a new incident. Only `title` is required: severity defaults to
     SEV3, status to investigating. The declarer becomes a participant, and
     the timeline gets its first entry. Responders and admins only."""
     incident = services.declare_incident(actor=responder(request), **payload.model_dump())
+    response["ETag"] = etag(incident)
     return Status(201, Presenter(request).incident(incident))
 
 
@@ -69,27 +135,49 @@ def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> dic
     summary="Get an incident",
     operation_id="get_incident",
 )
-def read(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
+def read(request: HttpRequest, ref: IncidentRef, response: HttpResponse) -> dict[str, Any]:
     """One incident with its current role holders. A private incident you
-    are not part of answers 404, exactly like one that does not exist."""
-    return Presenter(request).incident(get_incident(caller(request), ref))
+    are not part of answers 404, exactly like one that does not exist. The
+    ETag header is its version, for If-Match on a change."""
+    incident = get_incident(caller(request), ref)
+    response["ETag"] = etag(incident)
+    return Presenter(request).incident(incident)
 
 
 @router.patch(
     "/incidents/{ref}",
-    response={200: IncidentOut, **ERRORS},
+    response={200: IncidentOut, **ERRORS, 412: StaleOut},
     summary="Change an incident",
     operation_id="update_incident",
 )
-def update(request: HttpRequest, ref: IncidentRef, payload: IncidentPatch) -> dict[str, Any]:
+def update(
+    request: HttpRequest,
+    ref: IncidentRef,
+    payload: IncidentPatch,
+    response: HttpResponse,
+    if_match: IfMatch = None,
+) -> Any:
     """Change any of the fields sent, and only those: a field left out is
     not touched, while `null` clears a time. Each real change (status,
     severity, summary, a time, ...) writes its own timeline entry; a status
-    change also fills in the times it implies (e.g. resolved_at)."""
+    change also fills in the times it implies (e.g. resolved_at), and any
+    real change raises `version` by one.
+
+    Send `If-Match: "<version>"` (the ETag of your last read) to change it
+    only if nobody else did meanwhile: otherwise the answer is 412 with the
+    current `version`, and nothing is changed. Without If-Match, the change
+    is made whatever the version (the last writer wins)."""
     user = responder(request)
     incident = get_incident(user, ref)
+    expected = expected_version(if_match)
     changes = payload.model_dump(include=payload.model_fields_set)
-    incident = services.update_incident(incident, actor=user, changes=changes)
+    try:
+        incident = services.update_incident(
+            incident, actor=user, changes=changes, expected_version=expected
+        )
+    except services.StaleVersion as stale:
+        return stale_response(stale)
+    response["ETag"] = etag(incident)
     return Presenter(request).incident(incident)
 
 

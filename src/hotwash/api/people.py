@@ -9,6 +9,7 @@ from ninja import Router, Status
 
 from hotwash.api import present
 from hotwash.api.auth import caller, responder
+from hotwash.api.incidents import IfMatch, StaleOut, expected_version, stale_response
 from hotwash.api.schemas import (
     ERRORS,
     IncidentRef,
@@ -51,20 +52,33 @@ def roles(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
 
 @router.put(
     "/incidents/{ref}/roles/{role}",
-    response={200: RoleOut, **ERRORS},
+    response={200: RoleOut, **ERRORS, 412: StaleOut},
     summary="Assign or hand over a role",
     operation_id="assign_role",
 )
 def assign(
-    request: HttpRequest, ref: IncidentRef, role: RolePath, payload: RoleAssign
-) -> dict[str, Any]:
+    request: HttpRequest,
+    ref: IncidentRef,
+    role: RolePath,
+    payload: RoleAssign,
+    if_match: IfMatch = None,
+) -> Any:
     """Give the role to `user`, ending the previous holder's turn at the
     same instant (a hand-over is one call), or send `null` to leave it
-    vacant. The change is written to the timeline."""
+    vacant. The change is written to the timeline and raises the
+    incident's `version`. People taking the same role at the same moment
+    are served one after the other: each hands over from the one before.
+    With `If-Match: "<version>"`, a stale version answers 412."""
     user = responder(request)
     incident = get_incident(user, ref)
+    expected = expected_version(if_match)
     holder = services.find_user(payload.user, "user") if payload.user is not None else None
-    result = services.assign_role(incident, actor=user, role=role, user=holder)
+    try:
+        result = services.assign_role(
+            incident, actor=user, role=role, user=holder, expected_version=expected
+        )
+    except services.StaleVersion as stale:
+        return stale_response(stale)
     if result is None:
         return present.vacant_role(services.clean_role(role))
     return present.assignment(result)

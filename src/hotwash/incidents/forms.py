@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -22,7 +22,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotwash.core.errors import DomainError
+from hotwash.core.errors import DomainError, InvalidInput
+from hotwash.core.validators import check_date
 from hotwash.incidents import display
 from hotwash.incidents.models import (
     IMPACT_TIME_FIELDS,
@@ -86,6 +87,18 @@ class HotwashForm(forms.Form):
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any] | None:
+        """Every date and time sent is within the range Hotwash computes
+        with (the API checks the same: `hotwash.core.validators`)."""
+        cleaned = super().clean()
+        for name, value in list(self.cleaned_data.items()):
+            if isinstance(value, date):
+                try:
+                    check_date(value, name)
+                except InvalidInput as error:
+                    self.add_error(name, error.message)
+        return cleaned
 
     def attach(self, error: DomainError) -> None:
         field = error.field if error.field in self.fields else None

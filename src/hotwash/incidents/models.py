@@ -118,6 +118,13 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"))
+    # Raised by one by every change to the incident itself: a field (status,
+    # severity, privacy, services, times, texts) or a role. Timeline entries,
+    # tasks and participants leave it alone, so a note written meanwhile
+    # never makes someone's form stale. The API sends it as the ETag and
+    # honours If-Match; the incident page's forms send the version they
+    # were rendered with (see services.StaleVersion).
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["-declared_at", "-id"]

@@ -8,6 +8,7 @@ same way everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.core.errors import InvalidInput, NotFound
+from hotwash.core.validators import check_date
 from hotwash.incidents.models import (
     OPEN_STATUSES,
     REF_PREFIX,
@@ -51,6 +53,16 @@ def can_view(user: AnyUser, incident: Incident) -> bool:
     if not incident.private or is_admin(user):
         return True
     return Participant.objects.filter(incident=incident, user_id=user.pk).exists()
+
+
+def visible_incident_ids(user: AnyUser, ids: Iterable[int | None]) -> set[int]:
+    """Which of these incidents `user` may see: for pages and answers that
+    mention incidents by reference (a private one is named only to those
+    who may see it). One query at most."""
+    wanted = {pk for pk in ids if pk}
+    if not wanted:
+        return set()
+    return set(visible_incidents(user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def parse_ref(ref: str | int) -> int:
@@ -166,11 +178,14 @@ def _parse_date(raw: list[str], name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw[0].strip())
+        day = date.fromisoformat(raw[0].strip())
     except ValueError:
         raise InvalidInput(
             _("%(value)s is not a date; use YYYY-MM-DD.") % {"value": raw[0]}, field=name
         ) from None
+    # "Until 9999-12-31" would need midnight of year 10000.
+    check_date(day, name)
+    return day
 
 
 def _start_of(day: date) -> datetime:

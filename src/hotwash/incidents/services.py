@@ -4,6 +4,13 @@ Each function runs in one transaction that writes the change, its timeline
 entry and its audit record together, then tells live subscribers after the
 commit. Views, API routers, CLI commands and (later) webhooks all call these;
 none of them writes incident models directly.
+
+Changes to the incident itself (`update_incident`: fields, status,
+severity, privacy, services, times; `assign_role`) lock its row first and
+raise its `version` by one; given the version a form or an If-Match header
+was based on, they refuse a stale change (StaleVersion). Timeline entries,
+tasks and participants leave the version alone: a note written meanwhile
+never makes someone's change stale.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
+from hotwash.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import (
     IMPACT_TIME_FIELDS,
     DetectionSource,
@@ -38,7 +45,7 @@ from hotwash.incidents.models import (
 )
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.signals import incident_declared, incident_updated
-from hotwash.live.bus import publish_incident_change
+from hotwash.live.bus import VISIBILITY, publish_incident_change
 from hotwash.policies import load_policies
 
 Actor = User | AnonymousUser | None
@@ -53,6 +60,28 @@ UPDATABLE_FIELDS = frozenset(
     {*TEXT_FIELDS, "status", "severity", "private", "detection_source", "services"}
     | set(IMPACT_TIME_FIELDS)
 )
+
+
+class StaleVersion(DomainError):
+    """The change was made against an older version of the incident than
+    the current one: someone else changed it meanwhile. Nothing is written.
+    The API answers 412 (If-Match); pages show the message with the latest
+    state, so the person can decide again."""
+
+    status_code = 412
+
+    def __init__(self, *, current: int, expected: int) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this incident since you loaded it (it is now at "
+                "version %(current)d; you had version %(expected)d). Nothing was saved: "
+                "check the latest details, then make your change again."
+            )
+            % {"current": current, "expected": expected},
+            field="version",
+        )
+        self.current = current
+        self.expected = expected
 
 
 # --- validation -------------------------------------------------------------
@@ -242,6 +271,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _lock(incident: Incident, expected_version: int | None) -> Incident:
+    """The incident's row, locked until the transaction ends, after checking
+    that the change was made against its current version (None: no check).
+    Every change to the incident itself takes this lock first, so
+    concurrent changes queue instead of racing, and the version they see
+    is the one they replace."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(current=locked.version, expected=expected_version)
+    return locked
+
+
 # --- incidents --------------------------------------------------------------
 
 
@@ -382,15 +423,23 @@ def _clean_changes(changes: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     return cleaned
 
 
-def update_incident(incident: Incident, *, actor: Actor, changes: Mapping[str, Any]) -> Incident:
+def update_incident(
+    incident: Incident,
+    *,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Incident:
     """Change fields of an incident. Each field that really changes writes
     its own timeline entry; fields given with their current value write
-    nothing."""
+    nothing. With `expected_version`, a change made against an older
+    version is refused (StaleVersion); any real change raises the version
+    by one."""
     _require_responder(actor, incident)
     now = timezone.now()
     cleaned = _clean_changes(changes, now)
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        incident = _lock(incident, expected_version)
         if "status" in cleaned and cleaned["status"] != incident.status:
             for field, value in _status_side_effects(incident, cleaned["status"], now).items():
                 cleaned.setdefault(field, value)
@@ -415,9 +464,15 @@ def update_incident(incident: Incident, *, actor: Actor, changes: Mapping[str, A
         if not audit:
             return incident
         incident.updated_at = now
+        incident.version += 1
         incident.save()
         _add_participant(incident, _person(actor), now)
         record_audit(actor=actor, action="incident.updated", obj=incident, changes=audit)
+        if audit.get("private", {}).get("to") is True:
+            # Before anything the receivers announce: the stream of someone
+            # who may no longer see the incident ends before it would pass
+            # on another word about it.
+            publish_incident_change(incident.pk, VISIBILITY)
         incident_updated.send(
             sender=Incident, incident=incident, actor=actor, changes=audit, now=now
         )
@@ -448,8 +503,12 @@ def _change_services(
     )
 
 
-def set_status(incident: Incident, *, actor: Actor, status: object) -> Incident:
-    return update_incident(incident, actor=actor, changes={"status": status})
+def set_status(
+    incident: Incident, *, actor: Actor, status: object, expected_version: int | None = None
+) -> Incident:
+    return update_incident(
+        incident, actor=actor, changes={"status": status}, expected_version=expected_version
+    )
 
 
 # --- timeline ---------------------------------------------------------------
@@ -591,17 +650,28 @@ def edit_timeline_event(
 
 
 def assign_role(
-    incident: Incident, *, actor: Actor, role: object, user: User | None
+    incident: Incident,
+    *,
+    actor: Actor,
+    role: object,
+    user: User | None,
+    expected_version: int | None = None,
 ) -> RoleAssignment | None:
     """Give `role` to `user` (None: leave it vacant). The previous holder's
-    assignment ends at the same instant, so a hand-over is one action."""
+    assignment ends at the same instant, so a hand-over is one action.
+
+    The incident's row is locked first: people taking the same role at the
+    same moment queue, and each hands over from whoever got there first
+    (without the lock, both saw no holder and both inserted one). With
+    `expected_version`, a change made against an older version is refused."""
     _require_responder(actor, incident)
     role_value = clean_role(role)
-    now = timezone.now()
     with transaction.atomic():
+        locked = _lock(incident, expected_version)
+        # Read under the lock: a turn never ends before it began.
+        now = timezone.now()
         current = (
-            RoleAssignment.objects.select_for_update()
-            .filter(incident=incident, role=role_value, ended_at__isnull=True)
+            RoleAssignment.objects.filter(incident=incident, role=role_value, ended_at__isnull=True)
             .select_related("user")
             .first()
         )
@@ -632,15 +702,12 @@ def assign_role(
             data={"role": role_value, "from": previous, "to": holder},
             key_moment=role_value == IncidentRole.COMMANDER,
         )
-        updates: dict[str, Any] = {"updated_at": now}
-        if (
-            role_value == IncidentRole.COMMANDER
-            and user is not None
-            and not incident.acknowledged_at
-        ):
+        updates: dict[str, Any] = {"updated_at": now, "version": locked.version + 1}
+        if role_value == IncidentRole.COMMANDER and user is not None and not locked.acknowledged_at:
             updates["acknowledged_at"] = now
-            incident.acknowledged_at = now
         Incident.objects.filter(pk=incident.pk).update(**updates)
+        for field, value in updates.items():
+            setattr(incident, field, value)
         _add_participant(incident, _person(actor), now)
         record_audit(
             actor=actor,

@@ -33,12 +33,24 @@ RESYNC = "resync"
 # The kinds of change services announce. Event streams name their events
 # after these and map any other kind to "change", so a browser that listens
 # for KINDS + ("change", RESYNC) never misses one; add new kinds here.
-KINDS = ("declared", "updated", "timeline", "role", "participants", "task")
+KINDS = ("declared", "updated", "timeline", "role", "participants", "task", "visibility")
+# "Who may see this incident changed" (it turned private): each stream
+# checks again that its reader still may, and ends at once if not.
+VISIBILITY = "visibility"
 # How often the listener wakes up to check it should stop, and how often it
 # proves its connection is alive: a silently dropped connection would
 # otherwise just look like a quiet incident.
 LISTENER_POLL_SECONDS = 1.0
 LISTENER_HEALTH_SECONDS = 30.0
+
+
+class HubFull(Exception):
+    """No room for another subscriber: in the process (`per_owner` False)
+    or for this owner (True)."""
+
+    def __init__(self, *, per_owner: bool) -> None:
+        super().__init__("per owner" if per_owner else "process")
+        self.per_owner = per_owner
 
 
 class Hub:
@@ -47,11 +59,29 @@ class Hub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: dict[int, set[queue.SimpleQueue[dict[str, Any]]]] = {}
+        self._owned: dict[Any, int] = {}
 
     @contextlib.contextmanager
-    def subscribe(self, incident_id: int) -> Iterator[queue.SimpleQueue[dict[str, Any]]]:
+    def subscribe(
+        self,
+        incident_id: int,
+        *,
+        owner: Any = None,
+        max_total: int | None = None,
+        max_per_owner: int | None = None,
+    ) -> Iterator[queue.SimpleQueue[dict[str, Any]]]:
+        """An inbox for `incident_id`'s messages while the block runs.
+        The limits are checked and the slot taken under one lock, so two
+        requests at once cannot both take the last slot (HubFull)."""
         inbox: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
         with self._lock:
+            if max_total is not None and self._count() >= max_total:
+                raise HubFull(per_owner=False)
+            if owner is not None:
+                held = self._owned.get(owner, 0)
+                if max_per_owner is not None and held >= max_per_owner:
+                    raise HubFull(per_owner=True)
+                self._owned[owner] = held + 1
             self._subscribers.setdefault(incident_id, set()).add(inbox)
         try:
             yield inbox
@@ -62,6 +92,12 @@ class Hub:
                     inboxes.discard(inbox)
                     if not inboxes:
                         del self._subscribers[incident_id]
+                if owner is not None:
+                    left = self._owned.get(owner, 1) - 1
+                    if left > 0:
+                        self._owned[owner] = left
+                    else:
+                        self._owned.pop(owner, None)
 
     def dispatch(self, message: dict[str, Any]) -> None:
         try:
@@ -80,9 +116,15 @@ class Hub:
         for inbox in inboxes:
             inbox.put(message)
 
-    def subscriber_count(self) -> int:
+    def subscriber_count(self, owner: Any = None) -> int:
+        """Subscribers in this process, or those of `owner`."""
         with self._lock:
-            return sum(len(group) for group in self._subscribers.values())
+            if owner is not None:
+                return self._owned.get(owner, 0)
+            return self._count()
+
+    def _count(self) -> int:
+        return sum(len(group) for group in self._subscribers.values())
 
 
 hub = Hub()

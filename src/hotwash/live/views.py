@@ -5,10 +5,13 @@ while it waits on a hub queue (see `hotwash serve`). It sends only what kind
 of change happened; browsers re-read the page, so each person sees what they
 may see, in their own language and time zone.
 
-Visibility is checked when the stream opens. A stream ends after
-LIVE_STREAM_SECONDS and the browser reconnects, which checks again: someone
-who loses sight of an incident (it turned private) stops hearing that it
-changed within that bound, and never hears what changed.
+Visibility is checked when the stream opens, and again whenever the
+incident's visibility changes (it turned private): a reader who may no
+longer see it has their stream ended at once, without a word more about
+the incident; the browser's reconnection then gets 404 like anyone else's.
+
+Each process holds at most `stream_limit()` streams, and one person at most
+LIVE_STREAMS_PER_PERSON of them, so nobody can take every slot.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -51,15 +55,14 @@ def incident_events(request: HttpRequest, pk: int) -> HttpResponseBase:
         response = error_json(401, _("Sign in, or send an API token as “Authorization: Bearer …”."))
         response["WWW-Authenticate"] = 'Bearer realm="hotwash"'
         return response
-    if bus.hub.subscriber_count() >= stream_limit():
-        response = error_json(503, _("Too many live connections right now; try again shortly."))
-        response["Retry-After"] = "10"
-        return response
     # Subscribe, and have the PostgreSQL listener in place, before reading the
     # incident: its version then predates anything the stream will announce,
     # so nothing can slip between the version the client gets and its first
     # event.
-    stream = EventStream(pk)
+    try:
+        stream = EventStream(pk, user)
+    except bus.HubFull as full:
+        return _refused(full)
     try:
         bus.ensure_listener()
         incident = get_incident(user, pk)
@@ -76,6 +79,27 @@ def incident_events(request: HttpRequest, pk: int) -> HttpResponseBase:
     # nginx and similar proxies would otherwise hold events back in a buffer.
     streaming["X-Accel-Buffering"] = "no"
     return streaming
+
+
+def _refused(full: bus.HubFull) -> HttpResponseBase:
+    if full.per_owner:
+        response = error_json(
+            429,
+            _(
+                "You already have %(count)d live connections open, the most one person may "
+                "have; close some pages or tabs, then try again."
+            )
+            % {"count": streams_per_person()},
+        )
+    else:
+        response = error_json(503, _("Too many live connections right now; try again shortly."))
+    response["Retry-After"] = "10"
+    return response
+
+
+def streams_per_person() -> int:
+    """Streams one person may hold in one process (HOTWASH_LIVE_STREAMS_PER_PERSON)."""
+    return max(1, int(getattr(settings, "LIVE_STREAMS_PER_PERSON", 10)))
 
 
 def stream_limit() -> int:
@@ -103,11 +127,19 @@ class EventStream:
     server calls when the stream ends, when the client has gone (a failed
     write, at the latest on the next heartbeat) or when it never started."""
 
-    def __init__(self, incident_id: int) -> None:
+    def __init__(self, incident_id: int, user: User) -> None:
         self.incident_id = incident_id
+        self.user = user
         self.version = ""
         self._exit = contextlib.ExitStack()
-        self._inbox = self._exit.enter_context(bus.hub.subscribe(incident_id))
+        self._inbox = self._exit.enter_context(
+            bus.hub.subscribe(
+                incident_id,
+                owner=user.pk,
+                max_total=stream_limit(),
+                max_per_owner=streams_per_person(),
+            )
+        )
         self._deadline = time.monotonic() + settings.LIVE_STREAM_SECONDS
         self._heartbeat = float(settings.LIVE_HEARTBEAT_SECONDS)
         self._sequence = 0
@@ -139,7 +171,20 @@ class EventStream:
         with contextlib.suppress(queue.Empty):
             while True:
                 messages.append(self._inbox.get_nowait())
+        if any(m.get("kind") == bus.VISIBILITY for m in messages) and not self._still_visible():
+            self.close()
+            raise StopIteration
         return b"".join(self._event(message) for message in messages)
+
+    def _still_visible(self) -> bool:
+        """Whether the reader may still see the incident, read afresh."""
+        try:
+            get_incident(self.user, self.incident_id)
+        except NotFound:
+            return False
+        finally:
+            release_database_connection()
+        return True
 
     def close(self) -> None:
         self._exit.close()

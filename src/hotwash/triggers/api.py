@@ -18,7 +18,7 @@ from hotwash.api.present import Presenter, local, username
 from hotwash.api.schemas import ERRORS, TIME_DOC, ApiModel, IncidentRef, one_of
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.models import Incident
-from hotwash.incidents.queries import get_incident
+from hotwash.incidents.queries import get_incident, visible_incident_ids
 from hotwash.triggers import services
 from hotwash.triggers.changes import DESCRIPTION_MAX, URL_MAX, VERSION_MAX, ChangeOutcome
 from hotwash.triggers.describe import describe_firing
@@ -182,6 +182,11 @@ def _ref(incident: Incident | None) -> str | None:
     return incident.ref if incident is not None else None
 
 
+def _named(incident_id: int | None, visible: set[int]) -> str | None:
+    """An incident's reference, if the reader may see it (in `visible`)."""
+    return f"INC-{incident_id}" if incident_id and incident_id in visible else None
+
+
 def firing_json(firing: PolicyFiring) -> dict[str, Any]:
     proposal = getattr(firing, "proposal", None)
     return {
@@ -252,7 +257,10 @@ def change_json(request: HttpRequest, outcome: ChangeOutcome) -> dict[str, Any]:
     }
 
 
-def heartbeat_json(config: HeartbeatConfig, row: Heartbeat | None) -> dict[str, Any]:
+def heartbeat_json(
+    config: HeartbeatConfig, row: Heartbeat | None, visible: set[int]
+) -> dict[str, Any]:
+    """A heartbeat's state; its outage's incident only if in `visible`."""
     if row is None or row.last_ping_at is None:
         status = "waiting"
     else:
@@ -265,7 +273,7 @@ def heartbeat_json(config: HeartbeatConfig, row: Heartbeat | None) -> dict[str, 
         "period_seconds": int(config.period.total_seconds()),
         "grace_seconds": int(config.grace.total_seconds()),
         "silent_since": local(row.down_since) if row else None,
-        "incident": f"INC-{row.incident_id}" if row and row.incident_id else None,
+        "incident": _named(row.incident_id, visible) if row else None,
     }
 
 
@@ -309,9 +317,10 @@ def ping_heartbeat(request: HttpRequest, name: HeartbeatName) -> dict[str, Any]:
     monitoring it. Silent past period + grace, it opens a "monitoring
     failure" incident; the next ping records the recovery on it. Responders
     and admins only (use a responder's API token in the job that pings)."""
-    heartbeat = services.ping(name, actor=responder(request))
+    user = responder(request)
+    heartbeat = services.ping(name, actor=user)
     config = configured(heartbeat.name)
-    return heartbeat_json(config, heartbeat)
+    return heartbeat_json(config, heartbeat, visible_incident_ids(user, [heartbeat.incident_id]))
 
 
 @router.get(
@@ -322,9 +331,13 @@ def ping_heartbeat(request: HttpRequest, name: HeartbeatName) -> dict[str, Any]:
 )
 def list_heartbeats(request: HttpRequest) -> list[dict[str, Any]]:
     """Every heartbeat of the trigger policy file with its state: up,
-    silent, or waiting for its first sign of life."""
-    caller(request)
-    return [heartbeat_json(row["config"], row["row"]) for row in services.heartbeat_rows()]
+    silent, or waiting for its first sign of life. The incident of an
+    outage is named only to those who may see it (null otherwise)."""
+    rows = services.heartbeat_rows()
+    visible = visible_incident_ids(
+        caller(request), [row["row"].incident_id for row in rows if row["row"] is not None]
+    )
+    return [heartbeat_json(row["config"], row["row"], visible) for row in rows]
 
 
 @router.get(

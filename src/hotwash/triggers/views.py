@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.core.errors import DomainError, NotFound
-from hotwash.incidents.queries import visible_incidents
+from hotwash.incidents.queries import visible_incident_ids, visible_incidents
 from hotwash.triggers import services
 from hotwash.triggers.describe import describe_firing
 from hotwash.triggers.models import (
@@ -137,12 +137,26 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "nav": "triggers",
             "policies": [_policy_row(p) for p in policies.policies],
-            "heartbeats": services.heartbeat_rows(),
+            "heartbeats": _heartbeat_rows(request),
             "firings": [{"firing": f, "description": describe_firing(f)} for f in firings],
             "can_respond": can_respond(request.user),
             "open_count": services.proposals_for(request.user).count(),
         },
     )
+
+
+def _heartbeat_rows(request: HttpRequest) -> list[dict[str, Any]]:
+    """The heartbeats, each with its outage's incident only if the viewer
+    may see it (a private incident's reference is itself private)."""
+    rows = services.heartbeat_rows()
+    visible = visible_incident_ids(
+        request.user, [row["row"].incident_id for row in rows if row["row"] is not None]
+    )
+    for row in rows:
+        heartbeat = row["row"]
+        shown = heartbeat is not None and heartbeat.incident_id in visible
+        row["incident"] = heartbeat.incident if shown else None
+    return rows
 
 
 def _policy_row(policy: Any) -> dict[str, Any]:

@@ -1,6 +1,12 @@
 """POST handlers of the incident page: parse the form, call the service,
 redirect (POST/redirect/GET) with a message; on a DomainError show the page
-again with the error on the field it names."""
+again with the error on the field it names.
+
+The forms that change the incident itself (status, details, roles) send
+the incident's version they were rendered with; the service refuses a
+change made against an older one (someone else changed the incident
+meanwhile), and the page comes back with the latest state, what the person
+typed, and a message saying why (409)."""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from hotwash.core.errors import DomainError, NotFound
+from hotwash.core.errors import DomainError, InvalidInput, NotFound
 from hotwash.incidents import services
 from hotwash.incidents.forms import (
     EntryForm,
@@ -31,6 +37,22 @@ from hotwash.incidents.views.common import (
 )
 from hotwash.incidents.views.detail import ASSIGN_LABELS, render_incident
 
+VERSION_DIGITS_MAX = 18
+
+
+def _expected_version(request: HttpRequest) -> int | None:
+    """The incident version the form was rendered with; None when the form
+    sent none (a client of its own), which changes whatever the version."""
+    text = (request.POST.get("version") or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) <= VERSION_DIGITS_MAX:
+        return int(text)
+    raise InvalidInput(
+        _("This form was sent without a valid version of the incident; reload the page."),
+        field="version",
+    )
+
 
 def _failed(
     request: HttpRequest, incident: Incident, name: str, form: HotwashForm, error: DomainError
@@ -38,7 +60,10 @@ def _failed(
     if error.status_code == 404:
         raise Http404(error.message)
     form.attach(error)
-    return render_incident(request, incident, bound={name: form}, status=error.status_code)
+    # A stale form is a conflict with someone else's change (the API's 412
+    # is about its If-Match header, which a browser does not send).
+    status = 409 if isinstance(error, services.StaleVersion) else error.status_code
+    return render_incident(request, incident, bound={name: form}, status=status)
 
 
 def _invalid(
@@ -53,7 +78,12 @@ def change_status(request: HttpRequest, incident: Incident) -> HttpResponse:
     form = StatusForm(request.POST)
     form.is_valid()
     try:
-        incident = services.set_status(incident, actor=request.user, status=form.value("status"))
+        incident = services.set_status(
+            incident,
+            actor=request.user,
+            status=form.value("status"),
+            expected_version=_expected_version(request),
+        )
     except DomainError as error:
         return _failed(request, incident, "status_form", form, error)
     messages.success(
@@ -73,7 +103,12 @@ def edit_incident(request: HttpRequest, incident: Incident) -> HttpResponse:
         messages.info(request, _("Nothing changed."))
         return to_incident(incident)
     try:
-        services.update_incident(incident, actor=request.user, changes=changes)
+        services.update_incident(
+            incident,
+            actor=request.user,
+            changes=changes,
+            expected_version=_expected_version(request),
+        )
     except DomainError as error:
         return _failed(request, incident, "edit_form", form, error)
     messages.success(request, _("Incident details saved."))
@@ -146,7 +181,13 @@ def _assign(
     form: RoleForm | None = None,
 ) -> HttpResponse:
     try:
-        services.assign_role(incident, actor=request.user, role=role, user=user)
+        services.assign_role(
+            incident,
+            actor=request.user,
+            role=role,
+            user=user,
+            expected_version=_expected_version(request),
+        )
     except DomainError as error:
         if form is None:
             messages.error(request, error.message)

@@ -21,7 +21,7 @@
  */
 
 // Event names the server uses; its ready event may name more.
-const KNOWN_EVENTS = ["declared", "updated", "timeline", "role", "participants", "task", "change", "resync"];
+const KNOWN_EVENTS = ["declared", "updated", "timeline", "role", "participants", "task", "visibility", "change", "resync"];
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 60000;
 // Still not connected after this long: tell the person, not just the console.
