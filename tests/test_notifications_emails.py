@@ -146,7 +146,24 @@ def test_a_reminder_no_longer_due_when_it_is_sent_is_dropped(smtp: SmtpSink, ami
     update_action_item(item, actor=amira, changes={"status": "done"})
     drain()
     assert smtp.messages == []
-    assert SentNotification.objects.get().status == DeliveryStatus.SKIPPED
+    row = SentNotification.objects.get()
+    assert row.status == DeliveryStatus.SKIPPED
+    assert row.last_error == "No longer due (done, or a new due date)."
+
+
+def test_a_digest_with_nothing_left_to_report_is_dropped_and_says_so(
+    smtp: SmtpSink, amira: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "thu")
+    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "7")
+    item = make_item(amira, due_on=TODAY + timedelta(days=9))
+    scan_digests(NOW)
+    update_action_item(item, actor=amira, changes={"status": "done"})
+    drain()
+    assert smtp.messages == []
+    row = SentNotification.objects.get(kind=Kind.DIGEST)
+    assert row.status == DeliveryStatus.SKIPPED
+    assert row.last_error == "Nothing left to report: no open work the recipient can see."
 
 
 def test_the_digest_lists_open_and_overdue_work_and_respects_muting(

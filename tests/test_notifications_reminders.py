@@ -191,3 +191,32 @@ def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
     assert not SentNotification.objects.filter(recipient__in=[muted, idle]).exists()
     next_friday = friday + timedelta(days=7)
     assert scan_digests(next_friday).decided == 1
+
+
+def test_the_digest_goes_only_to_people_who_can_see_their_open_work(
+    owner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest shows only work on incidents its reader may see; someone
+    whose only open work is on a private incident they cannot see (it was
+    given to them before the incident turned private) is not a recipient,
+    by the same rule: the incident's participants and admins still are."""
+    from hotwash.accounts.models import Role
+    from hotwash.actions.services import create_action_item
+    from hotwash.incidents.services import add_participant, declare_incident, update_incident
+
+    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "thu")
+    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "7")
+    lina = create_user("lina", email="lina@example.org", role=Role.RESPONDER)
+    ada = create_user("ada", email="ada@example.org", role=Role.ADMIN)
+    incident = declare_incident(actor=owner, title="Payroll export left on a share")
+    for person in (lina, ada):
+        create_action_item(actor=owner, title="Encrypt exports", owner=person, incident=incident)
+    update_incident(incident, actor=owner, changes={"private": True})
+
+    assert scan_digests(NOW).decided == 1
+    row = SentNotification.objects.get(kind=Kind.DIGEST)
+    assert row.recipient_id == ada.pk
+    # Once she takes part in the incident again, her work is hers to see.
+    add_participant(incident, actor=owner, user=lina)
+    assert scan_digests(NOW + timedelta(minutes=5)).decided == 1
+    assert SentNotification.objects.filter(kind=Kind.DIGEST, recipient=lina).exists()

@@ -533,6 +533,16 @@ def test_reminders_skip_work_on_an_incident_the_owner_cannot_see(
     assert statuses[(Kind.ACTION_DUE_SOON, work_gone_private["visible"].pk)] == (
         DeliveryStatus.SENT
     )
+    # The ledger says why, truthfully: not "no longer due".
+    notes = {
+        (row.kind, row.object_id): row.last_error
+        for row in SentNotification.objects.filter(recipient=work_gone_private["lina"])
+    }
+    for key in (
+        (Kind.ACTION_DUE_SOON, work_gone_private["item"].pk),
+        (Kind.POSTMORTEM_DUE_SOON, work_gone_private["postmortem"].pk),
+    ):
+        assert notes[key] == "Skipped: the recipient can no longer see this incident.", key
 
 
 def test_the_digest_leaves_out_work_on_an_incident_the_reader_cannot_see(
@@ -614,3 +624,103 @@ def test_the_public_page_loads_no_external_image(responder: Any) -> None:
     assert "See" in html and "error rate" in html
     assert 'src="https://tracker.example' not in html
     assert 'href="https://tracker.example/pixel.png"' in html
+
+
+# --- what the API, the export and the pages say about sharing -------------------------
+# `public` there is the sharing as it takes effect (queries.is_marked_public):
+# never true for a private incident's postmortem, whatever the stored flag.
+
+
+def test_the_api_and_the_export_say_it_is_not_shared(
+    gone_private: Postmortem, responder: Any
+) -> None:
+    api = _token_client(responder)
+    one = api.get(f"/api/v1/postmortems/{gone_private.ref}")
+    assert one.status_code == 200
+    assert one.json()["public"] is False
+    for_incident = api.get(f"/api/v1/incidents/{gone_private.incident.ref}/postmortem")  # type: ignore[union-attr]
+    assert for_incident.json()["public"] is False
+    [listed] = api.get("/api/v1/postmortems").json()["items"]
+    assert listed["public"] is False
+    exported = api.get(f"/api/v1/postmortems/{gone_private.ref}/export").content.decode()
+    assert "\npublic: false\n" in exported
+    # What was exported imports again as it is (a private incident's
+    # postmortem that says `public: true` is refused).
+    result = import_file("again.md", exported.encode())
+    assert result.error is None, result.error
+    assert Postmortem.objects.count() == 1
+
+
+def test_the_postmortem_page_does_not_offer_the_public_page(
+    gone_private: Postmortem, responder: Any
+) -> None:
+    html = _client(responder).get(f"/en/postmortems/{gone_private.pk}/").content.decode()
+    assert f"/postmortems/public/{gone_private.pk}/" not in html
+    assert "Public page" not in html
+
+
+def test_sharing_is_reported_while_the_incident_is_not_private(responder: Any) -> None:
+    shared = _shared_postmortem(responder)
+    api = _token_client(responder)
+    assert api.get(f"/api/v1/postmortems/{shared.ref}").json()["public"] is True
+    assert "\npublic: true\n" in markdown.export_file(shared).text
+    page = _client(responder).get(f"/en/postmortems/{shared.pk}/").content.decode()
+    assert f"/postmortems/public/{shared.pk}/" in page
+    # Marked public but still a draft: shared once published.
+    incident = incidents.declare_incident(actor=responder, title="Slow search", severity=3)
+    draft = services.create_retrospective(
+        actor=responder, title="", kind=PostmortemKind.INCIDENT, incident=incident
+    )
+    services.update_postmortem(draft, actor=responder, changes={"public": True})
+    assert api.get(f"/api/v1/postmortems/{draft.ref}").json()["public"] is True
+    draft_page = _client(responder).get(f"/en/postmortems/{draft.pk}/").content.decode()
+    assert "Public once published" in draft_page
+
+
+# --- the header form of a private incident's postmortem -------------------------------
+
+CANNOT_SHARE = "This incident is private, so its postmortem cannot be shared publicly."
+
+
+def test_the_header_form_explains_instead_of_offering_sharing(
+    private_postmortem: Postmortem, responder: Any
+) -> None:
+    html = _client(responder).get(f"/en/postmortems/{private_postmortem.pk}/details/")
+    assert html.status_code == 200
+    page = html.content.decode()
+    assert 'name="public"' not in page
+    assert "Share publicly once published" not in page
+    assert CANNOT_SHARE in page
+
+
+def test_the_header_form_of_a_postmortem_gone_private_saves_without_sharing(
+    gone_private: Postmortem, responder: Any
+) -> None:
+    client = _client(responder)
+    page = client.get(f"/en/postmortems/{gone_private.pk}/details/").content.decode()
+    assert 'name="public"' not in page
+    assert CANNOT_SHARE in page
+    sharing_changes = AuditRecord.objects.filter(
+        action="postmortem.updated", changes__has_key="public"
+    )
+    before = sharing_changes.count()
+    form = {"title": "Payroll export shared by mistake", "original_language": "en"}
+    form["owner"] = "amira"
+    response = client.post(f"/en/postmortems/{gone_private.pk}/details/", form)
+    assert response.status_code == 302
+    gone_private.refresh_from_db()
+    assert gone_private.title == "Payroll export shared by mistake"
+    # No sharing change was sent, so none was written.
+    assert sharing_changes.count() == before
+
+
+def test_a_crafted_share_request_is_still_refused(
+    private_postmortem: Postmortem, responder: Any
+) -> None:
+    before = private_postmortem.title
+    form = {"title": "Renamed", "original_language": "en", "owner": "amira", "public": "on"}
+    response = _client(responder).post(f"/en/postmortems/{private_postmortem.pk}/details/", form)
+    assert response.status_code == 422
+    assert "cannot be made public" in response.content.decode()
+    private_postmortem.refresh_from_db()
+    assert (private_postmortem.public, private_postmortem.title) == (False, before)

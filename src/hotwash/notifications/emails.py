@@ -4,13 +4,15 @@ Each message has a plain-text body and an HTML alternative, rendered from
 templates/notifications/email/<kind>.txt and .html, with absolute links
 (HOTWASH_SITE_URL) into the recipient's language. The content is read when
 the message is sent, not when it was decided: a reminder whose item was done
-or given a new due date in between is not sent (`build_email` returns None).
+or given a new due date in between is not sent (`build_email` returns a
+`Skip`, whose reason the ledger row keeps).
 
 A message only ever shows the recipient what they may see: an action item or
 postmortem of a private incident they cannot see (they were given it before
 the incident turned private) is left out of the digest, and its reminder is
 not sent. The rules are the apps' own (`visible_items`,
-`readable_postmortems`).
+`readable_postmortems`); the digest scan picks its recipients by the same
+ones (`has_digest_content`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,20 @@ class Content:
     context: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Skip:
+    """Why a message decided earlier is not sent after all: kept on its
+    ledger row for whoever looks into a missing email (English, like the
+    rest of the ledger's notes)."""
+
+    reason: str
+
+
+NO_LONGER_DUE = Skip("No longer due (done, or a new due date).")
+CANNOT_SEE = Skip("Skipped: the recipient can no longer see this incident.")
+NOTHING_TO_REPORT = Skip("Nothing left to report: no open work the recipient can see.")
+
+
 def long_date(value: date) -> str:
     """ "Thursday 3 December 2026" / "jeudi 3 décembre 2026"."""
     return date_format(value, "l j F Y")
@@ -66,7 +82,7 @@ def _profile(user: User) -> tuple[str, str]:
     return (language if language in codes else settings.LANGUAGE_CODE), zone
 
 
-def build_email(notification: SentNotification) -> EmailMultiAlternatives | None:
+def build_email(notification: SentNotification) -> EmailMultiAlternatives | Skip:
     recipient = notification.recipient
     language, zone = _profile(recipient)
     try:
@@ -76,8 +92,8 @@ def build_email(notification: SentNotification) -> EmailMultiAlternatives | None
     with translation.override(language), timezone.override(tz):
         today = timezone.localdate()
         content = BUILDERS[notification.kind](notification, recipient, today)
-        if content is None:
-            return None
+        if isinstance(content, Skip):
+            return content
         context = {
             **content.context,
             "name": person(recipient),
@@ -122,15 +138,32 @@ def _open_postmortems(recipient: User) -> QuerySet[Postmortem]:
     )
 
 
-def _item(notification: SentNotification, recipient: User) -> ActionItem | None:
+def has_digest_content(recipient: User) -> bool:
+    """Whether the recipient's digest would list anything: open work they
+    may see. The digest scan asks this of each person it would pick."""
+    return _open_items(recipient).exists() or _open_postmortems(recipient).exists()
+
+
+def _why_not(still_due: QuerySet[Any], notification: SentNotification) -> Skip:
+    """A reminder's object is not among what the recipient may see: either
+    it is no longer due to them, or it is and they can no longer see it."""
+    if still_due.filter(pk=notification.object_id, due_on=notification.slot).exists():
+        return CANNOT_SEE
+    return NO_LONGER_DUE
+
+
+def _item(notification: SentNotification, recipient: User) -> ActionItem | Skip:
     item = (
         _open_items(recipient)
         .select_related("incident", "postmortem")
         .filter(pk=notification.object_id)
         .first()
     )
-    if item is None or item.due_on != notification.slot:
-        return None
+    if item is None:
+        mine = ActionItem.objects.filter(owner=recipient, status__in=OPEN_STATUSES)
+        return _why_not(mine, notification)
+    if item.due_on != notification.slot:
+        return NO_LONGER_DUE
     return item
 
 
@@ -152,10 +185,12 @@ def _item_context(item: ActionItem, today: date) -> dict[str, Any]:
     }
 
 
-def action_due_soon(n: SentNotification, recipient: User, today: date) -> Content | None:
+def action_due_soon(n: SentNotification, recipient: User, today: date) -> Content | Skip:
     item = _item(n, recipient)
-    if item is None or item.due_on is None or item.due_on < today:
-        return None
+    if isinstance(item, Skip):
+        return item
+    if item.due_on is None or item.due_on < today:
+        return NO_LONGER_DUE
     context = _item_context(item, today)
     if item.due_on == today:
         subject = _("%(ref)s is due today: %(title)s")
@@ -165,20 +200,25 @@ def action_due_soon(n: SentNotification, recipient: User, today: date) -> Conten
     return Content("action_item_due_soon", subject, context)
 
 
-def action_overdue(n: SentNotification, recipient: User, today: date) -> Content | None:
+def action_overdue(n: SentNotification, recipient: User, today: date) -> Content | Skip:
     item = _item(n, recipient)
-    if item is None or item.due_on is None or item.due_on >= today:
-        return None
+    if isinstance(item, Skip):
+        return item
+    if item.due_on is None or item.due_on >= today:
+        return NO_LONGER_DUE
     subject = _("%(ref)s is overdue: %(title)s") % {"ref": item.ref, "title": item.title}
     return Content("action_item_overdue", subject, _item_context(item, today))
 
 
-def _postmortem(n: SentNotification, recipient: User) -> Postmortem | None:
+def _postmortem(n: SentNotification, recipient: User) -> Postmortem | Skip:
     postmortem = (
         _open_postmortems(recipient).select_related("incident").filter(pk=n.object_id).first()
     )
-    if postmortem is None or postmortem.due_on != n.slot:
-        return None
+    if postmortem is None:
+        mine = Postmortem.objects.filter(owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES)
+        return _why_not(mine, n)
+    if postmortem.due_on != n.slot:
+        return NO_LONGER_DUE
     return postmortem
 
 
@@ -197,10 +237,12 @@ def _postmortem_context(postmortem: Postmortem, today: date) -> dict[str, Any]:
     }
 
 
-def postmortem_due_soon(n: SentNotification, recipient: User, today: date) -> Content | None:
+def postmortem_due_soon(n: SentNotification, recipient: User, today: date) -> Content | Skip:
     postmortem = _postmortem(n, recipient)
-    if postmortem is None or postmortem.due_on is None or postmortem.due_on < today:
-        return None
+    if isinstance(postmortem, Skip):
+        return postmortem
+    if postmortem.due_on is None or postmortem.due_on < today:
+        return NO_LONGER_DUE
     context = _postmortem_context(postmortem, today)
     subject = _("Postmortem %(ref)s is due on %(date)s: %(title)s") % {
         "ref": postmortem.ref,
@@ -210,10 +252,12 @@ def postmortem_due_soon(n: SentNotification, recipient: User, today: date) -> Co
     return Content("postmortem_due_soon", subject, context)
 
 
-def postmortem_overdue(n: SentNotification, recipient: User, today: date) -> Content | None:
+def postmortem_overdue(n: SentNotification, recipient: User, today: date) -> Content | Skip:
     postmortem = _postmortem(n, recipient)
-    if postmortem is None or postmortem.due_on is None or postmortem.due_on >= today:
-        return None
+    if isinstance(postmortem, Skip):
+        return postmortem
+    if postmortem.due_on is None or postmortem.due_on >= today:
+        return NO_LONGER_DUE
     subject = _("Postmortem %(ref)s is overdue: %(title)s") % {
         "ref": postmortem.ref,
         "title": postmortem.title,
@@ -221,7 +265,7 @@ def postmortem_overdue(n: SentNotification, recipient: User, today: date) -> Con
     return Content("postmortem_overdue", subject, _postmortem_context(postmortem, today))
 
 
-def digest(n: SentNotification, recipient: User, today: date) -> Content | None:
+def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
     items = list(
         _open_items(recipient)
         .select_related("incident")
@@ -229,7 +273,7 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | None:
     )
     postmortems = list(_open_postmortems(recipient).order_by("due_on", "id")[: DIGEST_LIMIT + 1])
     if not items and not postmortems:
-        return None
+        return NOTHING_TO_REPORT
     counts = {
         "open": _open_items(recipient).count(),
         "overdue": _open_items(recipient).filter(due_on__lt=today).count(),
@@ -278,7 +322,7 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | None:
     )
 
 
-BUILDERS: dict[str, Callable[[SentNotification, User, date], Content | None]] = {
+BUILDERS: dict[str, Callable[[SentNotification, User, date], Content | Skip]] = {
     Kind.ACTION_DUE_SOON: action_due_soon,
     Kind.ACTION_OVERDUE: action_overdue,
     Kind.POSTMORTEM_DUE_SOON: postmortem_due_soon,

@@ -21,7 +21,8 @@ When each message goes out:
   digest); these cannot be muted;
 - the weekly digest: once per ISO week, from HOTWASH_DIGEST_WEEKDAY at
   HOTWASH_DIGEST_HOUR in the recipient's zone, to people with open action
-  items or postmortems who did not mute it.
+  items or postmortems they may see (the digest's own rule) who did not
+  mute it.
 """
 
 from __future__ import annotations
@@ -311,12 +312,29 @@ def scan_digests(now: datetime) -> ScanResult:
             if weeks
             else []
         )
+        unsent = [(pk, week) for pk, week in due if (pk, week) not in sent]
+        readers = _with_visible_work([pk for pk, _week in unsent])
         candidates = [
             Candidate(kind=Kind.DIGEST, object_id=pk, recipient_id=pk, slot=week)
-            for pk, week in due
-            if (pk, week) not in sent
+            for pk, week in unsent
+            if pk in readers
         ]
         return record(candidates, now)
+
+
+def _with_visible_work(pks: Sequence[int]) -> set[int]:
+    """Which of these people have open work they may see. Checked with the
+    digest's own rule (emails.has_digest_content), so nobody is picked whose
+    only open work is on incidents they can no longer see (their digest
+    would be empty). Asked only of those whose digest is due and not yet
+    recorded this week: once a week for most, at every scan only for the
+    few left out this way."""
+    from hotwash.notifications.emails import has_digest_content
+
+    if not pks:
+        return set()
+    people = User.objects.filter(pk__in=pks).select_related("profile")
+    return {person.pk for person in people if has_digest_content(person)}
 
 
 # --- recording what was decided ------------------------------------------------------

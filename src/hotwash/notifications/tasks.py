@@ -31,7 +31,7 @@ class WebhookRefused(RuntimeError):
 
 @task()
 def deliver_notification(notification_id: int, attempt: int = 1) -> str:
-    from hotwash.notifications.emails import build_email
+    from hotwash.notifications.emails import Skip, build_email
 
     notification = (
         SentNotification.objects.select_related("recipient").filter(pk=notification_id).first()
@@ -43,9 +43,11 @@ def deliver_notification(notification_id: int, attempt: int = 1) -> str:
         _finish(notification, DeliveryStatus.SKIPPED, "The recipient has no email address.")
         return "skipped"
     message = build_email(notification)
-    if message is None:
-        _finish(notification, DeliveryStatus.SKIPPED, "No longer due (done, or a new due date).")
-        return "obsolete"
+    if isinstance(message, Skip):
+        # The builder says why (no longer due, or the recipient can no
+        # longer see the incident): the ledger keeps it as it is.
+        _finish(notification, DeliveryStatus.SKIPPED, message.reason)
+        return "skipped"
     _warn_if_not_configured()
     try:
         message.send()

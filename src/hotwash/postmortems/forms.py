@@ -148,7 +148,8 @@ class StartForm(HotwashForm):
 
 
 class HeaderForm(HotwashForm):
-    """Title, owner, due date, tags, authors, language, public flag."""
+    """Title, owner, due date, tags, authors, language, public flag (offered
+    only when the postmortem may be shared: `can_share`)."""
 
     id_prefix = "header"
 
@@ -177,9 +178,15 @@ class HeaderForm(HotwashForm):
         ),
     )
 
-    def __init__(self, *args: Any, people: People = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, people: People = (), can_share: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].widget = PeopleSelect(choices=[("", _("Nobody")), *people])
+        if not can_share:
+            # A private incident's postmortem: the page explains instead. A
+            # "public" sent anyway still reaches the service, which refuses it.
+            del self.fields["public"]
 
     def changes(self) -> dict[str, Any]:
         """The fields whose value differs from the initial one."""

@@ -34,6 +34,7 @@ from hotwash.accounts.permissions import AnyUser
 from hotwash.incidents.models import Incident
 from hotwash.postmortems.models import Kind, Language, Postmortem
 from hotwash.postmortems.outlines import Outline, get_outline
+from hotwash.postmortems.queries import is_marked_public
 
 FACTS_OPEN = re.compile(r"^<!-- hotwash:facts ([a-z_]+) -->$")
 FACTS_CLOSE = "<!-- /hotwash:facts -->"
@@ -143,7 +144,9 @@ def front_matter(postmortem: Postmortem, language: str) -> dict[str, Any]:
         {
             "status": str(postmortem.status),
             "required": postmortem.required,
-            "public": postmortem.public,
+            # As it takes effect: never true for a private incident's
+            # postmortem, so the file also imports again as it is.
+            "public": is_marked_public(postmortem),
             "owner": owner,
             "authors": authors,
             "created": utc(postmortem.created_at),

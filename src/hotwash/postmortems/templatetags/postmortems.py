@@ -17,6 +17,7 @@ from hotwash.accounts.permissions import can_respond
 from hotwash.incidents.models import Incident
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.queries import is_marked_public
 from hotwash.postmortems.views.common import is_overdue
 
 register = template.Library()
@@ -56,3 +57,10 @@ def written_of(counts: tuple[int, int] | None) -> str:
     """ "3/9": sections written out of those to write."""
     written, total = counts or (0, 0)
     return f"{written}/{total}"
+
+
+@register.filter
+def marked_public(postmortem: Postmortem) -> bool:
+    """Whether the postmortem is shared once published, as the one sharing
+    rule says (never while its incident is private)."""
+    return is_marked_public(postmortem)

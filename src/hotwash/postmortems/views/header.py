@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from hotwash.incidents.views.common import responders
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import HeaderForm
 from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.queries import can_be_shared, is_marked_public
 from hotwash.postmortems.views.common import postmortem_or_404, to_postmortem
 
 
@@ -28,7 +29,9 @@ def _initial(postmortem: Postmortem) -> dict[str, object]:
             postmortem.authors.order_by("username").values_list("username", flat=True)
         ),
         "original_language": postmortem.original_language,
-        "public": postmortem.public,
+        # As it takes effect: a flag left on a private incident's postmortem
+        # is not offered, nor sent back as a change.
+        "public": is_marked_public(postmortem),
     }
 
 
@@ -40,16 +43,23 @@ def _people(postmortem: Postmortem) -> list[tuple[str, str]]:
     return people
 
 
+def _form(postmortem: Postmortem, data: QueryDict | None = None) -> HeaderForm:
+    return HeaderForm(
+        data,
+        initial=_initial(postmortem),
+        people=_people(postmortem),
+        can_share=can_be_shared(postmortem),
+    )
+
+
 @login_required
 def edit_header(request: HttpRequest, pk: int) -> HttpResponse:
     postmortem = postmortem_or_404(request, pk)
     if not services.can_edit(request.user, postmortem):
         raise PermissionDenied
-    initial = _initial(postmortem)
     if request.method != "POST":
-        form = HeaderForm(initial=initial, people=_people(postmortem))
-        return _render(request, postmortem, form)
-    form = HeaderForm(request.POST, initial=initial, people=_people(postmortem))
+        return _render(request, postmortem, _form(postmortem))
+    form = _form(postmortem, request.POST)
     form.is_valid()
     changes = form.changes()
     if not changes:
@@ -74,5 +84,6 @@ def _render(
         "postmortem": postmortem,
         "form": form,
         "error_form": form if form.errors else None,
+        "can_share": "public" in form.fields,
     }
     return render(request, "postmortems/header.html", context, status=status)
