@@ -3,6 +3,7 @@ at fault, and changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -274,3 +275,197 @@ def test_paths_outside_the_api_version_answer_json_404(client: Any) -> None:
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert "/api/v1/" in response.json()["message"]
+
+
+# --- values no database or clock can hold (issue 9) ------------------------------
+
+HUGE_PAGE = "9223372036854775807"
+PAGED_LISTS = ["/api/v1/incidents", "/api/v1/action-items", "/api/v1/postmortems"]
+PAGED_LISTS += ["/api/v1/alerts/groups", "/api/v1/incidents/INC-1/timeline"]
+
+
+@pytest.mark.parametrize("path", PAGED_LISTS)
+@pytest.mark.parametrize("page", [HUGE_PAGE, "100001"])
+def test_a_page_past_the_bound_is_422_naming_it(
+    api: Client, incident: Incident, path: str, page: str
+) -> None:
+    response = api.get(path, {"page": page})
+    assert response.status_code == 422
+    data = response.json()
+    assert_error_shape(data)
+    assert data["field"] == "page"
+    assert data["message"] == "The field page must be at most 100000."
+
+
+def test_the_last_page_allowed_is_an_empty_page(api: Client, incident: Incident) -> None:
+    response = api.get(URL, {"page": "100000", "per_page": "200"})
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+def test_the_page_bound_is_documented(api: Client, responder: Any) -> None:
+    document = Client().get("/api/v1/openapi.json").json()
+    parameters = document["paths"]["/api/v1/action-items"]["get"]["parameters"]
+    (page,) = [p for p in parameters if p["name"] == "page"]
+    assert page["schema"]["maximum"] == 100_000
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"until": "9999-12-31"}, "until"),
+        ({"since": "9999-12-31"}, "since"),
+        ({"since": "0001-01-01"}, "since"),
+    ],
+)
+def test_a_day_out_of_range_in_the_list_is_422(
+    api: Client, incident: Incident, query: dict[str, str], field: str
+) -> None:
+    response = api.get(URL, query)
+    assert response.status_code == 422
+    data = response.json()
+    assert_error_shape(data)
+    assert data["field"] == field
+    assert "use a date between 1900-01-01 and 2999-12-31" in data["message"]
+
+
+YEAR_ONE_EAST = "0001-01-01T00:00:00+14:00"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "", {"title": "x", "impact_started_at": YEAR_ONE_EAST}, "impact_started_at"),
+        ("post", "", {"title": "x", "detected_at": "9999-12-31T23:59:59-14:00"}, "detected_at"),
+        ("patch", "/{ref}", {"mitigated_at": YEAR_ONE_EAST}, "mitigated_at"),
+        ("patch", "/{ref}", {"resolved_at": "1899-12-31T23:00:00Z"}, "resolved_at"),
+        ("post", "/{ref}/timeline", {"body": "x", "occurred_at": YEAR_ONE_EAST}, "occurred_at"),
+        # Seconds since 1970 make a time too: this one is in 1897.
+        ("post", "/{ref}/timeline", {"body": "x", "occurred_at": -2_300_000_000}, "occurred_at"),
+    ],
+)
+def test_a_time_out_of_range_is_422_and_changes_nothing(
+    api: Client, incident: Incident, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    before = snapshot()
+    url = URL + path.format(ref=incident.ref)
+    response = getattr(api, method)(url, body, content_type="application/json")
+    assert response.status_code == 422
+    data = response.json()
+    assert_error_shape(data)
+    assert data["field"] == field
+    assert "is out of range" in data["message"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("due", ["9999-12-31", "3000-01-01"])
+def test_a_due_date_out_of_range_is_422(api: Client, incident: Incident, due: str) -> None:
+    before = snapshot()
+    body = {"title": "Add an alert", "owner": "amira", "incident": incident.ref, "due": due}
+    response = api.post("/api/v1/action-items", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["field"] == "due"
+    assert snapshot() == before
+
+
+def test_a_stored_time_out_of_range_is_still_shown(api: Client, incident: Incident) -> None:
+    """Only what a request sends is checked: an answer carrying an old time
+    stored before the rule existed is still given."""
+    Incident.objects.filter(pk=incident.pk).update(
+        impact_started_at=datetime(1899, 1, 1, tzinfo=UTC)
+    )
+    response = api.get(f"{URL}/{incident.ref}")
+    assert response.status_code == 200
+    assert response.json()["impact_started_at"].startswith("1899-01-01")
+
+
+LONE_SURROGATE = '"Shop \\ud800 down"'  # as JSON text: the escape of half a character
+NUL = '"Shop \\u0000 down"'
+
+
+@pytest.mark.parametrize(("escaped", "words"), [(LONE_SURROGATE, "surrogate"), (NUL, "NUL")])
+@pytest.mark.parametrize(
+    ("path", "template", "field"),
+    [
+        ("", '{"title": %s}', "title"),
+        ("", '{"title": "x", "services": ["shop", %s]}', "services"),
+        ("/{ref}", '{"summary": %s}', "summary"),
+        ("/{ref}/timeline", '{"body": %s}', "body"),
+        ("/{ref}/tasks", '{"title": %s}', "title"),
+        ("/{ref}/participants", '{"user": %s}', "user"),
+    ],
+)
+def test_text_that_cannot_be_stored_is_422_and_changes_nothing(
+    api: Client,
+    incident: Incident,
+    escaped: str,
+    words: str,
+    path: str,
+    template: str,
+    field: str,
+) -> None:
+    before = snapshot()
+    url = URL + path.format(ref=incident.ref)
+    method = api.patch if path == "/{ref}" else api.post
+    response = method(url, template % escaped, content_type="application/json")
+    assert response.status_code == 422
+    data = response.json()
+    assert_error_shape(data)
+    assert data["field"] == field
+    assert words in data["message"]
+    assert snapshot() == before
+
+
+def test_a_key_that_cannot_be_stored_is_named_safely(api: Client, incident: Incident) -> None:
+    response = api.post(URL, '{"title": "x", "\\ud800": 1}', content_type="application/json")
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == "\\ud800"
+    assert "surrogate" in data["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("/api/v1/incidents", {"q": "shop\x00"}, "q"),
+        ("/api/v1/incidents", {"service": "\x00"}, "service"),
+        ("/api/v1/action-items", {"q": "\x00"}, "q"),
+        ("/api/v1/postmortems", {"q": "\x00"}, "q"),
+        ("/api/v1/alerts/groups", {"source": "\x00"}, "source"),
+    ],
+)
+def test_a_nul_in_a_search_is_422(
+    api: Client, incident: Incident, path: str, query: dict[str, str], field: str
+) -> None:
+    response = api.get(path, query)
+    assert response.status_code == 422
+    data = response.json()
+    assert_error_shape(data)
+    assert data["field"] == field
+    assert "NUL" in data["message"]
+
+
+def test_a_nul_in_the_path_is_422(api: Client, responder: Any) -> None:
+    before = snapshot()
+    response = api.post("/api/v1/heartbeats/backup%00job")
+    assert response.status_code == 422
+    data = response.json()
+    assert_error_shape(data)
+    assert data["field"] is None
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data; boundary=xyz", "application/x-www-form-urlencoded"],
+)
+def test_a_form_body_is_still_reported_as_not_json(
+    api: Client, responder: Any, content_type: str
+) -> None:
+    """Pages' forms are checked for text that cannot be stored; the API's
+    body is left for the API to read and report."""
+    before = snapshot()
+    response = api.post(URL, b"title=Shop%00down", content_type=content_type)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("The request body is not valid JSON: ")
+    assert snapshot() == before

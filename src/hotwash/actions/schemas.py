@@ -20,8 +20,9 @@ from hotwash.api.schemas import (
     COUNT_DOC,
     COUNT_EXACT_DOC,
     DEFAULT_PER_PAGE,
-    MAX_PER_PAGE,
     ApiModel,
+    PageNumber,
+    PerPage,
     one_of,
 )
 from hotwash.incidents.services import TEXT_MAX
@@ -129,10 +130,8 @@ class ActionItemListQuery(BaseModel):
         description="Order: due (soonest first, default), -due, -created, -updated.",
         json_schema_extra=one_of(list(SORTS)),
     )
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(
-        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200)."
-    )
+    page: PageNumber = 1
+    per_page: PerPage = DEFAULT_PER_PAGE
 
 
 class ActionItemOut(ApiModel):

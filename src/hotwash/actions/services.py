@@ -24,6 +24,7 @@ from hotwash.actions.models import ActionItem, Kind, Priority, Status
 from hotwash.actions.signals import action_item_changed
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
+from hotwash.core.validators import check_date
 from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.services import clean_text, record_system_event
@@ -128,18 +129,19 @@ def clean_owner(value: object) -> User:
 
 def clean_due(value: object) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return check_date(value.date(), "due")
     if isinstance(value, date):
-        return value
+        return check_date(value, "due")
     text = str(value or "").strip()
     if not text:
         raise InvalidInput(_("Every action item needs a due date."), field="due")
     try:
-        return date.fromisoformat(text)
+        due = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
             _("%(value)s is not a date; use YYYY-MM-DD.") % {"value": value}, field="due"
         ) from None
+    return check_date(due, "due")  # bad input (issue 9): the range every date keeps to
 
 
 def clean_team(value: object) -> Team | None:

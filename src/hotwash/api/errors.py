@@ -25,6 +25,7 @@ from ninja.parser import Parser
 from pydantic_core import ErrorDetails
 
 from hotwash.core.errors import DomainError, error_json
+from hotwash.core.validators import out_of_range
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -143,6 +144,8 @@ def describe_validation_error(error: ErrorDetails, field: str | None) -> str:
         )
     if kind in _DATE_TYPES:
         return _("The field %(field)s must be a date, e.g. 2026-11-26.") % values
+    if kind == "date_out_of_range":  # raised by ApiModel
+        return out_of_range(str(ctx.get("value", "")), field)
     if kind in ("greater_than_equal", "greater_than"):
         limit = ctx.get("ge", ctx.get("gt"))
         return _("The field %(field)s must be at least %(limit)s.") % {**values, "limit": limit}
@@ -168,6 +171,10 @@ def validation_errors(contexts: Iterable[ValidationErrorContext[Any]]) -> list[E
     for context in contexts:
         for error in context.pydantic_validation_error.errors(include_url=False):
             field = _field_of(context.model, error["loc"])
+            if field is None and "field" in (error.get("ctx") or {}):
+                # A check of the whole model (ApiModel's date range) names
+                # the field itself.
+                field = str(error["ctx"]["field"])
             if field in seen:  # a union reports once per member; once is enough
                 continue
             seen.add(field)

@@ -17,7 +17,10 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hotwash.api.schemas import MAX_PAGE
+from hotwash.core.errors import InvalidInput
 from hotwash.incidents.display import describe_event, severity_description, severity_name
 from hotwash.incidents.models import (
     Incident,
@@ -129,6 +132,7 @@ class Presenter:
             "resolved_at": local(incident.resolved_at),
             "closed_at": local(incident.closed_at),
             "updated_at": local(incident.updated_at),
+            "version": incident.version,
             "roles": related.roles[incident.pk],
             "created_by": username(incident.created_by),
             "url": self.incident_url(incident),
@@ -149,7 +153,15 @@ class Presenter:
         render: Callable[[list[M]], list[dict[str, Any]]],
     ) -> dict[str, Any]:
         """One page of `queryset` in the list shape shared by every
-        collection; `render` turns the page's rows into JSON-ready dicts."""
+        collection; `render` turns the page's rows into JSON-ready dicts.
+        Lists declare `page` with the shared `PageNumber`, which documents
+        and checks the bound; checked here again for any list that does not."""
+        if not 1 <= page <= MAX_PAGE:
+            raise InvalidInput(
+                _("The field %(field)s must be at most %(limit)s.")
+                % {"field": "page", "limit": MAX_PAGE},
+                field="page",
+            )
         start = (page - 1) * per_page
         # One row more than the page tells whether there is a next page.
         rows = list(queryset[start : start + per_page + 1])

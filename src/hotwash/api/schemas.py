@@ -1,28 +1,44 @@
 """Request and response shapes of the API; they are also its OpenAPI document.
 
-Input models check only shape (a string, a list, a time). Domain rules
-(title length, known statuses, times not in the future) live in the service
-functions, so the web, the API and the CLI refuse the same things with the
-same messages. Choice fields are therefore typed loosely here and documented
-with their allowed values.
+Input models check only shape (a string, a list, a time) and that every
+date and time is within the range Hotwash computes with; text nothing can
+store (a NUL, a lone surrogate) never reaches them (both rules:
+hotwash.core.validators). Domain rules (title length, known statuses, times
+not in the future) live in the service functions, so the web, the API and
+the CLI refuse the same things with the same messages. Choice fields are
+therefore typed loosely here and documented with their allowed values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Annotated, Any
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any, Self, get_args
 
 from ninja import P, PathEx
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
 from pydantic.json_schema import JsonDict, JsonValue
+from pydantic_core import PydanticCustomError
 
+from hotwash.core.validators import date_problem
 from hotwash.incidents.models import DetectionSource, IncidentRole, Status, TimelineKind
 from hotwash.incidents.queries import SORTS
 from hotwash.incidents.services import TEXT_MAX, TITLE_MAX
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
+# A deeper page is refused (422) rather than looked up: page * per_page
+# must fit the databases' 64-bit OFFSET, and reading that deep means
+# stepping over every row before it. Filters reach any item sooner.
+MAX_PAGE = 100_000
+
+# The paging parameters of every list: `page: PageNumber = 1` and
+# `per_page: PerPage = DEFAULT_PER_PAGE`.
+PageNumber = Annotated[
+    int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1 (at most 100,000).")
+]
+PerPage = Annotated[int, Field(ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200).")]
 
 # Accepted loosely (1, "2", "SEV3", "sev4"); the service checks the value.
 SeverityIn = Annotated[
@@ -69,6 +85,56 @@ def one_of(values: Iterable[str]) -> JsonDict:
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _dates_in_range(self, info: ValidationInfo) -> Self:
+        """Every date and time a request sends is within the range Hotwash
+        computes with (`hotwash.core.validators`). Answers are validated
+        through these models too; what is already stored is never refused
+        on its way out. Once per model, over its date fields only: an answer
+        of 200 incidents pays almost nothing for it."""
+        if _validating_response(info):
+            return self
+        for name in _date_fields(type(self)):
+            for moment in _dates_in(getattr(self, name)):
+                if date_problem(moment) is not None:
+                    raise PydanticCustomError(
+                        "date_out_of_range",
+                        "{value} is out of range.",
+                        {"value": moment.isoformat(), "field": name},
+                    )
+        return self
+
+
+def _validating_response(info: ValidationInfo) -> bool:
+    # Ninja validates an operation's answer with the response status in the
+    # context, and a request's parameters and body without it.
+    return isinstance(info.context, dict) and "response_status" in info.context
+
+
+@cache
+def _date_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` whose type holds a date or a time."""
+    return tuple(name for name, info in model.model_fields.items() if _holds_date(info.annotation))
+
+
+def _holds_date(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, date):
+        return True
+    return any(_holds_date(argument) for argument in get_args(annotation))
+
+
+def _dates_in(value: Any) -> Iterator[date]:
+    """The dates and times in a field's value: itself, or in its list or
+    mapping (nested models check their own fields)."""
+    if isinstance(value, date):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _dates_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _dates_in(item)
 
 
 # --- errors -------------------------------------------------------------------
@@ -184,10 +250,8 @@ class IncidentListQuery(BaseModel):
         description="Order: -declared (newest first, default), declared, severity, -updated.",
         json_schema_extra=one_of(list(SORTS)),
     )
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(
-        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200)."
-    )
+    page: PageNumber = 1
+    per_page: PerPage = DEFAULT_PER_PAGE
 
 
 class UserRef(ApiModel):
@@ -222,6 +286,13 @@ class IncidentOut(ApiModel):
     resolved_at: datetime | None = Field(description="When the impact ended.")
     closed_at: datetime | None = Field(description="When the incident was closed.")
     updated_at: datetime = Field(description="Last change of any kind.")
+    version: int = Field(
+        description="Raised by one by every change to the incident itself (a field, "
+        "status, severity, privacy, services, a time, a role); not by timeline entries, "
+        'tasks or participants. Sent as the ETag; send it back as If-Match: "<version>" '
+        "to change the incident only if nobody else did meanwhile.",
+        examples=[3],
+    )
     roles: dict[str, str | None] = Field(
         description="Current holder (username) of each role, or null when vacant.",
         examples=[
@@ -279,10 +350,8 @@ class TimelineQuery(BaseModel):
         ge=0,
         description="Only entries written after the entry with this id (for polling).",
     )
-    page: int = Field(1, ge=1, description="Page number, from 1.")
-    per_page: int = Field(
-        DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200)."
-    )
+    page: PageNumber = 1
+    per_page: PerPage = DEFAULT_PER_PAGE
 
 
 class EntryOut(ApiModel):

@@ -66,14 +66,6 @@ def text_problem(text: str, field: str | None = None) -> str | None:
     return None
 
 
-def check_text(value: str, field: str | None = None) -> str:
-    """`value` itself, or InvalidInput naming `field` when it cannot be stored."""
-    problem = text_problem(value, field)
-    if problem is not None:
-        raise InvalidInput(problem, field=field)
-    return value
-
-
 def printable(text: str) -> str:
     """`text` safe to show in any page or message: NUL and lone surrogates
     written as escapes (a lone surrogate cannot even be encoded in a page)."""

@@ -51,7 +51,7 @@ from hotwash.postmortems.markdown import INCIDENT_TIMES
 from hotwash.postmortems.models import Comment, Kind, Language, Postmortem, Section
 from hotwash.postmortems.models import Status as PmStatus
 from hotwash.postmortems.outlines import get_outline
-from hotwash.postmortems.queries import readable_postmortems
+from hotwash.postmortems.queries import is_marked_public, readable_postmortems
 from hotwash.postmortems.services import CHECKLIST, SectionConflict
 
 router = Router(tags=["Postmortems"])
@@ -184,7 +184,7 @@ def summary(
         "status_name": label(PmStatus, postmortem.status),
         "required": postmortem.required,
         "overdue": _is_overdue(postmortem),
-        "public": postmortem.public,
+        "public": is_marked_public(postmortem),
         "incident": incident.ref if incident is not None else None,
         "external_incident": postmortem.external_incident,
         "owner": username(postmortem.owner),

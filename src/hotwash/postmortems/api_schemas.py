@@ -74,7 +74,11 @@ class PostmortemPatch(ApiModel):
     tags: list[str] | None = Field(None, description="The full new list of tags.")
     original_language: str | None = Field(None, description="en or fr.")
     template: str | None = Field(None, description="Another template for the same kind.")
-    public: bool | None = Field(None, description="Also publish on the public page.")
+    public: bool | None = Field(
+        None,
+        description="Also publish on the public page (refused, 422, while the incident is "
+        "private).",
+    )
     services: list[str] | None = Field(None, description="The full new list of services.")
     period_start: date | None = Field(None, description="Start of the period.")
     period_end: date | None = Field(None, description="End of the period.")
@@ -245,7 +249,10 @@ class PostmortemSummaryOut(ApiModel):
     status_name: str = Field(description="The status in the request's language.")
     required: bool = Field(description="Required by policy (can be overdue).")
     overdue: bool = Field(description="Required, past due and not approved yet.")
-    public: bool = Field(description="Also on the public page once published.")
+    public: bool = Field(
+        description="Also on the public page once published; always false while the incident "
+        "is private (its privacy wins over the flag)."
+    )
     incident: str | None = Field(description="INC-42, or null for a retrospective.")
     external_incident: str = Field(description="Imported: the incident's reference elsewhere.")
     owner: str | None = Field(description="Username of the owner.")

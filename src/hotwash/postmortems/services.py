@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from hotwash.accounts.permissions import can_respond, is_admin
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotwash.core.validators import check_date
 from hotwash.incidents.models import Incident, IncidentRole, RoleAssignment, TimelineKind
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.services import (
@@ -257,15 +258,16 @@ def clean_date(value: object, field: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return check_date(value.date(), field)
     if isinstance(value, date):
-        return value
+        return check_date(value, field)
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(
             _("%(value)s is not a date; use YYYY-MM-DD.") % {"value": value}, field=field
         ) from None
+    return check_date(day, field)  # bad input (issue 9): the range every date keeps to
 
 
 def clean_owner(value: object, field: str = "owner") -> User | None:
