@@ -8,11 +8,15 @@ With no variables set, Hotwash runs on an embedded SQLite database in
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.utils.translation import gettext_lazy as _
 
+from hotwash.accounts.oidc_config import read_oidc_settings
 from hotwash.envconfig import (
     ConfigurationError,
     env_bool,
@@ -27,7 +31,16 @@ DATA_DIR = env_path("HOTWASH_DATA_DIR", Path.cwd() / "data")
 
 # Production mode refuses anything that is only safe on a developer's machine.
 PRODUCTION = env_bool("HOTWASH_PRODUCTION", False)
-DEBUG = env_bool("HOTWASH_DEBUG", not PRODUCTION)
+# Django's debug pages print settings, environment variables and every
+# frame's locals (database and SMTP passwords included): off unless asked for
+# by name, and even then shown to signed-in admins only (hotwash.core.debug).
+DEBUG = env_bool("HOTWASH_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ConfigurationError(
+        "HOTWASH_PRODUCTION is on, so HOTWASH_DEBUG must be off: debug pages are for a "
+        "developer's machine."
+    )
+DEFAULT_EXCEPTION_REPORTER = "hotwash.core.debug.AdminOnlyExceptionReporter"
 
 _DEV_SECRET_KEY = "hotwash-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("HOTWASH_SECRET_KEY", _DEV_SECRET_KEY)
@@ -49,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # sign-in throttling (see "Sign-in throttling" below)
     "ninja",  # its bundled Swagger UI assets, so the API docs need no CDN
     "hotwash.core",
     "hotwash.accounts",
@@ -69,7 +83,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Security headers on everything, static files included (see "Security
+    # headers" below).
     "django.middleware.security.SecurityMiddleware",
+    "hotwash.core.middleware.StaticFilesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "hotwash.core.debug.AdminOnlyDebugPagesMiddleware",
     "hotwash.core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +98,13 @@ MIDDLEWARE = [
     "hotwash.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Bad input (issue 9): text that cannot be stored (a NUL, a lone
+    # surrogate) in a path, query, form or JSON body is refused here, before
+    # any view; after the user and language are known, so the page is theirs.
+    "hotwash.core.input_guard.StorableTextMiddleware",
+    # Sign-in throttling: turns a lock-out into the sign-in page (429). Last,
+    # so every other middleware sees that page too.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hotwash.urls"
@@ -155,10 +181,63 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Single sign-on plugs in here later (an OIDC or SAML backend before this one).
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # Sign-in throttling first: refuses a locked-out person before any
+    # password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    # HOTWASH_PASSWORD_LOGIN=0 refuses passwords here, before any is checked.
+    "hotwash.accounts.oidc.PasswordSignInSwitch",
+    "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect): answers only the /oidc/callback/ view.
+    "hotwash.accounts.oidc.OidcBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "incidents:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in throttling (django-axes; hotwash/accounts/throttling.py) --------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one account from one client
+# address, that account cannot sign in from that address for the cool-off
+# period (each refused attempt starts it again); other people and other
+# addresses are unaffected. Admins unlock people from the user list (action
+# "Unlock sign-in"); Axes' own admin lists the attempts. API tokens are not
+# counted. Attempts are kept in the database, so every server process and
+# every worker agrees.
+LOGIN_FAILURE_LIMIT = env_int("HOTWASH_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("HOTWASH_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+# Behind a reverse proxy: the request header holding the client's address
+# (e.g. X-Forwarded-For or X-Real-IP; its right-most entry is used). Only set
+# it when every request comes through a proxy that writes that header;
+# unset, the connection's own address (REMOTE_ADDR) is used.
+CLIENT_IP_HEADER = env_str("HOTWASH_CLIENT_IP_HEADER", "").strip()
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "hotwash.accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "hotwash.accounts.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a success before the limit starts the count again
+# Sign-ins and sign-outs are in Hotwash's audit records (with the address).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+
+# --- Single sign-on (OpenID Connect; hotwash/accounts/oidc.py) ---------------
+# On when HOTWASH_OIDC_ISSUER is set. The provider's endpoints come from its
+# discovery document when someone signs in, never at start-up: a provider
+# that is down does not stop Hotwash. The redirect URI to register with the
+# provider is SITE_URL + "/oidc/callback/" (one for both languages).
+_oidc = read_oidc_settings(production=PRODUCTION)
+OIDC_ISSUER = _oidc.issuer
+OIDC_CLIENT_ID = _oidc.client_id
+OIDC_CLIENT_SECRET = _oidc.client_secret
+OIDC_NAME = _oidc.name  # the provider's name on the sign-in page
+OIDC_SCOPES = _oidc.scopes
+# Roles from the provider (e.g. hotwash-admins=admin,hotwash-responders=responder),
+# applied at every sign-in; anyone else is a viewer. Empty: roles are managed
+# in Hotwash, and people who sign on for the first time are viewers.
+OIDC_ROLE_CLAIM = _oidc.role_claim
+OIDC_ROLE_MAP = _oidc.role_map
+# 0: passwords are refused (sign-in page and admin), single sign-on only.
+PASSWORD_LOGIN = _oidc.password_login
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -188,6 +267,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 # long-lived threads bounded and lets load balancers rebalance.
 LIVE_STREAM_SECONDS = env_int("HOTWASH_LIVE_STREAM_SECONDS", 300, minimum=5)
 LIVE_HEARTBEAT_SECONDS = env_int("HOTWASH_LIVE_HEARTBEAT_SECONDS", 15, minimum=1)
+# Live streams one person may hold in one server process (issue 9: one
+# viewer could otherwise take every slot); beyond it, 429.
+LIVE_STREAMS_PER_PERSON = env_int("HOTWASH_LIVE_STREAMS_PER_PERSON", 10, minimum=1)
 
 # --- Policies ---------------------------------------------------------------
 POLICY_FILE = env_str("HOTWASH_POLICY_FILE", "")
@@ -202,12 +284,73 @@ BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")
 # A folder of postmortem templates (YAML) that add to or replace the shipped ones.
 POSTMORTEM_TEMPLATES = env_str("HOTWASH_POSTMORTEM_TEMPLATES", "")
 
+# --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
+# Webhook receivers and tracker APIs are addresses an admin types in. In
+# production mode Hotwash refuses to connect to loopback, link-local, private
+# and other non-public addresses, unless listed here: host names and CIDR
+# ranges (or single addresses), comma-separated.
+OUTBOUND_ALLOW = env_list("HOTWASH_OUTBOUND_ALLOW", [])
+for _entry in OUTBOUND_ALLOW:
+    if "/" in _entry:
+        try:
+            ipaddress.ip_network(_entry, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"HOTWASH_OUTBOUND_ALLOW lists {_entry!r}, which is not a CIDR range "
+                "(for example 10.20.0.0/16)."
+            ) from None
+# The key webhook signing secrets are encrypted with in the database; when
+# empty, one derived from SECRET_KEY (so changing that makes them unreadable).
+ENCRYPTION_KEY = env_str("HOTWASH_ENCRYPTION_KEY", "")
+if ENCRYPTION_KEY and len(ENCRYPTION_KEY) < 32:
+    raise ConfigurationError(
+        "HOTWASH_ENCRYPTION_KEY must be at least 32 characters (for example: python -c "
+        "'import secrets; print(secrets.token_urlsafe(48))')."
+    )
+
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Security headers -------------------------------------------------------
+# Content-Security-Policy on every page (django-csp): scripts, styles, images
+# and fonts from Hotwash itself only, no inline script or style anywhere,
+# requests (live updates, the editor's saves) to Hotwash only, never framed.
+# Pages keep to it: a browser test watches for violations (test_browser.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+# Strict-Transport-Security, once the site is served over HTTPS only: a
+# browser that has seen it refuses plain HTTP to this host for that long.
+# Django sends it on HTTPS requests only; behind a TLS proxy, name the header
+# through which the proxy says so (HOTWASH_FORWARDED_PROTO_HEADER).
+SECURE_HSTS_SECONDS = env_int("HOTWASH_HSTS_SECONDS", 0, minimum=0)
+if _forwarded_proto_header := env_str("HOTWASH_FORWARDED_PROTO_HEADER", "").strip():
+    # Only when every request comes through a proxy that sets this header
+    # (e.g. X-Forwarded-Proto: https), overwriting any sent by the client.
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _forwarded_proto_header.upper().replace("-", "_"),
+        "https",
+    )
+# Static files are served through Django (WhiteNoise) so they carry the same
+# headers; from the collected folder and straight from the apps, so any way of
+# running Hotwash has its CSS and JavaScript.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 86400  # as long as granian's static route kept them
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("live/", include("hotwash.live.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Single sign-on (OpenID Connect): no language prefix, so one redirect
+    # URI serves every language (hotwash/accounts/oidc.py).
+    path("oidc/", include("hotwash.accounts.oidc_urls")),
 ]
 
 # Pages live under /en/ and /fr/; "/" redirects to the visitor's language.
@@ -26,3 +29,6 @@ urlpatterns += i18n_patterns(
 )
 
 handler404 = "hotwash.core.views.not_found"
+# Hotwash's own 500 (JSON under /api/); Django's debug page only ever
+# reaches a signed-in admin with HOTWASH_DEBUG=1 (hotwash.core.debug).
+handler500 = "hotwash.core.views.server_error"

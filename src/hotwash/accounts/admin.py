@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy, ngettext
 
+from hotwash.accounts import oidc_admin  # noqa: F401 (single sign-on identities)
 from hotwash.accounts.models import ApiToken, Profile
 from hotwash.accounts.services import unlock_sign_in
 from hotwash.accounts.throttling import AdminSignInForm

@@ -64,3 +64,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+# Single sign-on identities live in their own module (hotwash/accounts/oidc.py).
+from hotwash.accounts.oidc_models import OidcIdentity  # noqa: E402, F401

@@ -14,7 +14,7 @@ from ninja.errors import ValidationError, ValidationErrorContext
 
 from hotwash.actions import api as actions_api
 from hotwash.alerts import api as alerts_api
-from hotwash.api import incidents, lint, people, reference, tasks, timeline
+from hotwash.api import audit, incidents, lint, people, reference, tasks, timeline
 from hotwash.api.auth import SessionAuth, TokenAuth
 from hotwash.api.errors import (
     JsonParser,
@@ -101,5 +101,6 @@ for router in (
     notifications_api.router,
     jobs_api.router,
     triggers_api.router,
+    audit.router,
 ):
     api.add_router("", router)
