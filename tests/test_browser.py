@@ -224,3 +224,101 @@ def test_a_burst_of_changes_is_followed_with_one_refetch_at_a_time(
     # The timeline was replaced, and focus is on the same link in the new one.
     assert reader.evaluate("document.activeElement.getAttribute('href')") == focused_href
     assert reader.evaluate("window.sameDocument") is True
+
+
+# --- Content-Security-Policy ---------------------------------------------------
+# Every page is sent with a strict policy (no inline script or style; requests
+# to Hotwash only). A page that broke it would lose its script or its look in
+# silence, so the browser reports every violation and none is allowed.
+
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+STYLED = (
+    "[...document.styleSheets].some((sheet) => sheet.href && sheet.href.includes('/static/')"
+    " && sheet.cssRules.length > 0)"
+)
+
+
+@pytest.fixture(scope="module")
+def ada(database: ServerDatabase) -> str:
+    """An admin; her API token."""
+    return database.create_user("ada", role="admin", password=PASSWORD)
+
+
+def watched(page: sync_api.Page) -> list[str]:
+    """Record this page's policy violations, from the event and the console."""
+    reported: list[str] = []
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            reported.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return reported
+
+
+def violations(page: sync_api.Page, console: list[str]) -> list[str]:
+    return [*page.evaluate("window.__cspViolations || []"), *console]
+
+
+def test_no_page_breaks_the_content_security_policy(
+    browser: sync_api.Browser, server: RunningServer, amira: str, ada: str
+) -> None:
+    page = signed_in(browser, server, "en", "amira")
+    console = watched(page)
+    incident_url = declare(page, "en", "Payments are slow")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    seen: dict[str, list[str]] = {}
+
+    def visit(path: str, ready: str) -> None:
+        page.goto(path)
+        page.wait_for_selector(ready, state="attached")
+        assert page.evaluate(STYLED), f"{path} has no stylesheet"
+        seen[path] = violations(page, console)
+        console.clear()
+
+    for path in ("/en/", "/fr/", "/en/incidents/", "/en/postmortems/", "/en/action-items/"):
+        visit(path, "main h1")
+    visit("/en/action-items/dashboard/", "main h1")
+    visit("/en/alerts/", "main h1")
+    visit("/en/triggers/proposals/", "main h1")
+    visit("/en/accounts/preferences/", "main h1")
+    visit("/en/incidents/INC-99999/", "main h1")  # Hotwash's "not found"
+    # Live updates: the script runs and its event stream is connected.
+    visit(f"/en/incidents/{ref}/", "[data-live-events][data-live-state='live']")
+    visit(f"/en/incidents/{ref}/catchup/", "[data-live-events][data-live-state='live']")
+
+    # The postmortem editor: its script, its blameless check and its preview
+    # (requests back to Hotwash) all run.
+    page.goto(f"/en/postmortems/new/?incident={ref}")
+    page.locator("form.panel button[type=submit]").click()
+    page.wait_for_selector("#pm-editor-config", state="attached")
+    section = page.locator("section.pm-edit-section").first
+    section.locator("textarea[name=body]").fill("Amira should have checked the config.")
+    sync_api.expect(section.locator(".pm-lint__item").first).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate(STYLED)
+    seen["postmortem editor"] = violations(page, console)
+    console.clear()
+
+    admin = signed_in(browser, server, "en", "ada")
+    admin_console = watched(admin)
+    for path, ready in (
+        ("/en/admin/", "#content"),
+        ("/en/admin/auth/user/", "#changelist"),
+        ("/en/admin/auth/user/add/", "form"),
+        # The API docs: Swagger UI draws the operations from openapi.json.
+        ("/api/v1/docs", ".swagger-ui .opblock"),
+    ):
+        admin.goto(path)
+        admin.wait_for_selector(ready, state="attached")
+        assert admin.evaluate(STYLED), f"{path} has no stylesheet"
+        seen[path] = violations(admin, admin_console)
+        admin_console.clear()
+
+    assert {path: found for path, found in seen.items() if found} == {}
+    assert len(seen) == 17

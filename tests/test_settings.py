@@ -108,3 +108,86 @@ def test_the_typed_helpers_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
         env_int("X_NUMBER", 20, minimum=10)
     monkeypatch.setenv("X_LIST", " a, ,b ")
     assert env_list("X_LIST", []) == ["a", "b"]
+
+
+def _setting(tmp_path: Path, name: str, env: dict[str, str]) -> str:
+    """One setting's value as a fresh process loads it, with `env` added to
+    an environment that names none of Hotwash's debug or security variables."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "HOTWASH_DEBUG",
+            "HOTWASH_PRODUCTION",
+            "HOTWASH_HSTS_SECONDS",
+            "HOTWASH_FORWARDED_PROTO_HEADER",
+        }
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings;"
+            f"print(repr(getattr(settings, {name!r}, None)))",
+        ],
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "hotwash.settings",
+            "HOTWASH_DATA_DIR": str(tmp_path),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("env", "debug"),
+    [
+        ({}, "False"),
+        ({"HOTWASH_PRODUCTION": "0"}, "False"),
+        ({"HOTWASH_DEBUG": "0"}, "False"),
+        ({"HOTWASH_DEBUG": "1"}, "True"),
+    ],
+    ids=["nothing-set", "not-production", "debug-0", "debug-1"],
+)
+def test_debug_is_off_unless_hotwash_debug_turns_it_on(
+    tmp_path: Path, env: dict[str, str], debug: str
+) -> None:
+    assert _setting(tmp_path, "DEBUG", env) == debug
+
+
+def test_production_mode_refuses_debug(tmp_path: Path) -> None:
+    result = _start(
+        {
+            "HOTWASH_PRODUCTION": "1",
+            "HOTWASH_DEBUG": "1",
+            "HOTWASH_SECRET_KEY": "k" * 50,
+            "HOTWASH_DATA_DIR": str(tmp_path),
+        }
+    )
+    assert result.returncode != 0
+    assert "HOTWASH_DEBUG" in result.stderr
+
+
+def test_hsts_is_sent_only_when_hotwash_hsts_seconds_says_for_how_long(tmp_path: Path) -> None:
+    assert _setting(tmp_path, "SECURE_HSTS_SECONDS", {}) == "0"
+    assert (
+        _setting(tmp_path, "SECURE_HSTS_SECONDS", {"HOTWASH_HSTS_SECONDS": "31536000"})
+        == "31536000"
+    )
+    result = _start({"HOTWASH_HSTS_SECONDS": "a year", "HOTWASH_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "HOTWASH_HSTS_SECONDS" in result.stderr
+
+
+def test_a_tls_proxys_header_is_trusted_only_when_named(tmp_path: Path) -> None:
+    assert _setting(tmp_path, "SECURE_PROXY_SSL_HEADER", {}) == "None"
+    named = {"HOTWASH_FORWARDED_PROTO_HEADER": "X-Forwarded-Proto"}
+    assert _setting(tmp_path, "SECURE_PROXY_SSL_HEADER", named) == str(
+        ("HTTP_X_FORWARDED_PROTO", "https")
+    )

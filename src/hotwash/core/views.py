@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template import loader
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 
 from hotwash.core.errors import error_json
+
+# What an API client (or anyone asking for plain text) is told about a 500.
+SERVER_ERROR_MESSAGE = gettext_lazy(
+    "Something went wrong on our side; everything confirmed before this error is saved. "
+    "Try again in a moment."
+)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -15,3 +23,14 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         }
         return error_json(404, message)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest | None) -> HttpResponse:
+    """Hotwash's own 500: JSON for API clients, the HTML page otherwise.
+
+    Something already failed, perhaps the database: render with no request
+    context (no context processors, no session, no user), in whatever
+    language the request had activated."""
+    if request is not None and request.path.startswith("/api/"):
+        return error_json(500, str(SERVER_ERROR_MESSAGE))
+    return HttpResponseServerError(loader.get_template("500.html").render())

@@ -63,10 +63,13 @@ class Command(BaseCommand):
         self.stdout.flush()
         # Workers are separate processes: they learn the thread count (which
         # bounds live streams, see hotwash.live.views) from the environment.
+        # Nothing else is changed here: settings were read in this process
+        # before granian starts its workers, which take them as they are, so
+        # an environment variable set now reaches code that reads it later
+        # (like the thread count) but never a setting. DEBUG once differed
+        # that way between this process and its workers; now every process
+        # runs with what settings.py read (off unless HOTWASH_DEBUG=1).
         os.environ["HOTWASH_THREADS"] = str(options["threads"])
-        # A production server: no debug pages (and no per-query logging)
-        # unless HOTWASH_DEBUG says otherwise.
-        os.environ.setdefault("HOTWASH_DEBUG", "0")
         Server(
             "hotwash.wsgi:application",
             address=options["host"],
@@ -83,6 +86,7 @@ class Command(BaseCommand):
             workers_kill_timeout=10,
             log_level=LogLevels.warning,
             log_access=options["access_log"],
-            static_path_route=[settings.STATIC_URL.rstrip("/")],
-            static_path_mount=[static_root],
+            # No static route: granian's cannot add headers, so static files
+            # go through Django (hotwash.core.middleware.StaticFilesMiddleware)
+            # and carry nosniff and the other security headers.
         ).serve()
