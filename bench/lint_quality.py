@@ -18,10 +18,18 @@ Speed: assembles a postmortem of about 20 pages (~60,000 characters of
 Markdown: headings, lists, a table, code blocks and the data set's
 sentences) and times `lint` on it, after a warm-up, against the 50 ms target.
 
+Large texts: times `lint` on 1 MiB (the API's limit) of several adversarial
+shapes (text without full stops, one very long word, long runs of spaces,
+runs of punctuation with no space after them, a blame phrase repeated, many
+participants' names, Markdown with unclosed code markers), each against the
+ceiling of 1 s: a linter whose time grew faster than its input would miss
+it by minutes.
+
     .venv/bin/python bench/lint_quality.py
     .venv/bin/python bench/lint_quality.py --language fr --verbose   # tuning set's misses
     .venv/bin/python bench/lint_quality.py --json      # also bench/results/lint-quality-<time>.json
     .venv/bin/python bench/lint_quality.py --set heldout --no-speed
+    .venv/bin/python bench/lint_quality.py --set tuning --no-large   # skip the 1 MiB texts
 
 It is a measurement: the exit status is 0 whether or not the targets are met,
 and non-zero only when something fails (missing or malformed data, an engine
@@ -34,6 +42,7 @@ import argparse
 import json
 import platform
 import random
+import re
 import statistics
 import sys
 import time
@@ -54,6 +63,8 @@ PRECISION_TARGET = 0.9
 RECALL_TARGET = 0.9
 SPEED_TARGET_MS = 50.0
 DOCUMENT_CHARS = 60_000  # about 20 pages of 3,000 characters
+LARGE_CHARS = 1024 * 1024  # the longest text POST /api/v1/lint accepts
+LARGE_CEILING_MS = 1000.0
 
 Lint = Callable[..., list[Any]]
 
@@ -109,6 +120,20 @@ class Speed:
     p95_ms: float
     mean_ms: float
     max_ms: float
+
+
+@dataclass
+class LargeSpeed:
+    language: str
+    shape: str
+    chars: int
+    runs: int
+    findings: int
+    p50_ms: float
+    max_ms: float
+    # Processor time of the slowest run: on a busy machine the wall-clock
+    # time also counts waiting for a core.
+    max_cpu_ms: float
 
 
 def parse_row(obj: Any, where: str) -> Row:
@@ -321,6 +346,105 @@ def measure_speed(
     )
 
 
+# --- 1 MiB of adversarial text -------------------------------------------------
+
+# A blame phrase, a few words that are not one, and people's names.
+_PHRASE = {"en": "the root cause was human error ", "fr": "la cause est une erreur humaine "}
+_GIVEN = ("Amira", "Bruno", "Chloé", "Dmitri", "Esther", "Farid", "Grace", "Hana", "Igor", "Jens")
+_FAMILY = (
+    "Haddad",
+    "Okafor",
+    "Tremblay",
+    "Nguyen",
+    "Kowalski",
+    "Silva",
+    "Moreau",
+    "Sato",
+    "Ali",
+    "Berg",
+)
+_NO_FULL_STOPS = re.compile(r"[.!?;:\n]+")
+
+
+def _repeat(unit: str, chars: int) -> str:
+    return (unit * (chars // len(unit) + 1))[:chars]
+
+
+def _ending(chars: int, text: str, ending: str) -> str:
+    """`text` cut so that, with `ending` after it, it is `chars` long."""
+    return text[: max(0, chars - len(ending))] + ending
+
+
+def large_texts(
+    language: str, rows: Sequence[Row], chars: int
+) -> list[tuple[str, str, list[str], bool]]:
+    """The adversarial texts, `chars` characters each, as (shape, text,
+    names, is Markdown). Each has blameful words in it, so that a linter
+    that gave up early would show it in its findings."""
+    phrase = _PHRASE[language]
+    prose = " ".join(_NO_FULL_STOPS.sub(" ", r.text) for r in rows) + " "
+    row_names = sorted({n for r in rows for n in r.names})
+    # 100 participants, each by display name and username: the API's 200 names.
+    people = [(f"{g} {f}", f"{g}.{f}".lower()) for g in _GIVEN for f in _FAMILY]
+    names = [n for pair in people for n in pair]
+    verb = "broke the deploy" if language == "en" else "a cassé le déploiement"
+    by_name = "".join(
+        f"{display} {verb} and @{username} watched "
+        if i % 10 == 0
+        else f"{display} and @{username} "
+        for i, (display, username) in enumerate(people)
+    )
+    growing = "".join("`" * n + "a" for n in range(1, 1500))
+    return [
+        ("text without full stops", _repeat(prose, chars), row_names, False),
+        ("one very long word", _ending(chars, "x" * chars, " " + phrase), [], False),
+        ("long runs of spaces", _repeat(phrase + " " * 4096, chars), [], False),
+        (
+            "punctuation, no spaces",
+            _ending(chars, _repeat(".?!;:", chars), "x " + phrase),
+            [],
+            False,
+        ),
+        ("a blame phrase repeated", _repeat(phrase, chars), [], False),
+        ("many names", _repeat(by_name, chars), names, False),
+        (
+            "unclosed Markdown code",
+            _ending(chars, _repeat(growing, chars), "\n" + phrase),
+            [],
+            True,
+        ),
+    ]
+
+
+def measure_large(
+    lint: Lint, lint_markdown: Lint, language: str, rows: Sequence[Row], chars: int, runs: int
+) -> list[LargeSpeed]:
+    results: list[LargeSpeed] = []
+    for shape, text, names, markdown in large_texts(language, rows, chars):
+        check = lint_markdown if markdown else lint
+        timings: list[float] = []
+        cpu: list[float] = []
+        findings = 0
+        for _ in range(runs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            findings = len(check(text, language, names=names))
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        results.append(
+            LargeSpeed(
+                language=language,
+                shape=shape,
+                chars=len(text),
+                runs=runs,
+                findings=findings,
+                p50_ms=percentile(timings, 50),
+                max_ms=max(timings),
+                max_cpu_ms=max(cpu),
+            )
+        )
+    return results
+
+
 # --- output -----------------------------------------------------------------
 
 
@@ -377,7 +501,25 @@ def print_speed(s: Speed) -> None:
     )
 
 
-def write_json(qualities: list[Quality], speeds: list[Speed]) -> Path:
+def print_large(results: Sequence[LargeSpeed]) -> None:
+    if not results:
+        return
+    first = results[0]
+    print(
+        f"  large texts ({first.language}): {first.chars:,} chars each, {first.runs} runs, "
+        f"ceiling max < {LARGE_CEILING_MS:.0f} ms"
+    )
+    for r in results:
+        print(
+            f"    {r.shape:<26}{r.findings:>8,} findings: p50 {r.p50_ms:.0f} ms, "
+            f"max {r.max_ms:.0f} ms (cpu {r.max_cpu_ms:.0f})   ceiling < {LARGE_CEILING_MS:.0f} ms  "
+            f"{verdict(r.max_ms < LARGE_CEILING_MS)}"
+        )
+
+
+def write_json(
+    qualities: list[Quality], speeds: list[Speed], large: Sequence[LargeSpeed] = ()
+) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"lint-quality-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     payload = {
@@ -388,9 +530,11 @@ def write_json(qualities: list[Quality], speeds: list[Speed]) -> Path:
             "precision": PRECISION_TARGET,
             "recall": RECALL_TARGET,
             "speed_p95_ms": SPEED_TARGET_MS,
+            "large_max_ms": LARGE_CEILING_MS,
         },
         "quality": [asdict(q) for q in qualities],
         "speed": [asdict(s) for s in speeds],
+        "large": [asdict(r) for r in large],
     }
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
@@ -413,7 +557,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--limit", type=int, default=0, help="use only the first N rows of each label (smoke)"
     )
-    parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
+    parser.add_argument(
+        "--no-speed", action="store_true", help="skip the speed measurements (both of them)"
+    )
+    parser.add_argument("--no-large", action="store_true", help="skip the 1 MiB texts")
+    parser.add_argument(
+        "--large-chars",
+        type=int,
+        default=LARGE_CHARS,
+        help="size of each adversarial text (default 1 MiB; smaller for a smoke run)",
+    )
+    parser.add_argument("--large-runs", type=int, default=3, help="timed runs of each of them")
     parser.add_argument(
         "--set",
         dest="dataset",
@@ -456,11 +610,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     setup_django()
-    from hotwash.blameless.engine import lint
+    from hotwash.blameless.engine import lint, lint_markdown
 
     print("Blameless-language linter: quality on the labelled sets, and speed")
     qualities: list[Quality] = []
     speeds: list[Speed] = []
+    large: list[LargeSpeed] = []
     for dataset in datasets:
         present = [lang for lang in languages if (dataset, lang) in data]
         if not present:
@@ -481,10 +636,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 speed = measure_speed(lint, lang, document, names, max(1, args.runs), args.warmup)
                 speeds.append(speed)
                 print_speed(speed)
+                if not args.no_large:
+                    measured = measure_large(
+                        lint,
+                        lint_markdown,
+                        lang,
+                        rows,
+                        max(1, args.large_chars),
+                        max(1, args.large_runs),
+                    )
+                    large.extend(measured)
+                    print_large(measured)
     for path in skipped:
         print(f"\n(note: {path} not found: no held-out figure for it)")
 
-    print("\nSummary (targets: precision >= 0.9, recall >= 0.9, 20 pages < 50 ms)")
+    print(
+        "\nSummary (targets: precision >= 0.9, recall >= 0.9, 20 pages < 50 ms, "
+        "each 1 MiB text < 1 s)"
+    )
     for q in qualities:
         line = (
             f"  {SETS[q.dataset][1]:<13}{q.language}: precision {q.precision:.3f} "
@@ -494,9 +663,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for s in speeds:
             if s.language == q.language:
                 line += f", p95 {s.p95_ms:.1f} ms {verdict(s.p95_ms < SPEED_TARGET_MS)}"
+        slowest = max((r.max_ms for r in large if r.language == q.language), default=None)
+        if slowest is not None:
+            line += f", large max {slowest:.0f} ms {verdict(slowest < LARGE_CEILING_MS)}"
         print(line)
     if args.json:
-        print(f"\nWrote {write_json(qualities, speeds)}")
+        print(f"\nWrote {write_json(qualities, speeds, large)}")
     return 0
 
 

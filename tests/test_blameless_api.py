@@ -100,3 +100,38 @@ def test_a_body_over_the_limit_is_413(api: Client) -> None:
     response = post(api, {"text": "a" * (1024 * 1024 + 10)})
     assert response.status_code == 413
     assert response.json()["message"]
+
+
+def test_a_text_longer_than_the_documented_limit_is_422_even_under_a_raised_body_limit(
+    api: Client, settings: Any
+) -> None:
+    from hotwash.api.lint import TEXT_MAX_CHARS
+
+    # An operator may raise HOTWASH_MAX_BODY_BYTES (for alert batches); the
+    # text itself stays bounded, as the OpenAPI document says.
+    settings.MAX_BODY_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * TEXT_MAX_CHARS
+    schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]["LintIn"]
+    assert schema["properties"]["text"]["maxLength"] == TEXT_MAX_CHARS
+    response = post(api, {"text": "a" * (TEXT_MAX_CHARS + 1)})
+    assert response.status_code == 422
+    assert response.json()["field"] == "text"
+    assert post(api, {"text": "a" * TEXT_MAX_CHARS}).json() == {"findings": [], "count": 0}
+
+
+def test_a_text_of_a_megabyte_without_full_stops_is_flagged_at_its_start_middle_and_end(
+    api: Client,
+) -> None:
+    filler = "queue depth kept growing while dashboards showed steady latency and alerts stayed "
+    gap = filler * 4_100  # about 336 kB
+    blameful = "the root cause was human error "
+    # An exception to the rule far from every match: it says nothing about them.
+    text = blameful + gap + blameful + gap + "we are not using the old graphs " + gap + blameful
+    assert 1_000_000 < len(text) < 1_048_576
+    response = post(api, {"text": text, "language": "en"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["count"] == 3
+    starts = [f["start"] for f in data["findings"]]
+    first = text.index("human error")
+    assert starts == [first, text.index("human error", first + 1), text.rindex("human error")]
+    assert {f["excerpt"] for f in data["findings"]} == {"human error"}

@@ -3,6 +3,7 @@ how an organisation adapts its rules."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,33 @@ rules:
     assert by_rule["human-error"].suggestion == "Use our incident template."
     # French rules are untouched by an English file.
     assert {f.rule for f in lint("C'est négligent.", "fr")} == {"judgement-word"}
+
+
+def test_an_organisation_person_rule_with_groups_of_its_own_still_applies(
+    tmp_path: Path, settings: Any
+) -> None:
+    # Its patterns cannot join the others' in one expression (their group
+    # numbers would shift): they are tried on their own.
+    settings.BLAMELESS_RULES = _write(
+        tmp_path / "org.yaml",
+        """
+language: en
+rules:
+  - id: handed-over
+    category: naming
+    type: person-agent
+    before: ['(left|dumped) (?:it|this) (?:all )?on']
+    after: ['(walked|went) away from (?:it|the \\w+)']
+    message: {en: "m", fr: "m"}
+    suggestion: {en: "s", fr: "s"}
+""",
+    )
+    found = lint("They dumped it all on Sam. Amira walked away from the pager.", names=NAMES)
+    assert [(f.rule, f.excerpt) for f in found] == [
+        ("handed-over", "Sam"),
+        ("handed-over", "Amira"),
+    ]
+    assert lint("Sam walked to the pager.", names=NAMES) == []
 
 
 def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: Any) -> None:
@@ -697,3 +725,132 @@ def test_heads_are_how_every_match_starts(pattern: str, heads: set[str] | None) 
     else:
         assert found is not None
         assert {"".join("'" if t == _APOSTROPHE else t for t in h) for h in found} == heads
+
+
+# --- long and adversarial texts -----------------------------------------------------
+#
+# POST /api/v1/lint takes any text up to 1 MiB from any signed-in user. These
+# tests check what the linter finds in such texts; bench/lint_quality.py
+# measures how long it takes (tests never assert timings).
+
+# Neutral words, no punctuation, no rule's match or condition in them.
+FILLER = "queue depth kept growing while dashboards showed steady latency and alerts stayed quiet "
+# About 88 kB of one "sentence": a pasted chat or log without full stops.
+LONG_GAP = FILLER * 1_000
+
+
+def test_a_long_text_without_full_stops_is_flagged_at_its_start_middle_and_end() -> None:
+    blameful = "the root cause was human error "
+    # An exception to the human-error rule, far from all three matches: it
+    # says nothing about them.
+    far_exception = "we are not using the old graphs "
+    text = blameful + LONG_GAP + blameful + LONG_GAP + far_exception + LONG_GAP + blameful
+    findings = lint(text)
+    assert [(f.rule, f.excerpt) for f in findings] == [("human-error", "human error")] * 3
+    first = text.index("human error")
+    second = text.index("human error", first + 1)
+    last = text.rindex("human error")
+    assert [f.start for f in findings] == [first, second, last]
+    assert findings[-1].end == len(text) - 1
+
+
+def test_in_a_long_text_an_exception_still_applies_near_its_match() -> None:
+    text = LONG_GAP + "we are not using the label human error any more " + LONG_GAP
+    assert lint(text) == []
+
+
+def test_a_condition_far_away_in_a_long_text_does_not_complete_a_match() -> None:
+    # judgement-about-person needs a person in the same sentence.
+    assert lint("unacceptable latency " + LONG_GAP + "they") == []
+    near = lint(LONG_GAP + "they called the latency unacceptable " + LONG_GAP)
+    assert [f.rule for f in near] == ["judgement-about-person"]
+
+
+def test_a_long_text_without_full_stops_is_read_in_bounded_pieces_cut_at_spaces() -> None:
+    from hotwash.blameless.engine import MAX_SENTENCE, _Sentences
+
+    text = FILLER * 12_000  # about 1 MB
+    sentences = _Sentences(text)
+    spans = list(zip(sentences.starts, sentences.ends, strict=True))
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(spans))
+    assert max(high - low for low, high in spans) <= 2 * MAX_SENTENCE
+    assert all(text[low - 1] == " " for low, _ in spans[1:])
+    # Ordinary sentences are left whole.
+    prose = "The disk filled up. " + "A" * (MAX_SENTENCE - 50) + " went on! Then it stopped"
+    sentences = _Sentences(prose)
+    assert sentences.starts == [0, 19, 19 + MAX_SENTENCE - 50 + 10]
+
+
+ADVERSARIAL = [
+    # A run of full stops that no space follows (was read back and forth).
+    ("." * 300_000 + "x The root cause was human error.", 1),
+    ("?!;:" * 75_000 + "x The root cause was human error.", 1),
+    ("x" * 1_000_000 + " human error", 1),
+    (" " * 1_000_000 + "human error", 1),
+    ("a-" * 500_000 + " human error", 1),
+    ("human error " * 20_000, 20_000),
+]
+
+
+@pytest.mark.parametrize(("text", "count"), ADVERSARIAL, ids=lambda v: repr(v)[:20])
+def test_adversarial_texts_give_the_findings_of_their_blameful_words(text: str, count: int) -> None:
+    findings = lint(text)
+    assert len(findings) == count
+    assert {(f.rule, f.excerpt) for f in findings} == {("human-error", "human error")}
+    assert findings[-1].end == text.rindex("human error") + len("human error")
+
+
+def test_many_names_in_one_long_sentence_are_each_judged_on_their_own() -> None:
+    names = [f"Person{i} Family{i}" for i in range(200)]
+    neutral = " ".join(f"Person{i} Family{i} watched the graphs" for i in range(200)) + " "
+    text = neutral * 30 + FILLER + "Person7 Family7 broke the deploy " + neutral * 30
+    findings = lint(text, names=names)
+    assert [(f.rule, f.excerpt) for f in findings] == [("person-as-cause", "Person7 Family7")]
+    mentions = lint("@sam " * 50_000 + "@sam caused the outage", names=["sam"])
+    assert {f.excerpt for f in mentions} == {"@sam"}
+    assert mentions[-1].start == len("@sam ") * 50_000
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        # No line break after the run: not a fence (one would hide what follows).
+        "`" * 300_000 + " The root cause was human error.",
+        "~" * 300_000 + " The root cause was human error.",
+        # Backtick runs of growing length, none closed (a code span needs a
+        # closing run of the same length).
+        "".join("`" * n + "a" for n in range(1, 700)) + " The root cause was human error.",
+    ],
+    ids=["backticks", "tildes", "unclosed runs"],
+)
+def test_markdown_with_unclosed_code_markers_is_still_linted(markdown: str) -> None:
+    findings = lint_markdown(markdown)
+    assert [(f.rule, f.excerpt) for f in findings] == [("human-error", "human error")]
+    assert findings[0].start == markdown.rindex("human error")
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "a `b` c",
+        "``a`b``",
+        "```a``b`c``",
+        "`a``b`c",
+        "x ``` y ` z `` w ``` v",
+        "`a\nb` c ``d",
+        "``````a`` b ``` c `",
+        "`` ` ``",
+        "a``",
+        "`\n`",
+    ],
+)
+def test_inline_code_is_paired_as_before(markdown: str) -> None:
+    # What the regular expression `(`+)(?!`).+?(?<!`)\1(?!`)` blanked: a run
+    # (or the tail of one) and the next run of exactly its length.
+    import re
+
+    expected = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S).sub(
+        lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown
+    )
+    assert blank_code(markdown) == expected

@@ -17,18 +17,32 @@ lowercased copy of the text of the same length (so offsets still point into
 the original); the rules' patterns are combined into one (see _combine), so
 the text is scanned once, not once per rule; participants' names are
 matched with one trie-shaped pattern.
+
+Time grows in proportion to the text, whatever its shape (POST /api/v1/lint
+takes up to 1 MiB from any signed-in user; bench/lint_quality.py times 1 MiB
+texts of several adversarial shapes against a 1 s ceiling): what a rule asks
+of a whole sentence is worked out once per sentence, not once per match in
+it (_Sentences); a sentence longer than MAX_SENTENCE (text without full
+stops) is read in pieces of about that size, so a match's exceptions are
+looked for near it; exceptions before and after a match look at most WINDOW
+characters away; and the expressions here and in the shipped rules do not
+read the same stretch of text again from each of many starting points (a
+run of punctuation, backticks or tildes is read once, inline code is paired
+in one pass by _inline_code, a look-ahead for a question mark stops after
+1,000 characters). An organisation's own patterns are its to keep so.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -351,10 +365,52 @@ def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         position = end if end > start else start + 1
 
 
+def _leaves(source: str) -> list[str]:
+    """The top-level alternatives of a pattern, and of each alternative that
+    is just a group, and so on down."""
+    leaves: list[str] = []
+    for part in _split(source):
+        if part.startswith("(?:") and _closing(part, 0) == len(part) - 1:
+            leaves.extend(_leaves(part[3:-1]))
+        else:
+            leaves.append(part)
+    return leaves
+
+
+def _gate(source: str) -> str | None:
+    """How a match of the pattern can start, as a pattern that is cheap to
+    try: the heads (_heads) of its alternatives as a trie, and those
+    alternatives whose heads are not known. None when nothing is gained
+    (no head is known) or a look-ahead cannot repeat the pattern (groups)."""
+    try:
+        leaves = _leaves(source)
+    except ValueError:
+        return None
+    heads: set[Head] = set()
+    unknown: list[str] = []
+    for leaf in leaves:
+        found = _heads(leaf)
+        if found is None:
+            unknown.append(leaf)
+        else:
+            heads.update(found)
+    if not heads or len(heads) > _MAX_HEADS or not _combinable(source):
+        return None
+    return "|".join([*_trie(heads, _head_piece), *unknown])
+
+
+def _gated(source: str) -> str:
+    """The pattern behind a look-ahead for its gate (_gate): the trie fails on
+    the first character at almost every position, where the pattern itself
+    would be tried branch by branch."""
+    gate = _gate(source)
+    return f"(?:{source})" if gate is None else f"(?=(?:{gate}))(?:{source})"
+
+
 def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
     # Ends right before the match, give or take spaces and dashes.
     return (
-        re.compile(rf"(?<!\w)(?:{_alternation(patterns)})[\s\-\u2013]*\Z", FLAGS)
+        re.compile(rf"(?<!\w){_gated(_alternation(patterns))}[\s\-\u2013]*\Z", FLAGS)
         if patterns
         else None
     )
@@ -362,12 +418,16 @@ def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 def _compile_after(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return (
-        re.compile(rf"[\s\-\u2013]*(?:{_alternation(patterns)})(?!\w)", FLAGS) if patterns else None
+        re.compile(rf"[\s\-\u2013]*{_gated(_alternation(patterns))}(?!\w)", FLAGS)
+        if patterns
+        else None
     )
 
 
 def _compile_anywhere(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return re.compile(_bounded(_alternation(patterns)), FLAGS) if patterns else None
+    return (
+        re.compile(rf"(?<!\w){_gated(_alternation(patterns))}{_END}", FLAGS) if patterns else None
+    )
 
 
 def _compile(rule: Rule) -> CompiledRule:
@@ -398,6 +458,11 @@ class RuleSet:
     # (indexes into `rules`) in a single pass; see _combine.
     combined: re.Pattern[str] | None = None
     combined_rules: tuple[int, ...] = ()
+    # The person-agent rules' `after` and `before` patterns, each kind tried
+    # in one call for every name (see _Together); rules whose patterns
+    # cannot be combined are tried alone.
+    agent_after: _Together | None = None
+    agent_before: _Together | None = None
 
 
 def _combinable(source: str) -> bool:
@@ -472,6 +537,10 @@ def _sequence_heads(sequence: str, length: int) -> list[tuple[Head, bool]]:
     return found
 
 
+def _head_piece(token: str) -> str:
+    return token if token == _APOSTROPHE else re.escape(token)
+
+
 def _combine(rules: Sequence[CompiledRule]) -> tuple[re.Pattern[str] | None, tuple[int, ...]]:
     """One pattern for all the pattern rules, so that the text is scanned
     once rather than once per rule. At each position where a word starts, a
@@ -492,9 +561,11 @@ def _combine(rules: Sequence[CompiledRule]) -> tuple[re.Pattern[str] | None, tup
             whole.append(f"(?:{rules[i].source})")
         else:
             heads.update(found)
-    gate = "|".join([*_trie(heads, lambda t: t if t == _APOSTROPHE else re.escape(t)), *whole])
-    union = "|".join(f"(?:{rules[i].source})" for i in indexes)
-    captures = "".join(f"(?:(?=((?:{rules[i].source}){_END}))|)" for i in indexes)
+    # Each rule is only tried where one of its own heads starts (_gated).
+    gated = {i: _gated(rules[i].source) for i in indexes}
+    gate = "|".join([*_trie(heads, _head_piece), *whole])
+    union = "|".join(gated[i] for i in indexes)
+    captures = "".join(f"(?:(?=({gated[i]}{_END}))|)" for i in indexes)
     combined = re.compile(rf"(?<!\w)(?=(?:{gate}))(?=(?:{union}){_END}){captures}", FLAGS)
     return combined, indexes
 
@@ -507,9 +578,18 @@ def _combined_spans(rules: RuleSet, text: str) -> dict[int, list[tuple[int, int]
         return spans
     lists = [spans[i] for i in rules.combined_rules]
     ends = [0] * len(lists)
+    last = len(lists) - 1
     for match in rules.combined.finditer(text):
-        for group, (start, end) in enumerate(match.regs[1:]):
-            if start >= ends[group] and start >= 0:
+        groups = match.groups()
+        # Usually one rule matches here: it is the last group that did
+        # (looking at every group of every match took longer than the scan).
+        if groups.count(None) == last:
+            matched: Iterable[int] = (cast(int, match.lastindex) - 1,)
+        else:
+            matched = [group for group, value in enumerate(groups) if value is not None]
+        for group in matched:
+            start, end = match.span(group + 1)
+            if start >= ends[group]:
                 lists[group].append((start, end))
                 ends[group] = end if end > start else start + 1
     return spans
@@ -522,11 +602,71 @@ def _own_pattern(source: str) -> re.Pattern[str]:
     return re.compile(_bounded(source), FLAGS)
 
 
+@dataclass(frozen=True)
+class _Together:
+    """The person-agent rules' patterns of one kind (`after` or `before`),
+    tried in one call: a look-ahead per rule captures as group i+1 for
+    `rules[i]`. A name has half a dozen rules to pass; one call (one scan of
+    its window) instead of one per rule is what keeps a text full of names
+    fast. Patterns with groups of their own cannot be combined and are
+    tried `alone`."""
+
+    pattern: re.Pattern[str] | None
+    rules: tuple[int, ...]
+    alone: tuple[tuple[int, re.Pattern[str]], ...]
+
+    @classmethod
+    def of(cls, rules: Sequence[CompiledRule], field: Literal["after", "before"]) -> _Together:
+        patterns = [
+            (i, found)
+            for i, rule in enumerate(rules)
+            if rule.rule.type == "person-agent" and (found := getattr(rule, field)) is not None
+        ]
+        together = [(i, found) for i, found in patterns if _combinable(found.pattern)]
+        alone = tuple((i, found) for i, found in patterns if not _combinable(found.pattern))
+        if not together:
+            return cls(None, (), alone)
+        captures = "".join(f"(?:(?=({found.pattern}))|)" for _, found in together)
+        union = "|".join(found.pattern for _, found in together)
+        if field == "after":
+            # Matched where the name ends; usually none of them matches, and
+            # the union says so before any capture is tried.
+            pattern = re.compile(rf"(?=(?:{union})){captures}", FLAGS)
+        else:
+            # Searched: only where a word starts, one of their heads (as one
+            # trie: _gate) starts and one of them matches.
+            gate = _gate(_alternation([p for i, _ in together for p in rules[i].rule.before]))
+            gated = f"(?=(?:{union}))" if gate is None else f"(?=(?:{gate}))(?=(?:{union}))"
+            pattern = re.compile(rf"(?<!\w){gated}{captures}", FLAGS)
+        return cls(pattern, tuple(i for i, _ in together), alone)
+
+    def _captured(self, match: re.Match[str], found: list[int]) -> None:
+        found.extend(self.rules[g] for g, value in enumerate(match.groups()) if value is not None)
+
+    def matched(self, window: str) -> list[int]:
+        """The rules whose `after` pattern matches at the start of the window."""
+        found: list[int] = []
+        if self.pattern is not None and (match := self.pattern.match(window)) is not None:
+            self._captured(match, found)
+        found.extend(i for i, pattern in self.alone if pattern.match(window))
+        return found
+
+    def found(self, window: str) -> list[int]:
+        """The rules whose `before` pattern is found in the window."""
+        found: list[int] = []
+        if self.pattern is not None:
+            for match in self.pattern.finditer(window):
+                self._captured(match, found)
+        found.extend(i for i, pattern in self.alone if pattern.search(window))
+        return found
+
+
 @functools.cache
 def _ruleset(language: str, organisation: str) -> RuleSet:
     rules = tuple(_compile(rule) for rule in load_rules(language, organisation))
     combined, indexes = _combine(rules)
-    return RuleSet(language, rules, combined, indexes)
+    after, before = _Together.of(rules, "after"), _Together.of(rules, "before")
+    return RuleSet(language, rules, combined, indexes, after, before)
 
 
 def ruleset(language: str) -> RuleSet:
@@ -598,83 +738,188 @@ def _people(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
 
 # --- linting --------------------------------------------------------------------
 
-_BOUNDARY = re.compile(r"[.!?;:]+(?=\s|\Z)|\n")
+# A sentence ends at a run of . ! ? ; : followed by a space (or the end), or at
+# a line break. The run is only tried from its first character (the
+# look-behind): tried from each of its characters, a long run that no space
+# follows was read over and over.
+_BOUNDARY = re.compile(r"(?<![.!?;:])[.!?;:]++(?=\s|\Z)|\n")
+_SPACE = re.compile(r"\s")
+_NOT_SPACE = re.compile(r"\S")
+# A "sentence" longer than this (a text without full stops: a pasted chat, a
+# log) is read as pieces of MAX_SENTENCE to 2 * MAX_SENTENCE characters, cut
+# after a space, so that a match's exceptions and conditions are looked for
+# near it, not 100 kB away. Prose sentences are far shorter (the longest in
+# the labelled sets has 143 characters), so they are never cut.
+MAX_SENTENCE = 1_000
+
+
+def _cuts(text: str, low: int, high: int) -> Iterator[int]:
+    """Where the sentence [low, high) is cut into pieces (nowhere if it is
+    short): after the first space past MAX_SENTENCE characters, or right at
+    2 * MAX_SENTENCE when there is none (one very long word)."""
+    while high - low > MAX_SENTENCE:
+        space = _SPACE.search(text, low + MAX_SENTENCE, min(high - 1, low + 2 * MAX_SENTENCE))
+        low = space.end() if space else low + MAX_SENTENCE
+        yield low
 
 
 class _Sentences:
-    """Sentence spans of a text, found once; `around(pos)` is the span
-    holding a position."""
+    """Sentence spans of a text (long ones cut, see MAX_SENTENCE), found once;
+    `around(pos)` is the span holding a position. What a rule asks about a
+    whole sentence (does a pattern occur in it, is it a question, where does
+    its first word start) is worked out once per sentence and kept, not
+    again for every match in it: that made a text with many matches in one
+    long sentence quadratic."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         ends = [match.end() for match in _BOUNDARY.finditer(text)]
-        self.starts = [0, *ends]
-        self.ends = [*ends, len(text)]
+        starts = [0, *ends]
+        ends.append(len(text))
+        if max(map(operator.sub, ends, starts)) > MAX_SENTENCE:
+            pieces: list[int] = []
+            for low, high in zip(starts, ends, strict=True):
+                pieces.append(low)
+                if high - low > MAX_SENTENCE:
+                    pieces.extend(_cuts(text, low, high))
+            starts = pieces
+        self.starts = starts
+        self.ends = [*starts[1:], len(text)]
+        self._found: dict[tuple[int, int], bool] = {}
+        self._questions: dict[int, bool] = {}
+        self._first_words: dict[int, int] = {}
 
     def around(self, position: int) -> tuple[int, int]:
         index = bisect.bisect_right(self.starts, position) - 1
         return self.starts[index], self.ends[index]
 
+    def has(self, pattern: re.Pattern[str], sentence: tuple[int, int]) -> bool:
+        """Whether `pattern` occurs in the sentence."""
+        key = (id(pattern), sentence[0])  # a pattern hashes its whole program
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = pattern.search(self.text, *sentence) is not None
+        return found
 
-def _excepted(rule: CompiledRule, text: str, start: int, end: int, sentences: _Sentences) -> bool:
-    sentence = sentences.around(start)
+    def is_question(self, sentence: tuple[int, int]) -> bool:
+        """Whether the sentence ends with a question mark (spaces aside)."""
+        low, high = sentence
+        question = self._questions.get(low)
+        if question is None:
+            last = high - 1
+            while last >= low and self.text[last].isspace():
+                last -= 1
+            question = self._questions[low] = last >= low and self.text[last] == "?"
+        return question
+
+    def starts_at(self, sentence: tuple[int, int], position: int) -> bool:
+        """Whether only spaces come before `position` in the sentence."""
+        low, high = sentence
+        first = self._first_words.get(low)
+        if first is None:
+            word = _NOT_SPACE.search(self.text, low, high)
+            first = self._first_words[low] = word.start() if word else high
+        return first >= position
+
+
+class _Name(NamedTuple):
+    """A participant's name or an @mention where it occurs, with what the
+    person-agent and mention rules read around it (found once for all of
+    them)."""
+
+    start: int
+    end: int
+    sentence: tuple[int, int]
+    # Up to WINDOW characters before and after it in its sentence.
+    before: str
+    after: str
+    # The person-agent rules (indexes) by which it is the agent of a failure.
+    agent_of: frozenset[int]
+
+
+_NOBODY: frozenset[int] = frozenset()
+
+
+def _name(
+    rules: RuleSet,
+    sentences: _Sentences,
+    start: int,
+    end: int,
+    seen: dict[tuple[str, str], frozenset[int]],
+) -> _Name:
+    text = sentences.text
+    sentence = low, high = sentences.around(start)
+    before = text[max(low, start - WINDOW) : start]
+    after = text[end : min(high, end + WINDOW)]
+    # `before` patterns read what a colon introduces with what comes before
+    # the colon: "Root cause: Jens."
+    lead = before
+    if sentences.starts_at(sentence, start) and text[max(0, low - 8) : low].rstrip().endswith(":"):
+        lead = text[max(0, start - WINDOW) : start]
+    # A name is often surrounded by the same words again (a list, a log):
+    # what they say about it is worked out once.
+    agent_of = seen.get((after, lead))
+    if agent_of is None:
+        found = rules.agent_after.matched(after) if rules.agent_after else []
+        found += rules.agent_before.found(lead) if rules.agent_before else []
+        agent_of = seen[after, lead] = frozenset(found) if found else _NOBODY
+    return _Name(start, end, sentence, before, after, agent_of)
+
+
+def _excepted(
+    rule: CompiledRule,
+    sentences: _Sentences,
+    start: int,
+    end: int,
+    sentence: tuple[int, int],
+    name: _Name | None = None,
+) -> bool:
+    """Whether an exception (or an unmet condition) of the rule keeps the
+    match at [start, end) from being a finding."""
+    text = sentences.text
     low, high = sentence
-    if rule.when is not None and not rule.when.search(text, low, high):
+    if rule.when is not None and not sentences.has(rule.when, sentence):
         return True
     if rule.unless is not None:
-        if rule.unless.search(text, low, high):
+        if sentences.has(rule.unless, sentence):
             return True
         # A question is judged with the sentence that answers it.
-        answered = high < len(text) and text[low:high].rstrip().endswith("?")
-        if answered and rule.unless.search(text, *sentences.around(high)):
+        answered = high < len(text) and sentences.is_question(sentence)
+        if answered and sentences.has(rule.unless, sentences.around(high)):
             return True
-    if rule.unless_before is not None and rule.unless_before.search(
-        text[max(low, start - WINDOW) : start]
-    ):
-        return True
-    return rule.unless_after is not None and bool(
-        rule.unless_after.match(text[end : min(high, end + WINDOW)])
-    )
-
-
-def _is_agent(
-    rule: CompiledRule, text: str, start: int, end: int, sentence: tuple[int, int]
-) -> bool:
-    low, high = sentence
-    if rule.after is not None and rule.after.match(text[end : min(high, end + WINDOW)]):
-        return True
-    if rule.before is None:
+    if rule.unless_before is not None:
+        before = name.before if name else text[max(low, start - WINDOW) : start]
+        if rule.unless_before.search(before):
+            return True
+    if rule.unless_after is None:
         return False
-    # What a colon introduces is read with what comes before it: "Root cause: Jens."
-    if not text[low:start].strip() and text[max(0, low - 8) : low].rstrip().endswith(":"):
-        low = 0
-    return bool(rule.before.search(text[max(low, start - WINDOW) : start]))
+    after = name.after if name else text[end : min(high, end + WINDOW)]
+    return rule.unless_after.match(after) is not None
 
 
 def _matches(
     rule: CompiledRule,
-    text: str,
     sentences: _Sentences,
-    people: Sequence[tuple[int, int, tuple[int, int]]],
+    names: Sequence[_Name],
     spans: Iterable[tuple[int, int]] | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """A rule's findings; `spans` are its pattern's matches when they were
-    already found (by the combined pattern)."""
-    kind = rule.rule.type
+    """A rule's findings. `spans` are its pattern's matches when they were
+    already found (by the combined pattern); `names` are the names this
+    person-agent rule makes agents of, or the @mentions for a mention rule."""
+    text = sentences.text
     if rule.source:
         if spans is None:
             spans = (match.span() for match in _scan(_own_pattern(rule.source), text))
         for start, end in spans:
-            if not _excepted(rule, text, start, end, sentences):
+            if not _excepted(rule, sentences, start, end, sentences.around(start)):
                 yield start, end
         return
-    for start, end, sentence in people:
-        if kind == "person-agent":
-            hit = _is_agent(rule, text, start, end, sentence)
-        else:
-            hit = text[start] == "@" and rule.context is not None
-            hit = hit and bool(rule.context and rule.context.search(text, *sentence))
-        if hit and not _excepted(rule, text, start, end, sentences):
-            yield start, end
+    mention = rule.rule.type == "mention"
+    for name in names:
+        if mention and (rule.context is None or not sentences.has(rule.context, name.sentence)):
+            continue
+        if not _excepted(rule, sentences, name.start, name.end, name.sentence, name):
+            yield name.start, name.end
 
 
 def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[Finding]:
@@ -685,7 +930,15 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
     sentences = _Sentences(text)
     pattern = _people_pattern(tuple(sorted({n for n in names if n and n.strip()})))
     # Names and mentions are found once, for every person-agent and mention rule.
-    people = [(start, end, sentences.around(start)) for start, end in _people(pattern, text)]
+    seen: dict[tuple[str, str], frozenset[int]] = {}
+    people = [_name(rules, sentences, start, end, seen) for start, end in _people(pattern, text)]
+    # Each person-agent rule looks only at the names it makes agents of, and
+    # each mention rule at the @mentions.
+    agents: dict[int, list[_Name]] = {}
+    for name in people:
+        for index in name.agent_of:
+            agents.setdefault(index, []).append(name)
+    mentions = [name for name in people if text[name.start] == "@"]
     # The pattern rules' matches, found in one pass.
     combined = _combined_spans(rules, text)
     findings: list[Finding] = []
@@ -693,31 +946,65 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
     # person-agent rules first, so a mention rule does not repeat their spans.
     ordered = sorted(enumerate(rules.rules), key=lambda item: item[1].rule.type != "person-agent")
     for index, rule in ordered:
-        for start, end in _matches(rule, text, sentences, people, combined.get(index)):
-            if rule.rule.type == "mention" and (start, end) in naming_spans:
+        kind, rule_id, category = rule.rule.type, rule.rule.id, rule.rule.category
+        message = rule.rule.message.get(language)
+        suggestion = rule.rule.suggestion.get(language)
+        candidates = agents.get(index, []) if kind == "person-agent" else mentions
+        for start, end in _matches(rule, sentences, candidates, combined.get(index)):
+            if kind == "mention" and (start, end) in naming_spans:
                 continue
-            if rule.rule.type == "person-agent":
+            if kind == "person-agent":
                 naming_spans.add((start, end))
-            findings.append(
-                Finding(
-                    start=start,
-                    end=end,
-                    rule=rule.rule.id,
-                    category=rule.rule.category,
-                    excerpt=original[start:end],
-                    message=rule.rule.message.get(language),
-                    suggestion=rule.rule.suggestion.get(language),
-                )
-            )
-    findings.sort(key=lambda f: (f.start, f.end, f.rule))
+            excerpt = original[start:end]
+            findings.append(Finding(start, end, rule_id, category, excerpt, message, suggestion))
+    findings.sort(key=operator.attrgetter("start", "end", "rule"))
     return findings
 
 
 # --- Markdown -------------------------------------------------------------------
 
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
-_INLINE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+# The fence's opening run and the rest of its line are possessive: they can
+# only be read one way, and backtracking into them made a long run of
+# backticks or tildes with no line break quadratic.
+_FENCE = re.compile(
+    r"^[ \t]{0,3}(`{3,}+|~{3,}+)[^\n]*+\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S
+)
 _INDENTED = re.compile(r"(?:(?<=\n\n)|\A)(?:(?: {4}|\t)[^\n]*(?:\n|\Z))+")
+_BACKTICKS = re.compile(r"`+")
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blanked(code: str) -> str:
+    return _NOT_NEWLINE.sub(" ", code)
+
+
+def _inline_code(text: str) -> Iterator[tuple[int, int]]:
+    """Inline code spans: a run of backticks, or the tail of one, up to the
+    next run of exactly that length. The same spans as the expression
+    (`+)(?!`).+?(?<!`)\1(?!`) finds, in one pass: that expression, tried
+    from every backtick of runs that nothing closes, was quadratic."""
+    runs = [match.span() for match in _BACKTICKS.finditer(text)]
+    # For each run, from the last: its longest tail that a later run of the
+    # same length closes (the expression tries the whole run first, then
+    # ever shorter tails), as (where the span starts, the closing run).
+    closed_by: list[tuple[int, int] | None] = [None] * len(runs)
+    nearest: dict[int, int] = {}  # length -> the nearest later run of that length
+    for index in range(len(runs) - 1, -1, -1):
+        start, end = runs[index]
+        for length in range(end - start, 0, -1):
+            if (closer := nearest.get(length)) is not None:
+                closed_by[index] = (end - length, closer)
+                break
+        nearest[end - start] = index
+    index = 0
+    while index < len(runs):
+        span = closed_by[index]
+        if span is None:
+            index += 1
+            continue
+        start, closer = span
+        yield start, runs[closer][1]
+        index = closer + 1
 
 
 def blank_code(markdown: str) -> str:
@@ -726,18 +1013,30 @@ def blank_code(markdown: str) -> str:
     prose, and offsets and line numbers still point into the original."""
 
     def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
+        return _blanked(match.group(0))
 
     text = _FENCE.sub(blank, markdown)
     text = _INDENTED.sub(blank, text)
-    return _INLINE.sub(blank, text)
+    parts: list[str] = []
+    done = 0
+    for start, end in _inline_code(text):
+        parts += [text[done:start], _blanked(text[start:end])]
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
-def line_and_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of an offset."""
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+class LineIndex:
+    """1-based line and column of offsets in a text: the line starts are
+    found once and each offset is placed among them by bisection (counting
+    the line breaks before every finding again was quadratic)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def lint_markdown(

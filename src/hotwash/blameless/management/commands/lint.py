@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hotwash.blameless.engine import LANGUAGES, Finding, line_and_column, lint_markdown
+from hotwash.blameless.engine import LANGUAGES, Finding, LineIndex, lint_markdown
 
 
 class Command(BaseCommand):
@@ -57,9 +57,10 @@ class Command(BaseCommand):
                 continue
             findings = lint_markdown(text, language, names=options["names"])
             flagged = flagged or bool(findings)
-            report.append({"path": path, "findings": [self._located(text, f) for f in findings]})
+            lines = LineIndex(text)
+            report.append({"path": path, "findings": [self._located(lines, f) for f in findings]})
             if not options["json"]:
-                self._print(path, text, findings)
+                self._print(path, lines, findings)
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
         if unreadable or flagged:
@@ -78,13 +79,13 @@ class Command(BaseCommand):
             return None
 
     @staticmethod
-    def _located(text: str, finding: Finding) -> dict[str, Any]:
-        line, column = line_and_column(text, finding.start)
+    def _located(lines: LineIndex, finding: Finding) -> dict[str, Any]:
+        line, column = lines.locate(finding.start)
         return {**finding.as_dict(), "line": line, "column": column}
 
-    def _print(self, path: str, text: str, findings: list[Finding]) -> None:
+    def _print(self, path: str, lines: LineIndex, findings: list[Finding]) -> None:
         for finding in findings:
-            line, column = line_and_column(text, finding.start)
+            line, column = lines.locate(finding.start)
             self.stdout.write(
                 _(
                     "%(path)s:%(line)d:%(column)d: %(rule)s — %(message)s "
