@@ -90,12 +90,14 @@ def _link_or_create(issuer: str, subject: str, claims: Mapping[str, Any]) -> Oid
     email = email_of(claims)
     same_email = list(User.objects.filter(email__iexact=email)[:2]) if email else []
     if not same_email:
+        names = names_of(claims)
         user = create_user(
             free_username(claims, issuer, subject),
             password=None,  # an unusable password: this account signs on
             role=provider_role(claims) if settings.OIDC_ROLE_MAP else Role.VIEWER,
             email=email,
-            **names_of(claims),
+            first_name=names["first_name"],
+            last_name=names["last_name"],
             timezone_name=time_zone_of(claims),
             language=language_of(claims),
         )

@@ -52,7 +52,11 @@ def create_user(
     last_name: str = "",
     timezone_name: str = "UTC",
     language: str = "en",
+    now: datetime | None = None,
 ) -> User:
+    """A new account with its profile; `now` (default: the current time) is
+    when it joined, and the time of its audit record."""
+    now = timezone.now() if now is None else now
     user = User.objects.create_user(
         username=username,
         password=password,
@@ -61,9 +65,10 @@ def create_user(
         last_name=last_name,
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
+        date_joined=now,
     )
     Profile.objects.create(user=user, role=role, timezone=timezone_name, language=language)
-    record_audit(actor=None, action="user.created", obj=user, changes={"role": role})
+    record_audit(actor=None, action="user.created", obj=user, changes={"role": role}, now=now)
     return user
 
 

@@ -291,6 +291,7 @@ def create_action_item(
     priority: object = None,
     kind: object = None,
     status: object = None,
+    now: datetime | None = None,
 ) -> ActionItem:
     """Create an action item on an incident or a postmortem (at least one).
 
@@ -298,8 +299,9 @@ def create_action_item(
     (which then blocks the postmortem's approval until it gets one).
     `due_on` defaults from policy by the incident's severity and may not be
     in the past. `team` defaults to the owner's team when they have exactly
-    one, else to the one team owning the incident's services."""
-    now = timezone.now()
+    one, else to the one team owning the incident's services. `now` (default:
+    the current time) stamps everything written, and "today" is its date."""
+    now = timezone.now() if now is None else now
     today = timezone.localdate(now)
     if postmortem is not None and incident is None:
         incident = postmortem.incident
@@ -383,7 +385,7 @@ def create_action_item(
                     "due_on": changes["due_on"],
                 },
             )
-        record_audit(actor=actor, action="action_item.created", obj=item, changes=changes)
+        record_audit(actor=actor, action="action_item.created", obj=item, changes=changes, now=now)
         action_item_changed.send(
             sender=ActionItem, item=item, actor=actor, changes=changes, now=now
         )
@@ -441,14 +443,21 @@ def _apply_status_rules(item: ActionItem, cleaned: dict[str, Any], now: datetime
         cleaned["done_at"] = None
 
 
-def update_action_item(item: ActionItem, *, actor: Actor, changes: Mapping[str, Any]) -> ActionItem:
+def update_action_item(
+    item: ActionItem,
+    *,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    now: datetime | None = None,
+) -> ActionItem:
     """Change the fields given (aliases: `due` for due_on, `reason` for
     wont_do_reason), and only those. Fields given with their current value
     write nothing; a call that changes nothing writes nothing. `actor` None
-    is Hotwash itself (a tracker webhook or sync)."""
+    is Hotwash itself (a tracker webhook or sync). `now` (default: the
+    current time) stamps everything written."""
     cleaned = _clean_changes(changes)
     _check_update(actor, item, set(cleaned))
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         item = (
             # Lock only the item's row: PostgreSQL cannot lock the nullable
@@ -488,16 +497,23 @@ def update_action_item(item: ActionItem, *, actor: Actor, changes: Mapping[str, 
                     "changes": audit,
                 },
             )
-        record_audit(actor=actor, action="action_item.updated", obj=item, changes=audit)
+        record_audit(actor=actor, action="action_item.updated", obj=item, changes=audit, now=now)
         action_item_changed.send(sender=ActionItem, item=item, actor=actor, changes=audit, now=now)
     return item
 
 
-def set_status(item: ActionItem, *, actor: Actor, status: object, reason: str = "") -> ActionItem:
+def set_status(
+    item: ActionItem,
+    *,
+    actor: Actor,
+    status: object,
+    reason: str = "",
+    now: datetime | None = None,
+) -> ActionItem:
     changes: dict[str, Any] = {"status": status}
     if reason:
         changes["wont_do_reason"] = reason
-    return update_action_item(item, actor=actor, changes=changes)
+    return update_action_item(item, actor=actor, changes=changes, now=now)
 
 
 # --- postmortem approval ----------------------------------------------------

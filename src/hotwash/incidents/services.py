@@ -11,6 +11,11 @@ raise its `version` by one; given the version a form or an If-Match header
 was based on, they refuse a stale change (StaleVersion). Timeline entries,
 tasks and participants leave the version alone: a note written meanwhile
 never makes someone's change stale.
+
+Every function that writes takes a keyword-only `now` (default: the current
+time, read once) and stamps everything the call writes with it: the rows,
+the timeline entries, the audit record and the times quoted inside them.
+Real use leaves it out; the demo passes the moment its story says.
 """
 
 from __future__ import annotations
@@ -299,11 +304,12 @@ def declare_incident(
     detection_source: object = None,
     impact_started_at: datetime | None = None,
     detected_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Incident:
     """Open an incident. Only the title is required; everything else has a
     default and can be filled in later."""
     _require_responder(actor)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     title = clean_title(title)
     level = (
         clean_severity(severity) if severity not in (None, "") else load_policies().default_severity
@@ -356,8 +362,9 @@ def declare_incident(
                 "status": state,
                 "private": incident.private,
             },
+            now=now,
         )
-        incident_declared.send(sender=Incident, incident=incident, actor=actor)
+        incident_declared.send(sender=Incident, incident=incident, actor=actor, now=now)
         publish_incident_change(incident.pk, "declared")
     return incident
 
@@ -429,6 +436,7 @@ def update_incident(
     actor: Actor,
     changes: Mapping[str, Any],
     expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Incident:
     """Change fields of an incident. Each field that really changes writes
     its own timeline entry; fields given with their current value write
@@ -436,7 +444,7 @@ def update_incident(
     version is refused (StaleVersion); any real change raises the version
     by one."""
     _require_responder(actor, incident)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     cleaned = _clean_changes(changes, now)
     with transaction.atomic():
         incident = _lock(incident, expected_version)
@@ -467,7 +475,7 @@ def update_incident(
         incident.version += 1
         incident.save()
         _add_participant(incident, _person(actor), now)
-        record_audit(actor=actor, action="incident.updated", obj=incident, changes=audit)
+        record_audit(actor=actor, action="incident.updated", obj=incident, changes=audit, now=now)
         if audit.get("private", {}).get("to") is True:
             # Before anything the receivers announce: the stream of someone
             # who may no longer see the incident ends before it would pass
@@ -504,10 +512,19 @@ def _change_services(
 
 
 def set_status(
-    incident: Incident, *, actor: Actor, status: object, expected_version: int | None = None
+    incident: Incident,
+    *,
+    actor: Actor,
+    status: object,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Incident:
     return update_incident(
-        incident, actor=actor, changes={"status": status}, expected_version=expected_version
+        incident,
+        actor=actor,
+        changes={"status": status},
+        expected_version=expected_version,
+        now=now,
     )
 
 
@@ -522,10 +539,11 @@ def add_timeline_event(
     kind: object = TimelineKind.NOTE,
     occurred_at: datetime | None = None,
     key_moment: bool = False,
+    now: datetime | None = None,
 ) -> TimelineEvent:
     """A note or decision written by a person, now or back-dated."""
     _require_responder(actor, incident)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     text = clean_text(body, "body")
     if not text:
         raise InvalidInput(_("Write something for the timeline entry."), field="body")
@@ -551,6 +569,7 @@ def add_timeline_event(
             action="timeline.added",
             obj=event,
             changes={"incident": incident.pk, "kind": kind_value, "key_moment": bool(key_moment)},
+            now=now,
         )
         publish_incident_change(incident.pk, "timeline")
     return event
@@ -575,7 +594,7 @@ def record_system_event(
     `body` is the plain-text fallback for exports and search."""
     if kind in (TimelineKind.NOTE, TimelineKind.DECISION):
         raise ValueError("notes and decisions are written by people: use add_timeline_event")
-    now = now or timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         event = _timeline(
             incident,
@@ -604,11 +623,12 @@ def edit_timeline_event(
     body: str | None = None,
     occurred_at: datetime | None = None,
     key_moment: bool | None = None,
+    now: datetime | None = None,
 ) -> TimelineEvent:
     """Correct an entry. The previous values are kept in its edit history."""
     incident = event.incident
     _require_responder(actor, incident)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     after: dict[str, Any] = {}
     if body is not None:
         text = clean_text(body, "body")
@@ -641,6 +661,7 @@ def edit_timeline_event(
             action="timeline.edited",
             obj=event,
             changes={"before": before, "after": {f: _jsonable(v) for f, v in changed.items()}},
+            now=now,
         )
         publish_incident_change(incident.pk, "timeline")
     return event
@@ -656,6 +677,7 @@ def assign_role(
     role: object,
     user: User | None,
     expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> RoleAssignment | None:
     """Give `role` to `user` (None: leave it vacant). The previous holder's
     assignment ends at the same instant, so a hand-over is one action.
@@ -668,8 +690,8 @@ def assign_role(
     role_value = clean_role(role)
     with transaction.atomic():
         locked = _lock(incident, expected_version)
-        # Read under the lock: a turn never ends before it began.
-        now = timezone.now()
+        # Read under the lock (unless given): a turn never ends before it began.
+        now = timezone.now() if now is None else now
         current = (
             RoleAssignment.objects.filter(incident=incident, role=role_value, ended_at__isnull=True)
             .select_related("user")
@@ -714,15 +736,18 @@ def assign_role(
             action="incident.role_assigned",
             obj=incident,
             changes={"role": role_value, "from": previous, "to": holder},
+            now=now,
         )
         publish_incident_change(incident.pk, "role")
     return assignment
 
 
-def add_participant(incident: Incident, *, actor: Actor, user: User) -> None:
+def add_participant(
+    incident: Incident, *, actor: Actor, user: User, now: datetime | None = None
+) -> None:
     """Bring someone into an incident (the only way into a private one)."""
     _require_responder(actor, incident)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         created = Participant.objects.get_or_create(
             incident=incident, user=user, defaults={"joined_at": now}
@@ -735,6 +760,7 @@ def add_participant(incident: Incident, *, actor: Actor, user: User) -> None:
             action="incident.participant_added",
             obj=incident,
             changes={"user": user.get_username()},
+            now=now,
         )
         publish_incident_change(incident.pk, "participants")
 
@@ -742,9 +768,16 @@ def add_participant(incident: Incident, *, actor: Actor, user: User) -> None:
 # --- tasks ------------------------------------------------------------------
 
 
-def add_task(incident: Incident, *, actor: Actor, title: str, assignee: User | None = None) -> Task:
+def add_task(
+    incident: Incident,
+    *,
+    actor: Actor,
+    title: str,
+    assignee: User | None = None,
+    now: datetime | None = None,
+) -> Task:
     _require_responder(actor, incident)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     text = str(title or "").strip()
     if not text:
         raise InvalidInput(_("Give the task a title."), field="title")
@@ -765,21 +798,21 @@ def add_task(incident: Incident, *, actor: Actor, title: str, assignee: User | N
         if assignee is not None:
             _add_participant(incident, assignee, now)
         _touch(incident, actor, now)
-        record_audit(actor=actor, action="task.created", obj=task, changes={"title": text})
+        record_audit(actor=actor, action="task.created", obj=task, changes={"title": text}, now=now)
         publish_incident_change(incident.pk, "task")
     return task
 
 
-def complete_task(task: Task, *, actor: Actor) -> Task:
+def complete_task(task: Task, *, actor: Actor, now: datetime | None = None) -> Task:
     _require_responder(actor, task.incident)
     if task.status == TaskStatus.DONE:
         return task
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         task.status = TaskStatus.DONE
         task.done_at = now
         task.save(update_fields=["status", "done_at"])
         _touch(task.incident, actor, now)
-        record_audit(actor=actor, action="task.done", obj=task)
+        record_audit(actor=actor, action="task.done", obj=task, now=now)
         publish_incident_change(task.incident_id, "task")
     return task

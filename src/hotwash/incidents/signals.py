@@ -7,7 +7,8 @@ Receivers must not call the network; queue a task for that.
 
 from django.dispatch import Signal
 
-# Sent after an incident is created: incident, actor.
+# Sent after an incident is created: incident, actor, now (the declaration's
+# time, which stamped everything the declaration wrote).
 incident_declared = Signal()
 # Sent after fields of an incident change: incident, actor, changes
 # ({field: {"from": old, "to": new}} with JSON-ready values), now.

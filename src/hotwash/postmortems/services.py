@@ -4,6 +4,10 @@ As for incidents, each function is one transaction that writes the change,
 its audit record and, for a postmortem of an incident, the entry on that
 incident's timeline. Web pages, the API, the CLI and the Markdown importer
 all call these.
+
+Every function that writes takes a keyword-only `now` (default: the current
+time, read once) and stamps all it writes with it, audit record and timeline
+entry included; the demo passes the moment its story says.
 """
 
 from __future__ import annotations
@@ -352,7 +356,7 @@ def draft_for_incident(
 ) -> Postmortem:
     """The incident's postmortem, drafted now if it has none: the template
     and due date come from policy, the owner is the incident commander."""
-    now = now or timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
         existing = Postmortem.objects.filter(incident=locked).first()
@@ -387,6 +391,7 @@ def draft_for_incident(
             action="postmortem.drafted",
             obj=postmortem,
             changes={"incident": locked.pk, "template": key, "due_on": str(due or "")},
+            now=now,
         )
         _on_timeline(
             postmortem,
@@ -445,6 +450,7 @@ def create_retrospective(
     period_start: object = None,
     period_end: object = None,
     incident: Incident | None = None,
+    now: datetime | None = None,
 ) -> Postmortem:
     """A retrospective of a success or a project (no incident), or, with
     `incident`, that incident's postmortem on request."""
@@ -462,7 +468,9 @@ def create_retrospective(
             raise Conflict(
                 _("%(ref)s already has a postmortem.") % {"ref": incident.ref}, field="incident"
             )
-        return draft_for_incident(incident, actor=actor, template=template, language=language)
+        return draft_for_incident(
+            incident, actor=actor, template=template, language=language, now=now
+        )
     clean_title_value = clean_title(title)
     key = (
         clean_template(template, kind_value)
@@ -478,7 +486,7 @@ def create_retrospective(
     tag_list = clean_tags(tags)
     due = clean_date(due_on, "due_on")
     lang = clean_language(language or _default_language(actor))
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         postmortem = Postmortem.objects.create(
             kind=kind_value,
@@ -501,6 +509,7 @@ def create_retrospective(
             action="postmortem.created",
             obj=postmortem,
             changes={"kind": kind_value, "template": key, "title": clean_title_value},
+            now=now,
         )
         postmortem_created.send(sender=Postmortem, postmortem=postmortem, actor=actor, now=now)
     return postmortem
@@ -515,7 +524,11 @@ UPDATABLE = frozenset(
 
 
 def update_postmortem(
-    postmortem: Postmortem, *, actor: Actor, changes: Mapping[str, Any]
+    postmortem: Postmortem,
+    *,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    now: datetime | None = None,
 ) -> Postmortem:
     """Change header fields; each real change is audited, and a new owner or
     due date is noted on the incident's timeline."""
@@ -547,7 +560,7 @@ def update_postmortem(
             if isinstance(names, str):
                 names = [name for name in names.replace(",", " ").split() if name]
             cleaned[field] = [clean_owner(name, "authors") for name in names]
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         postmortem = _locked(postmortem)
         _check_header(postmortem, cleaned)
@@ -575,7 +588,9 @@ def update_postmortem(
             return postmortem
         postmortem.updated_at = now
         postmortem.save()
-        record_audit(actor=actor, action="postmortem.updated", obj=postmortem, changes=audit)
+        record_audit(
+            actor=actor, action="postmortem.updated", obj=postmortem, changes=audit, now=now
+        )
         for field in ("owner", "due_on"):
             if field in audit:
                 _on_timeline(
@@ -627,6 +642,7 @@ def withdraw_public_sharing(
             action="postmortem.unshared",
             obj=postmortem,
             changes={"public": {"from": True, "to": False}, "because": "incident_private"},
+            now=now,
         )
         _on_timeline(postmortem, "public_withdrawn", actor=actor, now=now)
     return postmortem
@@ -693,6 +709,7 @@ def save_section(
     language: object,
     body: object,
     base_version: object,
+    now: datetime | None = None,
 ) -> Section:
     """Save one section's text in one language.
 
@@ -727,7 +744,7 @@ def save_section(
             _("base_version must be the section version you started from (0 for a new one)."),
             field="base_version",
         )
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     person = _person(actor)
     with transaction.atomic():
         current = Section.objects.filter(
@@ -771,6 +788,7 @@ def save_section(
             action="postmortem.section_saved",
             obj=postmortem,
             changes={"section": section_key, "language": lang, "version": section.version},
+            now=now,
         )
     return section
 
@@ -790,7 +808,13 @@ def completeness(postmortem: Postmortem) -> dict[str, tuple[int, int]]:
 # --- review -------------------------------------------------------------------------
 
 
-def set_reviewers(postmortem: Postmortem, *, actor: Actor, usernames: Iterable[object]) -> None:
+def set_reviewers(
+    postmortem: Postmortem,
+    *,
+    actor: Actor,
+    usernames: Iterable[object],
+    now: datetime | None = None,
+) -> None:
     """Name the reviewers (replacing the list); decisions already made by
     people who stay on it are kept."""
     _require_edit(actor, postmortem)
@@ -799,7 +823,7 @@ def set_reviewers(postmortem: Postmortem, *, actor: Actor, usernames: Iterable[o
         user = clean_owner(name, "reviewers")
         if user is not None and user not in users:
             users.append(user)
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         incident = _lock_incident(postmortem)
         before = set(postmortem.reviewers.values_list("user__username", flat=True))
@@ -818,16 +842,24 @@ def set_reviewers(postmortem: Postmortem, *, actor: Actor, usernames: Iterable[o
                 action="postmortem.reviewers_set",
                 obj=postmortem,
                 changes={"from": sorted(before), "to": sorted(after)},
+                now=now,
             )
             _on_timeline(postmortem, "reviewers_set", actor=actor, now=now, to=sorted(after))
 
 
-def set_checklist_item(postmortem: Postmortem, *, actor: Actor, key: object, checked: bool) -> None:
+def set_checklist_item(
+    postmortem: Postmortem,
+    *,
+    actor: Actor,
+    key: object,
+    checked: bool,
+    now: datetime | None = None,
+) -> None:
     _require_edit(actor, postmortem)
     item = str(key or "")
     if item not in CHECKLIST_KEYS:
         raise InvalidInput(_("Unknown checklist item %(key)s.") % {"key": item}, field="checklist")
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         if checked:
             _item, created = ChecklistItem.objects.get_or_create(
@@ -844,11 +876,17 @@ def set_checklist_item(postmortem: Postmortem, *, actor: Actor, key: object, che
                 action="postmortem.checklist",
                 obj=postmortem,
                 changes={"item": item, "checked": bool(checked)},
+                now=now,
             )
 
 
 def add_comment(
-    postmortem: Postmortem, *, actor: Actor, body: object, section: object = ""
+    postmortem: Postmortem,
+    *,
+    actor: Actor,
+    body: object,
+    section: object = "",
+    now: datetime | None = None,
 ) -> Comment:
     _require_read(actor, postmortem)
     if actor is not None and not actor.is_authenticated:
@@ -863,24 +901,29 @@ def add_comment(
             field="body",
         )
     key = clean_section_key(postmortem, section) if section else ""
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         comment = Comment.objects.create(
             postmortem=postmortem, section_key=key, author=_person(actor), body=text, created_at=now
         )
         record_audit(
-            actor=actor, action="postmortem.commented", obj=comment, changes={"section": key}
+            actor=actor,
+            action="postmortem.commented",
+            obj=comment,
+            changes={"section": key},
+            now=now,
         )
     return comment
 
 
-def resolve_comment(comment: Comment, *, actor: Actor) -> Comment:
+def resolve_comment(comment: Comment, *, actor: Actor, now: datetime | None = None) -> Comment:
     _require_edit(actor, comment.postmortem)
+    now = timezone.now() if now is None else now
     if comment.resolved_at is None:
         with transaction.atomic():
-            comment.resolved_at = timezone.now()
+            comment.resolved_at = now
             comment.save(update_fields=["resolved_at"])
-            record_audit(actor=actor, action="postmortem.comment_resolved", obj=comment)
+            record_audit(actor=actor, action="postmortem.comment_resolved", obj=comment, now=now)
     return comment
 
 
@@ -901,7 +944,12 @@ def approval_problems(postmortem: Postmortem) -> list[str]:
 
 
 def review(
-    postmortem: Postmortem, *, actor: Actor, decision: object, comment: object = ""
+    postmortem: Postmortem,
+    *,
+    actor: Actor,
+    decision: object,
+    comment: object = "",
+    now: datetime | None = None,
 ) -> Reviewer:
     """A named reviewer approves or asks for changes (with a comment)."""
     _require_read(actor, postmortem)
@@ -920,21 +968,27 @@ def review(
         raise Conflict(_("This postmortem is not in review."), field="status")
     if value == ReviewDecision.CHANGES_REQUESTED and not str(comment or "").strip():
         raise InvalidInput(_("Say which changes you are asking for."), field="comment")
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         reviewer.decision = value
         reviewer.decided_at = now
         reviewer.save(update_fields=["decision", "decided_at"])
         if str(comment or "").strip():
-            add_comment(postmortem, actor=actor, body=comment)
+            add_comment(postmortem, actor=actor, body=comment, now=now)
         record_audit(
-            actor=actor, action="postmortem.reviewed", obj=postmortem, changes={"decision": value}
+            actor=actor,
+            action="postmortem.reviewed",
+            obj=postmortem,
+            changes={"decision": value},
+            now=now,
         )
         _on_timeline(postmortem, value, actor=actor, now=now)
     return reviewer
 
 
-def transition(postmortem: Postmortem, *, actor: Actor, action: object) -> Postmortem:
+def transition(
+    postmortem: Postmortem, *, actor: Actor, action: object, now: datetime | None = None
+) -> Postmortem:
     """Move the postmortem along draft → in review → approved → published
     (or back to draft); each move lands on the incident's timeline."""
     _require_edit(actor, postmortem)
@@ -946,7 +1000,7 @@ def transition(postmortem: Postmortem, *, actor: Actor, action: object) -> Postm
             field="action",
         )
     sources, target = TRANSITIONS[name]
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     with transaction.atomic():
         postmortem = _locked(postmortem)
         if postmortem.status not in sources:
@@ -991,6 +1045,7 @@ def transition(postmortem: Postmortem, *, actor: Actor, action: object) -> Postm
             action=f"postmortem.{name}",
             obj=postmortem,
             changes={"status": {"from": previous, "to": target}},
+            now=now,
         )
         _on_timeline(postmortem, target if name != "reopen" else "reopened", actor=actor, now=now)
         postmortem_status_changed.send(

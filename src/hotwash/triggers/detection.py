@@ -54,9 +54,16 @@ def seen_by_alerts(incident: Incident, now: datetime) -> bool:
     return alerts.filter(matches).exists()
 
 
-def on_incident_declared(sender: Any, *, incident: Incident, actor: Any, **kwargs: Any) -> None:
+def on_incident_declared(
+    sender: Any,
+    *,
+    incident: Incident,
+    actor: Any,
+    now: datetime | None = None,
+    **kwargs: Any,
+) -> None:
     """Connected to hotwash.incidents.signals.incident_declared (inside the
-    declaration's transaction)."""
+    declaration's transaction); `now` is the declaration's time."""
     if not isinstance(actor, User) or engine.is_declaring_by_trigger():
         return
     if incident.detection_source == DetectionSource.ALERT:
@@ -64,7 +71,7 @@ def on_incident_declared(sender: Any, *, incident: Incident, actor: Any, **kwarg
     policy = load_trigger_policies().first(Trigger.DETECTION_GAP)
     if not isinstance(policy, DetectionGapPolicy):
         return
-    now = timezone.now()
+    now = timezone.now() if now is None else now
     if seen_by_alerts(incident, now):
         return
     firing = engine.claim(

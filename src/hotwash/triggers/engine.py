@@ -229,6 +229,7 @@ def finish(
             "proposal": proposal.pk if proposal is not None else None,
             "alerts": firing.alert_count,
         },
+        now=now,
     )
     if firing.incident is not None and on_timeline:
         incidents.record_system_event(
