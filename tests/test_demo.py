@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hotwash.accounts.models import Role
 from hotwash.core.models import AuditRecord
-from hotwash.incidents.demo import DEMO_PASSWORD, DEMO_USERS
+from hotwash.demo.incidents import DEMO_PASSWORD, DEMO_USERS
 from hotwash.incidents.models import (
     DetectionSource,
     Incident,

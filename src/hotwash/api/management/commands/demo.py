@@ -1,4 +1,7 @@
-"""`hotwash demo [--if-empty]`: load realistic demo data."""
+"""`hotwash demo [--if-empty]`: load realistic demo data.
+
+It lives in the composition root because the demo (`hotwash.demo`) plays
+every domain app's services; no domain app depends on it."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from hotwash.incidents.demo import DEMO_PASSWORD, DemoConflict, DemoData, load_demo
+from hotwash.demo.incidents import DEMO_PASSWORD, DemoConflict, DemoData, load_demo
 from hotwash.incidents.models import Incident
 
 

@@ -545,7 +545,7 @@ def load_demo() -> DemoData:
 
 def _load_other_apps(users: Mapping[str, User]) -> None:
     """Postmortems and action items for the stories just played."""
-    from hotwash.postmortems.demo import load_demo_postmortems, settle_postmortem_times
+    from hotwash.demo.postmortems import load_demo_postmortems, settle_postmortem_times
 
     mark = _Mark.now()
     load_demo_postmortems(users)
@@ -556,7 +556,7 @@ def _load_other_apps(users: Mapping[str, User]) -> None:
         if when is not None:
             mark.move_to(when, incident)
     settle_postmortem_times()
-    from hotwash.actions.demo import create_demo_action_items
+    from hotwash.demo.actions import create_demo_action_items
 
     create_demo_action_items()
 
