@@ -11,7 +11,7 @@ from django.utils import timezone
 from hotwash.actions.dashboard import build
 from hotwash.actions.models import ActionItem, Status
 from hotwash.demo.actions import DEMO_ITEMS, create_demo_action_items
-from hotwash.demo.incidents import load_demo
+from hotwash.demo.load import load_demo
 from hotwash.incidents.models import TimelineKind
 
 pytestmark = pytest.mark.django_db

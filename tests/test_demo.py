@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import models
 from django.utils import timezone
 
 from hotwash.accounts.models import Role
 from hotwash.core.models import AuditRecord
-from hotwash.demo.incidents import DEMO_PASSWORD, DEMO_USERS
+from hotwash.demo.load import DEMO_PASSWORD, DEMO_USERS, TEAM_AGE
 from hotwash.incidents.models import (
     DetectionSource,
     Incident,
@@ -36,14 +38,22 @@ def demo(*args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+def loading(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[datetime, str]]:
     """The demo, loaded once for this module's read-only tests (each test
-    runs in a transaction that is rolled back), and flushed afterwards."""
+    runs in a transaction that is rolled back), and flushed afterwards; with
+    the time loading started."""
     with django_db_blocker.unblock():
+        started = timezone.now()
         output = demo()
-    yield output
+    yield started, output
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def loaded(loading: tuple[datetime, str]) -> str:
+    """What `hotwash demo` printed."""
+    return loading[1]
 
 
 def test_it_loads_every_severity_and_status(loaded: str) -> None:
@@ -94,7 +104,7 @@ def test_it_spreads_incidents_over_two_months_and_never_into_the_future(loaded: 
     assert not TimelineEvent.objects.filter(recorded_at__gt=now).exists()
 
 
-def test_it_moves_every_stamp_back_to_the_moment_of_its_story(loaded: str) -> None:
+def test_it_stamps_every_change_with_the_moment_of_its_story(loaded: str) -> None:
     """Nothing the stories wrote carries the time the demo was loaded."""
     closed = Incident.objects.filter(status=Status.CLOSED).order_by("declared_at").first()
     assert closed is not None
@@ -106,8 +116,75 @@ def test_it_moves_every_stamp_back_to_the_moment_of_its_story(loaded: str) -> No
         closed.closed_at.isoformat()
     )
     recent = timezone.now() - timedelta(minutes=1)
-    incident_audits = AuditRecord.objects.exclude(action="user.created")
-    assert not incident_audits.filter(at__gt=recent).exists()
+    assert not AuditRecord.objects.filter(at__gt=recent).exists()
+
+
+# Models the demo writes times into (so the check below is not vacuous); any
+# other model it starts writing to is checked as well.
+STAMPED_MODELS = {
+    "auth.User",
+    "core.AuditRecord",
+    "incidents.Incident",
+    "incidents.TimelineEvent",
+    "incidents.RoleAssignment",
+    "incidents.Participant",
+    "incidents.Task",
+    "triggers.PolicyFiring",
+    "triggers.Proposal",
+    "postmortems.Postmortem",
+    "postmortems.Section",
+    "postmortems.Reviewer",
+    "postmortems.ChecklistItem",
+    "actions.ActionItem",
+}
+
+
+def _times_in_json(value: object) -> Iterator[datetime]:
+    """The date-and-time texts inside a JSON value (timeline data, audit
+    changes), e.g. {"field": "mitigated_at", "to": "2026-11-26T03:12:00+00:00"}."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _times_in_json(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _times_in_json(item)
+    elif isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and "T" in value:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return
+        if when.tzinfo is not None:
+            yield when
+
+
+def test_every_time_it_writes_is_a_time_of_its_stories(loading: tuple[datetime, str]) -> None:
+    """Every date and time of every row, in every model (whichever app it
+    is in, and any model added later), and every time quoted inside JSON, lies
+    between the team joining and the stories' present: none is the moment
+    the demo was loaded, as a service called without the story's `now` would
+    have stamped it."""
+    started, _output = loading
+    earliest, latest = started - TEAM_AGE - timedelta(minutes=1), started - timedelta(minutes=1)
+    stamped: set[str] = set()
+    quoted = 0
+    for model in apps.get_models():
+        fields = model._meta.concrete_fields
+        times = [f.attname for f in fields if isinstance(f, models.DateTimeField)]
+        texts = [f.attname for f in fields if isinstance(f, models.JSONField)]
+        if not times and not texts:
+            continue
+        for row in model._default_manager.values("pk", *times, *texts):
+            where = f"{model._meta.label} {row['pk']}"
+            for name in times:
+                if row[name] is not None:
+                    stamped.add(model._meta.label)
+                    assert earliest <= row[name] <= latest, f"{where}: {name} is {row[name]}"
+            for name in texts:
+                for when in _times_in_json(row[name]):
+                    quoted += 1
+                    assert earliest <= when <= latest, f"{where}: {name} quotes {when}"
+    assert stamped >= STAMPED_MODELS
+    assert quoted > 0
 
 
 def test_it_uses_several_services(loaded: str) -> None:

@@ -1,11 +1,10 @@
 """Demo action items for the demo incidents: a dozen follow-ups across the
 demo team, some done (on time or late), some overdue, one won't do.
 
-`create_demo_action_items()` is called by `hotwash demo` after the incident
-stories (and postmortems) have played. Items are made through the services,
-like real use; then, as the incident demo does, the times they were stamped
-with are moved back to the moments the story says (creation a day or two
-after the incident, done some days later), so the dashboard has a history.
+Each item is created a day or two after its incident was declared (never
+after its story's last moment: an open incident's story ends minutes ago)
+and, unless still open, changes status some days later; both through the
+services, at those moments, so the dashboard has a history.
 """
 
 from __future__ import annotations
@@ -15,13 +14,13 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from hotwash.actions import services
 from hotwash.actions.models import ActionItem, Status
-from hotwash.core.models import AuditRecord
-from hotwash.incidents.models import Incident, TimelineEvent, TimelineKind
+from hotwash.demo.incidents import story_named
+from hotwash.demo.schedule import Scene, play
+from hotwash.incidents.models import Incident
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
 
@@ -189,21 +188,86 @@ DEMO_TEAMS = (
 )
 
 
-def create_demo_action_items() -> list[ActionItem]:
+def action_item_scenes(present: datetime) -> list[Scene]:
+    """The scenes that create the demo items and change their status, told
+    from `present` (when the demo is loaded)."""
+    return [scene for player in _players() for scene in player.scenes(present)]
+
+
+def create_demo_action_items(present: datetime | None = None) -> list[ActionItem]:
     """Create the demo items whose incident and owner exist and which are
-    not there yet; returns those created. Safe to call twice."""
-    people = {user.username: user for user in User.objects.filter(is_active=True)}
-    created: list[ActionItem] = []
+    not there yet, told from `present` (default: now, to the minute);
+    returns those created. Safe to call twice."""
+    if present is None:
+        present = timezone.now().replace(second=0, microsecond=0)
+    players = _players()
     with transaction.atomic():
-        _ensure_teams(people)
-        for demo in DEMO_ITEMS:
-            incident = Incident.objects.filter(title=demo.incident).order_by("-pk").first()
-            if incident is None or demo.owner not in people or demo.by not in people:
-                continue
-            if ActionItem.objects.filter(incident=incident, title=demo.title).exists():
-                continue
-            created.append(_create(demo, incident, people))
-    return created
+        play(scene for player in players for scene in player.scenes(present))
+    return [player.item for player in players if player.item is not None]
+
+
+def _players() -> list[_ItemPlayer]:
+    people = {user.username: user for user in User.objects.filter(is_active=True)}
+    return [_ItemPlayer(demo, people) for demo in DEMO_ITEMS]
+
+
+class _ItemPlayer:
+    """Plays one demo item: its creation, then its change of status."""
+
+    def __init__(self, demo: DemoItem, people: dict[str, User]) -> None:
+        self.demo = demo
+        self.people = people
+        self.item: ActionItem | None = None
+
+    def scenes(self, present: datetime) -> list[Scene]:
+        demo = self.demo
+        story = story_named(demo.incident)
+        end = story.moment(story.last_minute, present)
+        created = min(
+            story.moment(story.declared, present) + timedelta(days=demo.created, hours=1), end
+        )
+        scenes = [Scene(created, self._create)]
+        if demo.status != Status.OPEN:
+            # Done on the day the story says, in the afternoon; any other
+            # status is given three days after creation.
+            later = (
+                timedelta(days=demo.done, hours=5) if demo.done is not None else timedelta(days=3)
+            )
+            scenes.append(Scene(min(created + later, end), self._change_status))
+        return scenes
+
+    def _create(self, at: datetime) -> None:
+        demo = self.demo
+        incident = Incident.objects.filter(title=demo.incident).order_by("-pk").first()
+        if incident is None or demo.owner not in self.people or demo.by not in self.people:
+            return
+        if ActionItem.objects.filter(incident=incident, title=demo.title).exists():
+            return
+        _ensure_teams(self.people)
+        due_on: date = timezone.localdate(at) + timedelta(days=demo.due)
+        self.item = services.create_action_item(
+            actor=self.people[demo.by],
+            title=demo.title,
+            owner=self.people[demo.owner],
+            incident=incident,
+            postmortem=Postmortem.objects.filter(incident=incident).first(),
+            due_on=due_on,
+            priority=demo.priority,
+            kind=demo.kind,
+            description=demo.description,
+            now=at,
+        )
+
+    def _change_status(self, at: datetime) -> None:
+        demo = self.demo
+        if self.item is None:
+            return
+        changes = {"status": demo.status}
+        if demo.reason:
+            changes["reason"] = demo.reason
+        # Done is said by the owner; other changes by whoever created it.
+        actor = self.people[demo.owner if demo.status == Status.DONE else demo.by]
+        self.item = services.update_action_item(self.item, actor=actor, changes=changes, now=at)
 
 
 def _ensure_teams(people: dict[str, User]) -> None:
@@ -214,74 +278,3 @@ def _ensure_teams(people: dict[str, User]) -> None:
     for name, slug, members in DEMO_TEAMS:
         team = Team.objects.create(name=name, slug=slug)
         team.members.set([people[m] for m in members if m in people])
-
-
-def _create(demo: DemoItem, incident: Incident, people: dict[str, User]) -> ActionItem:
-    postmortem = Postmortem.objects.filter(incident=incident).first()
-    started = timezone.now()
-    last_audit = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    actor = people[demo.by]
-    item = services.create_action_item(
-        actor=actor,
-        title=demo.title,
-        owner=people[demo.owner],
-        incident=incident,
-        postmortem=postmortem,
-        priority=demo.priority,
-        kind=demo.kind,
-        description=demo.description,
-    )
-    owner = people[demo.owner]
-    if demo.status != Status.OPEN:
-        changes = {"status": demo.status}
-        if demo.reason:
-            changes["reason"] = demo.reason
-        item = services.update_action_item(
-            item, actor=owner if demo.status == Status.DONE else actor, changes=changes
-        )
-    _move_back(item, demo, incident, started, last_audit)
-    item.refresh_from_db()
-    return item
-
-
-def _move_back(
-    item: ActionItem, demo: DemoItem, incident: Incident, started: datetime, last_audit: int
-) -> None:
-    """Put the item's times where the story says, never after the story's
-    last moment for its incident (an open incident's story ends minutes ago)."""
-    story_end = TimelineEvent.objects.filter(incident=incident, recorded_at__lt=started).aggregate(
-        at=Max("occurred_at")
-    )["at"]
-    now = min(timezone.now(), story_end) if story_end else timezone.now()
-    created_at = min(incident.declared_at + timedelta(days=demo.created, hours=1), now)
-    due_on: date = timezone.localdate(created_at) + timedelta(days=demo.due)
-    done_at = None
-    if demo.done is not None:
-        done_at = min(created_at + timedelta(days=demo.done, hours=5), now)
-    changed_at = done_at or min(created_at + timedelta(days=3), now)
-    if demo.status == Status.OPEN:
-        changed_at = created_at
-    ActionItem.objects.filter(pk=item.pk).update(
-        created_at=created_at, updated_at=changed_at, due_on=due_on, done_at=done_at
-    )
-    entries = TimelineEvent.objects.filter(
-        incident=incident, kind=TimelineKind.ACTION_ITEM, recorded_at__gte=started
-    )
-    entries.filter(data__event="created").update(occurred_at=created_at, recorded_at=created_at)
-    entries.exclude(data__event="created").update(occurred_at=changed_at, recorded_at=changed_at)
-    audits = AuditRecord.objects.filter(
-        id__gt=last_audit, object_type="actions.actionitem", object_id=str(item.pk)
-    )
-    for record in audits:
-        record.at = created_at if record.action == "action_item.created" else changed_at
-        if "due_on" in record.changes and isinstance(record.changes["due_on"], str):
-            record.changes["due_on"] = due_on.isoformat()
-        record.save(update_fields=["at", "changes"])
-    for entry in entries.filter(data__event="created"):
-        entry.data["due_on"] = due_on.isoformat()
-        entry.save(update_fields=["data"])
-    # Writing the timeline touched the incident; it was last updated by its
-    # latest entry, not by loading the demo.
-    latest = TimelineEvent.objects.filter(incident=incident).aggregate(at=Max("recorded_at"))["at"]
-    if latest is not None:
-        Incident.objects.filter(pk=incident.pk).update(updated_at=latest)

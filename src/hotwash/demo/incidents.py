@@ -1,11 +1,11 @@
-"""Realistic demo data: a team, and two months of their incidents.
+"""The demo's incident stories: two months of a team's incidents, step by
+step, each step done by the person who would have done it.
 
-Every incident is played through the service functions, step by step, by
-the person who would have done it, so the timelines, roles, participants
-and audit records are exactly what real use produces. Services stamp what
-they write with the current time; because this is seed data, each step's
-rows are then moved back to the moment the story says it happened (the one
-thing real use never does).
+Every step is a scene (see `schedule`): it calls the incidents' service
+with the moment the story says, so timelines, roles, participants, the
+postmortems that resolving drafts, the trigger proposals that declaring
+makes and the audit records all carry the story's time, as real use at that
+moment would have written them.
 """
 
 from __future__ import annotations
@@ -13,65 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from django.apps import apps
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
-from django.db import models, transaction
-from django.db.models import Case, F, Max, Value, When
-from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from hotwash.accounts.models import Role
-from hotwash.accounts.permissions import can_respond
-from hotwash.accounts.services import create_user
-from hotwash.core.models import AuditRecord
+from hotwash.demo.schedule import Scene
 from hotwash.incidents import services
-from hotwash.incidents.models import (
-    IMPACT_TIME_FIELDS,
-    DetectionSource,
-    Incident,
-    Participant,
-    RoleAssignment,
-    Status,
-    Task,
-    TimelineEvent,
-)
-
-# Documented in `hotwash demo --help` and the README: demo accounts are for
-# trying Hotwash out, never for a real instance.
-DEMO_PASSWORD = "hotwash-demo"
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    role: str
-    first_name: str
-    last_name: str
-    timezone: str
-    language: str
-    description: str | Promise
-
-
-DEMO_USERS = (
-    DemoUser("admin", Role.ADMIN, "Ada", "Lindqvist", "UTC", "en", _("admin, sees everything")),
-    DemoUser(
-        "amira", Role.RESPONDER, "Amira", "Haddad", "Europe/London", "en", _("incident commander")
-    ),
-    DemoUser("sam", Role.RESPONDER, "Sam", "Okafor", "America/New_York", "en", _("responder")),
-    DemoUser(
-        "lea", Role.RESPONDER, "Léa", "Martin", "Europe/Paris", "fr", _("responder, in French")
-    ),
-    DemoUser(
-        "jonas", Role.RESPONDER, "Jonas", "Berg", "Europe/Berlin", "en", _("database specialist")
-    ),
-    DemoUser("victor", Role.VIEWER, "Victor", "Nguyen", "UTC", "en", _("viewer, read-only")),
-)
-
+from hotwash.incidents.models import DetectionSource, Incident, Status
 
 # --- the steps a story is made of (times: minutes after impact began) -------
 
@@ -139,6 +88,19 @@ class Story:
     private: bool = False
     impact: str = ""
     steps: tuple[Step, ...] = field(default_factory=tuple)
+
+    def moment(self, minutes: float, present: datetime) -> datetime:
+        """The time `minutes` after the impact began, told from `present`
+        (when the demo is loaded): always in the past."""
+        when = present - self.began + timedelta(minutes=minutes)
+        if when >= present:
+            raise ValueError(f"{self.title!r}: a step is in the future; shorten the story.")
+        return when
+
+    @property
+    def last_minute(self) -> float:
+        """When the story's last step happens (minutes after impact began)."""
+        return max((self.declared, *(step.at for step in self.steps)))
 
 
 def status(at: float, by: str, value: str) -> Change:
@@ -517,205 +479,84 @@ STORIES = (
 )
 
 
-# --- loading ----------------------------------------------------------------
+def story_named(title: str) -> Story:
+    """The story of the demo incident with this title (the other parts of
+    the demo date their work from it)."""
+    return next(story for story in STORIES if story.title == title)
 
 
-class DemoConflict(Exception):
-    """The database holds something the demo cannot work with."""
+# --- playing ----------------------------------------------------------------
 
 
-@dataclass
-class DemoData:
-    users: list[tuple[DemoUser, bool]]  # (user, newly created)
-    incidents: list[Incident]
+class StoryPlayer:
+    """Plays one story: declares its incident, then performs its steps, each
+    at its moment."""
 
+    def __init__(self, story: Story, users: Mapping[str, User]) -> None:
+        self.story = story
+        self.users = users
+        self._incident: Incident | None = None
 
-def load_demo() -> DemoData:
-    """Create the demo team (reusing accounts that already exist, without
-    touching their passwords) and play every story, in one transaction."""
-    # Whole minutes read better on a timeline than microseconds.
-    now = timezone.now().replace(second=0, microsecond=0)
-    with transaction.atomic():
-        users, created = _ensure_users()
-        stories = sorted(STORIES, key=lambda story: story.began, reverse=True)
-        incidents = [_play(story, users, now) for story in stories]
-        _load_other_apps(users)
-    return DemoData([(demo, demo.username in created) for demo in DEMO_USERS], incidents)
+    def scenes(self, present: datetime) -> list[Scene]:
+        story = self.story
+        return [
+            Scene(story.moment(story.declared, present), partial(self._declare, present=present)),
+            *(
+                Scene(story.moment(step.at, present), partial(self._perform, step))
+                for step in story.steps
+            ),
+        ]
 
+    @property
+    def incident(self) -> Incident:
+        """The incident as its story left it (after the scenes are played)."""
+        if self._incident is None:
+            raise RuntimeError(f"{self.story.title!r} has not been played yet.")
+        self._incident.refresh_from_db()
+        return self._incident
 
-def _load_other_apps(users: Mapping[str, User]) -> None:
-    """Postmortems and action items for the stories just played."""
-    from hotwash.demo.postmortems import load_demo_postmortems, settle_postmortem_times
+    def _declare(self, at: datetime, *, present: datetime) -> None:
+        story = self.story
+        self._incident = services.declare_incident(
+            actor=self.users[story.by],
+            title=story.title,
+            severity=story.severity,
+            status=story.status,
+            services=story.services,
+            private=story.private,
+            impact=story.impact,
+            detection_source=story.detection,
+            impact_started_at=story.moment(0, present),
+            detected_at=story.moment(story.detected, present),
+            now=at,
+        )
 
-    mark = _Mark.now()
-    load_demo_postmortems(users)
-    # Postmortems were drafted and reviewed just now; put each incident's
-    # share of that work back at the moment its incident closed.
-    for incident in Incident.objects.filter(postmortem__isnull=False):
-        when = incident.closed_at or incident.resolved_at
-        if when is not None:
-            mark.move_to(when, incident)
-    settle_postmortem_times()
-    from hotwash.demo.actions import create_demo_action_items
-
-    create_demo_action_items()
-
-
-def _ensure_users() -> tuple[dict[str, User], set[str]]:
-    users: dict[str, User] = {}
-    created: set[str] = set()
-    for demo in DEMO_USERS:
-        existing = User.objects.filter(username=demo.username).first()
-        if existing is None:
-            existing = create_user(
-                demo.username,
-                role=demo.role,
-                first_name=demo.first_name,
-                last_name=demo.last_name,
-                timezone_name=demo.timezone,
-                language=demo.language,
-            )
-            created.add(demo.username)
-        elif demo.role != Role.VIEWER and not can_respond(existing):
-            raise DemoConflict(
-                gettext(
-                    "The account %(username)s already exists but cannot change incidents, "
-                    "and the demo stories need it to. Load the demo into a fresh database."
+    def _perform(self, step: Step, at: datetime) -> None:
+        actor = self.users[step.by]
+        incident = self.incident
+        match step:
+            case Note():
+                services.add_timeline_event(
+                    incident,
+                    actor=actor,
+                    body=step.text,
+                    kind="decision" if step.decision else "note",
+                    key_moment=step.key,
+                    occurred_at=at,
+                    now=at,
                 )
-                % {"username": demo.username}
-            )
-        users[demo.username] = existing
-    # One hash for the one public password: hashing is deliberately slow,
-    # and a salt protects nothing here.
-    User.objects.filter(username__in=created).update(
-        password=make_password(DEMO_PASSWORD),
-        # The team was there before its incidents.
-        date_joined=timezone.now() - timedelta(days=90),
-    )
-    return users, created
-
-
-def _play(story: Story, users: Mapping[str, User], now: datetime) -> Incident:
-    began = now - story.began
-
-    def moment(minutes: float) -> datetime:
-        when = began + timedelta(minutes=minutes)
-        if when >= now:
-            raise ValueError(f"{story.title!r}: a step is in the future; shorten the story.")
-        return when
-
-    mark = _Mark.now()
-    incident = services.declare_incident(
-        actor=users[story.by],
-        title=story.title,
-        severity=story.severity,
-        status=story.status,
-        services=story.services,
-        private=story.private,
-        impact=story.impact,
-        detection_source=story.detection,
-        impact_started_at=began,
-        detected_at=moment(story.detected),
-    )
-    mark.move_to(moment(story.declared), incident)
-    for step in story.steps:
-        mark = _Mark.now()
-        _perform(step, incident, users, moment(step.at))
-        mark.move_to(moment(step.at), incident)
-    incident.refresh_from_db()
-    return incident
-
-
-def _perform(step: Step, incident: Incident, users: Mapping[str, User], when: datetime) -> None:
-    actor = users[step.by]
-    incident.refresh_from_db()
-    match step:
-        case Note():
-            services.add_timeline_event(
-                incident,
-                actor=actor,
-                body=step.text,
-                kind="decision" if step.decision else "note",
-                key_moment=step.key,
-                occurred_at=when,
-            )
-        case Change():
-            services.update_incident(incident, actor=actor, changes=step.changes)
-        case Assign():
-            holder = users[step.holder] if step.holder else None
-            services.assign_role(incident, actor=actor, role=step.role, user=holder)
-        case AddTask():
-            assignee = users[step.assignee] if step.assignee else None
-            services.add_task(incident, actor=actor, title=step.title, assignee=assignee)
-        case FinishTask():
-            services.complete_task(incident.tasks.get(title=step.title), actor=actor)
-        case Join():
-            services.add_participant(incident, actor=actor, user=users[step.who])
-
-
-# The rows services stamp with the current time, per model, by incident.
-def _stamped() -> tuple[tuple[type[models.Model], str, tuple[str, ...]], ...]:
-    """Each model a step may stamp: its link to the incident, its time fields."""
-    return (
-        (Incident, "pk", (*IMPACT_TIME_FIELDS, "updated_at")),
-        (TimelineEvent, "incident", ("occurred_at", "recorded_at")),
-        (RoleAssignment, "incident", ("started_at", "ended_at")),
-        (Participant, "incident", ("joined_at",)),
-        (Task, "incident", ("created_at", "done_at")),
-        # Other apps' rows about an incident, named so incidents need not import them.
-        (apps.get_model("triggers", "PolicyFiring"), "incident", ("fired_at",)),
-        (apps.get_model("triggers", "Proposal"), "incident", ("created_at", "decided_at")),
-    )
-
-
-@dataclass(frozen=True)
-class _Mark:
-    """The moment a step began, to find the rows it stamped afterwards."""
-
-    started: datetime
-    last_audit: int
-
-    @classmethod
-    def now(cls) -> _Mark:
-        last = AuditRecord.objects.aggregate(last=Max("id"))["last"] or 0
-        return cls(timezone.now(), last)
-
-    def move_to(self, when: datetime, incident: Incident) -> None:
-        """Move every time the step stamped back to `when`. All that the
-        story played before lies in the past, so "stamped at or after the
-        step began" picks out exactly this step's rows."""
-        # Generated entries and audit records quote the times they set
-        # (e.g. "mitigated: none -> <now>"); those quotes move too.
-        events = TimelineEvent.objects.filter(incident=incident, recorded_at__gte=self.started)
-        for event in events:
-            event.data = self._moved(event.data, when)
-            event.save(update_fields=["data"])
-        audits = AuditRecord.objects.filter(id__gt=self.last_audit, at__gte=self.started)
-        for audit in audits:
-            audit.changes = self._moved(audit.changes, when)
-            audit.save(update_fields=["changes"])
-        audits.update(at=when)
-        for model, link, fields in _stamped():
-            # One UPDATE per model: each field moves only if this step stamped it.
-            model._default_manager.filter(**{link: incident.pk}).update(
-                **{
-                    name: Case(
-                        When(**{f"{name}__gte": self.started}, then=Value(when)), default=F(name)
-                    )
-                    for name in fields
-                }
-            )
-
-    def _moved(self, value: Any, when: datetime) -> Any:
-        if isinstance(value, dict):
-            return {key: self._moved(item, when) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self._moved(item, when) for item in value]
-        if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-":
-            try:
-                stamped = datetime.fromisoformat(value)
-            except ValueError:
-                return value
-            if stamped.tzinfo is not None and stamped >= self.started:
-                return when.isoformat()
-        return value
+            case Change():
+                services.update_incident(incident, actor=actor, changes=step.changes, now=at)
+            case Assign():
+                holder = self.users[step.holder] if step.holder else None
+                services.assign_role(incident, actor=actor, role=step.role, user=holder, now=at)
+            case AddTask():
+                assignee = self.users[step.assignee] if step.assignee else None
+                services.add_task(
+                    incident, actor=actor, title=step.title, assignee=assignee, now=at
+                )
+            case FinishTask():
+                task = incident.tasks.get(title=step.title)
+                services.complete_task(task, actor=actor, now=at)
+            case Join():
+                services.add_participant(incident, actor=actor, user=self.users[step.who], now=at)

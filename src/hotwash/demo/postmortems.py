@@ -1,22 +1,25 @@
 """Demo postmortems: one published (in English and French), one in review,
 and two retrospectives, so every stage of the workflow has an example.
 
-Called by `hotwash demo` after the incident stories have played; resolving
-those incidents has already drafted their postmortems by policy.
+Resolving an incident in its story drafts its postmortem by policy; the
+scenes here write and review two of them in the days after, before their
+incidents are closed, and write the retrospectives of a success some weeks
+ago and of a project last week.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
+from hotwash.demo.incidents import DAY, story_named
+from hotwash.demo.schedule import Scene
 from hotwash.incidents.models import Incident
-from hotwash.policies import postmortem_rule
 from hotwash.postmortems import services
-from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.models import Kind, Postmortem, Status
 from hotwash.postmortems.services import CHECKLIST_KEYS
 
 TLS_TITLE = "Shop front down after its TLS certificate expired"
@@ -70,7 +73,9 @@ FAILOVER_SECTIONS = {
 }
 
 
-def _fill(postmortem: Postmortem, actor: User, language: str, texts: Mapping[str, str]) -> None:
+def _fill(
+    postmortem: Postmortem, actor: User, language: str, texts: Mapping[str, str], now: datetime
+) -> None:
     versions = dict(postmortem.sections.filter(language=language).values_list("key", "version"))
     for key, body in texts.items():
         services.save_section(
@@ -80,91 +85,162 @@ def _fill(postmortem: Postmortem, actor: User, language: str, texts: Mapping[str
             language=language,
             body=body,
             base_version=versions.get(key, 0),
+            now=now,
         )
 
 
-def _incident_postmortem(title: str, actor: User) -> Postmortem | None:
-    incident = Incident.objects.filter(title=title).order_by("-pk").first()
-    if incident is None:
-        return None
-    postmortem = Postmortem.objects.filter(incident=incident).first()
-    return postmortem or services.draft_for_incident(incident, actor=actor)
+# --- reviewing an incident's postmortem ---------------------------------------
+
+People = Mapping[str, User]
+Work = Callable[[Postmortem, People, datetime], None]
 
 
-def load_demo_postmortems(users: Mapping[str, User]) -> list[Postmortem]:
-    amira, sam, jonas = users["amira"], users["sam"], users["jonas"]
-    created: list[Postmortem] = []
+def _write_tls(postmortem: Postmortem, users: People, now: datetime) -> None:
+    sam = users["sam"]
+    services.update_postmortem(
+        postmortem,
+        actor=sam,
+        changes={"template": "default", "tags": ["tls", "alerting"]},
+        now=now,
+    )
+    for language, texts in TLS_SECTIONS.items():
+        _fill(postmortem, sam, language, texts, now)
 
-    published = _incident_postmortem(TLS_TITLE, sam)
-    if published is not None and published.status == "draft":
-        services.update_postmortem(
-            published, actor=sam, changes={"template": "default", "tags": ["tls", "alerting"]}
+
+def _ask_amira(postmortem: Postmortem, users: People, now: datetime) -> None:
+    sam = users["sam"]
+    services.set_reviewers(postmortem, actor=sam, usernames=[users["amira"].username], now=now)
+    services.transition(postmortem, actor=sam, action="request_review", now=now)
+
+
+def _approve_tls(postmortem: Postmortem, users: People, now: datetime) -> None:
+    amira = users["amira"]
+    for key in CHECKLIST_KEYS:
+        services.set_checklist_item(postmortem, actor=amira, key=key, checked=True, now=now)
+    services.transition(postmortem, actor=amira, action="approve", now=now)
+
+
+def _publish_tls(postmortem: Postmortem, users: People, now: datetime) -> None:
+    sam = users["sam"]
+    services.update_postmortem(postmortem, actor=sam, changes={"public": True}, now=now)
+    services.transition(postmortem, actor=sam, action="publish", now=now)
+
+
+def _write_failover(postmortem: Postmortem, users: People, now: datetime) -> None:
+    _fill(postmortem, users["amira"], "en", FAILOVER_SECTIONS, now)
+
+
+def _ask_jonas(postmortem: Postmortem, users: People, now: datetime) -> None:
+    amira = users["amira"]
+    services.set_reviewers(postmortem, actor=amira, usernames=[users["jonas"].username], now=now)
+    services.transition(postmortem, actor=amira, action="request_review", now=now)
+
+
+# Per incident: who drafts it if policy did not, and the work on it, in
+# minutes after the incident's impact began (as its story's steps).
+REVIEWS: tuple[tuple[str, str, tuple[tuple[float, Work], ...]], ...] = (
+    (
+        TLS_TITLE,
+        "sam",
+        (
+            (DAY + 120, _write_tls),
+            (DAY + 240, _ask_amira),
+            (2 * DAY + 60, _approve_tls),
+            (2 * DAY + 90, _publish_tls),
+        ),
+    ),
+    (FAILOVER_TITLE, "amira", ((DAY + 60, _write_failover), (DAY + 90, _ask_jonas))),
+)
+
+
+class _Review:
+    """One incident's postmortem worked on over the days after the incident,
+    if it is still the draft its resolution left (one that someone already
+    moved along is left alone)."""
+
+    def __init__(self, title: str, drafter: str, users: People) -> None:
+        self.title = title
+        self.drafter = drafter
+        self.users = users
+        self.postmortem: Postmortem | None = None
+
+    def scenes(self, work: tuple[tuple[float, Work], ...], present: datetime) -> list[Scene]:
+        story = story_named(self.title)
+        return [
+            Scene(story.moment(minutes, present), partial(self._run, step, first=index == 0))
+            for index, (minutes, step) in enumerate(work)
+        ]
+
+    def _run(self, step: Work, at: datetime, *, first: bool) -> None:
+        if first:
+            found = self._drafted(at)
+            self.postmortem = found if found is not None and found.status == Status.DRAFT else None
+        if self.postmortem is not None:
+            self.postmortem.refresh_from_db()
+            step(self.postmortem, self.users, at)
+
+    def _drafted(self, now: datetime) -> Postmortem | None:
+        incident = Incident.objects.filter(title=self.title).order_by("-pk").first()
+        if incident is None:
+            return None
+        postmortem = Postmortem.objects.filter(incident=incident).first()
+        return postmortem or services.draft_for_incident(
+            incident, actor=self.users[self.drafter], now=now
         )
-        for language, texts in TLS_SECTIONS.items():
-            _fill(published, sam, language, texts)
-        services.set_reviewers(published, actor=sam, usernames=[amira.username])
-        services.transition(published, actor=sam, action="request_review")
-        for key in CHECKLIST_KEYS:
-            services.set_checklist_item(published, actor=amira, key=key, checked=True)
-        services.transition(published, actor=amira, action="approve")
-        services.update_postmortem(published, actor=sam, changes={"public": True})
-        services.transition(published, actor=sam, action="publish")
-        created.append(published)
-
-    in_review = _incident_postmortem(FAILOVER_TITLE, amira)
-    if in_review is not None and in_review.status == "draft":
-        _fill(in_review, amira, "en", FAILOVER_SECTIONS)
-        services.set_reviewers(in_review, actor=amira, usernames=[jonas.username])
-        services.transition(in_review, actor=amira, action="request_review")
-        created.append(in_review)
-
-    if not Postmortem.objects.filter(kind="success").exists():
-        success = services.create_retrospective(
-            actor=jonas,
-            kind="success",
-            title="Orders database upgraded with no downtime",
-            services=["orders-db"],
-            tags=["database", "upgrade"],
-        )
-        _fill(
-            success,
-            jonas,
-            "en",
-            {
-                "summary": "The orders database moved to a new major version during the day.",
-                "went_well": "A full rehearsal on a copy of production a week before.",
-            },
-        )
-        created.append(success)
-    if not Postmortem.objects.filter(kind="project").exists():
-        created.append(
-            services.create_retrospective(
-                actor=amira,
-                kind="project",
-                title="Card provider integration took three months longer than planned",
-                services=["payments API"],
-                period_start="2026-03-01",
-                period_end="2026-08-31",
-            )
-        )
-    return created
 
 
-def settle_postmortem_times() -> None:
-    """Date each incident postmortem from its incident's resolution, as if
-    it had been drafted then: due dates follow policy, so old required ones
-    the story left unfinished show as overdue."""
-    for postmortem in Postmortem.objects.filter(incident__isnull=False).select_related("incident"):
-        incident = postmortem.incident
-        assert incident is not None
-        if incident.resolved_at is None:
-            continue
-        drafted = incident.resolved_at
-        finished = incident.closed_at or drafted
-        postmortem.created_at = drafted
-        postmortem.updated_at = finished
-        postmortem.due_on = postmortem_rule(incident.severity).due_date(timezone.localdate(drafted))
-        for field in ("review_requested_at", "approved_at", "published_at"):
-            if getattr(postmortem, field):
-                setattr(postmortem, field, min(finished, drafted + timedelta(days=1)))
-        postmortem.save()
+# --- retrospectives -------------------------------------------------------------
+
+
+def _success(users: People, now: datetime) -> None:
+    if Postmortem.objects.filter(kind=Kind.SUCCESS).exists():
+        return
+    jonas = users["jonas"]
+    success = services.create_retrospective(
+        actor=jonas,
+        kind=Kind.SUCCESS,
+        title="Orders database upgraded with no downtime",
+        services=["orders-db"],
+        tags=["database", "upgrade"],
+        now=now,
+    )
+    _fill(
+        success,
+        jonas,
+        "en",
+        {
+            "summary": "The orders database moved to a new major version during the day.",
+            "went_well": "A full rehearsal on a copy of production a week before.",
+        },
+        now,
+    )
+
+
+def _project(users: People, now: datetime) -> None:
+    if Postmortem.objects.filter(kind=Kind.PROJECT).exists():
+        return
+    services.create_retrospective(
+        actor=users["amira"],
+        kind=Kind.PROJECT,
+        title="Card provider integration took three months longer than planned",
+        services=["payments API"],
+        period_start="2026-03-01",
+        period_end="2026-08-31",
+        now=now,
+    )
+
+
+# How long before the demo's present each retrospective was written.
+RETROSPECTIVES: tuple[tuple[timedelta, Callable[[People, datetime], None]], ...] = (
+    (timedelta(days=20, hours=3), _success),
+    (timedelta(days=12, hours=5), _project),
+)
+
+
+def postmortem_scenes(users: People, present: datetime) -> list[Scene]:
+    scenes: list[Scene] = []
+    for title, drafter, work in REVIEWS:
+        scenes.extend(_Review(title, drafter, users).scenes(work, present))
+    for ago, write in RETROSPECTIVES:
+        scenes.append(Scene(present - ago, partial(write, users)))
+    return scenes

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from hotwash.demo.incidents import DEMO_PASSWORD, DemoConflict, DemoData, load_demo
+from hotwash.demo.load import DEMO_PASSWORD, DemoConflict, DemoData, load_demo
 from hotwash.incidents.models import Incident
 
 
