@@ -245,9 +245,9 @@ def test_it_gives_up_after_the_last_attempt(amira: Any, settings: Any, _clock: A
 
 
 def test_djangos_own_mail_goes_to_the_same_server(smtp: SmtpSink) -> None:
-    """Django's mail (a password reset, errors mailed to admins) uses the
-    EMAIL_* settings Hotwash's notifications use, not localhost:25."""
-    send_mail("Password reset", "Follow the link.", None, ["amira@example.org"])
+    """Mail Django sends itself (send_mail, mail_admins) uses the EMAIL_*
+    settings Hotwash's notifications use, not localhost:25."""
+    send_mail("A message from Django", "Sent by django.core.mail.", None, ["amira@example.org"])
     [message] = smtp.messages
     assert message["From"] == "Hotwash <hotwash@example.org>"
     assert message["To"] == "amira@example.org"

@@ -317,8 +317,8 @@ NOTIFICATION_SCAN_SECONDS = env_seconds("HOTWASH_NOTIFICATION_SCAN_SECONDS", 300
 WEBHOOK_TIMEOUT = env_seconds("HOTWASH_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
 
 # --- Mail (Django's EMAIL_* settings) ---------------------------------------
-# Hotwash's notifications and Django's own mail (a password reset, errors
-# mailed to admins) go through these. One URL, HOTWASH_SMTP_URL
+# Hotwash's notifications and any mail Django sends itself (django.core.mail:
+# send_mail, mail_admins) go through these. One URL, HOTWASH_SMTP_URL
 # (smtp://host:25 plain, smtp+tls://user:password@host:587 STARTTLS,
 # smtps://user:password@host:465 TLS from the first byte), or separate
 # HOTWASH_EMAIL_* variables; the URL wins. With neither, messages are
