@@ -223,6 +223,19 @@ rules:
     assert lint("Sam walked to the pager.", names=NAMES) == []
 
 
+def test_enabled_false_switches_a_rule_off_like_disabled_true(
+    tmp_path: Path, settings: Any
+) -> None:
+    """One word for every YAML file (core/yaml_config.py): `enabled: false`;
+    the rules' older `disabled: true` still works (the test above)."""
+    _write(
+        tmp_path / "en.yaml", "language: en\nrules:\n  - id: judgement-word\n    enabled: false\n"
+    )
+    assert "judgement-word" in {f.rule for f in lint("A careless change.")}
+    settings.BLAMELESS_RULES = str(tmp_path)
+    assert "judgement-word" not in {f.rule for f in lint("A careless change.")}
+
+
 def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: Any) -> None:
     _write(tmp_path / "fr.yaml", "language: fr\nrules:\n  - id: faute\n    disabled: true\n")
     settings.BLAMELESS_RULES = str(tmp_path)

@@ -117,11 +117,9 @@ def test_the_worker_drains_tasks_enqueued_in_bulk() -> None:
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3
 
 
-def test_retries_back_off_exponentially_up_to_a_limit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("HOTWASH_TASK_RETRY_SECONDS", "30")
-    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "3")
+def test_retries_back_off_exponentially_up_to_a_limit(settings: Any) -> None:
+    settings.TASK_RETRY_SECONDS = 30.0
+    settings.TASK_MAX_ATTEMPTS = 3
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert retry_delay(30) == timedelta(hours=6)
     assert retry_later(explode, attempt=1) == NOW + timedelta(seconds=30)

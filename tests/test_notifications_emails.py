@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.mail import send_mail
 from django_tasks_db.models import DBTaskResult
 
 from hotwash.accounts.services import create_user
@@ -21,7 +22,7 @@ from hotwash.notifications.preferences import update_notification_preferences
 from hotwash.notifications.reminders import scan_digests, scan_reminders
 from hotwash.postmortems.models import Postmortem
 from tests.servers import free_port
-from tests.test_notifications_support import SmtpSink, bodies, make_item, smtp_sink
+from tests.test_notifications_support import SmtpSink, bodies, make_item, smtp_sink, use_smtp
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +37,10 @@ def _clock() -> Iterator[Any]:
 
 
 @pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
+def smtp(settings: Any) -> Iterator[SmtpSink]:
     with smtp_sink() as sink:
-        monkeypatch.setenv("HOTWASH_SMTP_URL", sink.url)
-        monkeypatch.setenv("HOTWASH_EMAIL_FROM", "Hotwash <hotwash@example.org>")
+        use_smtp(settings, sink.port)
+        settings.DEFAULT_FROM_EMAIL = "Hotwash <hotwash@example.org>"
         yield sink
 
 
@@ -152,10 +153,9 @@ def test_a_reminder_no_longer_due_when_it_is_sent_is_dropped(smtp: SmtpSink, ami
 
 
 def test_a_digest_with_nothing_left_to_report_is_dropped_and_says_so(
-    smtp: SmtpSink, amira: Any, monkeypatch: pytest.MonkeyPatch
+    smtp: SmtpSink, amira: Any, settings: Any
 ) -> None:
-    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "thu")
-    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "7")
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
     item = make_item(amira, due_on=TODAY + timedelta(days=9))
     scan_digests(NOW)
     update_action_item(item, actor=amira, changes={"status": "done"})
@@ -167,10 +167,9 @@ def test_a_digest_with_nothing_left_to_report_is_dropped_and_says_so(
 
 
 def test_the_digest_lists_open_and_overdue_work_and_respects_muting(
-    smtp: SmtpSink, amira: Any, lea: Any, monkeypatch: pytest.MonkeyPatch
+    smtp: SmtpSink, amira: Any, lea: Any, settings: Any
 ) -> None:
-    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "thu")
-    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "7")
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
     late = make_item(amira, due_on=TODAY - timedelta(days=40), title="Write the runbook")
     later = make_item(amira, due_on=TODAY + timedelta(days=9), title="Add a canary stage")
     make_item(lea, due_on=TODAY + timedelta(days=9))
@@ -228,12 +227,10 @@ def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(
     assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 2, "")
 
 
-def test_it_gives_up_after_the_last_attempt(
-    amira: Any, monkeypatch: pytest.MonkeyPatch, _clock: Any
-) -> None:
-    monkeypatch.setenv("HOTWASH_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody listens
-    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("HOTWASH_TASK_RETRY_SECONDS", "10")
+def test_it_gives_up_after_the_last_attempt(amira: Any, settings: Any, _clock: Any) -> None:
+    use_smtp(settings, free_port())  # nobody listens
+    settings.TASK_MAX_ATTEMPTS = 2
+    settings.TASK_RETRY_SECONDS = 10.0
     make_item(amira, due_on=TODAY)
     scan_reminders(NOW)
     drain()
@@ -245,6 +242,15 @@ def test_it_gives_up_after_the_last_attempt(
     assert "ConnectionRefusedError" in row.last_error
     assert not DBTaskResult.objects.filter(status="READY").exists()
     assert DBTaskResult.objects.filter(status="FAILED").count() == 2
+
+
+def test_djangos_own_mail_goes_to_the_same_server(smtp: SmtpSink) -> None:
+    """Mail Django sends itself (send_mail, mail_admins) uses the EMAIL_*
+    settings Hotwash's notifications use, not localhost:25."""
+    send_mail("A message from Django", "Sent by django.core.mail.", None, ["amira@example.org"])
+    [message] = smtp.messages
+    assert message["From"] == "Hotwash <hotwash@example.org>"
+    assert message["To"] == "amira@example.org"
 
 
 def test_a_person_without_an_email_address_is_skipped(smtp: SmtpSink) -> None:

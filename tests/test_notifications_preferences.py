@@ -1,5 +1,4 @@
-"""The notification preferences page, and the settings read from the
-environment."""
+"""The notification preferences page, and the notification settings."""
 
 from __future__ import annotations
 
@@ -9,8 +8,14 @@ import pytest
 from django.test import Client
 
 from hotwash.core.models import AuditRecord
-from hotwash.envconfig import ConfigurationError
-from hotwash.notifications.conf import CONSOLE_BACKEND, email_settings, schedule
+from hotwash.envconfig import (
+    ConfigurationError,
+    SmtpServer,
+    env_hour,
+    env_smtp_url,
+    env_weekday,
+)
+from hotwash.notifications.conf import schedule
 from hotwash.notifications.models import NotificationPreference
 from tests.test_web_accessibility import check
 
@@ -51,17 +56,17 @@ def test_a_visitor_must_sign_in(db: Any) -> None:
     assert "/accounts/login/" in response["Location"]
 
 
-def test_smtp_settings_come_from_one_url_or_separate_variables(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name in ("HOTWASH_SMTP_URL", "HOTWASH_EMAIL_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    assert email_settings().backend == CONSOLE_BACKEND
+def test_smtp_settings_come_from_one_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOTWASH_SMTP_URL as settings.py reads it; tests/test_settings.py checks
+    that it, or the separate HOTWASH_EMAIL_* variables, become EMAIL_*."""
+    monkeypatch.delenv("HOTWASH_SMTP_URL", raising=False)
+    assert env_smtp_url("HOTWASH_SMTP_URL") is None
 
     monkeypatch.setenv(
         "HOTWASH_SMTP_URL", "smtp+tls://hotwash%40example.org:p%40ss@mail.example.org"
     )
-    conf = email_settings()
+    conf = env_smtp_url("HOTWASH_SMTP_URL")
+    assert conf is not None
     assert (conf.host, conf.port, conf.use_tls, conf.use_ssl) == (
         "mail.example.org",
         587,
@@ -70,36 +75,21 @@ def test_smtp_settings_come_from_one_url_or_separate_variables(
     )
     assert (conf.username, conf.password) == ("hotwash@example.org", "p@ss")
     monkeypatch.setenv("HOTWASH_SMTP_URL", "smtps://mail.example.org")
-    assert (email_settings().port, email_settings().use_ssl) == (465, True)
+    assert env_smtp_url("HOTWASH_SMTP_URL") == SmtpServer("mail.example.org", 465, use_ssl=True)
     monkeypatch.setenv("HOTWASH_SMTP_URL", "http://mail.example.org")
     with pytest.raises(ConfigurationError, match="HOTWASH_SMTP_URL"):
-        email_settings()
-
-    monkeypatch.delenv("HOTWASH_SMTP_URL")
-    monkeypatch.setenv("HOTWASH_EMAIL_HOST", "mail.internal")
-    monkeypatch.setenv("HOTWASH_EMAIL_PORT", "2525")
-    monkeypatch.setenv("HOTWASH_EMAIL_USER", "hotwash")
-    monkeypatch.setenv("HOTWASH_EMAIL_PASSWORD", "secret")
-    monkeypatch.setenv("HOTWASH_EMAIL_USE_TLS", "yes")
-    conf = email_settings()
-    assert (conf.host, conf.port, conf.username, conf.password, conf.use_tls) == (
-        "mail.internal",
-        2525,
-        "hotwash",
-        "secret",
-        True,
-    )
-    monkeypatch.setenv("HOTWASH_EMAIL_USE_SSL", "yes")
-    with pytest.raises(ConfigurationError, match="exclude each other"):
-        email_settings()
+        env_smtp_url("HOTWASH_SMTP_URL")
+    monkeypatch.setenv("HOTWASH_SMTP_URL", "smtp://mail.example.org:port")
+    with pytest.raises(ConfigurationError, match="HOTWASH_SMTP_URL has a port"):
+        env_smtp_url("HOTWASH_SMTP_URL")
 
 
-def test_the_schedule_is_configurable_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_schedule_is_configurable_and_checked(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
     assert schedule().digest_weekday == 1
-    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "Fri")
-    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "17")
-    monkeypatch.setenv("HOTWASH_REMINDER_DAYS_BEFORE", "5")
-    monkeypatch.setenv("HOTWASH_OVERDUE_NOTICE_DAYS", "2")
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 5, 17
+    settings.REMINDER_DAYS_BEFORE, settings.OVERDUE_NOTICE_DAYS = 5, 2
     conf = schedule()
     assert (conf.digest_weekday, conf.digest_hour, conf.days_before, conf.overdue_days) == (
         5,
@@ -107,10 +97,14 @@ def test_the_schedule_is_configurable_and_checked(monkeypatch: pytest.MonkeyPatc
         5,
         2,
     )
+    # How settings.py reads the day and the hour.
+    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "Fri")
+    assert env_weekday("HOTWASH_DIGEST_WEEKDAY", "monday") == 5
     monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "someday")
     with pytest.raises(ConfigurationError, match="HOTWASH_DIGEST_WEEKDAY"):
-        schedule()
-    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "1")
+        env_weekday("HOTWASH_DIGEST_WEEKDAY", "monday")
+    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "17")
+    assert env_hour("HOTWASH_DIGEST_HOUR", 8) == 17
     monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "24")
     with pytest.raises(ConfigurationError, match="HOTWASH_DIGEST_HOUR"):
-        schedule()
+        env_hour("HOTWASH_DIGEST_HOUR", 8)

@@ -169,10 +169,9 @@ def test_a_scan_makes_the_same_number_of_queries_for_few_or_many_items(owner: An
 
 
 def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
-    owner: Any, monkeypatch: pytest.MonkeyPatch
+    owner: Any, settings: Any
 ) -> None:
-    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "friday")
-    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "8")
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 5, 8  # Friday, 08:00
     muted = create_user("lea", email="lea@example.org", language="fr")
     idle = create_user("jonas", email="jonas@example.org")  # nothing open: no digest
     make_item(owner, due_on=TODAY + timedelta(days=20))
@@ -194,7 +193,7 @@ def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
 
 
 def test_the_digest_goes_only_to_people_who_can_see_their_open_work(
-    owner: Any, monkeypatch: pytest.MonkeyPatch
+    owner: Any, settings: Any
 ) -> None:
     """The digest shows only work on incidents its reader may see; someone
     whose only open work is on a private incident they cannot see (it was
@@ -204,8 +203,7 @@ def test_the_digest_goes_only_to_people_who_can_see_their_open_work(
     from hotwash.actions.services import create_action_item
     from hotwash.incidents.services import add_participant, declare_incident, update_incident
 
-    monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "thu")
-    monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "7")
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
     lina = create_user("lina", email="lina@example.org", role=Role.RESPONDER)
     ada = create_user("ada", email="ada@example.org", role=Role.ADMIN)
     incident = declare_incident(actor=owner, title="Payroll export left on a share")

@@ -61,6 +61,17 @@ class SmtpSink:
         return [m for m in self.messages if address in str(m["To"])]
 
 
+def use_smtp(settings: Any, port: int) -> None:
+    """Point Django's EMAIL_* settings (what HOTWASH_SMTP_URL=smtp://127.0.0.1:<port>
+    gives) at a plain SMTP server on loopback, for one test (`settings` is
+    pytest-django's fixture, which undoes this afterwards)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
 @contextlib.contextmanager
 def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink(port=free_port())

@@ -256,7 +256,7 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
     amira: Any,
     admin_user: Any,
     _clock: Any,
-    monkeypatch: Any,
+    settings: Any,
 ) -> None:
     # An old row (saved before the rule, or outside production) still points here.
     WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)
@@ -269,7 +269,7 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
     assert "127.0.0.1" in delivery.last_error and "loopback" in delivery.last_error
 
     # Retried, and still refused, until the last attempt marks it failed.
-    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "2")
+    settings.TASK_MAX_ATTEMPTS = 2
     _clock.shift(timedelta(seconds=61))
     drain()
     delivery.refresh_from_db()

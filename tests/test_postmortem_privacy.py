@@ -44,7 +44,7 @@ from hotwash.postmortems.models import Comment, Postmortem, Reviewer
 from hotwash.postmortems.models import Kind as PostmortemKind
 from hotwash.postmortems.rendering import is_internal_url, render_markdown
 from hotwash.postmortems.services import CHECKLIST_KEYS
-from tests.test_notifications_support import SmtpSink, bodies, make_item, smtp_sink
+from tests.test_notifications_support import SmtpSink, bodies, make_item, smtp_sink, use_smtp
 
 pytestmark = pytest.mark.django_db
 
@@ -474,12 +474,11 @@ TODAY = NOW.date()
 
 
 @pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
+def smtp(settings: Any) -> Iterator[SmtpSink]:
     with smtp_sink() as sink:
-        monkeypatch.setenv("HOTWASH_SMTP_URL", sink.url)
-        monkeypatch.setenv("HOTWASH_EMAIL_FROM", "Hotwash <hotwash@example.org>")
-        monkeypatch.setenv("HOTWASH_DIGEST_WEEKDAY", "thu")
-        monkeypatch.setenv("HOTWASH_DIGEST_HOUR", "7")
+        use_smtp(settings, sink.port)
+        settings.DEFAULT_FROM_EMAIL = "Hotwash <hotwash@example.org>"
+        settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
         yield sink
 
 

@@ -208,10 +208,11 @@ def test_the_failed_sync_view_is_for_admins_only(viewer: Any, responder: Any) ->
         assert response.status_code == 302  # to the admin login
 
 
-def test_the_secret_folders_come_from_the_environment(
-    team: Team, monkeypatch: Any, tmp_path: Path
+def test_the_secret_folders_come_from_the_setting(
+    team: Team, settings: Any, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("HOTWASH_TRACKER_SECRET_DIRS", f"{tmp_path}, /srv/keys")
+    # HOTWASH_TRACKER_SECRET_DIRS="<tmp_path>, /srv/keys" (tests/test_settings.py)
+    settings.TRACKER_SECRET_DIRS = [str(tmp_path), "/srv/keys"]
     tracker(team, token_env="", token_file=str(tmp_path / "github")).full_clean()
     tracker(team, token_env="", token_file="/srv/keys/github").full_clean()
     errors = errors_of(tracker(team, token_env="", token_file="/run/secrets/github"))

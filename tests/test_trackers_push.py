@@ -267,7 +267,7 @@ def test_outages_back_off_exponentially(
     settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    monkeypatch.setenv("HOTWASH_TASK_RETRY_SECONDS", "30")
+    settings.TASK_RETRY_SECONDS = 30.0
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.fail_next(502, times=3, method="POST")
@@ -373,9 +373,10 @@ def test_it_gives_up_after_the_last_allowed_attempt(
     github: GitHubStandIn,
     monkeypatch: Any,
     clock: Any,
+    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "3")
+    settings.TASK_MAX_ATTEMPTS = 3
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.fail_next(503, times=5, method="POST")
@@ -435,9 +436,10 @@ def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
     github: GitHubStandIn,
     monkeypatch: Any,
     clock: Any,
+    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "1")
+    settings.TASK_MAX_ATTEMPTS = 1
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.drop_next_response("POST")
@@ -691,9 +693,10 @@ def test_an_answer_that_cannot_be_read_is_retried_and_bounded(
     github: GitHubStandIn,
     monkeypatch: Any,
     clock: Any,
+    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    monkeypatch.setenv("HOTWASH_TASK_MAX_ATTEMPTS", "2")
+    settings.TASK_MAX_ATTEMPTS = 2
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.fail_next(201, body={"unexpected": True}, times=2, method="POST")

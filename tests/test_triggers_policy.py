@@ -105,6 +105,24 @@ def test_a_shipped_id_with_another_trigger_is_replaced_whole(tmp_path: Path) -> 
     assert isinstance(policies.policy("degradation"), DataLossPolicy)
 
 
+def test_disabled_true_is_accepted_for_enabled_false(tmp_path: Path) -> None:
+    """The blameless rules' older word works here too (core/yaml_config.py)."""
+    policies = load_from(
+        write(
+            tmp_path,
+            "policies:\n  - {id: on-call-intervention, disabled: true}\n"
+            "  - {id: degradation, disabled: false}\n"
+            "heartbeats:\n  - {name: Watchdog, disabled: true}\n",
+        )
+    )
+    assert policies.policy("on-call-intervention").enabled is False
+    assert policies.policy("degradation").enabled is True
+    assert policies.active_heartbeats() == []
+    assert "enabled and disabled disagree" in refused(
+        tmp_path, "policies:\n  - {id: degradation, enabled: true, disabled: true}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -180,6 +198,7 @@ def test_a_shipped_id_with_another_trigger_is_replaced_whole(tmp_path: Path) -> 
         ("policies: {id: x}\n", "policies must be a list"),
         ("- just a list\n", "must contain a mapping at the top level"),
         ("policies: [\n", "is not valid YAML"),
+        ("policies:\n  - id: degradation\n    id: shop\n", "the key 'id' is given twice"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, expected: str) -> None:

@@ -59,6 +59,9 @@ def default_config_path(env: Mapping[str, str]) -> Path:
 
 def load_config(env: Mapping[str, str] | None = None) -> ClientConfig:
     """The client configuration, or a ClientError that says how to provide it."""
+    # Read here, not in settings.py: this is the configuration of a person's
+    # command-line client talking to a remote server, not of the server; a
+    # server process has no use for a client's token in its settings.
     env = os.environ if env is None else env
     path = default_config_path(env)
     from_file = _read_config_file(path, required=bool(env.get("HOTWASH_CONFIG")))

@@ -16,14 +16,19 @@ import dj_database_url
 from csp import constants as csp_constants
 from django.utils.translation import gettext_lazy as _
 
-from hotwash.accounts.oidc_config import read_oidc_settings
+from hotwash.accounts.oidc_config import DEFAULT_SCOPES, oidc_settings
 from hotwash.envconfig import (
     ConfigurationError,
+    SmtpServer,
     env_bool,
+    env_hour,
     env_int,
     env_list,
     env_path,
+    env_seconds,
+    env_smtp_url,
     env_str,
+    env_weekday,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -225,7 +230,17 @@ AXES_HTTP_RESPONSE_CODE = 429
 # discovery document when someone signs in, never at start-up: a provider
 # that is down does not stop Hotwash. The redirect URI to register with the
 # provider is SITE_URL + "/oidc/callback/" (one for both languages).
-_oidc = read_oidc_settings(production=PRODUCTION)
+_oidc = oidc_settings(
+    issuer=env_str("HOTWASH_OIDC_ISSUER", ""),
+    client_id=env_str("HOTWASH_OIDC_CLIENT_ID", ""),
+    client_secret=env_str("HOTWASH_OIDC_CLIENT_SECRET", ""),
+    name=env_str("HOTWASH_OIDC_NAME", ""),
+    scopes=env_str("HOTWASH_OIDC_SCOPES", DEFAULT_SCOPES),
+    role_claim=env_str("HOTWASH_OIDC_ROLE_CLAIM", "groups"),
+    role_map=env_str("HOTWASH_OIDC_ROLE_MAP", ""),
+    password_login=env_bool("HOTWASH_PASSWORD_LOGIN", True),
+    production=PRODUCTION,
+)
 OIDC_ISSUER = _oidc.issuer
 OIDC_CLIENT_ID = _oidc.client_id
 OIDC_CLIENT_SECRET = _oidc.client_secret
@@ -271,6 +286,77 @@ LIVE_HEARTBEAT_SECONDS = env_int("HOTWASH_LIVE_HEARTBEAT_SECONDS", 15, minimum=1
 # viewer could otherwise take every slot); beyond it, 429.
 LIVE_STREAMS_PER_PERSON = env_int("HOTWASH_LIVE_STREAMS_PER_PERSON", 10, minimum=1)
 
+# --- Serving (hotwash serve; hotwash/core/management/commands/serve.py) -----
+# Worker processes and threads per worker, the defaults of `serve --workers`
+# and `--threads`. Each open live stream holds a thread, so the thread count
+# also bounds the streams one process accepts (hotwash.live.views).
+SERVER_WORKERS = env_int("HOTWASH_WORKERS", 1, minimum=1)
+SERVER_THREADS = env_int("HOTWASH_THREADS", 256, minimum=4)
+
+# --- Background work (hotwash worker; hotwash/jobs) -------------------------
+# Seconds an idle worker waits before looking for work again.
+WORKER_INTERVAL = env_seconds("HOTWASH_WORKER_INTERVAL", 1.0, minimum=0.0)
+# Attempts for a task that calls the outside world (an email, a webhook, a
+# tracker) before it is given up as failed, and the wait before the first
+# retry (it doubles after each failure, up to six hours).
+TASK_MAX_ATTEMPTS = env_int("HOTWASH_TASK_MAX_ATTEMPTS", 6, minimum=1)
+TASK_RETRY_SECONDS = env_seconds("HOTWASH_TASK_RETRY_SECONDS", 60.0, minimum=0.0)
+
+# --- Notifications (hotwash/notifications) ----------------------------------
+# A reminder goes out this many days before an item's due date (0: on the
+# day), an overdue notice within this many days after it; the weekly digest
+# from this weekday (ISO number, 1 = Monday) and local hour (in each
+# recipient's zone) on. The scans run every NOTIFICATION_SCAN_SECONDS.
+REMINDER_DAYS_BEFORE = env_int("HOTWASH_REMINDER_DAYS_BEFORE", 3, minimum=0)
+OVERDUE_NOTICE_DAYS = env_int("HOTWASH_OVERDUE_NOTICE_DAYS", 7, minimum=1)
+DIGEST_WEEKDAY = env_weekday("HOTWASH_DIGEST_WEEKDAY", "monday")
+DIGEST_HOUR = env_hour("HOTWASH_DIGEST_HOUR", 8)
+NOTIFICATION_SCAN_SECONDS = env_seconds("HOTWASH_NOTIFICATION_SCAN_SECONDS", 300, minimum=1)
+# Seconds before a webhook receiver that does not answer is given up (and
+# the delivery retried later).
+WEBHOOK_TIMEOUT = env_seconds("HOTWASH_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
+
+# --- Mail (Django's EMAIL_* settings) ---------------------------------------
+# Hotwash's notifications and any mail Django sends itself (django.core.mail:
+# send_mail, mail_admins) go through these. One URL, HOTWASH_SMTP_URL
+# (smtp://host:25 plain, smtp+tls://user:password@host:587 STARTTLS,
+# smtps://user:password@host:465 TLS from the first byte), or separate
+# HOTWASH_EMAIL_* variables; the URL wins. With neither, messages are
+# written to the process's output instead of sent: what a laptop wants.
+_smtp = env_smtp_url("HOTWASH_SMTP_URL")
+if _smtp is None:
+    _smtp_ssl = env_bool("HOTWASH_EMAIL_USE_SSL", False)
+    _smtp_tls = env_bool("HOTWASH_EMAIL_USE_TLS", False)
+    if _smtp_ssl and _smtp_tls:
+        raise ConfigurationError(
+            "HOTWASH_EMAIL_USE_TLS (STARTTLS) and HOTWASH_EMAIL_USE_SSL (TLS from the "
+            "start) exclude each other; set one."
+        )
+    _smtp = SmtpServer(
+        host=env_str("HOTWASH_EMAIL_HOST", "").strip(),
+        port=env_int("HOTWASH_EMAIL_PORT", 465 if _smtp_ssl else 25, minimum=1),
+        username=env_str("HOTWASH_EMAIL_USER", ""),
+        password=env_str("HOTWASH_EMAIL_PASSWORD", ""),
+        use_tls=_smtp_tls,
+        use_ssl=_smtp_ssl,
+    )
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _smtp.host
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = _smtp.host
+EMAIL_PORT = _smtp.port
+EMAIL_HOST_USER = _smtp.username
+EMAIL_HOST_PASSWORD = _smtp.password
+EMAIL_USE_TLS = _smtp.use_tls
+EMAIL_USE_SSL = _smtp.use_ssl
+# Seconds before an SMTP server that does not answer is given up (and the
+# message retried later).
+EMAIL_TIMEOUT = env_seconds("HOTWASH_EMAIL_TIMEOUT", 10.0, minimum=1.0)
+DEFAULT_FROM_EMAIL = env_str("HOTWASH_EMAIL_FROM", "Hotwash <hotwash@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # --- Policies ---------------------------------------------------------------
 POLICY_FILE = env_str("HOTWASH_POLICY_FILE", "")
 # A resolved alert group that fires again after this many seconds starts a
@@ -283,6 +369,17 @@ TRIGGER_POLICY_FILE = env_str("HOTWASH_TRIGGER_POLICY_FILE", "")
 BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")
 # A folder of postmortem templates (YAML) that add to or replace the shipped ones.
 POSTMORTEM_TEMPLATES = env_str("HOTWASH_POSTMORTEM_TEMPLATES", "")
+
+# --- Trackers (hotwash/trackers) --------------------------------------------
+# How often the worker polls each tracker for issues closed or reopened
+# while a webhook was missed.
+TRACKER_POLL_SECONDS = env_int("HOTWASH_TRACKER_POLL_SECONDS", 300, minimum=30)
+# The folders a tracker's secret files may live in, so a tracker's settings
+# cannot make Hotwash send, say, /etc/passwd to a server as a token.
+TRACKER_SECRET_DIRS = env_list(
+    "HOTWASH_TRACKER_SECRET_DIRS",
+    ["/run/secrets", "/var/run/secrets", str(DATA_DIR / "secrets")],
+)
 
 # --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
 # Webhook receivers and tracker APIs are addresses an admin types in. In

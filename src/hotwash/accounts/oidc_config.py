@@ -1,6 +1,7 @@
-"""Single sign-on settings, read from the environment at start-up.
+"""Single sign-on settings, checked at start-up.
 
-Imported by hotwash/settings.py, so nothing here touches Django. A wrong
+settings.py reads the HOTWASH_OIDC_* variables and hands their values to
+`oidc_settings`; imported by it, so nothing here touches Django. A wrong
 value stops Hotwash with the variable's name, like every other setting; the
 identity provider itself is not contacted until someone signs in.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from hotwash.envconfig import ConfigurationError, env_bool, env_str
+from hotwash.envconfig import ConfigurationError
 
 # Kept in step with hotwash.accounts.models.Role (which needs Django).
 ROLES = ("viewer", "responder", "admin")
@@ -68,12 +69,22 @@ def _issuer(name: str, raw: str, *, production: bool) -> str:
     return issuer
 
 
-def read_oidc_settings(*, production: bool) -> OidcSettings:
-    issuer = _issuer(
-        "HOTWASH_OIDC_ISSUER", env_str("HOTWASH_OIDC_ISSUER", ""), production=production
-    )
-    client_id = env_str("HOTWASH_OIDC_CLIENT_ID", "").strip()
-    client_secret = env_str("HOTWASH_OIDC_CLIENT_SECRET", "").strip()
+def oidc_settings(
+    *,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    name: str,
+    scopes: str,
+    role_claim: str,
+    role_map: str,
+    password_login: bool,
+    production: bool,
+) -> OidcSettings:
+    """The single sign-on settings from the HOTWASH_OIDC_* variables'
+    values (read in settings.py), checked together."""
+    issuer = _issuer("HOTWASH_OIDC_ISSUER", issuer, production=production)
+    client_id, client_secret = client_id.strip(), client_secret.strip()
     if issuer:
         for variable, value in (
             ("HOTWASH_OIDC_CLIENT_ID", client_id),
@@ -84,10 +95,9 @@ def read_oidc_settings(*, production: bool) -> OidcSettings:
                     f"HOTWASH_OIDC_ISSUER is set, so {variable} must be set too (the "
                     "application's credentials at the identity provider)"
                 )
-    scopes = " ".join(env_str("HOTWASH_OIDC_SCOPES", DEFAULT_SCOPES).split())
+    scopes = " ".join(scopes.split())
     if "openid" not in scopes.split():
         raise ConfigurationError(f"HOTWASH_OIDC_SCOPES must include openid; got {scopes!r}")
-    password_login = env_bool("HOTWASH_PASSWORD_LOGIN", True)
     if not password_login and not issuer:
         raise ConfigurationError(
             "HOTWASH_PASSWORD_LOGIN is 0, but single sign-on is not configured "
@@ -98,9 +108,9 @@ def read_oidc_settings(*, production: bool) -> OidcSettings:
         client_id=client_id,
         client_secret=client_secret,
         # Shown on the sign-in page: "Sign in with <name>".
-        name=env_str("HOTWASH_OIDC_NAME", "").strip() or "SSO",
-        role_claim=env_str("HOTWASH_OIDC_ROLE_CLAIM", "groups").strip() or "groups",
-        role_map=parse_role_map("HOTWASH_OIDC_ROLE_MAP", env_str("HOTWASH_OIDC_ROLE_MAP", "")),
+        name=name.strip() or "SSO",
+        role_claim=role_claim.strip() or "groups",
+        role_map=parse_role_map("HOTWASH_OIDC_ROLE_MAP", role_map),
         scopes=scopes,
         password_login=password_login,
     )

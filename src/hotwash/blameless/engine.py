@@ -2,7 +2,8 @@
 
 Rules are data: `rules/<language>.yaml` ships with Hotwash, and an
 organisation can add rules, replace shipped ones (same id) or switch them
-off (`disabled: true`) with a file or folder named by HOTWASH_BLAMELESS_RULES.
+off (`enabled: false`; `disabled: true` is accepted too) with a file or
+folder named by HOTWASH_BLAMELESS_RULES (the BLAMELESS_RULES setting).
 Every file is validated with pydantic and every pattern compiled once per
 process; a mistake stops Hotwash at start-up with the rule named.
 
@@ -37,22 +38,28 @@ from __future__ import annotations
 import bisect
 import functools
 import operator
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hotwash.core.yaml_config import (
+    describe_errors,
+    merge_entries,
+    read_mapping,
+    switch_of,
+    switched_off,
+    validate,
+)
 from hotwash.envconfig import ConfigurationError
 from hotwash.policies import LocalisedText
 
 LANGUAGES = ("en", "fr")
 RULES_DIR = Path(__file__).with_name("rules")
-ENV_VARIABLE = "HOTWASH_BLAMELESS_RULES"
 Category = Literal["naming", "human-error", "counterfactual", "judgement", "blame", "why-question"]
 
 # Patterns are lowercased and matched against lowercased text (see _lowered):
@@ -114,7 +121,7 @@ class Rule(BaseModel):
     when: list[str] = []
     message: LocalisedText
     suggestion: LocalisedText
-    disabled: bool = False
+    enabled: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -180,37 +187,9 @@ def _alternation(patterns: Sequence[str]) -> str:
     return "|".join(f"(?:{_regex(p)})" for p in patterns)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping (YAML
-    would silently keep the last one: a rule's second `unless_before` would
-    drop the first)."""
-
-
-def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is given twice", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
-
-
 def _read(path: Path) -> tuple[str, list[dict[str, Any]]]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}
-    except OSError as exc:
-        raise ConfigurationError(
-            f"Cannot read blameless rule file {path}: {exc.strerror}"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"Blameless rule file {path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or data.get("language") not in LANGUAGES:
+    data = read_mapping(path, "blameless rule file")
+    if data.get("language") not in LANGUAGES:
         raise ConfigurationError(
             f"Blameless rule file {path} must be a mapping with language: en or fr, and rules: [...]"
         )
@@ -221,7 +200,9 @@ def _read(path: Path) -> tuple[str, list[dict[str, Any]]]:
         raise ConfigurationError(
             f"Blameless rule file {path}: rules must be a list of rules with ids"
         )
-    return str(data["language"]), rules
+    return str(data["language"]), [
+        switch_of(item, f"Blameless rule {item['id']!r} in {path}") for item in rules
+    ]
 
 
 def _organisation_files(location: str) -> list[Path]:
@@ -233,43 +214,28 @@ def _organisation_files(location: str) -> list[Path]:
     return [path]
 
 
-def organisation_rules_location() -> str:
-    """HOTWASH_BLAMELESS_RULES, from the settings when Django is set up (so
-    tests can override it), else from the environment (scripts, benches)."""
-    from django.conf import settings
-
-    if settings.configured:
-        return str(getattr(settings, "BLAMELESS_RULES", "") or "")
-    return os.environ.get(ENV_VARIABLE, "")
-
-
 def load_rules(language: str, organisation: str = "") -> list[Rule]:
     """The rules in force for a language, shipped then organisation's, in
     file order; a rule with a shipped id replaces (field by field) the
-    shipped one."""
-    raw: dict[str, tuple[Path, dict[str, Any]]] = {}
+    shipped one, and `enabled: false` (or `disabled: true`) switches it off."""
+    merged: list[dict[str, Any]] = []
+    origin: dict[str, Path] = {}  # the file that last gave each rule, for errors
     for path in [RULES_DIR / f"{language}.yaml", *_organisation_files(organisation)]:
         file_language, rules = _read(path)
         if file_language != language:
             continue
-        for item in rules:
-            previous = raw.get(item["id"], (path, {}))[1]
-            raw[item["id"]] = (path, {**previous, **item})
-    validated: list[Rule] = []
-    for rule_id, (path, data) in raw.items():
-        if data.get("disabled") is True:
-            continue
-        try:
-            validated.append(Rule.model_validate(data))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'rule'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise ConfigurationError(
-                f"Blameless rule {rule_id!r} in {path} is invalid: {problems}"
-            ) from None
-    return validated
+        merged = merge_entries(merged, rules, "id")
+        origin.update((item["id"], path) for item in rules)
+    return [
+        validate(
+            Rule,
+            data,
+            f"Blameless rule {data['id']!r} in {origin[data['id']]}",
+            describe=functools.partial(describe_errors, root="rule"),
+        )
+        for data in merged
+        if not switched_off(data)
+    ]
 
 
 # --- compiled rules -------------------------------------------------------------
@@ -672,7 +638,7 @@ def _ruleset(language: str, organisation: str) -> RuleSet:
 def ruleset(language: str) -> RuleSet:
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}; got {language!r}")
-    return _ruleset(language, organisation_rules_location())
+    return _ruleset(language, str(settings.BLAMELESS_RULES or ""))
 
 
 _MENTION = r"@\w[\w.\-]*\w|@\w"

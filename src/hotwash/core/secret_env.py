@@ -67,6 +67,10 @@ def read_secret_env(name: str) -> str:
             _("Hotwash does not read the environment variable %(name)s: %(problem)s")
             % {"name": name, "problem": problem}
         )
+    # The one read of the environment outside settings.py, on purpose: which
+    # variable to read is only known from a database row, long after the
+    # settings were loaded, and a secret kept out of the settings is never
+    # shown among them (Django's debug page lists every setting).
     return os.environ.get(name, "")
 
 

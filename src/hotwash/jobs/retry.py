@@ -22,23 +22,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
-from hotwash.jobs.conf import MAX_RETRY_DELAY, task_max_attempts, task_retry_seconds
+# The longest wait between two attempts, however many attempts failed.
+MAX_RETRY_DELAY = timedelta(hours=6)
 
 
 def retry_delay(attempt: int) -> timedelta:
     """The wait after failed attempt number `attempt` (1-based): the base
-    delay, doubled after each further failure, capped at six hours."""
-    seconds = task_retry_seconds() * 2 ** max(0, attempt - 1)
+    delay (TASK_RETRY_SECONDS), doubled after each further failure, capped
+    at six hours."""
+    seconds = settings.TASK_RETRY_SECONDS * 2 ** max(0, attempt - 1)
     return min(timedelta(seconds=seconds), MAX_RETRY_DELAY)
 
 
 def retry_later(task: Any, *args: Any, attempt: int, **kwargs: Any) -> datetime | None:
     """Enqueue attempt `attempt + 1` of `task` after the backoff delay and
     return when it will run, or return None when `attempt` was the last one
-    allowed (HOTWASH_TASK_MAX_ATTEMPTS)."""
-    if attempt >= task_max_attempts():
+    allowed (TASK_MAX_ATTEMPTS)."""
+    if attempt >= settings.TASK_MAX_ATTEMPTS:
         return None
     run_after = timezone.now() + retry_delay(attempt)
     task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1, **kwargs)

@@ -32,7 +32,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotwash.core.errors import NotFound, error_json
-from hotwash.envconfig import env_int
 from hotwash.incidents.queries import get_incident
 from hotwash.live import bus
 from hotwash.live.auth import request_user
@@ -108,7 +107,7 @@ def stream_limit() -> int:
     configured = getattr(settings, "LIVE_MAX_STREAMS", None)
     if configured:
         return int(configured)
-    threads = env_int("HOTWASH_THREADS", 256, minimum=4)
+    threads = int(settings.SERVER_THREADS)
     return max(1, threads - max(4, threads // 8))
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,7 +36,7 @@ from hotwash.accounts.models import Profile
 from hotwash.actions.models import OPEN_STATUSES, ActionItem
 from hotwash.actions.queries import visible_items
 from hotwash.notifications import links
-from hotwash.notifications.conf import email_connection, email_settings, site_url
+from hotwash.notifications.conf import site_url
 from hotwash.notifications.models import Kind, SentNotification
 from hotwash.notifications.reminders import OPEN_POSTMORTEM_STATUSES
 from hotwash.postmortems.models import Postmortem
@@ -109,9 +109,11 @@ def build_email(notification: SentNotification) -> EmailMultiAlternatives | Skip
     message = EmailMultiAlternatives(
         subject=content.subject,
         body=text,
-        from_email=email_settings().from_email,
+        from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
-        connection=email_connection(),
+        # Django's EMAIL_* settings (settings.py); a failure raises, so the
+        # task records it and retries.
+        connection=get_connection(fail_silently=False),
         headers={
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",

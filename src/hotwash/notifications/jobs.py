@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from hotwash.jobs.schedule import periodic
-from hotwash.notifications.conf import scan_interval
 from hotwash.notifications.reminders import scan_digests, scan_reminders
 
 logger = logging.getLogger("hotwash.notifications")
 
+# How often the reminder and digest scans run (read once, when the jobs are
+# registered).
+SCAN_INTERVAL = timedelta(seconds=settings.NOTIFICATION_SCAN_SECONDS)
 
-@periodic("notifications.reminders", every=scan_interval())
+
+@periodic("notifications.reminders", every=SCAN_INTERVAL)
 def send_reminders(now: datetime) -> None:
     result = scan_reminders(now)
     if result.decided:
@@ -25,7 +30,7 @@ def send_reminders(now: datetime) -> None:
         )
 
 
-@periodic("notifications.digests", every=scan_interval())
+@periodic("notifications.digests", every=SCAN_INTERVAL)
 def send_digests(now: datetime) -> None:
     result = scan_digests(now)
     if result.decided:

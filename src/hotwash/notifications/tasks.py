@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from hotwash.jobs.retry import retry_later
-from hotwash.notifications.conf import email_settings, webhook_timeout
 from hotwash.notifications.models import DeliveryStatus, SentNotification, WebhookDelivery
 
 logger = logging.getLogger("hotwash.notifications")
 
 ERROR_LIMIT = 2000
+# What settings.py chooses when no SMTP server is configured.
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DONE = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
 
 
@@ -70,7 +72,7 @@ _warned: list[bool] = []
 
 
 def _warn_if_not_configured() -> None:
-    if not _warned and not email_settings().configured:
+    if not _warned and settings.EMAIL_BACKEND == CONSOLE_BACKEND:
         _warned.append(True)
         logger.warning(
             "Email is not configured (HOTWASH_SMTP_URL or HOTWASH_EMAIL_HOST): messages are "
@@ -110,7 +112,7 @@ def deliver_webhook(delivery_id: str, attempt: int = 1) -> str:
         return "skipped"
     delivery.attempts = attempt
     try:
-        status_code = post(delivery, webhook_timeout())
+        status_code = post(delivery, settings.WEBHOOK_TIMEOUT)
         delivery.last_status_code = status_code
         if not 200 <= status_code < 300:
             raise WebhookRefused(f"The receiver answered HTTP {status_code}.")

@@ -7,14 +7,12 @@ from __future__ import annotations
 import functools
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-import yaml
 from django.conf import settings
 from django.utils.translation import get_language
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hotwash.envconfig import ConfigurationError
+from hotwash.core.yaml_config import read_mapping, validate
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 
@@ -102,35 +100,18 @@ def add_days(start: date, days: int, *, business_days: bool) -> date:
     return current
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigurationError(f"Cannot read policy file {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"Policy file {path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"Policy file {path} must contain a mapping at the top level")
-    return data
-
-
 @functools.cache
 def load_policies() -> Policies:
     """The policies in force: the shipped defaults, with each top-level
     section of HOTWASH_POLICY_FILE (if set) replacing the default one."""
-    data = _read_yaml(DEFAULTS_FILE)
+    data = read_mapping(DEFAULTS_FILE, "policy file")
     source = str(DEFAULTS_FILE)
     if settings.POLICY_FILE:
-        data.update(_read_yaml(Path(settings.POLICY_FILE)))
-        source = settings.POLICY_FILE
-    try:
-        return Policies.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
-            for err in exc.errors()
+        data.update(
+            read_mapping(Path(settings.POLICY_FILE), "policy file", variable="HOTWASH_POLICY_FILE")
         )
-        raise ConfigurationError(f"Policy file {source} is invalid: {problems}") from None
+        source = settings.POLICY_FILE
+    return validate(Policies, data, f"Policy file {source}")
 
 
 def severity_definition(level: int) -> SeverityDefinition:

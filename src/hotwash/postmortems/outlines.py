@@ -13,10 +13,10 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hotwash.core.yaml_config import read_yaml, validate
 from hotwash.envconfig import ConfigurationError
 from hotwash.policies import LocalisedText
 
@@ -62,22 +62,8 @@ class Outline(BaseModel):
 
 
 def _load_file(path: Path) -> Outline:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(
-            f"Cannot read postmortem template {path}: {exc.strerror}"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"Postmortem template {path} is not valid YAML: {exc}") from None
-    try:
-        return Outline.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'file'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise ConfigurationError(f"Postmortem template {path} is invalid: {problems}") from None
+    data = read_yaml(path, "postmortem template")
+    return validate(Outline, data, f"Postmortem template {path}")
 
 
 def _files(folder: Path) -> list[Path]:

@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy as _
 from hotwash.actions.models import ActionItem
 from hotwash.core.outbound import OutboundRefused, check_url
 from hotwash.core.secret_env import disallowed_names, validate_secret_env_name
-from hotwash.envconfig import env_list
 from hotwash.teams.models import Team
 
 
@@ -57,15 +56,11 @@ JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]{0,19}")
 
 
 def secret_dirs() -> list[PurePosixPath]:
-    """The folders secret files may live in: HOTWASH_TRACKER_SECRET_DIRS
-    (comma-separated), by default /run/secrets, /var/run/secrets and the
-    data folder's secrets/. A tracker's settings cannot make Hotwash send,
-    say, /etc/passwd to a server as a token."""
-    default = ["/run/secrets", "/var/run/secrets", str(settings.DATA_DIR / "secrets")]
-    configured = getattr(settings, "TRACKER_SECRET_DIRS", None)
-    if configured is None:
-        configured = env_list("HOTWASH_TRACKER_SECRET_DIRS", default)
-    return [PurePosixPath(path) for path in configured]
+    """The folders secret files may live in (TRACKER_SECRET_DIRS: by default
+    /run/secrets, /var/run/secrets and the data folder's secrets/). A
+    tracker's settings cannot make Hotwash send, say, /etc/passwd to a
+    server as a token."""
+    return [PurePosixPath(path) for path in settings.TRACKER_SECRET_DIRS]
 
 
 class TrackerConfig(models.Model):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q
@@ -39,7 +40,6 @@ from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import TimelineKind
 from hotwash.incidents.services import record_system_event
-from hotwash.jobs.conf import task_max_attempts
 from hotwash.jobs.retry import retry_delay
 from hotwash.trackers.clients import RemoteIssue, TrackerError, client_for
 from hotwash.trackers.content import build_draft, marker_for
@@ -276,7 +276,7 @@ def _record_success(link: TrackerLink, remote: RemoteIssue, now: datetime, outco
 def _record_failure(
     link: TrackerLink, kind: str, detail: str, now: datetime, *, retry_at: datetime | None
 ) -> str:
-    give_up = retry_at is None or link.attempts >= task_max_attempts()
+    give_up = retry_at is None or link.attempts >= settings.TASK_MAX_ATTEMPTS
     with transaction.atomic():
         link.error_kind = kind
         link.last_error = detail[:2000]

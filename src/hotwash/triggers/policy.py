@@ -3,7 +3,7 @@
 The shipped defaults (defaults.yaml beside this module) are merged with the
 organisation's file (HOTWASH_TRIGGER_POLICY_FILE): a policy or heartbeat with
 a shipped id/name changes only the fields it gives, a new id adds one, and
-`enabled: false` switches one off. The result is validated once, at start-up,
+`enabled: false` switches one off (`disabled: true` is accepted too). The result is validated once, at start-up,
 and cached; a wrong file stops Hotwash with the policy and field named.
 """
 
@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -32,7 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from hotwash.envconfig import ConfigurationError, env_str
+from hotwash.core.yaml_config import merge_entries, read_mapping, switch_of, validate
+from hotwash.envconfig import ConfigurationError
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 FILE_VARIABLE = "HOTWASH_TRIGGER_POLICY_FILE"
@@ -475,59 +475,34 @@ _MODEL_NAMES = frozenset(
 )
 
 
-def policy_file() -> str:
-    """The organisation's file: the TRIGGER_POLICY_FILE setting if the
-    settings define it, else the environment variable."""
-    configured = getattr(settings, "TRIGGER_POLICY_FILE", None)
-    if configured is None:
-        configured = env_str(FILE_VARIABLE, "")
-    return str(configured or "")
-
-
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigurationError(
-            f"Cannot read the trigger policy file {path} ({FILE_VARIABLE}): {exc.strerror}"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(
-            f"The trigger policy file {path} is not valid YAML: {exc}"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(
-            f"The trigger policy file {path} must contain a mapping at the top level "
-            "(policies: [...], heartbeats: [...])"
-        )
-    return data
+    return read_mapping(
+        path,
+        "trigger policy file",
+        variable=FILE_VARIABLE,
+        shape="policies: [...], heartbeats: [...]",
+    )
 
 
-def _merge(
-    shipped: list[Any], local: Any, key: str, section: str, source: str
-) -> list[dict[str, Any]]:
-    """Shipped entries, each updated by the local entry of the same key;
-    local entries with a new key are added in the order given."""
+def _entries(local: Any, key: str, section: str, source: str) -> list[dict[str, Any]]:
+    """The entries of one section of the organisation's file, each a mapping,
+    `disabled: true` written as `enabled: false`."""
     if not isinstance(local, list):
         raise ConfigurationError(f"Trigger policy file {source}: {section} must be a list")
-    merged = [dict(item) for item in shipped]
-    index = {item.get(key): position for position, item in enumerate(merged)}
+    entries: list[dict[str, Any]] = []
     for position, item in enumerate(local):
         if not isinstance(item, dict):
             raise ConfigurationError(
                 f"Trigger policy file {source}: {section}[{position}] must be a mapping"
             )
-        existing = index.get(item.get(key))
-        if existing is None:
-            index[item.get(key)] = len(merged)
-            merged.append(dict(item))
-            continue
-        base = merged[existing]
-        if "trigger" in item and item["trigger"] != base.get("trigger"):
-            merged[existing] = dict(item)  # a different trigger: nothing to keep
-        else:
-            base.update(item)
-    return merged
+        entries.append(switch_of(item, f"Trigger policy file {source}: {key} {item.get(key)!r}"))
+    return entries
+
+
+def _other_trigger(shipped: Mapping[str, Any], local: Mapping[str, Any]) -> bool:
+    """A local policy with a shipped id but another trigger keeps nothing
+    of the shipped one."""
+    return "trigger" in local and local["trigger"] != shipped.get("trigger")
 
 
 def merge_documents(shipped: dict[str, Any], local: dict[str, Any], source: str) -> dict[str, Any]:
@@ -537,15 +512,15 @@ def merge_documents(shipped: dict[str, Any], local: dict[str, Any], source: str)
             f"Trigger policy file {source}: unknown section {sorted(unknown)[0]!r}; "
             "use policies, heartbeats and inherit_defaults"
         )
+    policies = _entries(local.get("policies", []), "id", "policies", source)
+    heartbeats = _entries(local.get("heartbeats", []), "name", "heartbeats", source)
     if local.get("inherit_defaults", True) is False:
-        return {k: v for k, v in local.items() if k != "inherit_defaults"}
+        return {"policies": policies, "heartbeats": heartbeats}
     return {
-        "policies": _merge(
-            shipped.get("policies", []), local.get("policies", []), "id", "policies", source
+        "policies": merge_entries(
+            shipped.get("policies", []), policies, "id", replaces=_other_trigger
         ),
-        "heartbeats": _merge(
-            shipped.get("heartbeats", []), local.get("heartbeats", []), "name", "heartbeats", source
-        ),
+        "heartbeats": merge_entries(shipped.get("heartbeats", []), heartbeats, "name"),
     }
 
 
@@ -610,12 +585,12 @@ def describe_errors(data: dict[str, Any], exc: ValidationError) -> str:
 
 
 def validate_document(data: dict[str, Any], source: str) -> TriggerPolicies:
-    try:
-        return TriggerPolicies.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigurationError(
-            f"Trigger policy file {source} is invalid: {describe_errors(data, exc)}"
-        ) from None
+    return validate(
+        TriggerPolicies,
+        data,
+        f"Trigger policy file {source}",
+        describe=functools.partial(describe_errors, data),
+    )
 
 
 def load_from(path: str | Path | None) -> TriggerPolicies:
@@ -630,7 +605,7 @@ def load_from(path: str | Path | None) -> TriggerPolicies:
 @functools.cache
 def load_trigger_policies() -> TriggerPolicies:
     """The trigger policies in force (validated; cached for the process)."""
-    return load_from(policy_file())
+    return load_from(settings.TRIGGER_POLICY_FILE)
 
 
 @receiver(setting_changed)

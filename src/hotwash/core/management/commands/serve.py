@@ -17,8 +17,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from hotwash.envconfig import env_int
-
 
 class Command(BaseCommand):
     help = "Serve Hotwash (pages, API and live updates) with granian."
@@ -29,14 +27,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=env_int("HOTWASH_WORKERS", 1, minimum=1),
+            default=settings.SERVER_WORKERS,
             help="Worker processes (env HOTWASH_WORKERS). Live updates cross processes "
             "only on PostgreSQL; keep 1 on SQLite.",
         )
         parser.add_argument(
             "--threads",
             type=int,
-            default=env_int("HOTWASH_THREADS", 256, minimum=4),
+            default=settings.SERVER_THREADS,
             help="Threads per worker (env HOTWASH_THREADS); each open live-update "
             "stream holds one.",
         )
@@ -61,14 +59,15 @@ class Command(BaseCommand):
             f"({options['workers']} worker(s), database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
         )
         self.stdout.flush()
-        # Workers are separate processes: they learn the thread count (which
-        # bounds live streams, see hotwash.live.views) from the environment.
-        # Nothing else is changed here: settings were read in this process
-        # before granian starts its workers, which take them as they are, so
-        # an environment variable set now reaches code that reads it later
-        # (like the thread count) but never a setting. DEBUG once differed
-        # that way between this process and its workers; now every process
-        # runs with what settings.py read (off unless HOTWASH_DEBUG=1).
+        # The thread count bounds the live streams a worker accepts
+        # (hotwash.live.views), so --threads must reach the workers' settings.
+        # Granian forks its workers from this process, and a forked worker
+        # keeps the settings read here: the one setting changed here is
+        # SERVER_THREADS. A worker started afresh (the spawn or forkserver
+        # start method) reads settings.py again, so the environment says the
+        # same. Nothing else differs between this process and its workers
+        # (DEBUG once did; every process runs with what settings.py read).
+        settings.SERVER_THREADS = options["threads"]
         os.environ["HOTWASH_THREADS"] = str(options["threads"])
         Server(
             "hotwash.wsgi:application",

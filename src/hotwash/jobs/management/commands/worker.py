@@ -7,11 +7,11 @@ import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TASKS_LOGGER
 
-from hotwash.jobs.conf import worker_interval
 from hotwash.jobs.schedule import registered_jobs
 from hotwash.jobs.worker import HotwashWorker
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         worker = HotwashWorker(
             worker_id=worker_id[:64],
             queue_names=[q.strip() for q in options["queue"].split(",") if q.strip()],
-            interval=worker_interval() if interval is None else interval,
+            interval=settings.WORKER_INTERVAL if interval is None else interval,
             once=options["once"],
             periodic=not options["no_periodic"],
             tasks=not options["no_tasks"],

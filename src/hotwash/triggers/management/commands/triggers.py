@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -14,7 +15,6 @@ from hotwash.triggers.policy import (
     format_duration_short,
     load_from,
     load_trigger_policies,
-    policy_file,
 )
 
 
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         )
 
     def _validate(self, path: str | None) -> None:
-        source = path or policy_file()
+        source = path or settings.TRIGGER_POLICY_FILE
         try:
             policies = load_from(source or None)
         except ConfigurationError as error:
