@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# npm's record of what it installed, so make sees when package-lock.json is newer.
+NODE_MODULES := node_modules/.package-lock.json
 
 .PHONY: run test lint typecheck test-sqlite test-postgres system-deps messages bench clean
 
@@ -26,7 +28,7 @@ run: $(BIN)/hotwash
 ## Lint, type-check, then the whole suite on SQLite and on PostgreSQL. The two
 ## runs share nothing (throwaway databases, free ports, temporary folders) and
 ## spend much of their time waiting on servers, so they run side by side.
-test: lint typecheck system-deps
+test: lint typecheck system-deps $(NODE_MODULES)
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 lint: $(BIN)/hotwash
@@ -36,15 +38,22 @@ lint: $(BIN)/hotwash
 typecheck: $(BIN)/hotwash
 	$(BIN)/mypy
 
-test-sqlite: $(BIN)/hotwash
+test-sqlite: $(BIN)/hotwash $(NODE_MODULES)
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider
 
-test-postgres: $(BIN)/hotwash
+test-postgres: $(BIN)/hotwash $(NODE_MODULES)
 	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider
 
-## Debian packages the tests drive: Chromium (browser tests), gettext (catalogue
-## checks), Prometheus Alertmanager (alert webhooks from the real thing).
-DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v msgfmt),,gettext) \
+## The npm packages the browser tests inject into pages (axe-core), pinned in
+## package-lock.json.
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+## Debian packages the tests drive: Chromium (browser tests), npm (axe-core for
+## them), gettext (catalogue checks), Prometheus Alertmanager (alert webhooks
+## from the real thing).
+DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v npm),,npm) \
+	$(if $(shell command -v msgfmt),,gettext) \
 	$(if $(shell command -v prometheus-alertmanager),,prometheus-alertmanager)
 system-deps:
 	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
@@ -63,4 +72,4 @@ bench: $(BIN)/hotwash
 	$(BIN)/python bench/reminders.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache

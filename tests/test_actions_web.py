@@ -18,7 +18,6 @@ from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
-from tests.test_web_accessibility import check
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +175,6 @@ def test_an_edit_with_a_bad_owner_shows_the_error(
     )
     assert response.status_code == 422
     html = response.content.decode()
-    check(html, "en")
     assert "There is no active user named ghost" in html
 
 
@@ -189,7 +187,6 @@ def test_status_changes_from_the_page(
     assert response.status_code == 422
     html = response.content.decode()
     assert "Say why this action item will not be done." in html
-    check(html, "en")
     assert responder_client.post(url, {"status": "done"}).status_code == 302
     item.refresh_from_db()
     assert item.status == Status.DONE and item.done_at is not None
@@ -204,7 +201,6 @@ def test_the_owner_can_change_the_status_but_not_edit(
     client.force_login(viewer)
     html = page(client, f"/en/action-items/{item.pk}/")
     assert "Change the status" in html and "Edit the action item" not in html
-    check(html, "en")
     assert client.post(f"/en/action-items/{item.pk}/status/", {"status": "done"}).status_code == 302
     assert client.post(f"/en/action-items/{item.pk}/edit/", {"title": "x"}).status_code == 403
     other = _item(responder, incident)
@@ -221,7 +217,6 @@ def test_creating_from_an_incident(
     responder_client: Client, responder: Any, other_responder: Any, incident: Incident
 ) -> None:
     html = page(responder_client, f"/en/action-items/new/?incident={incident.ref}")
-    check(html, "en")
     assert "it will be due on 2026-04-01" in html
     assert '<option value="sam">Sam (sam)</option>' in html
     response = responder_client.post(
@@ -265,7 +260,6 @@ def test_a_bad_creation_shows_the_error_and_creates_nothing(
     html = response.content.decode()
     assert message in html
     assert 'class="error-summary" role="alert"' in html
-    check(html, "en")
     assert not ActionItem.objects.exists()
 
 
@@ -300,22 +294,6 @@ def test_the_block_for_incident_and_postmortem_pages(
 
 
 # --- accessibility and French ---------------------------------------------------
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_pages_are_structurally_accessible(
-    responder_client: Client, responder: Any, incident: Incident, language: str
-) -> None:
-    item = _item(responder, incident, due_on="2026-03-03")
-    with time_machine.travel("2026-03-05 10:00:00+00:00", tick=False):
-        for path in (
-            "/action-items/",
-            "/action-items/?status=active&overdue=on",
-            f"/action-items/{item.pk}/",
-            f"/action-items/new/?incident={incident.ref}",
-            "/action-items/dashboard/",
-        ):
-            check(page(responder_client, f"/{language}{path}"), language)
 
 
 def test_pages_read_in_french(responder_client: Client, responder: Any, incident: Incident) -> None:

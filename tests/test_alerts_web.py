@@ -14,7 +14,6 @@ from hotwash.alerts.ingest import IncomingAlert, ingest
 from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.alerts.services import create_source
 from hotwash.incidents import services as incidents
-from tests.test_web_accessibility import check
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
@@ -61,13 +60,11 @@ def test_the_pages_show_groups_alerts_and_links_back(
     listing = responder_client.get(f"/{language}/alerts/")
     assert listing.status_code == 200
     html = listing.content.decode()
-    check(html, language)
     assert "ShopDown" in html and "prometheus" in html and "service=</span>shop" in html
     assert f"/{language}/alerts/groups/{group.pk}/" in html
     detail = responder_client.get(f"/{language}/alerts/groups/{group.pk}/")
     assert detail.status_code == 200
     html = detail.content.decode()
-    check(html, language)
     assert "Shop front unreachable" in html
     assert 'href="http://prometheus.example:9090/graph?g0.expr=up"' in html
     assert 'href="https://runbooks.example/shop"' in html

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.axe import assert_accessible, require_axe
 from tests.servers import RunningServer, ServerDatabase, running_server, server_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -47,6 +48,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabas
         if os.environ.get("CI"):
             pytest.fail(message)  # CI installs it; a skip there would hide a broken setup
         pytest.skip(message)
+    require_axe()
     with server_database(tmp_path_factory.mktemp("browser")) as database:
         yield database
 
@@ -140,6 +142,7 @@ def test_a_note_appears_live_on_someone_elses_incident_page(
     updated_text = reader.locator("[data-live-events]").get_attribute("data-live-updated-text")
     assert updated_text
     sync_api.expect(reader.locator("#live-status")).to_have_text(updated_text)
+    assert_accessible(reader, f"the incident page after a live update ({language})", language)
     # For people to look at; not compared with anything.
     screenshot = (
         SCREENSHOT if language == "en" else SCREENSHOT.with_stem(f"hotwash-live-{language}")
@@ -171,6 +174,7 @@ def test_a_page_stops_following_an_incident_that_turns_private(
     # What was on screen stays; nothing new is shown.
     sync_api.expect(reader.locator("h1")).to_contain_text("Suspicious logins")
     assert reader.evaluate("window.sameDocument") is True
+    assert_accessible(reader, "an incident page that stopped following", "en")
 
 
 def test_a_burst_of_changes_is_followed_with_one_refetch_at_a_time(

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.template.loader import get_template
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
@@ -169,3 +170,11 @@ def test_the_server_error_page_renders_without_a_request_or_a_database(
     body = response.content.decode()
     assert response.status_code == 500
     assert in_language(language, SERVER_ERROR_HEADING) in body
+
+
+def test_the_server_error_page_stands_alone() -> None:
+    """Its own layout, without base.html: the stylesheet and the language."""
+    with translation.override("fr"):
+        html = get_template("500.html").render()
+    assert '<html lang="fr">' in html
+    assert 'href="/static/hotwash/app.css"' in html

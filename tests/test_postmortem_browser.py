@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.axe import assert_accessible, require_axe
 from tests.servers import RunningServer, ServerDatabase, running_server, server_database
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
 
@@ -39,6 +40,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabas
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    require_axe()
     with server_database(tmp_path_factory.mktemp("pm-browser")) as database:
         yield database
 
@@ -106,6 +108,7 @@ def test_an_author_writes_sees_a_blame_flag_and_asks_for_review(
     sync_api.expect(section.locator("[data-lint-summary]")).not_to_be_empty()
     # The words are highlighted in the text box too (a mirror behind it).
     sync_api.expect(section.locator(".pm-mirror mark").first).to_be_visible()
+    assert_accessible(page, f"the editor showing a blameless finding ({language})", language)
     section.screenshot(path=str(SCREENSHOT.with_stem(f"hotwash-postmortem-lint-{language}")))
 
     # "Show in the text" selects the flagged words in the textarea.
@@ -137,6 +140,7 @@ def test_an_author_writes_sees_a_blame_flag_and_asks_for_review(
     sync_api.expect(page.locator(".pm-header .pm-status")).to_have_text(IN_REVIEW[language])
     # The review lists the blameless findings too (advice, not blocking).
     sync_api.expect(page.locator("#findings")).to_be_visible()
+    assert_accessible(page, f"a postmortem in review with its findings ({language})", language)
     page.screenshot(
         path=str(SCREENSHOT.with_stem(f"hotwash-postmortem-{language}")), full_page=True
     )
@@ -175,6 +179,7 @@ def test_two_authors_saving_the_same_section_lose_nothing(
     sync_api.expect(editor).to_have_value("Amira: a customer told us.")
     sync_api.expect(section.locator("input[name=base_version]")).to_have_value("1")
     assert first.evaluate("window.sameDocument") is True
+    assert_accessible(first, "the editor showing a save conflict", "en")
 
     # She merges and saves again, from the keyboard.
     editor.fill("Sam: the queue alert fired. Amira: a customer told us too.")

@@ -482,6 +482,19 @@ def test_the_incident_panel(responder: Any, viewer: Any) -> None:
     assert f"/en/postmortems/{postmortem.pk}/" in html and "Draft" in html
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_incident_page_includes_the_panel(
+    responder_client: Client, responder: Any, language: str
+) -> None:
+    """With a postmortem and without (tests/test_accessibility.py checks
+    that the page with it stays valid)."""
+    with_one = _postmortem(responder).incident
+    without = incidents.declare_incident(actor=responder, title="y")
+    for incident in (with_one, without):
+        response = responder_client.get(f"/{language}/incidents/{incident.ref}/")
+        assert 'id="postmortem"' in response.content.decode()
+
+
 def test_a_published_postmortem_is_read_only_in_the_editor(
     responder_client: Client, responder: Any
 ) -> None:

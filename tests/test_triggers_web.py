@@ -19,7 +19,6 @@ from hotwash.incidents.models import Incident
 from hotwash.triggers.models import Proposal, ProposalStatus
 from tests import test_triggers_support as support
 from tests.test_triggers_support import alert, send
-from tests.test_web_accessibility import check
 
 _fresh_claims, source, policy_file = support._fresh_claims, support.source, support.policy_file
 
@@ -50,7 +49,6 @@ def test_the_proposals_page_answers_with_one_click(
     html = page.content.decode()
     assert "Add detection: Add detection for “Exports are empty”" in html
     assert "Accept: I own it" in html
-    check(html, "en")
 
     # Without the CSRF token: refused, nothing recorded.
     refused = csrf_client.post(f"/en/triggers/proposals/{proposal.pk}/accept/")
@@ -71,7 +69,6 @@ def test_the_proposals_page_answers_with_one_click(
     proposal.refresh_from_db()
     assert (proposal.status, proposal.decided_by) == (ProposalStatus.ACCEPTED, responder)
     assert AuditRecord.objects.filter(action="proposal.accepted", actor=responder).exists()
-    check(html, "en")
 
 
 def test_dismissing_on_the_page(csrf_client: Client, other_responder: Any) -> None:
@@ -133,7 +130,6 @@ def test_the_overview_lists_policies_heartbeats_and_firings(
     for policy_id in ("downtime-critical", "data-loss", "detection-gap", "Watchdog"):
         assert policy_id in html
     assert Incident.objects.get().ref in html
-    check(html, language)
 
 
 # --- the incident page's include ---------------------------------------------------
@@ -163,7 +159,6 @@ def test_the_incident_shows_its_firings_and_open_proposals(
     assert "detection-gap" in html
     assert 'name="csrfmiddlewaretoken"' in html
     assert f'value="/{language}/incidents/{incident.ref}/#trigger-firings"' in html
-    check(html, language)
 
 
 def test_the_include_is_empty_without_firings_and_flags_full_postmortems(
@@ -208,7 +203,6 @@ def test_the_incident_page_shows_firings_and_answers_proposals(
     html = csrf_client.get(path).content.decode()
     assert 'data-live-region="trigger-firings"' in html
     assert "detection-gap" in html
-    check(html, language)
     proposal = Proposal.objects.get()
     token = csrf_of(csrf_client, path)
     response = csrf_client.post(
