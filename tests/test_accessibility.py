@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from hotwash.incidents.demo import DEMO_PASSWORD
+from hotwash.demo.load import DEMO_PASSWORD
 from tests.axe import assert_accessible, misnested_in_paragraphs, require_axe
 from tests.servers import RunningServer, ServerDatabase, free_port, running_server, server_database
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
