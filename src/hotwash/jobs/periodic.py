@@ -62,9 +62,14 @@ def sync_states(now: datetime | None = None) -> None:
         seconds = int(job.every.total_seconds())
         if state is None or state.interval_seconds == seconds:
             continue
-        PeriodicJobState.objects.filter(pk=state.pk).update(
-            interval_seconds=seconds, next_run_at=min(state.next_run_at, now + job.every)
-        )
+        # Conditional on what was read: a worker starting at the same moment
+        # may have claimed a slot meanwhile, and a blind write would hand
+        # that slot out again.
+        PeriodicJobState.objects.filter(
+            pk=state.pk,
+            interval_seconds=state.interval_seconds,
+            next_run_at=state.next_run_at,
+        ).update(interval_seconds=seconds, next_run_at=min(state.next_run_at, now + job.every))
 
 
 def claim(job: PeriodicJob, slot: datetime, now: datetime, worker_id: str) -> bool:
