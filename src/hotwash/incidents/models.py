@@ -20,6 +20,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+# Over: the impact has ended (resolved) and perhaps the follow-up too (closed).
+ENDED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 class Severity(models.IntegerChoices):
