@@ -31,6 +31,16 @@ class Severity(models.IntegerChoices):
     SEV4 = 4, _("SEV4")
 
 
+def severity_level(value: object) -> int | None:
+    """The level `value` names: "SEV2", "sev2", "2" or 2 give 2; anything
+    else gives None, for the caller to explain in its own words."""
+    text = str(value).strip().upper().removeprefix("SEV")
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if text.isascii() and text.isdigit() and int(text) in Severity.values:
+        return int(text)
+    return None
+
+
 class DetectionSource(models.TextChoices):
     ALERT = "alert", _("Alert")
     PERSON = "person", _("Person")

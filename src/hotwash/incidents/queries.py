@@ -27,11 +27,11 @@ from hotwash.incidents.models import (
     IncidentRole,
     Participant,
     RoleAssignment,
-    Severity,
     Status,
     Task,
     TaskStatus,
     TimelineEvent,
+    severity_level,
 )
 
 
@@ -127,13 +127,13 @@ class IncidentFilters:
                 )
         severities = []
         for raw in values("severity"):
-            text = raw.strip().upper().removeprefix("SEV")
-            if not text.isdigit() or int(text) not in Severity.values:
+            level = severity_level(raw)
+            if level is None:
                 raise InvalidInput(
                     _("Unknown severity %(value)s: use 1, 2, 3 or 4.") % {"value": raw},
                     field="severity",
                 )
-            severities.append(int(text))
+            severities.append(level)
         sort = (values("sort") or [DEFAULT_SORT])[0]
         if sort not in SORTS:
             raise InvalidInput(

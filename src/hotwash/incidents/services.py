@@ -38,13 +38,13 @@ from hotwash.incidents.models import (
     Participant,
     RoleAssignment,
     Service,
-    Severity,
     Status,
     Task,
     TaskStatus,
     TimelineEdit,
     TimelineEvent,
     TimelineKind,
+    severity_level,
 )
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.signals import incident_declared, incident_updated
@@ -99,9 +99,9 @@ def clean_text(value: object, field: str) -> str:
 
 
 def clean_severity(value: object) -> int:
-    text = str(value).strip().upper().removeprefix("SEV")
-    if text.isdigit() and int(text) in Severity.values:
-        return int(text)
+    level = severity_level(value)
+    if level is not None:
+        return level
     raise InvalidInput(
         _("Unknown severity %(value)s: use 1, 2, 3 or 4 (SEV1 is the most severe).")
         % {"value": value},

@@ -35,7 +35,7 @@ from hotwash.core.audit import record_audit
 from hotwash.core.errors import DomainError, InvalidInput
 from hotwash.core.refs import ref_number
 from hotwash.incidents.models import REF_PREFIX as INCIDENT_PREFIX
-from hotwash.incidents.models import Incident, Service, TimelineKind
+from hotwash.incidents.models import Incident, Service, TimelineKind, severity_level
 from hotwash.incidents.services import Actor, clean_services, record_system_event
 from hotwash.postmortems import markdown
 from hotwash.postmortems.markdown import INCIDENT_TIMES, MarkdownError, ParsedFile
@@ -51,7 +51,6 @@ from hotwash.postmortems.services import (
     clean_title,
 )
 
-_SEVERITY = re.compile(r"^(?:SEV)?([1-4])$", re.IGNORECASE)
 EXTERNAL_MAX = 50
 
 
@@ -215,14 +214,13 @@ def validate_header(parsed: ParsedFile) -> Header:
     )
     severity = None
     if (raw_severity := _text(parsed, "severity")) is not None:
-        match = _SEVERITY.match(raw_severity)
-        if not match or kind != Kind.INCIDENT:
+        severity = severity_level(raw_severity)
+        if severity is None or kind != Kind.INCIDENT:
             raise parsed.error(
                 "severity",
                 _("Unknown severity %(value)s: use SEV1, SEV2, SEV3 or SEV4 (incidents only).")
                 % {"value": raw_severity},
             )
-        severity = int(match.group(1))
     status = _text(parsed, "status") or Status.DRAFT
     if status not in Status.values:
         raise parsed.error(

@@ -8,6 +8,9 @@ a postmortem of a private incident is never shared publicly, whatever its
 public flag says. What the API, the Markdown export and the pages report
 as "public" is the flag as it takes effect (`is_marked_public`), from the
 same rule.
+
+`PostmortemFilters` narrows a list the same way for the list page and the
+API; "overdue" and the open statuses are the model's (`overdue_q`).
 """
 
 from __future__ import annotations
@@ -131,5 +134,5 @@ def _tagged(postmortems: QuerySet[Postmortem], tag: str) -> list[int]:
     return [
         pk
         for pk, tags in postmortems.values_list("pk", "tags")
-        if any(str(tag).casefold() == wanted for tag in tags or [])
+        if any(str(item).casefold() == wanted for item in tags or [])
     ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.core.choices import choice_label
+from hotwash.core.refs import ref_number
 from hotwash.incidents.display import format_duration
 from hotwash.incidents.models import (
     ENDED_STATUSES,
@@ -33,9 +34,8 @@ LATEST_ENTRIES = 5
 def normalise_ref(ref: str) -> str:
     """INC-42 for "42", "inc-42" or "INC-42"; anything else unchanged (the
     API explains what is wrong with it)."""
-    text = ref.strip()
-    number = text.upper().removeprefix(REF_PREFIX)
-    return f"{REF_PREFIX}{number}" if number.isdigit() else text
+    number = ref_number(ref, REF_PREFIX)
+    return f"{REF_PREFIX}{number}" if number is not None else ref.strip()
 
 
 def status_label(value: Any) -> str:
