@@ -30,14 +30,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from hotwash.actions.models import OPEN_STATUSES, Status
+from hotwash.actions.models import OPEN_STATUSES, Status, overdue_q
 from hotwash.actions.queries import visible_items
-from hotwash.incidents.queries import visible_incidents
-from hotwash.postmortems.models import Postmortem
-from hotwash.postmortems.models import Status as PostmortemStatus
+from hotwash.postmortems.queries import readable_postmortems
 from hotwash.teams.models import Team
 
 PERIODS = (30, 90, 365)
@@ -136,10 +134,10 @@ def build(user: User | AnonymousUser, *, period: int | None = DEFAULT_PERIOD) ->
 
     # Open and overdue, counted by the database.
     open_items = items.filter(status__in=OPEN_STATUSES)
-    overdue_q = Q(due_on__lt=today)
+    is_late = overdue_q(today)
     for team_id, n_open, n_overdue in (
         open_items.values("team_id")
-        .annotate(n=Count("id"), late=Count("id", filter=overdue_q))
+        .annotate(n=Count("id"), late=Count("id", filter=is_late))
         .values_list("team_id", "n", "late")
         .order_by()
     ):
@@ -150,7 +148,7 @@ def build(user: User | AnonymousUser, *, period: int | None = DEFAULT_PERIOD) ->
     for owner_id, n_open, n_overdue in (
         open_items.filter(owner__isnull=False)
         .values("owner_id")
-        .annotate(n=Count("id"), late=Count("id", filter=overdue_q))
+        .annotate(n=Count("id"), late=Count("id", filter=is_late))
         .values_list("owner_id", "n", "late")
         .order_by()
     ):
@@ -171,11 +169,7 @@ def build(user: User | AnonymousUser, *, period: int | None = DEFAULT_PERIOD) ->
             _count_done(rows, created_at, done_at, due_on)
 
     # Postmortems overdue, by owner; by team through the owners' memberships.
-    late_postmortems = (
-        Postmortem.objects.filter(required=True, due_on__lt=today)
-        .exclude(status__in=[PostmortemStatus.APPROVED, PostmortemStatus.PUBLISHED])
-        .filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
-    )
+    late_postmortems = readable_postmortems(user).overdue(today)
     late_by_owner: dict[int | None, int] = defaultdict(int)
     for late_owner in late_postmortems.values_list("owner_id", flat=True).order_by():
         late_by_owner[late_owner] += 1

@@ -24,17 +24,11 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hotwash.actions.models import ActionItem, Kind, Priority, Status
+from hotwash.actions.models import CLOSED_STATUSES, ActionItem, Kind, Priority, Status
+from hotwash.core.choices import choice_label
 from hotwash.incidents.models import TimelineEvent
 
 TRACKER_NAMES = {"github": "GitHub", "gitlab": "GitLab", "jira": "Jira"}
-
-
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
 
 
 def format_date(value: Any) -> str:
@@ -60,11 +54,11 @@ def format_value(field: str, value: Any) -> str:
     if value in (None, ""):
         return _("(none)")
     if field == "status":
-        return _label(Status, value)
+        return choice_label(Status, value)
     if field == "priority":
-        return _label(Priority, value)
+        return choice_label(Priority, value)
     if field == "kind":
-        return _label(Kind, value)
+        return choice_label(Kind, value)
     if field in ("due_on", "due"):
         return format_date(value)
     return str(value)
@@ -82,14 +76,14 @@ def _status_sentence(ref: str, title: str, change: dict[str, Any], reason: str) 
         }
     if to == Status.IN_PROGRESS and change.get("from") == Status.OPEN:
         return _("Action item %(ref)s (%(title)s) is in progress.") % values
-    if change.get("from") in (Status.DONE, Status.WONT_DO):
+    if change.get("from") in CLOSED_STATUSES:
         return _("Action item %(ref)s (%(title)s) was reopened (%(status)s).") % {
             **values,
-            "status": _label(Status, to),
+            "status": choice_label(Status, to),
         }
     return _("Action item %(ref)s (%(title)s) is now %(status)s.") % {
         **values,
-        "status": _label(Status, to),
+        "status": choice_label(Status, to),
     }
 
 

@@ -30,6 +30,13 @@ OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
 CLOSED_STATUSES = (Status.DONE, Status.WONT_DO)
 
 
+def overdue_q(today: date) -> Q:
+    """The rule for "overdue", as a query condition: still to do and due
+    before `today` (the reader's day). `ActionItem.is_overdue` says the same
+    of one item in hand."""
+    return Q(status__in=OPEN_STATUSES, due_on__lt=today)
+
+
 class Priority(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
@@ -145,4 +152,5 @@ class ActionItem(models.Model):
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, today: date) -> bool:
+        """`overdue_q` for this item."""
         return self.is_open and self.due_on is not None and self.due_on < today

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hotwash.actions.models import ActionItem, Kind, Priority, Status
-from hotwash.api.present import display_name, label, local
+from hotwash.api.present import display_name, local
+from hotwash.core.choices import choice_label
 
 
 class ItemPresenter:
@@ -41,11 +42,11 @@ class ItemPresenter:
             "due": item.due_on,
             "overdue": item.is_overdue(self.today),
             "priority": item.priority,
-            "priority_name": label(Priority, item.priority),
+            "priority_name": choice_label(Priority, item.priority),
             "kind": item.kind,
-            "kind_name": label(Kind, item.kind),
+            "kind_name": choice_label(Kind, item.kind),
             "status": item.status,
-            "status_name": label(Status, item.status),
+            "status_name": choice_label(Status, item.status),
             "reason": item.wont_do_reason,
             "team": item.team.slug if item.team is not None else None,
             "team_name": item.team.name if item.team is not None else None,

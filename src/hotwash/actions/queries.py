@@ -7,7 +7,6 @@ incident (its participants and admins); everyone signed in sees the rest.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,17 +17,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import is_admin
-from hotwash.actions.models import OPEN_STATUSES, REF_PREFIX, ActionItem, Status
+from hotwash.actions.models import OPEN_STATUSES, REF_PREFIX, ActionItem, Status, overdue_q
+from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
+from hotwash.core.refs import ref_number
 from hotwash.incidents.models import Participant
 from hotwash.incidents.queries import can_view, get_incident
+from hotwash.postmortems.models import REF_PREFIX as POSTMORTEM_PREFIX
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
 
 AnyUser = User | AnonymousUser
 
-_REF_RE = re.compile(rf"^(?:{REF_PREFIX})?(\d{{1,18}})$", re.IGNORECASE)
-_PM_RE = re.compile(r"^(?:PM-)?(\d{1,18})$", re.IGNORECASE)
 
 # A status filter value meaning "still to do": open or in progress.
 ACTIVE = "active"
@@ -55,10 +55,9 @@ def visible_items(user: AnyUser) -> QuerySet[ActionItem]:
 
 
 def parse_ref(ref: str | int) -> int:
-    match = _REF_RE.match(str(ref).strip())
-    if not match:
-        raise NotFound(_("%(ref)s is not an action item reference; use AI-7 or 7.") % {"ref": ref})
-    return int(match.group(1))
+    return refs.parse_ref(
+        ref, REF_PREFIX, _("%(ref)s is not an action item reference; use AI-7 or 7.")
+    )
 
 
 def get_item(user: AnyUser, ref: str | int) -> ActionItem:
@@ -79,19 +78,17 @@ def get_item(user: AnyUser, ref: str | int) -> ActionItem:
 def parse_postmortem(user: AnyUser, ref: str | int) -> Postmortem:
     """The postmortem `ref` (PM-3 or 3) names, if `user` may see it: one of a
     private incident only for those who can see the incident."""
-    match = _PM_RE.match(str(ref).strip())
-    if not match:
+    number = ref_number(ref, POSTMORTEM_PREFIX)
+    if number is None:
         raise InvalidInput(
             _("%(value)s is not a postmortem reference; use PM-3 or 3.") % {"value": ref},
             field="postmortem",
         )
-    postmortem = (
-        Postmortem.objects.select_related("incident").filter(pk=int(match.group(1))).first()
-    )
+    postmortem = Postmortem.objects.select_related("incident").filter(pk=number).first()
     if postmortem is None or (
         postmortem.incident is not None and not can_view(user, postmortem.incident)
     ):
-        raise NotFound(_("No postmortem %(ref)s.") % {"ref": f"PM-{match.group(1)}"})
+        raise NotFound(_("No postmortem %(ref)s.") % {"ref": f"{POSTMORTEM_PREFIX}{number}"})
     return postmortem
 
 
@@ -191,7 +188,7 @@ class ItemFilters:
         if wanted:
             items = items.filter(status__in=sorted(wanted))
         if self.overdue:
-            items = overdue(items, today)
+            items = items.filter(overdue_q(today))
         if self.incident is not None:
             items = items.filter(incident_id=self.incident)
         if self.postmortem is not None:
@@ -199,11 +196,6 @@ class ItemFilters:
         if self.text:
             items = items.filter(title__icontains=self.text)
         return items.order_by(*SORTS[self.sort])
-
-
-def overdue(items: QuerySet[ActionItem], today: date) -> QuerySet[ActionItem]:
-    """Still to do, and due before today."""
-    return items.filter(status__in=OPEN_STATUSES, due_on__lt=today)
 
 
 def search_items(user: AnyUser, filters: ItemFilters) -> QuerySet[ActionItem]:

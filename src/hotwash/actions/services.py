@@ -20,8 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
-from hotwash.actions.models import ActionItem, Kind, Priority, Status
+from hotwash.actions.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    ActionItem,
+    Kind,
+    Priority,
+    Status,
+)
 from hotwash.actions.signals import action_item_changed
+from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.core.validators import check_date
@@ -59,16 +67,7 @@ OWNER_FIELDS = frozenset({"status", "wont_do_reason"})
 
 
 def clean_title(value: object) -> str:
-    title = str(value or "").strip()
-    if not title:
-        raise InvalidInput(_("Give the action item a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            _("The title is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(title), "limit": TITLE_MAX},
-            field="title",
-        )
-    return title
+    return core_text.clean_title(value, limit=TITLE_MAX, missing=_("Give the action item a title."))
 
 
 def _choice(value: object, choices: type[Status | Priority | Kind]) -> str | None:
@@ -337,7 +336,7 @@ def create_action_item(
     priority_value = clean_priority(priority) if priority not in (None, "") else Priority.MEDIUM
     kind_value = clean_kind(kind) if kind not in (None, "") else Kind.PREVENT
     status_value = clean_status(status) if status not in (None, "") else Status.OPEN
-    if status_value not in (Status.OPEN, Status.IN_PROGRESS):
+    if status_value not in OPEN_STATUSES:
         raise InvalidInput(_("A new action item starts open or in progress."), field="status")
     team_value = clean_team(team) if team not in (None, "") else _default_team(owner_user, incident)
 
@@ -526,7 +525,7 @@ def approval_blockers(postmortem: Postmortem) -> list[str]:
     messages: list[str] = []
     items = (
         ActionItem.objects.filter(postmortem=postmortem)
-        .exclude(status__in=[Status.DONE, Status.WONT_DO])
+        .exclude(status__in=CLOSED_STATUSES)
         .order_by("id")
     )
     for item in items.only("id", "title", "owner", "due_on"):

@@ -14,7 +14,8 @@ from hotwash.accounts.services import token_digest
 from hotwash.alerts.auth import forget_sources
 from hotwash.alerts.models import AlertSource, SourceKind
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import Conflict, InvalidInput
+from hotwash.core.errors import Conflict
+from hotwash.core.text import clean_choice, clean_text
 
 Actor = User | AnonymousUser | None
 
@@ -29,26 +30,22 @@ def new_token() -> tuple[str, str, str]:
 
 
 def clean_kind(value: object) -> str:
-    text = str(value or "").strip().lower()
-    if text not in SourceKind.values:
-        raise InvalidInput(
-            _("Unknown alert source kind %(value)s: use one of %(choices)s.")
-            % {"value": value, "choices": ", ".join(SourceKind.values)},
-            field="kind",
-        )
-    return text
+    return clean_choice(
+        value,
+        SourceKind,
+        field="kind",
+        message=_("Unknown alert source kind %(value)s: use one of %(choices)s."),
+    )
 
 
 def clean_name(value: object) -> str:
-    name = str(value or "").strip()
-    if not name:
-        raise InvalidInput(_("Give the alert source a name."), field="name")
-    if len(name) > NAME_MAX:
-        raise InvalidInput(
-            _("An alert source name can be at most %(limit)d characters.") % {"limit": NAME_MAX},
-            field="name",
-        )
-    return name
+    return clean_text(
+        value,
+        field="name",
+        limit=NAME_MAX,
+        missing=_("Give the alert source a name."),
+        too_long=_("An alert source name can be at most %(limit)d characters."),
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hotwash.api import present
+from hotwash.core.choices import choice_label
 from hotwash.incidents.display import describe_event, format_duration, format_time
 from hotwash.incidents.models import IncidentRole, Severity, Status
 from hotwash.incidents.queries import Catchup
@@ -23,7 +24,7 @@ def catchup_data(presenter: present.Presenter, catchup: Catchup) -> dict[str, An
         "url": presenter.incident_url(incident),
         "private": incident.private,
         "status": incident.status,
-        "status_name": present.label(Status, incident.status),
+        "status_name": choice_label(Status, incident.status),
         "status_since": present.local(catchup.now - catchup.status_duration),
         "for_seconds": int(catchup.status_duration.total_seconds()),
         **present.severity(incident.severity),
@@ -47,9 +48,9 @@ def catchup_summary(catchup: Catchup) -> str:
         % {
             "ref": incident.ref,
             "title": incident.title,
-            "severity": present.label(Severity, incident.severity),
+            "severity": choice_label(Severity, incident.severity),
             "severity_name": present.severity(incident.severity)["severity_name"],
-            "status": present.label(Status, incident.status),
+            "status": choice_label(Status, incident.status),
             "duration": format_duration(catchup.status_duration),
         },
         _impact_sentence(catchup),
@@ -84,7 +85,7 @@ def _role_sentences(roles: dict[str, Any]) -> list[str]:
         sentences = [_("Nobody is the incident commander yet.")]
     others = [
         _("%(role)s: %(user)s")
-        % {"role": present.label(IncidentRole, role), "user": user.get_username()}
+        % {"role": choice_label(IncidentRole, role), "user": user.get_username()}
         for role, user in roles.items()
         if role != IncidentRole.COMMANDER and user is not None
     ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.api.schemas import MAX_PAGE
+from hotwash.core.choices import choice_label
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.display import describe_event, severity_description, severity_name
 from hotwash.incidents.models import (
@@ -88,13 +89,6 @@ def display_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 class Presenter:
     """Renders for one request: absolute URLs are built from that request."""
 
@@ -117,7 +111,7 @@ class Presenter:
             "number": incident.pk,
             "title": incident.title,
             "status": incident.status,
-            "status_name": label(Status, incident.status),
+            "status_name": choice_label(Status, incident.status),
             **severity(incident.severity),
             "private": incident.private,
             "detection_source": incident.detection_source,
@@ -208,7 +202,7 @@ def severity(level: int) -> dict[str, Any]:
     return {
         "severity": level,
         "severity_name": severity_name(level),
-        "severity_label": label(Severity, level),
+        "severity_label": choice_label(Severity, level),
         "severity_description": severity_description(level),
     }
 
@@ -220,7 +214,7 @@ def entry(event: TimelineEvent) -> dict[str, Any]:
     return {
         "id": event.pk,
         "kind": event.kind,
-        "kind_name": label(TimelineKind, event.kind),
+        "kind_name": choice_label(TimelineKind, event.kind),
         "body": event.body,
         "text": describe_event(event),
         "key_moment": event.key_moment,
@@ -251,7 +245,7 @@ def entry_edit(edit: TimelineEdit) -> dict[str, Any]:
 def assignment(item: RoleAssignment) -> dict[str, Any]:
     return {
         "role": item.role,
-        "role_name": label(IncidentRole, item.role),
+        "role_name": choice_label(IncidentRole, item.role),
         "user": item.user.get_username(),
         "started_at": local(item.started_at),
         "ended_at": local(item.ended_at),
@@ -262,7 +256,7 @@ def assignment(item: RoleAssignment) -> dict[str, Any]:
 def vacant_role(role: str) -> dict[str, Any]:
     return {
         "role": role,
-        "role_name": label(IncidentRole, role),
+        "role_name": choice_label(IncidentRole, role),
         "user": None,
         "started_at": None,
         "ended_at": None,

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hotwash.core.choices import choice_label
 from hotwash.incidents.models import (
     DetectionSource,
     Incident,
@@ -25,13 +26,6 @@ from hotwash.incidents.models import (
     TimelineKind,
 )
 from hotwash.policies import severity_definition
-
-
-def _label(choices: type, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
 
 
 def field_label(field: str) -> str:
@@ -45,11 +39,11 @@ def format_value(field: str, value: Any) -> str:
     if value in (None, "", []):
         return _("(none)")
     if field == "status":
-        return _label(Status, value)
+        return choice_label(Status, value)
     if field == "severity":
-        return _label(Severity, value)
+        return choice_label(Severity, value)
     if field == "detection_source":
-        return _label(DetectionSource, value)
+        return choice_label(DetectionSource, value)
     if field == "private":
         return _("private") if value else _("not private")
     if field == "services":
@@ -93,11 +87,11 @@ def describe_event(event: TimelineEvent) -> str:
     if event.kind == TimelineKind.DECLARED:
         return _("Incident declared: %(title)s (%(severity)s, %(status)s).") % {
             "title": data.get("title", ""),
-            "severity": _label(Severity, data.get("severity")),
-            "status": _label(Status, data.get("status")),
+            "severity": choice_label(Severity, data.get("severity")),
+            "status": choice_label(Status, data.get("status")),
         }
     if event.kind == TimelineKind.ROLE:
-        role = _label(IncidentRole, data.get("role"))
+        role = choice_label(IncidentRole, data.get("role"))
         if data.get("to") and data.get("from"):
             return _("%(role)s handed over from %(from)s to %(to)s.") % {
                 "role": role,

@@ -20,6 +20,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+# Over: the impact has ended (resolved) and perhaps the follow-up too (closed).
+ENDED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 class Severity(models.IntegerChoices):
@@ -27,6 +29,16 @@ class Severity(models.IntegerChoices):
     SEV2 = 2, _("SEV2")
     SEV3 = 3, _("SEV3")
     SEV4 = 4, _("SEV4")
+
+
+def severity_level(value: object) -> int | None:
+    """The level `value` names: "SEV2", "sev2", "2" or 2 give 2; anything
+    else gives None, for the caller to explain in its own words."""
+    text = str(value).strip().upper().removeprefix("SEV")
+    # isascii: "²" is a digit to str.isdigit but not to int().
+    if text.isascii() and text.isdigit() and int(text) in Severity.values:
+        return int(text)
+    return None
 
 
 class DetectionSource(models.TextChoices):

@@ -7,7 +7,6 @@ same way everywhere.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import AnyUser, is_admin
+from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.validators import check_date
 from hotwash.incidents.models import (
@@ -27,14 +27,12 @@ from hotwash.incidents.models import (
     IncidentRole,
     Participant,
     RoleAssignment,
-    Severity,
     Status,
     Task,
     TaskStatus,
     TimelineEvent,
+    severity_level,
 )
-
-_REF_RE = re.compile(rf"^(?:{REF_PREFIX})?(\d{{1,18}})$", re.IGNORECASE)
 
 
 def visible_incidents(user: AnyUser) -> QuerySet[Incident]:
@@ -66,10 +64,9 @@ def visible_incident_ids(user: AnyUser, ids: Iterable[int | None]) -> set[int]:
 
 
 def parse_ref(ref: str | int) -> int:
-    match = _REF_RE.match(str(ref).strip())
-    if not match:
-        raise NotFound(_("%(ref)s is not an incident reference; use INC-42 or 42.") % {"ref": ref})
-    return int(match.group(1))
+    return refs.parse_ref(
+        ref, REF_PREFIX, _("%(ref)s is not an incident reference; use INC-42 or 42.")
+    )
 
 
 def get_incident(user: AnyUser, ref: str | int) -> Incident:
@@ -130,13 +127,13 @@ class IncidentFilters:
                 )
         severities = []
         for raw in values("severity"):
-            text = raw.strip().upper().removeprefix("SEV")
-            if not text.isdigit() or int(text) not in Severity.values:
+            level = severity_level(raw)
+            if level is None:
                 raise InvalidInput(
                     _("Unknown severity %(value)s: use 1, 2, 3 or 4.") % {"value": raw},
                     field="severity",
                 )
-            severities.append(int(text))
+            severities.append(level)
         sort = (values("sort") or [DEFAULT_SORT])[0]
         if sort not in SORTS:
             raise InvalidInput(

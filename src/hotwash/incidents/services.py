@@ -30,23 +30,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
+from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import (
+    ENDED_STATUSES,
     IMPACT_TIME_FIELDS,
+    OPEN_STATUSES,
     DetectionSource,
     Incident,
     IncidentRole,
     Participant,
     RoleAssignment,
     Service,
-    Severity,
     Status,
     Task,
     TaskStatus,
     TimelineEdit,
     TimelineEvent,
     TimelineKind,
+    severity_level,
 )
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.signals import incident_declared, incident_updated
@@ -93,33 +96,17 @@ class StaleVersion(DomainError):
 
 
 def clean_title(value: object) -> str:
-    title = str(value or "").strip()
-    if not title:
-        raise InvalidInput(_("Give the incident a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            _("The title is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(title), "limit": TITLE_MAX},
-            field="title",
-        )
-    return title
+    return core_text.clean_title(value, limit=TITLE_MAX, missing=_("Give the incident a title."))
 
 
 def clean_text(value: object, field: str) -> str:
-    text = str(value or "").strip()
-    if len(text) > TEXT_MAX:
-        raise InvalidInput(
-            _("This text is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(text), "limit": TEXT_MAX},
-            field=field,
-        )
-    return text
+    return core_text.clean_text(value, field=field, limit=TEXT_MAX)
 
 
 def clean_severity(value: object) -> int:
-    text = str(value).strip().upper().removeprefix("SEV")
-    if text.isdigit() and int(text) in Severity.values:
-        return int(text)
+    level = severity_level(value)
+    if level is not None:
+        return level
     raise InvalidInput(
         _("Unknown severity %(value)s: use 1, 2, 3 or 4 (SEV1 is the most severe).")
         % {"value": value},
@@ -128,35 +115,29 @@ def clean_severity(value: object) -> int:
 
 
 def clean_status(value: object) -> str:
-    text = str(value).strip().lower()
-    if text in Status.values:
-        return text
-    raise InvalidInput(
-        _("Unknown status %(value)s: use one of %(choices)s.")
-        % {"value": value, "choices": ", ".join(Status.values)},
+    return core_text.clean_choice(
+        value,
+        Status,
         field="status",
+        message=_("Unknown status %(value)s: use one of %(choices)s."),
     )
 
 
 def clean_detection_source(value: object) -> str:
-    text = str(value).strip().lower()
-    if text in DetectionSource.values:
-        return text
-    raise InvalidInput(
-        _("Unknown detection source %(value)s: use one of %(choices)s.")
-        % {"value": value, "choices": ", ".join(DetectionSource.values)},
+    return core_text.clean_choice(
+        value,
+        DetectionSource,
         field="detection_source",
+        message=_("Unknown detection source %(value)s: use one of %(choices)s."),
     )
 
 
 def clean_role(value: object) -> str:
-    text = str(value).strip().lower()
-    if text in IncidentRole.values:
-        return text
-    raise InvalidInput(
-        _("Unknown role %(value)s: use one of %(choices)s.")
-        % {"value": value, "choices": ", ".join(IncidentRole.values)},
+    return core_text.clean_choice(
+        value,
+        IncidentRole,
         field="role",
+        message=_("Unknown role %(value)s: use one of %(choices)s."),
     )
 
 
@@ -384,16 +365,13 @@ def _status_side_effects(incident: Incident, new_status: str, now: datetime) -> 
         and not incident.acknowledged_at
     ):
         implied["acknowledged_at"] = now
-    if (
-        new_status in (Status.MONITORING, Status.RESOLVED, Status.CLOSED)
-        and not incident.mitigated_at
-    ):
+    if new_status in (Status.MONITORING, *ENDED_STATUSES) and not incident.mitigated_at:
         implied["mitigated_at"] = now
-    if new_status in (Status.RESOLVED, Status.CLOSED) and not incident.resolved_at:
+    if new_status in ENDED_STATUSES and not incident.resolved_at:
         implied["resolved_at"] = now
     if new_status == Status.CLOSED and not incident.closed_at:
         implied["closed_at"] = now
-    if new_status in (Status.TRIAGE, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING):
+    if new_status in OPEN_STATUSES:
         # Reopened: it is no longer resolved or closed.
         if incident.resolved_at:
             implied["resolved_at"] = None
@@ -778,19 +756,11 @@ def add_task(
 ) -> Task:
     _require_responder(actor, incident)
     now = timezone.now() if now is None else now
-    text = str(title or "").strip()
-    if not text:
-        raise InvalidInput(_("Give the task a title."), field="title")
-    if len(text) > TITLE_MAX:
-        raise InvalidInput(
-            _("The title is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(text), "limit": TITLE_MAX},
-            field="title",
-        )
+    task_title = core_text.clean_title(title, limit=TITLE_MAX, missing=_("Give the task a title."))
     with transaction.atomic():
         task = Task.objects.create(
             incident=incident,
-            title=text,
+            title=task_title,
             assignee=assignee,
             created_at=now,
             created_by=_person(actor),
@@ -798,7 +768,9 @@ def add_task(
         if assignee is not None:
             _add_participant(incident, assignee, now)
         _touch(incident, actor, now)
-        record_audit(actor=actor, action="task.created", obj=task, changes={"title": text}, now=now)
+        record_audit(
+            actor=actor, action="task.created", obj=task, changes={"title": task_title}, now=now
+        )
         publish_incident_change(incident.pk, "task")
     return task
 

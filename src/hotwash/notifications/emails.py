@@ -33,12 +33,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.models import Profile
-from hotwash.actions.models import OPEN_STATUSES, ActionItem
+from hotwash.actions.models import OPEN_STATUSES, ActionItem, overdue_q
 from hotwash.actions.queries import visible_items
 from hotwash.notifications import links
 from hotwash.notifications.conf import site_url
 from hotwash.notifications.models import Kind, SentNotification
-from hotwash.notifications.reminders import OPEN_POSTMORTEM_STATUSES
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.queries import readable_postmortems
 
@@ -135,9 +134,7 @@ def _open_items(recipient: User) -> QuerySet[ActionItem]:
 
 def _open_postmortems(recipient: User) -> QuerySet[Postmortem]:
     """The postmortems the recipient owns, still to write, that they may read."""
-    return readable_postmortems(recipient).filter(
-        owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES
-    )
+    return readable_postmortems(recipient).open().filter(owner=recipient)
 
 
 def has_digest_content(recipient: User) -> bool:
@@ -217,7 +214,7 @@ def _postmortem(n: SentNotification, recipient: User) -> Postmortem | Skip:
         _open_postmortems(recipient).select_related("incident").filter(pk=n.object_id).first()
     )
     if postmortem is None:
-        mine = Postmortem.objects.filter(owner=recipient, status__in=OPEN_POSTMORTEM_STATUSES)
+        mine = Postmortem.objects.open().filter(owner=recipient)
         return _why_not(mine, n)
     if postmortem.due_on != n.slot:
         return NO_LONGER_DUE
@@ -278,7 +275,7 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
         return NOTHING_TO_REPORT
     counts = {
         "open": _open_items(recipient).count(),
-        "overdue": _open_items(recipient).filter(due_on__lt=today).count(),
+        "overdue": _open_items(recipient).filter(overdue_q(today)).count(),
     }
     rows = [
         {
@@ -286,7 +283,7 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
             "title": item.title,
             "url": links.action_item_url(item.pk),
             "due": long_date(item.due_on) if item.due_on else "",
-            "overdue": item.due_on is not None and item.due_on < today,
+            "overdue": item.is_overdue(today),
             "status": item.get_status_display(),
         }
         for item in items[:DIGEST_LIMIT]

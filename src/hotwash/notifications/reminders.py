@@ -50,9 +50,7 @@ from hotwash.notifications.models import (
     WebhookEvent,
 )
 from hotwash.postmortems.models import Postmortem
-from hotwash.postmortems.models import Status as PostmortemStatus
 
-OPEN_POSTMORTEM_STATUSES = (PostmortemStatus.DRAFT, PostmortemStatus.IN_REVIEW)
 MUTED_NOTE = "Muted by the recipient."
 
 
@@ -179,9 +177,8 @@ def _action_item_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
 def _postmortem_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
     low, high = _window(now, conf)
     rows = (
-        Postmortem.objects.filter(
-            status__in=OPEN_POSTMORTEM_STATUSES, owner__is_active=True, due_on__range=(low, high)
-        )
+        Postmortem.objects.open()
+        .filter(owner__is_active=True, due_on__range=(low, high))
         .annotate(
             soon_sent=_sent(Kind.POSTMORTEM_DUE_SOON),
             overdue_sent=_sent(Kind.POSTMORTEM_OVERDUE),
@@ -275,9 +272,7 @@ def _in_default_language(function: Any, pk: int) -> str:
 def digest_recipients() -> QuerySet[User, Any]:
     """Active people with an email address, open work, and digests on."""
     open_items = ActionItem.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
-    open_postmortems = Postmortem.objects.filter(
-        owner=OuterRef("pk"), status__in=OPEN_POSTMORTEM_STATUSES
-    )
+    open_postmortems = Postmortem.objects.open().filter(owner=OuterRef("pk"))
     return (
         User.objects.filter(is_active=True)
         .exclude(email="")

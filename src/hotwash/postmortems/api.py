@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -16,8 +15,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from hotwash.api.auth import caller
-from hotwash.api.present import Presenter, entries, label, local, username
+from hotwash.api.present import Presenter, entries, local, username
 from hotwash.api.schemas import ERRORS, Error, IncidentRef
+from hotwash.core import refs
+from hotwash.core.choices import choice_label
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import get_incident, parse_ref
@@ -48,15 +49,18 @@ from hotwash.postmortems.api_schemas import (
 )
 from hotwash.postmortems.facts import incident_facts
 from hotwash.postmortems.markdown import INCIDENT_TIMES
-from hotwash.postmortems.models import Comment, Kind, Language, Postmortem, Section
+from hotwash.postmortems.models import REF_PREFIX, Comment, Kind, Language, Postmortem, Section
 from hotwash.postmortems.models import Status as PmStatus
 from hotwash.postmortems.outlines import get_outline
-from hotwash.postmortems.queries import is_marked_public, readable_postmortems
+from hotwash.postmortems.queries import (
+    PostmortemFilters,
+    is_marked_public,
+    readable_postmortems,
+)
 from hotwash.postmortems.services import CHECKLIST, SectionConflict
 
 router = Router(tags=["Postmortems"])
 
-_PM_REF = re.compile(r"^(?:PM-)?(\d{1,18})$", re.IGNORECASE)
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
 NON_CONFLICT_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Error}
 
@@ -70,13 +74,12 @@ def readable(user: Any) -> QuerySet[Postmortem]:
 
 
 def get_postmortem(user: Any, ref: str) -> Postmortem:
-    match = _PM_REF.match(str(ref).strip())
-    if not match:
-        raise NotFound(_("%(ref)s is not a postmortem reference; use PM-3 or 3.") % {"ref": ref})
-    number = int(match.group(1))
+    number = refs.parse_ref(
+        ref, REF_PREFIX, _("%(ref)s is not a postmortem reference; use PM-3 or 3.")
+    )
     postmortem = Postmortem.objects.select_related("incident", "owner").filter(pk=number).first()
     if postmortem is None or not services.can_read(user, postmortem):
-        raise NotFound(_("No postmortem %(ref)s.") % {"ref": f"PM-{number}"})
+        raise NotFound(_("No postmortem %(ref)s.") % {"ref": f"{REF_PREFIX}{number}"})
     return postmortem
 
 
@@ -94,15 +97,6 @@ def incident_postmortem(user: Any, ref: str) -> Postmortem:
 
 
 # --- rendering ----------------------------------------------------------------------
-
-
-def _is_overdue(postmortem: Postmortem) -> bool:
-    return bool(
-        postmortem.required
-        and postmortem.due_on
-        and postmortem.due_on < timezone.localdate()
-        and postmortem.status in (PmStatus.DRAFT, PmStatus.IN_REVIEW)
-    )
 
 
 def _page_url(request: HttpRequest, postmortem: Postmortem) -> str:
@@ -178,12 +172,12 @@ def summary(
         "number": postmortem.pk,
         "title": postmortem.title,
         "kind": postmortem.kind,
-        "kind_name": label(Kind, postmortem.kind),
+        "kind_name": choice_label(Kind, postmortem.kind),
         "template": postmortem.template,
         "status": postmortem.status,
-        "status_name": label(PmStatus, postmortem.status),
+        "status_name": choice_label(PmStatus, postmortem.status),
         "required": postmortem.required,
-        "overdue": _is_overdue(postmortem),
+        "overdue": postmortem.is_overdue(timezone.localdate()),
         "public": is_marked_public(postmortem),
         "incident": incident.ref if incident is not None else None,
         "external_incident": postmortem.external_incident,
@@ -382,7 +376,8 @@ def _values(raw: list[str]) -> list[str]:
 
 
 def search(user: Any, query: PostmortemListQuery) -> QuerySet[Postmortem]:
-    postmortems = readable(user).select_related("incident", "owner")
+    """The list's parameters read strictly (an unknown value is an error
+    naming it), then filtered as the list page filters."""
     statuses = _values(query.status)
     for value in statuses:
         if value not in PmStatus.values:
@@ -391,40 +386,26 @@ def search(user: Any, query: PostmortemListQuery) -> QuerySet[Postmortem]:
                 % {"value": value, "known": ", ".join(PmStatus.values)},
                 field="status",
             )
-    if statuses:
-        postmortems = postmortems.filter(status__in=statuses)
-    kinds = [services.clean_kind(value) for value in _values(query.kind)]
-    if kinds:
-        postmortems = postmortems.filter(kind__in=kinds)
+    kinds = tuple(services.clean_kind(value) for value in _values(query.kind))
+    owner = None
     if query.owner:
-        name = user.username if query.owner == "me" else query.owner.strip()
-        postmortems = postmortems.filter(owner__username=name)
+        owner = user.username if query.owner == "me" else query.owner.strip()
+    incident = None
     if query.incident:
         try:
-            number = parse_ref(query.incident)
+            incident = parse_ref(query.incident)
         except NotFound as exc:
             raise InvalidInput(exc.message, field="incident") from None
-        postmortems = postmortems.filter(incident_id=number)
-    if query.overdue is not None:
-        late = Q(
-            required=True,
-            due_on__lt=timezone.localdate(),
-            status__in=[PmStatus.DRAFT, PmStatus.IN_REVIEW],
-        )
-        postmortems = postmortems.filter(late) if query.overdue else postmortems.exclude(late)
-    if query.q:
-        postmortems = postmortems.filter(title__icontains=query.q.strip())
-    if query.tag:
-        # Tags are a JSON list; databases disagree on searching inside one,
-        # so the (short) lists are compared here.
-        wanted = query.tag.strip().casefold()
-        ids = [
-            pk
-            for pk, tags in postmortems.values_list("pk", "tags")
-            if any(str(tag).casefold() == wanted for tag in tags or [])
-        ]
-        postmortems = postmortems.filter(pk__in=ids)
-    return postmortems.order_by("-created_at", "-id")
+    filters = PostmortemFilters(
+        statuses=tuple(statuses),
+        kinds=kinds,
+        owner=owner,
+        incident=incident,
+        overdue=query.overdue,
+        title=query.q.strip() if query.q else None,
+        tag=query.tag.strip() if query.tag else None,
+    )
+    return filters.apply(readable(user), user)
 
 
 @router.get(

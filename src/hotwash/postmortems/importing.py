@@ -33,11 +33,13 @@ from django.utils.translation import gettext as _
 
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import DomainError, InvalidInput
-from hotwash.incidents.models import Incident, Service, TimelineKind
+from hotwash.core.refs import ref_number
+from hotwash.incidents.models import REF_PREFIX as INCIDENT_PREFIX
+from hotwash.incidents.models import Incident, Service, TimelineKind, severity_level
 from hotwash.incidents.services import Actor, clean_services, record_system_event
 from hotwash.postmortems import markdown
 from hotwash.postmortems.markdown import INCIDENT_TIMES, MarkdownError, ParsedFile
-from hotwash.postmortems.models import Kind, Postmortem, Section, Status
+from hotwash.postmortems.models import REF_PREFIX, Kind, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline, outline_for_kind
 from hotwash.postmortems.services import (
     check_can_see_incident,
@@ -49,9 +51,6 @@ from hotwash.postmortems.services import (
     clean_title,
 )
 
-_PM_REF = re.compile(r"^(?:PM-)?(\d{1,18})$", re.IGNORECASE)
-_INC_REF = re.compile(r"^(?:INC-)?(\d{1,18})$", re.IGNORECASE)
-_SEVERITY = re.compile(r"^(?:SEV)?([1-4])$", re.IGNORECASE)
 EXTERNAL_MAX = 50
 
 
@@ -181,21 +180,20 @@ def validate_header(parsed: ParsedFile) -> Header:
     title = _checked(parsed, "title", clean_title)
     number = None
     if raw_id := _text(parsed, "id"):
-        match = _PM_REF.match(raw_id)
-        if not match:
+        number = ref_number(raw_id, REF_PREFIX)
+        if number is None:
             raise parsed.error(
                 "id", _("%(value)s is not a postmortem reference; use PM-12.") % {"value": raw_id}
             )
-        number = int(match.group(1))
     incident_ref = _text(parsed, "incident")
     incident = None
     if incident_ref is not None:
         if len(incident_ref) > EXTERNAL_MAX:
             raise parsed.error("incident", _("The incident reference is too long."))
-        match = _INC_REF.match(incident_ref)
-        if match:
-            incident_ref = f"INC-{int(match.group(1))}"
-            incident = Incident.objects.filter(pk=int(match.group(1))).first()
+        incident_number = ref_number(incident_ref, INCIDENT_PREFIX)
+        if incident_number is not None:
+            incident_ref = f"{INCIDENT_PREFIX}{incident_number}"
+            incident = Incident.objects.filter(pk=incident_number).first()
     raw_kind = _text(parsed, "kind") or ("incident" if incident_ref else None)
     if raw_kind is None:
         raise parsed.error(
@@ -216,14 +214,13 @@ def validate_header(parsed: ParsedFile) -> Header:
     )
     severity = None
     if (raw_severity := _text(parsed, "severity")) is not None:
-        match = _SEVERITY.match(raw_severity)
-        if not match or kind != Kind.INCIDENT:
+        severity = severity_level(raw_severity)
+        if severity is None or kind != Kind.INCIDENT:
             raise parsed.error(
                 "severity",
                 _("Unknown severity %(value)s: use SEV1, SEV2, SEV3 or SEV4 (incidents only).")
                 % {"value": raw_severity},
             )
-        severity = int(match.group(1))
     status = _text(parsed, "status") or Status.DRAFT
     if status not in Status.values:
         raise parsed.error(

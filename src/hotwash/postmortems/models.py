@@ -11,11 +11,15 @@ a correction to the incident shows up at once.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.incidents.models import Incident, Service
+
+REF_PREFIX = "PM-"
 
 
 class Kind(models.TextChoices):
@@ -29,6 +33,27 @@ class Status(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")
     PUBLISHED = "published", _("Published")
+
+
+# Still being written or reviewed: the text can change, the owner is
+# reminded of the due date, and a required one can be overdue. Approved and
+# published postmortems are done.
+OPEN_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
+
+
+def overdue_q(today: date) -> models.Q:
+    """The rule for "overdue", as a query condition: required by policy,
+    still open, and due before `today` (the reader's day). `Postmortem.is_overdue`
+    says the same of one postmortem in hand."""
+    return models.Q(required=True, status__in=OPEN_STATUSES, due_on__lt=today)
+
+
+class PostmortemQuerySet(models.QuerySet["Postmortem"]):
+    def open(self) -> PostmortemQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: date) -> PostmortemQuerySet:
+        return self.filter(overdue_q(today))
 
 
 class Language(models.TextChoices):
@@ -95,6 +120,8 @@ class Postmortem(models.Model):
     imported_header = models.JSONField(_("imported header"), default=dict, blank=True)
     imported_facts = models.JSONField(_("imported facts"), default=dict, blank=True)
 
+    objects = PostmortemQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("postmortem")
         verbose_name_plural = _("postmortems")
@@ -117,7 +144,17 @@ class Postmortem(models.Model):
 
     @property
     def ref(self) -> str:
-        return f"PM-{self.pk}"
+        return f"{REF_PREFIX}{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """`overdue_q` for this postmortem."""
+        return bool(
+            self.required and self.is_open and self.due_on is not None and self.due_on < today
+        )
 
 
 class Section(models.Model):

@@ -8,15 +8,24 @@ a postmortem of a private incident is never shared publicly, whatever its
 public flag says. What the API, the Markdown export and the pages report
 as "public" is the flag as it takes effect (`is_marked_public`), from the
 same rule.
+
+`PostmortemFilters` narrows a list the same way for the list page and the
+API; "overdue" and the open statuses are the model's (`overdue_q`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.incidents.queries import visible_incidents
-from hotwash.postmortems.models import Postmortem, Status
+from hotwash.postmortems.models import Kind, Postmortem, PostmortemQuerySet, Status, overdue_q
 
 # Not about a private incident: the only postmortems that may be shared.
 SHAREABLE = Q(incident__isnull=True) | Q(incident__private=False)
@@ -41,12 +50,12 @@ def is_shared_publicly(postmortem: Postmortem) -> bool:
     return postmortem.status == Status.PUBLISHED and is_marked_public(postmortem)
 
 
-def public_postmortems() -> QuerySet[Postmortem]:
+def public_postmortems() -> PostmortemQuerySet:
     """What the public pages (no sign-in) may show."""
     return Postmortem.objects.filter(SHARED_PUBLICLY)
 
 
-def readable_postmortems(user: AnyUser) -> QuerySet[Postmortem]:
+def readable_postmortems(user: AnyUser) -> PostmortemQuerySet:
     """Everything `user` may read, as `services.can_read` decides one by one:
     retrospectives, postmortems of incidents they can see, and those shared
     publicly."""
@@ -60,3 +69,70 @@ def readable_postmortems(user: AnyUser) -> QuerySet[Postmortem]:
         | Q(incident__in=visible_incidents(user).values("pk"))
         | SHARED_PUBLICLY
     )
+
+
+@dataclass(frozen=True)
+class PostmortemFilters:
+    """What a list of postmortems is narrowed to: the page and the API read
+    their parameters each in their own way (the page ignores a value it does
+    not know, the API refuses it) and filter with this."""
+
+    statuses: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    owner: str | None = None  # a username
+    incident: int | None = None  # the incident's number
+    overdue: bool | None = None  # None: either way
+    mine: bool = False  # owned or co-written by the reader
+    title: str | None = None  # text the title contains
+    tag: str | None = None
+
+    @classmethod
+    def from_page(cls, params: Mapping[str, Any]) -> PostmortemFilters:
+        """The list page's form: one status and one kind, an owner, and
+        switches for overdue and mine; values that match nothing are left
+        out rather than refused."""
+        status, kind = params.get("status"), params.get("kind")
+        return cls(
+            statuses=(status,) if status in Status.values else (),
+            kinds=(kind,) if kind in Kind.values else (),
+            owner=params.get("owner") or None,
+            overdue=True if params.get("overdue") else None,
+            mine=bool(params.get("mine")),
+        )
+
+    def apply(
+        self, postmortems: QuerySet[Postmortem], reader: AnyUser, today: date | None = None
+    ) -> QuerySet[Postmortem]:
+        """`postmortems` narrowed, newest first; `today` (the reader's day by
+        default) decides what is overdue."""
+        if self.statuses:
+            postmortems = postmortems.filter(status__in=self.statuses)
+        if self.kinds:
+            postmortems = postmortems.filter(kind__in=self.kinds)
+        if self.owner is not None:
+            postmortems = postmortems.filter(owner__username=self.owner)
+        if self.incident is not None:
+            postmortems = postmortems.filter(incident_id=self.incident)
+        if self.overdue is not None:
+            late = overdue_q(today or timezone.localdate())
+            postmortems = postmortems.filter(late) if self.overdue else postmortems.exclude(late)
+        if self.mine:
+            mine = Q(owner=reader) | Q(authors=reader)
+            postmortems = postmortems.filter(mine).distinct()
+        if self.title is not None:
+            postmortems = postmortems.filter(title__icontains=self.title)
+        if self.tag is not None:
+            postmortems = postmortems.filter(pk__in=_tagged(postmortems, self.tag))
+        return postmortems.select_related("incident", "owner").order_by("-created_at", "-id")
+
+
+def _tagged(postmortems: QuerySet[Postmortem], tag: str) -> list[int]:
+    """Those of `postmortems` carrying `tag`, in any case. Tags are a JSON
+    list; databases disagree on searching inside one, so the (short) lists
+    are compared here."""
+    wanted = tag.casefold()
+    return [
+        pk
+        for pk, tags in postmortems.values_list("pk", "tags")
+        if any(str(item).casefold() == wanted for item in tags or [])
+    ]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotwash.accounts.permissions import can_respond, is_admin
+from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hotwash.core.validators import check_date
@@ -80,7 +81,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "publish": ((Status.APPROVED,), Status.PUBLISHED),
     "reopen": ((Status.APPROVED, Status.PUBLISHED), Status.DRAFT),
 }
-EDITABLE_STATUSES = (Status.DRAFT, Status.IN_REVIEW)
 
 
 # --- who may do what ----------------------------------------------------------
@@ -187,34 +187,29 @@ def _locked(postmortem: Postmortem) -> Postmortem:
 
 
 def clean_title(value: object) -> str:
-    title = " ".join(str(value or "").split())
-    if not title:
-        raise InvalidInput(_("Give the postmortem a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            _("The title is too long; the limit is %(limit)s characters.") % {"limit": TITLE_MAX},
-            field="title",
-        )
-    return title
+    # On one line: a title is a heading in the Markdown export.
+    return core_text.clean_title(
+        value,
+        limit=TITLE_MAX,
+        missing=_("Give the postmortem a title."),
+        too_long=_("The title is too long; the limit is %(limit)s characters."),
+        fold=True,
+    )
 
 
 def clean_language(value: object, field: str = "language") -> str:
-    language = str(value or "").strip().lower()
-    if language not in Language.values:
-        raise InvalidInput(
-            _("Unknown language %(value)s: use en or fr.") % {"value": value}, field=field
-        )
-    return language
+    return core_text.clean_choice(
+        value, Language, field=field, message=_("Unknown language %(value)s: use en or fr.")
+    )
 
 
 def clean_kind(value: object) -> str:
-    kind = str(value or "").strip().lower()
-    if kind not in Kind.values:
-        raise InvalidInput(
-            _("Unknown kind %(value)s: use incident, success or project.") % {"value": value},
-            field="kind",
-        )
-    return kind
+    return core_text.clean_choice(
+        value,
+        Kind,
+        field="kind",
+        message=_("Unknown kind %(value)s: use incident, success or project."),
+    )
 
 
 def clean_template(value: object, kind: str) -> str:
@@ -244,7 +239,7 @@ def clean_tags(value: object) -> list[str]:
         raise InvalidInput(_("Tags are a list of words."), field="tags")
     tags: list[str] = []
     for raw in value:
-        tag = " ".join(str(raw).split())
+        tag = core_text.one_line(str(raw))
         if not tag:
             continue
         if len(tag) > TAG_MAX:
@@ -718,7 +713,7 @@ def save_section(
     SectionConflict carries their text and yours, so nobody's work is lost.
     """
     _require_edit(actor, postmortem)
-    if postmortem.status not in EDITABLE_STATUSES:
+    if not postmortem.is_open:
         raise Conflict(
             _("This postmortem is %(status)s; reopen it as a draft to change it.")
             % {"status": postmortem.get_status_display()},
@@ -891,15 +886,13 @@ def add_comment(
     _require_read(actor, postmortem)
     if actor is not None and not actor.is_authenticated:
         raise PermissionDenied(_("Sign in to comment."))
-    text = str(body or "").strip()
-    if not text:
-        raise InvalidInput(_("Write something in the comment."), field="body")
-    if len(text) > COMMENT_MAX:
-        raise InvalidInput(
-            _("The comment is too long; the limit is %(limit)s characters.")
-            % {"limit": COMMENT_MAX},
-            field="body",
-        )
+    text = core_text.clean_text(
+        body,
+        field="body",
+        limit=COMMENT_MAX,
+        missing=_("Write something in the comment."),
+        too_long=_("The comment is too long; the limit is %(limit)s characters."),
+    )
     key = clean_section_key(postmortem, section) if section else ""
     now = timezone.now() if now is None else now
     with transaction.atomic():

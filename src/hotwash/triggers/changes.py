@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from hotwash.accounts.permissions import can_respond
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, PermissionDenied
+from hotwash.core.text import clean_choice, clean_text
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import OPEN_STATUSES, DetectionSource, Incident, TimelineKind
 from hotwash.incidents.queries import visible_incidents
@@ -54,12 +55,11 @@ class ChangeOutcome:
 
 
 def clean_kind(value: object) -> str:
-    text = str(value or "").strip().lower()
-    if text in ChangeKind.values:
-        return text
-    raise InvalidInput(
-        _("Unknown change kind %(value)s: use deploy, rollback or reroute.") % {"value": value},
+    return clean_choice(
+        value,
+        ChangeKind,
         field="kind",
+        message=_("Unknown change kind %(value)s: use deploy, rollback or reroute."),
     )
 
 
@@ -73,17 +73,6 @@ def clean_url(value: object) -> str:
             _("Give a link that starts with http:// or https:// (at most %(limit)d characters).")
             % {"limit": URL_MAX},
             field="url",
-        )
-    return text
-
-
-def _clean_short(value: object, field: str, limit: int) -> str:
-    text = str(value or "").strip()
-    if len(text) > limit:
-        raise InvalidInput(
-            _("This text is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(text), "limit": limit},
-            field=field,
         )
     return text
 
@@ -135,8 +124,8 @@ def record_change(
     if not names:
         raise InvalidInput(_("Name the service that changed."), field="service")
     kind_value = clean_kind(kind)
-    version_text = _clean_short(version, "version", VERSION_MAX)
-    description_text = _clean_short(description, "description", DESCRIPTION_MAX)
+    version_text = clean_text(version, field="version", limit=VERSION_MAX)
+    description_text = clean_text(description, field="description", limit=DESCRIPTION_MAX)
     link = clean_url(url)
     when = incidents.clean_past_time(occurred_at, "at", now=now) or now
     person = actor if actor is not None and actor.is_authenticated else None

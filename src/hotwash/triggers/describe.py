@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hotwash.core.choices import choice_label
 from hotwash.incidents.display import format_duration
 from hotwash.incidents.models import Severity, TimelineEvent
 from hotwash.triggers.models import (
@@ -26,15 +27,8 @@ from hotwash.triggers.models import (
 )
 
 
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
 def _severity(value: Any) -> str:
-    return _label(Severity, value)
+    return choice_label(Severity, value)
 
 
 def _duration(seconds: Any) -> str:
@@ -147,7 +141,7 @@ def action_sentence(data: Mapping[str, Any]) -> str:
     entry's data)."""
     values = {
         "policy": data.get("policy", ""),
-        "trigger": _label(Trigger, data.get("trigger")),
+        "trigger": choice_label(Trigger, data.get("trigger")),
         "from": _severity(data.get("from")),
         "to": _severity(data.get("to")),
         "title": data.get("proposal_title", ""),
@@ -215,7 +209,7 @@ def cause_sentence(data: Mapping[str, Any]) -> str:
         }
     if trigger == Trigger.ON_CALL_INTERVENTION:
         return _("The change: %(kind)s, %(service)s.") % {
-            "kind": _label(ChangeKind, data.get("change_kind")),
+            "kind": choice_label(ChangeKind, data.get("change_kind")),
             "service": data.get("service", ""),
         }
     if count and threshold:
@@ -285,4 +279,4 @@ def describe_firing(firing: PolicyFiring) -> str:
 
 
 def mode_label(value: str) -> str:
-    return _label(Mode, value)
+    return choice_label(Mode, value)

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from hotwash.core.audit import record_audit
+from hotwash.core.text import one_line
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import DetectionSource, Incident, TimelineKind
 from hotwash.triggers.models import (
@@ -160,7 +161,7 @@ def claim(
 
 
 def _clip_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = one_line(title)
     return title if len(title) <= incidents.TITLE_MAX else title[: incidents.TITLE_MAX - 1] + "…"
 
 

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from hotwash.accounts.permissions import AnyUser, can_respond
 from hotwash.alerts.models import AlertGroup
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotwash.core.errors import Conflict, NotFound, PermissionDenied
+from hotwash.core.text import clean_text
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.incidents.queries import can_view, visible_incidents
@@ -115,13 +116,7 @@ def accept(proposal: Proposal, *, actor: AnyUser) -> Proposal:
 def dismiss(proposal: Proposal, *, actor: AnyUser, reason: object = "") -> Proposal:
     """Say no; recorded like a yes."""
     user = _require_responder(actor)
-    text = str(reason or "").strip()
-    if len(text) > REASON_MAX:
-        raise InvalidInput(
-            _("This text is %(length)d characters long; the limit is %(limit)d.")
-            % {"length": len(text), "limit": REASON_MAX},
-            field="reason",
-        )
+    text = clean_text(reason, field="reason", limit=REASON_MAX)
     now = timezone.now()
     with transaction.atomic():
         proposal = _lock(proposal)

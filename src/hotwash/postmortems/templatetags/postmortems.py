@@ -12,13 +12,13 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.incidents.models import Incident
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.queries import is_marked_public
-from hotwash.postmortems.views.common import is_overdue
 
 register = template.Library()
 
@@ -45,7 +45,7 @@ def postmortem_panel(context: template.Context, incident: Incident) -> Panel:
         return Panel(None, False, bool(user and can_respond(user)), start_url, {})
     return Panel(
         postmortem=postmortem,
-        overdue=is_overdue(postmortem),
+        overdue=postmortem.is_overdue(timezone.localdate()),
         can_start=False,
         start_url=start_url,
         completeness=services.completeness(postmortem),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -14,16 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from hotwash.postmortems import services
-from hotwash.postmortems.models import Comment, Language, Postmortem, Section, Status
+from hotwash.postmortems.models import Comment, Language, Postmortem, Section
 from hotwash.postmortems.outlines import get_outline
 from hotwash.postmortems.rendering import render_markdown
 
 PostmortemView = Callable[..., HttpResponse]
-NOT_OVERDUE = (Status.APPROVED, Status.PUBLISHED)
 
 
 def postmortem_or_404(request: HttpRequest, pk: int) -> Postmortem:
@@ -57,16 +54,6 @@ def to_postmortem(
     if language:
         url += f"?lang={language}"
     return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
-
-
-def is_overdue(postmortem: Postmortem, today: date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return bool(
-        postmortem.required
-        and postmortem.status not in NOT_OVERDUE
-        and postmortem.due_on
-        and postmortem.due_on < today
-    )
 
 
 def chosen_language(request: HttpRequest, postmortem: Postmortem, written: set[str]) -> str:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotwash.core.errors import DomainError
+from hotwash.core.text import one_line
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import SectionForm
 from hotwash.postmortems.models import Language, Postmortem, Section
@@ -117,7 +118,7 @@ def render_editor(
         "language": language,
         "versions": language_versions(postmortem, language),
         "items": items,
-        "editable": postmortem.status in services.EDITABLE_STATUSES,
+        "editable": postmortem.is_open,
         "error_form": error_form,
         "editor_config": _config(postmortem, language),
         "other_language": other_language(language),
@@ -153,7 +154,7 @@ def _config(postmortem: Postmortem, language: str) -> dict[str, Any]:
 def compose_whys(data: Any, language: str) -> str:
     """The five-whys answers as a Markdown list, headed in the section's
     language; empty when none was filled in."""
-    answers = [" ".join(str(data.get(f"why_{n}", "")).split()) for n in range(1, WHYS + 1)]
+    answers = [one_line(str(data.get(f"why_{n}", ""))) for n in range(1, WHYS + 1)]
     answers = [answer for answer in answers if answer]
     if not answers:
         return ""

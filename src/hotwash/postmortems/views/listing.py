@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,10 +20,9 @@ from hotwash.incidents.queries import get_incident
 from hotwash.incidents.views.common import responders
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import FilterForm, RetrospectiveForm, StartForm
-from hotwash.postmortems.models import Kind, Postmortem, Section, Status
+from hotwash.postmortems.models import Kind, Postmortem, Section
 from hotwash.postmortems.outlines import get_outline
-from hotwash.postmortems.queries import readable_postmortems
-from hotwash.postmortems.views.common import NOT_OVERDUE, is_overdue
+from hotwash.postmortems.queries import PostmortemFilters, readable_postmortems
 
 PER_PAGE = 50
 
@@ -49,7 +47,8 @@ class Row:
 def postmortem_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET, people=responders())
     form.is_valid()
-    postmortems = _filtered(request, readable_postmortems(request.user))
+    filters = PostmortemFilters.from_page(request.GET)
+    postmortems = filters.apply(readable_postmortems(request.user), request.user)
     page = Paginator(postmortems, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "nav": "postmortems",
@@ -62,24 +61,6 @@ def postmortem_list(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "postmortems/list.html", context)
-
-
-def _filtered(request: HttpRequest, postmortems: QuerySet[Postmortem]) -> QuerySet[Postmortem]:
-    query = request.GET
-    if query.get("status") in Status.values:
-        postmortems = postmortems.filter(status=query["status"])
-    if query.get("kind") in Kind.values:
-        postmortems = postmortems.filter(kind=query["kind"])
-    if query.get("owner"):
-        postmortems = postmortems.filter(owner__username=query["owner"])
-    if query.get("overdue"):
-        postmortems = postmortems.filter(required=True, due_on__lt=timezone.localdate()).exclude(
-            status__in=NOT_OVERDUE
-        )
-    if query.get("mine"):
-        user = request.user
-        postmortems = postmortems.filter(Q(owner=user) | Q(authors=user)).distinct()
-    return postmortems.select_related("incident", "owner")
 
 
 def _rows(postmortems: list[Postmortem]) -> list[Row]:
@@ -101,7 +82,7 @@ def _rows(postmortems: list[Postmortem]) -> list[Row]:
         rows.append(
             Row(
                 postmortem=postmortem,
-                overdue=is_overdue(postmortem, today),
+                overdue=postmortem.is_overdue(today),
                 completeness={
                     language: (len(written.get(language, set()) & writable), len(writable))
                     for language in ("en", "fr")

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +27,6 @@ from hotwash.postmortems.outlines import get_outline
 from hotwash.postmortems.queries import public_postmortems
 from hotwash.postmortems.views.common import (
     chosen_language,
-    is_overdue,
     language_versions,
     other_language,
     postmortem_or_404,
@@ -129,9 +129,9 @@ def page_context(
         "other_language": other_language(language),
         "general_comments": [c for c in comments if not c.section_key],
         "open_comments": sum(1 for c in comments if c.resolved_at is None),
-        "overdue": is_overdue(postmortem),
+        "overdue": postmortem.is_overdue(timezone.localdate()),
         "can_edit": can_edit,
-        "editable": can_edit and postmortem.status in services.EDITABLE_STATUSES,
+        "editable": can_edit and postmortem.is_open,
         "reviewers": reviewers,
         "my_review": my_review,
         "actions": _actions(user, postmortem, can_edit, my_review),

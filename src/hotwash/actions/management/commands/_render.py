@@ -9,7 +9,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from hotwash.actions.models import Status
-from hotwash.incidents.management.commands._render import choice_label, columns
+from hotwash.core.choices import choice_label
+from hotwash.incidents.management.commands._render import columns
 
 
 def status_label(value: Any) -> str:

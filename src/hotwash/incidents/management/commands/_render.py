@@ -13,12 +13,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotwash.core.choices import choice_label
+from hotwash.core.refs import ref_number
 from hotwash.incidents.display import format_duration
-from hotwash.incidents.models import REF_PREFIX, DetectionSource, IncidentRole, Severity, Status
+from hotwash.incidents.models import (
+    ENDED_STATUSES,
+    REF_PREFIX,
+    DetectionSource,
+    IncidentRole,
+    Severity,
+    Status,
+)
 
 LATEST_ENTRIES = 5
 
@@ -26,16 +34,8 @@ LATEST_ENTRIES = 5
 def normalise_ref(ref: str) -> str:
     """INC-42 for "42", "inc-42" or "INC-42"; anything else unchanged (the
     API explains what is wrong with it)."""
-    text = ref.strip()
-    number = text.upper().removeprefix(REF_PREFIX)
-    return f"{REF_PREFIX}{number}" if number.isdigit() else text
-
-
-def choice_label(choices: type[models.Choices], value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
+    number = ref_number(ref, REF_PREFIX)
+    return f"{REF_PREFIX}{number}" if number is not None else ref.strip()
 
 
 def status_label(value: Any) -> str:
@@ -251,7 +251,7 @@ def _impact_lines(data: Mapping[str, Any], clock: Clock, *, with_summary: bool) 
         else:
             duration = clock.since(started)
         values = {"duration": duration, "time": clock.time(started)}
-        if data.get("status") in (Status.RESOLVED, Status.CLOSED):
+        if data.get("status") in ENDED_STATUSES:
             lines.append(_("Impact lasted %(duration)s, from %(time)s.") % values)
         else:
             lines.append(_("Impact began %(duration)s ago, at %(time)s.") % values)
