@@ -19,11 +19,11 @@ from hotwash.actions.schemas import (
     ActionItemPatch,
     ItemRef,
 )
-from hotwash.api.auth import caller, responder
-from hotwash.api.present import Presenter
-from hotwash.api.schemas import ERRORS
+from hotwash.core.api.auth import caller, responder
 from hotwash.core.errors import InvalidInput
+from hotwash.incidents.present import Presenter
 from hotwash.incidents.queries import get_incident
+from hotwash.incidents.schemas import ERRORS
 
 router = Router(tags=["Action items"])
 

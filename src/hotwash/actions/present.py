@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hotwash.actions.models import ActionItem, Kind, Priority, Status
-from hotwash.api.present import display_name, label, local
+from hotwash.incidents.present import display_name, label, local
 
 
 class ItemPresenter:

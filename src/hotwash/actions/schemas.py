@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from hotwash.actions.models import Kind, Priority, Status
 from hotwash.actions.queries import ACTIVE, SORTS
 from hotwash.actions.services import TITLE_MAX
-from hotwash.api.schemas import (
+from hotwash.incidents.schemas import (
     COUNT_DOC,
     COUNT_EXACT_DOC,
     DEFAULT_PER_PAGE,

@@ -26,13 +26,13 @@ from hotwash.alerts.ingest import IncomingAlert, IngestResult, ingest
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus, SourceKind
 from hotwash.alerts.queries import visible_groups
 from hotwash.alerts.services import record_sns_subscription
-from hotwash.api.auth import caller
-from hotwash.api.errors import error_body
-from hotwash.api.present import Presenter, local
-from hotwash.api.schemas import ApiModel, Error, PageNumber, PerPage, one_of
+from hotwash.core.api.auth import caller
+from hotwash.core.api.errors import error_body
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import REF_PREFIX
+from hotwash.incidents.present import Presenter, local
 from hotwash.incidents.queries import visible_incidents
+from hotwash.incidents.schemas import ApiModel, Error, PageNumber, PerPage, one_of
 
 router = Router(tags=["Alert webhooks"])
 

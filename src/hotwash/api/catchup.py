@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from hotwash.api import present
+from hotwash.incidents import present
 from hotwash.incidents.display import describe_event, format_duration, format_time
 from hotwash.incidents.models import IncidentRole, Severity, Status
 from hotwash.incidents.queries import Catchup

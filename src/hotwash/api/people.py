@@ -7,10 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from hotwash.api import present
-from hotwash.api.auth import caller, responder
-from hotwash.api.incidents import IfMatch, StaleOut, expected_version, stale_response
-from hotwash.api.schemas import (
+from hotwash.core.api.auth import caller, responder
+from hotwash.incidents import present, services
+from hotwash.incidents.api import IfMatch, StaleOut, expected_version, stale_response
+from hotwash.incidents.models import IncidentRole, Participant, RoleAssignment
+from hotwash.incidents.queries import get_incident
+from hotwash.incidents.schemas import (
     ERRORS,
     IncidentRef,
     ParticipantAdd,
@@ -20,9 +22,6 @@ from hotwash.api.schemas import (
     RolePath,
     RolesOut,
 )
-from hotwash.incidents import services
-from hotwash.incidents.models import IncidentRole, Participant, RoleAssignment
-from hotwash.incidents.queries import get_incident
 
 router = Router(tags=["Roles and participants"])
 

@@ -9,10 +9,10 @@ from ninja import Router
 
 from hotwash.accounts.permissions import role_of
 from hotwash.accounts.services import profile_for
-from hotwash.api import present
-from hotwash.api.auth import caller
-from hotwash.api.schemas import ERRORS, MeOut, SeverityOut
+from hotwash.core.api.auth import caller
+from hotwash.incidents import present
 from hotwash.incidents.models import Severity
+from hotwash.incidents.schemas import ERRORS, MeOut, SeverityOut
 
 router = Router(tags=["Reference"])
 

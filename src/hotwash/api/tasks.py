@@ -8,12 +8,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from hotwash.api import present
-from hotwash.api.auth import caller, responder
-from hotwash.api.schemas import ERRORS, IncidentRef, TaskCreate, TaskId, TaskOut
+from hotwash.core.api.auth import caller, responder
 from hotwash.core.errors import NotFound
-from hotwash.incidents import services
+from hotwash.incidents import present, services
 from hotwash.incidents.queries import get_incident
+from hotwash.incidents.schemas import ERRORS, IncidentRef, TaskCreate, TaskId, TaskOut
 
 router = Router(tags=["Tasks"])
 

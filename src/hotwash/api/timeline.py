@@ -8,9 +8,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from hotwash.api import present
-from hotwash.api.auth import caller, responder
-from hotwash.api.schemas import (
+from hotwash.core.api.auth import caller, responder
+from hotwash.core.errors import NotFound
+from hotwash.incidents import present, services
+from hotwash.incidents.models import Incident, TimelineEdit, TimelineEvent
+from hotwash.incidents.queries import get_incident
+from hotwash.incidents.schemas import (
     ERRORS,
     EntryCreate,
     EntryEdit,
@@ -21,10 +24,6 @@ from hotwash.api.schemas import (
     IncidentRef,
     TimelineQuery,
 )
-from hotwash.core.errors import NotFound
-from hotwash.incidents import services
-from hotwash.incidents.models import Incident, TimelineEdit, TimelineEvent
-from hotwash.incidents.queries import get_incident
 
 router = Router(tags=["Timeline"])
 

@@ -14,15 +14,18 @@ from ninja.errors import ValidationError, ValidationErrorContext
 
 from hotwash.actions import api as actions_api
 from hotwash.alerts import api as alerts_api
-from hotwash.api import audit, incidents, lint, people, reference, tasks, timeline
-from hotwash.api.auth import SessionAuth, TokenAuth
-from hotwash.api.errors import (
+from hotwash.api import people, reference, tasks, timeline
+from hotwash.blameless import api as blameless_api
+from hotwash.core.api import audit as audit_api
+from hotwash.core.api.auth import SessionAuth, TokenAuth
+from hotwash.core.api.errors import (
     JsonParser,
     install_error_handlers,
     json_method_errors,
     not_found_view,
     validation_errors,
 )
+from hotwash.incidents import api as incidents_api
 from hotwash.jobs import api as jobs_api
 from hotwash.notifications import api as notifications_api
 from hotwash.postmortems import api as postmortems_api
@@ -89,18 +92,18 @@ install_error_handlers(api)
 # Alert webhooks first: the hottest path, and Django matches URL patterns in order.
 for router in (
     alerts_api.router,
-    incidents.router,
+    incidents_api.router,
     timeline.router,
     people.router,
     tasks.router,
     reference.router,
-    lint.router,
+    blameless_api.router,
     postmortems_api.router,
     actions_api.router,
     trackers_api.router,
     notifications_api.router,
     jobs_api.router,
     triggers_api.router,
-    audit.router,
+    audit_api.router,
 ):
     api.add_router("", router)

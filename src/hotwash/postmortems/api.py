@@ -15,14 +15,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from hotwash.api.auth import caller
-from hotwash.api.present import Presenter, entries, label, local, username
-from hotwash.api.schemas import ERRORS, Error, IncidentRef
+from hotwash.core.api.auth import caller
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.incidents.models import Incident
+from hotwash.incidents.present import Presenter, entries, label, local, username
 from hotwash.incidents.queries import get_incident, parse_ref
+from hotwash.incidents.schemas import ERRORS, Error, IncidentRef
 from hotwash.postmortems import markdown, services
-from hotwash.postmortems.api_schemas import (
+from hotwash.postmortems.facts import incident_facts
+from hotwash.postmortems.markdown import INCIDENT_TIMES
+from hotwash.postmortems.models import Comment, Kind, Language, Postmortem, Section
+from hotwash.postmortems.models import Status as PmStatus
+from hotwash.postmortems.outlines import get_outline
+from hotwash.postmortems.queries import is_marked_public, readable_postmortems
+from hotwash.postmortems.schemas import (
     ChecklistIn,
     ChecklistKey,
     CommentId,
@@ -46,12 +52,6 @@ from hotwash.postmortems.api_schemas import (
     SectionSave,
     TransitionIn,
 )
-from hotwash.postmortems.facts import incident_facts
-from hotwash.postmortems.markdown import INCIDENT_TIMES
-from hotwash.postmortems.models import Comment, Kind, Language, Postmortem, Section
-from hotwash.postmortems.models import Status as PmStatus
-from hotwash.postmortems.outlines import get_outline
-from hotwash.postmortems.queries import is_marked_public, readable_postmortems
 from hotwash.postmortems.services import CHECKLIST, SectionConflict
 
 router = Router(tags=["Postmortems"])

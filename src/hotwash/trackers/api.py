@@ -16,9 +16,9 @@ from pydantic import Field
 from hotwash.actions.models import Status as ItemStatus
 from hotwash.actions.queries import get_item
 from hotwash.actions.schemas import ItemRef
-from hotwash.api.auth import caller
-from hotwash.api.schemas import ERRORS, ApiModel, one_of
+from hotwash.core.api.auth import caller
 from hotwash.core.errors import NotFound
+from hotwash.incidents.schemas import ERRORS, ApiModel, one_of
 from hotwash.trackers import services, webhooks
 from hotwash.trackers.display import describe_error, describe_state
 from hotwash.trackers.models import IssueState, SyncState, TrackerConfig, TrackerKind, TrackerLink

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, Router, Status
 from pydantic import Field
 
-from hotwash.api.auth import caller, responder
-from hotwash.api.present import Presenter, local, username
-from hotwash.api.schemas import ERRORS, TIME_DOC, ApiModel, IncidentRef, one_of
+from hotwash.core.api.auth import caller, responder
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.models import Incident
+from hotwash.incidents.present import Presenter, local, username
 from hotwash.incidents.queries import get_incident, visible_incident_ids
+from hotwash.incidents.schemas import ERRORS, TIME_DOC, ApiModel, IncidentRef, one_of
 from hotwash.triggers import services
 from hotwash.triggers.changes import DESCRIPTION_MAX, URL_MAX, VERSION_MAX, ChangeOutcome
 from hotwash.triggers.describe import describe_firing

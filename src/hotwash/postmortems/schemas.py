@@ -9,7 +9,7 @@ from typing import Any
 from ninja import P, PathEx
 from pydantic import BaseModel, Field
 
-from hotwash.api.schemas import (
+from hotwash.incidents.schemas import (
     COUNT_DOC,
     COUNT_EXACT_DOC,
     DEFAULT_PER_PAGE,

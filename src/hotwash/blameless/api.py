@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from pydantic import Field
 
-from hotwash.api.schemas import ERRORS, ApiModel
 from hotwash.blameless.engine import LANGUAGES, lint
 from hotwash.core.errors import InvalidInput
+from hotwash.incidents.schemas import ERRORS, ApiModel
 
 router = Router(tags=["Blameless language"])
 

@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotwash.api.schemas import MAX_PAGE
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.display import describe_event, severity_description, severity_name
 from hotwash.incidents.models import (
@@ -34,6 +33,7 @@ from hotwash.incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
+from hotwash.incidents.schemas import MAX_PAGE
 
 M = TypeVar("M", bound=Model)
 

@@ -14,9 +14,11 @@ from ninja import Query, Router
 from pydantic import BaseModel, Field
 
 from hotwash.accounts.permissions import is_admin
-from hotwash.api.auth import caller
-from hotwash.api.present import Presenter, local, username
-from hotwash.api.schemas import (
+from hotwash.core.api.auth import caller
+from hotwash.core.errors import InvalidInput, PermissionDenied
+from hotwash.core.models import AuditRecord
+from hotwash.incidents.present import Presenter, local, username
+from hotwash.incidents.schemas import (
     COUNT_DOC,
     COUNT_EXACT_DOC,
     DEFAULT_PER_PAGE,
@@ -25,8 +27,6 @@ from hotwash.api.schemas import (
     PageNumber,
     PerPage,
 )
-from hotwash.core.errors import InvalidInput, PermissionDenied
-from hotwash.core.models import AuditRecord
 
 router = Router(tags=["Audit"])
 

@@ -14,11 +14,15 @@ from django.utils.translation import gettext as _
 from ninja import HeaderEx, P, Query, Router, Status
 from pydantic import Field
 
-from hotwash.api.auth import caller, responder
 from hotwash.api.catchup import catchup_data
-from hotwash.api.errors import error_body
-from hotwash.api.present import Presenter
-from hotwash.api.schemas import (
+from hotwash.core.api.auth import caller, responder
+from hotwash.core.api.errors import error_body
+from hotwash.core.errors import InvalidInput
+from hotwash.incidents import services
+from hotwash.incidents.models import Incident
+from hotwash.incidents.present import Presenter
+from hotwash.incidents.queries import IncidentFilters, build_catchup, get_incident, search_incidents
+from hotwash.incidents.schemas import (
     ERRORS,
     CatchupOut,
     Error,
@@ -29,10 +33,6 @@ from hotwash.api.schemas import (
     IncidentPatch,
     IncidentRef,
 )
-from hotwash.core.errors import InvalidInput
-from hotwash.incidents import services
-from hotwash.incidents.models import Incident
-from hotwash.incidents.queries import IncidentFilters, build_catchup, get_incident, search_incidents
 
 router = Router(tags=["Incidents"])
 
