@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "hotwash.accounts",
     "hotwash.incidents",
     "hotwash.live",
-    "hotwash.api",
     "hotwash.blameless",
     "hotwash.teams",
     "hotwash.postmortems",

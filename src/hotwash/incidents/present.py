@@ -1,26 +1,29 @@
-"""Models to JSON-ready dicts, in the caller's language and time zone.
+"""Incidents and what hangs off them as JSON-ready dicts, in the caller's
+language and time zone: `present_<thing>(obj, ...)`, like every presenter
+(hotwash.core.api.present).
 
 Rendering a page of incidents costs a fixed number of queries: services and
-role holders are loaded for the whole page at once (`Related`), and times
-are converted to the caller's zone so every offset is theirs.
+role holders are loaded for the whole page at once (`Related`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.contrib.auth.models import User
-from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from hotwash.core.errors import InvalidInput
-from hotwash.incidents.display import describe_event, severity_description, severity_name
+from hotwash.core.api.present import display_name, label, local, object_url, username
+from hotwash.incidents.display import (
+    describe_event,
+    format_duration,
+    format_time,
+    severity_description,
+    severity_name,
+)
 from hotwash.incidents.models import (
     Incident,
     IncidentRole,
@@ -33,15 +36,7 @@ from hotwash.incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
-from hotwash.incidents.schemas import MAX_PAGE
-
-M = TypeVar("M", bound=Model)
-
-# Lists count matches exactly up to this many; beyond, "count_exact" is false.
-COUNT_LIMIT = 10_000
-
-# Stands in for the reference while reversing the page URL once per request.
-_REF_PLACEHOLDER = "INC-0"
+from hotwash.incidents.queries import Catchup
 
 
 @dataclass(frozen=True)
@@ -75,136 +70,50 @@ class Related:
         return cls(services=services, roles=roles)
 
 
-def local(value: datetime | None) -> datetime | None:
-    """A stored (UTC) time in the caller's zone, so its offset is theirs."""
-    return timezone.localtime(value) if value is not None else None
+def incident_url(incident: Incident, request: HttpRequest) -> str:
+    """The incident's web page, in the active language."""
+    return object_url(request, "incidents:detail", incident.ref)
 
 
-def username(user: User | None) -> str | None:
-    return user.get_username() if user is not None else None
+def present_incident(
+    incident: Incident, request: HttpRequest, related: Related | None = None
+) -> dict[str, Any]:
+    """The incident's JSON; pass `related` when presenting many."""
+    related = related or Related.load([incident])
+    return {
+        "id": incident.ref,
+        "number": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "status_name": label(Status, incident.status),
+        **present_severity(incident.severity),
+        "private": incident.private,
+        "detection_source": incident.detection_source,
+        "services": related.services[incident.pk],
+        "summary": incident.summary,
+        "impact": incident.impact,
+        "impact_started_at": local(incident.impact_started_at),
+        "detected_at": local(incident.detected_at),
+        "declared_at": local(incident.declared_at),
+        "acknowledged_at": local(incident.acknowledged_at),
+        "mitigated_at": local(incident.mitigated_at),
+        "resolved_at": local(incident.resolved_at),
+        "closed_at": local(incident.closed_at),
+        "updated_at": local(incident.updated_at),
+        "version": incident.version,
+        "roles": related.roles[incident.pk],
+        "created_by": username(incident.created_by),
+        "url": incident_url(incident, request),
+    }
 
 
-def display_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+def present_incidents(incidents: list[Incident], request: HttpRequest) -> list[dict[str, Any]]:
+    related = Related.load(incidents)
+    return [present_incident(incident, request, related) for incident in incidents]
 
 
-def label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
-
-
-class Presenter:
-    """Renders for one request: absolute URLs are built from that request."""
-
-    def __init__(self, request: HttpRequest) -> None:
-        self.request = request
-        self._page_template: str | None = None
-
-    # --- incidents ---------------------------------------------------------
-
-    def incident_url(self, incident: Incident) -> str:
-        if self._page_template is None:
-            self._page_template = self.request.build_absolute_uri(_incident_page_path())
-        return self._page_template.replace(_REF_PLACEHOLDER, incident.ref)
-
-    def incident(self, incident: Incident, related: Related | None = None) -> dict[str, Any]:
-        """The incident's JSON; pass `related` when rendering many."""
-        related = related or Related.load([incident])
-        return {
-            "id": incident.ref,
-            "number": incident.pk,
-            "title": incident.title,
-            "status": incident.status,
-            "status_name": label(Status, incident.status),
-            **severity(incident.severity),
-            "private": incident.private,
-            "detection_source": incident.detection_source,
-            "services": related.services[incident.pk],
-            "summary": incident.summary,
-            "impact": incident.impact,
-            "impact_started_at": local(incident.impact_started_at),
-            "detected_at": local(incident.detected_at),
-            "declared_at": local(incident.declared_at),
-            "acknowledged_at": local(incident.acknowledged_at),
-            "mitigated_at": local(incident.mitigated_at),
-            "resolved_at": local(incident.resolved_at),
-            "closed_at": local(incident.closed_at),
-            "updated_at": local(incident.updated_at),
-            "version": incident.version,
-            "roles": related.roles[incident.pk],
-            "created_by": username(incident.created_by),
-            "url": self.incident_url(incident),
-        }
-
-    def incidents(self, incidents: list[Incident]) -> list[dict[str, Any]]:
-        related = Related.load(incidents)
-        return [self.incident(incident, related) for incident in incidents]
-
-    # --- pagination --------------------------------------------------------
-
-    def page(
-        self,
-        queryset: QuerySet[M],
-        *,
-        page: int,
-        per_page: int,
-        render: Callable[[list[M]], list[dict[str, Any]]],
-    ) -> dict[str, Any]:
-        """One page of `queryset` in the list shape shared by every
-        collection; `render` turns the page's rows into JSON-ready dicts.
-        Lists declare `page` with the shared `PageNumber`, which documents
-        and checks the bound; checked here again for any list that does not."""
-        if not 1 <= page <= MAX_PAGE:
-            raise InvalidInput(
-                _("The field %(field)s must be at most %(limit)s.")
-                % {"field": "page", "limit": MAX_PAGE},
-                field="page",
-            )
-        start = (page - 1) * per_page
-        # One row more than the page tells whether there is a next page.
-        rows = list(queryset[start : start + per_page + 1])
-        has_next = len(rows) > per_page
-        rows = rows[:per_page]
-        if not has_next and (rows or page == 1):
-            count, exact = start + len(rows), True  # the last page: nothing to count
-        else:
-            # Rows on this page prove at least that many; an empty page past
-            # the end proves nothing.
-            count, exact = _count(queryset, at_least=start + len(rows) if rows else 0)
-        return {
-            "items": render(rows),
-            "count": count,
-            "count_exact": exact,
-            "page": page,
-            "per_page": per_page,
-            "next": self.page_url(page + 1) if has_next else None,
-            "previous": self.page_url(page - 1) if page > 1 else None,
-        }
-
-    def page_url(self, page: int) -> str:
-        query = self.request.GET.copy()
-        query["page"] = str(page)
-        return self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
-
-
-def _count(queryset: QuerySet[Any], *, at_least: int) -> tuple[int, bool]:
-    """How many rows match, counted up to COUNT_LIMIT. An exact count reads
-    every matching row, so at 100,000 incidents it would cost more than the
-    page itself; a bounded count costs the same at any size."""
-    counted = queryset.order_by()[: COUNT_LIMIT + 1].count()
-    if counted > COUNT_LIMIT:
-        return max(COUNT_LIMIT, at_least), False
-    return counted, True
-
-
-def _incident_page_path() -> str:
-    """The web page of incident INC-0, in the active language."""
-    return reverse("incidents:detail", kwargs={"ref": _REF_PLACEHOLDER})
-
-
-def severity(level: int) -> dict[str, Any]:
+def present_severity(level: int) -> dict[str, Any]:
+    """A severity's fields, as an incident shows them."""
     return {
         "severity": level,
         "severity_name": severity_name(level),
@@ -213,10 +122,21 @@ def severity(level: int) -> dict[str, Any]:
     }
 
 
+def present_severity_level(level: int) -> dict[str, Any]:
+    """A severity level on its own, as the list of levels shows it."""
+    severity = present_severity(level)
+    return {
+        "level": severity["severity"],
+        "label": severity["severity_label"],
+        "name": severity["severity_name"],
+        "description": severity["severity_description"],
+    }
+
+
 # --- timeline -------------------------------------------------------------------
 
 
-def entry(event: TimelineEvent) -> dict[str, Any]:
+def present_entry(event: TimelineEvent) -> dict[str, Any]:
     return {
         "id": event.pk,
         "kind": event.kind,
@@ -232,11 +152,11 @@ def entry(event: TimelineEvent) -> dict[str, Any]:
     }
 
 
-def entries(events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
-    return [entry(event) for event in events]
+def present_entries(events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
+    return [present_entry(event) for event in events]
 
 
-def entry_edit(edit: TimelineEdit) -> dict[str, Any]:
+def present_entry_edit(edit: TimelineEdit) -> dict[str, Any]:
     return {
         "editor": username(edit.editor) if edit.editor_id is not None else None,
         "edited_at": local(edit.edited_at),
@@ -248,7 +168,7 @@ def entry_edit(edit: TimelineEdit) -> dict[str, Any]:
 # --- roles, participants, tasks -----------------------------------------------------
 
 
-def assignment(item: RoleAssignment) -> dict[str, Any]:
+def present_assignment(item: RoleAssignment) -> dict[str, Any]:
     return {
         "role": item.role,
         "role_name": label(IncidentRole, item.role),
@@ -259,7 +179,7 @@ def assignment(item: RoleAssignment) -> dict[str, Any]:
     }
 
 
-def vacant_role(role: str) -> dict[str, Any]:
+def present_vacant_role(role: str) -> dict[str, Any]:
     return {
         "role": role,
         "role_name": label(IncidentRole, role),
@@ -270,7 +190,7 @@ def vacant_role(role: str) -> dict[str, Any]:
     }
 
 
-def participant(item: Participant) -> dict[str, Any]:
+def present_participant(item: Participant) -> dict[str, Any]:
     return {
         "user": item.user.get_username(),
         "name": display_name(item.user),
@@ -278,7 +198,7 @@ def participant(item: Participant) -> dict[str, Any]:
     }
 
 
-def task(item: Task) -> dict[str, Any]:
+def present_task(item: Task) -> dict[str, Any]:
     return {
         "id": item.pk,
         "title": item.title,
@@ -286,4 +206,95 @@ def task(item: Task) -> dict[str, Any]:
         "assignee": username(item.assignee) if item.assignee_id is not None else None,
         "created_at": local(item.created_at),
         "done_at": local(item.done_at),
+    }
+
+
+# --- catch-up -------------------------------------------------------------------
+
+
+def present_catchup(catchup: Catchup, request: HttpRequest) -> dict[str, Any]:
+    """Where an incident stands, for someone joining now, as data and as a
+    short paragraph built from that data (`summary`)."""
+    incident = catchup.incident
+    return {
+        "id": incident.ref,
+        "number": incident.pk,
+        "title": incident.title,
+        "url": incident_url(incident, request),
+        "private": incident.private,
+        "status": incident.status,
+        "status_name": label(Status, incident.status),
+        "status_since": local(catchup.now - catchup.status_duration),
+        "for_seconds": int(catchup.status_duration.total_seconds()),
+        **present_severity(incident.severity),
+        "impact_started_at": local(catchup.impact_since),
+        "impact_seconds": int(catchup.impact_duration.total_seconds()),
+        "impact": incident.impact,
+        "roles": {role: username(user) for role, user in catchup.roles.items()},
+        "key_moments": [present_entry(event) for event in catchup.key_moments],
+        "latest": [present_entry(event) for event in catchup.latest],
+        "open_tasks": [present_task(task) for task in catchup.open_tasks],
+        "summary": catchup_summary(catchup),
+    }
+
+
+def catchup_summary(catchup: Catchup) -> str:
+    """A few sentences in the active language; each is whole, so each
+    translates on its own."""
+    incident = catchup.incident
+    sentences = [
+        _("%(ref)s, %(title)s: %(severity)s (%(severity_name)s), %(status)s for %(duration)s.")
+        % {
+            "ref": incident.ref,
+            "title": incident.title,
+            "severity": label(Severity, incident.severity),
+            "severity_name": severity_name(incident.severity),
+            "status": label(Status, incident.status),
+            "duration": format_duration(catchup.status_duration),
+        },
+        _impact_sentence(catchup),
+        *_role_sentences(catchup.roles),
+        _tasks_sentence(len(catchup.open_tasks)),
+    ]
+    if catchup.latest:
+        latest = catchup.latest[0]
+        sentences.append(
+            _("Latest update, %(time)s: %(text)s")
+            % {"time": format_time(latest.occurred_at), "text": describe_event(latest)}
+        )
+    return " ".join(sentences)
+
+
+def _impact_sentence(catchup: Catchup) -> str:
+    duration = format_duration(catchup.impact_duration)
+    if catchup.incident.resolved_at:
+        sentence = _("Impact lasted %(duration)s.") % {"duration": duration}
+    else:
+        sentence = _("Impact began %(duration)s ago.") % {"duration": duration}
+    if catchup.incident.impact:
+        sentence += " " + _("Impact: %(impact)s") % {"impact": catchup.incident.impact}
+    return sentence
+
+
+def _role_sentences(roles: dict[str, Any]) -> list[str]:
+    commander = roles.get(IncidentRole.COMMANDER)
+    if commander is not None:
+        sentences = [_("%(user)s is the incident commander.") % {"user": commander.get_username()}]
+    else:
+        sentences = [_("Nobody is the incident commander yet.")]
+    others = [
+        _("%(role)s: %(user)s") % {"role": label(IncidentRole, role), "user": user.get_username()}
+        for role, user in roles.items()
+        if role != IncidentRole.COMMANDER and user is not None
+    ]
+    if others:
+        sentences.append(_("Other roles: %(roles)s.") % {"roles": "; ".join(others)})
+    return sentences
+
+
+def _tasks_sentence(count: int) -> str:
+    if not count:
+        return _("No tasks are open.")
+    return ngettext("%(count)d task is open.", "%(count)d tasks are open.", count) % {
+        "count": count
     }

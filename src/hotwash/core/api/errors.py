@@ -7,7 +7,8 @@
 `message` and `field` repeat the first entry of `errors`, so a simple client
 can show one line and a form can mark every field. Domain errors from the
 services, ninja's request validation, malformed JSON, authentication, unknown
-routes and unexpected failures all end up here.
+routes and unexpected failures all end up here; so do the JSON errors sent
+outside the API (the live streams, the middleware, the error pages).
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.signals import got_request_exception
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.parser import Parser
+from pydantic import Field
 from pydantic_core import ErrorDetails
 
-from hotwash.core.errors import DomainError, error_json
+from hotwash.core.api.schemas import ApiModel
+from hotwash.core.errors import DomainError
 from hotwash.core.validators import out_of_range
 
 if TYPE_CHECKING:
@@ -32,19 +35,50 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("hotwash.api")
 
-ErrorItem = dict[str, str | None]
-
 DOCS_HINT_PATH = "/api/v1/docs"
 
 
+# --- the shape --------------------------------------------------------------------
+
+
+# One entry of `errors`: {"field": ..., "message": ...}.
+ErrorEntry = dict[str, str | None]
+
+
 def error_body(
-    message: str, field: str | None = None, errors: Sequence[ErrorItem] = ()
+    message: str, field: str | None = None, errors: Sequence[ErrorEntry] = ()
 ) -> dict[str, Any]:
+    """The one JSON error shape; `errors` defaults to the message itself."""
     items = list(errors) or [{"field": field, "message": message}]
     return {"message": message, "field": field, "errors": items}
 
 
-error_response = error_json
+def error_json(status: int, message: str, field: str | None = None) -> JsonResponse:
+    """An error response in the one shape, for code outside ninja's handlers."""
+    return JsonResponse(error_body(message, field), status=status)
+
+
+class ErrorItem(ApiModel):
+    field: str | None = Field(description="The request field at fault, or null.")
+    message: str = Field(description="What is wrong, in the request's language.")
+
+
+class Error(ApiModel):
+    """Every error response has this shape."""
+
+    message: str = Field(description="A sentence a person can act on.")
+    field: str | None = Field(description="The field at fault (first of `errors`), or null.")
+    errors: list[ErrorItem] = Field(description="Every problem found, one per field.")
+
+
+def error_responses(*statuses: int) -> dict[Any, Any]:
+    """An operation's `response` entries for the ways it can fail, each
+    answered with an `Error`."""
+    return {frozenset(statuses): Error}
+
+
+# Every operation can fail in these ways.
+ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 # --- request bodies -----------------------------------------------------------
@@ -164,9 +198,9 @@ def describe_validation_error(error: ErrorDetails, field: str | None) -> str:
     }
 
 
-def validation_errors(contexts: Iterable[ValidationErrorContext[Any]]) -> list[ErrorItem]:
+def validation_errors(contexts: Iterable[ValidationErrorContext[Any]]) -> list[ErrorEntry]:
     """Ninja's pydantic errors as our error items, one per field."""
-    items: list[ErrorItem] = []
+    items: list[ErrorEntry] = []
     seen: set[str | None] = set()
     for context in contexts:
         for error in context.pydantic_validation_error.errors(include_url=False):
@@ -202,7 +236,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        items: list[ErrorItem] = exc.errors  # built by HotwashAPI, already our shape
+        items: list[ErrorEntry] = exc.errors  # built by HotwashAPI, already our shape
         first = items[0] if items else {"field": None, "message": _("The request is not valid.")}
         return respond(request, 422, error_body(str(first["message"]), first["field"], items))
 
@@ -265,7 +299,7 @@ def not_found_message() -> str:
 
 def not_found_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Unknown paths under /api/v1/ answer in JSON like everything else."""
-    return error_response(404, not_found_message())
+    return error_json(404, not_found_message())
 
 
 not_found_view.csrf_exempt = True  # type: ignore[attr-defined]
@@ -279,7 +313,7 @@ def json_method_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
-            replacement = error_response(
+            replacement = error_json(
                 405,
                 _("This endpoint does not accept %(method)s; use %(allowed)s.")
                 % {"method": request.method, "allowed": allowed},
