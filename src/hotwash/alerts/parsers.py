@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from hotwash.alerts.ingest import FIRING, RESOLVED, IncomingAlert, fingerprint_of
 from hotwash.alerts.models import FINGERPRINT_MAX
-from hotwash.core.api.errors import describe_validation_error
+from hotwash.api.errors import describe_validation_error
 from hotwash.core.errors import DomainError
 
 # Alertmanager and Grafana write "no end yet" as Go's zero time.
