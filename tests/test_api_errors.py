@@ -259,7 +259,7 @@ def test_an_unexpected_failure_is_a_json_500(
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("hotwash.api.incidents.build_catchup", explode)
+    monkeypatch.setattr("hotwash.incidents.api.build_catchup", explode)
     client = Client(
         HTTP_AUTHORIZATION=api.defaults["HTTP_AUTHORIZATION"], raise_request_exception=False
     )

@@ -458,7 +458,7 @@ def test_it_paginates(api: Client, many: list[Incident]) -> None:
 def test_a_large_count_is_bounded_and_says_so(
     api: Client, many: list[Incident], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("hotwash.api.present.COUNT_LIMIT", 3)
+    monkeypatch.setattr("hotwash.core.api.paging.COUNT_LIMIT", 3)
     first = api.get(f"{URL}?per_page=2").json()
     assert (first["count"], first["count_exact"]) == (3, False)
     assert first["next"] is not None

@@ -105,7 +105,7 @@ def test_a_body_over_the_limit_is_413(api: Client) -> None:
 def test_a_text_longer_than_the_documented_limit_is_422_even_under_a_raised_body_limit(
     api: Client, settings: Any
 ) -> None:
-    from hotwash.api.lint import TEXT_MAX_CHARS
+    from hotwash.blameless.schemas import TEXT_MAX_CHARS
 
     # An operator may raise HOTWASH_MAX_BODY_BYTES (for alert batches); the
     # text itself stays bounded, as the OpenAPI document says.

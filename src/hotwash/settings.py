@@ -73,7 +73,6 @@ INSTALLED_APPS = [
     "hotwash.accounts",
     "hotwash.incidents",
     "hotwash.live",
-    "hotwash.api",
     "hotwash.blameless",
     "hotwash.teams",
     "hotwash.postmortems",

@@ -21,7 +21,6 @@ urlpatterns += i18n_patterns(
     path("action-items/", include("hotwash.actions.urls")),
     path("trackers/", include("hotwash.trackers.urls")),
     path("notifications/", include("hotwash.notifications.urls")),
-    path("jobs/", include("hotwash.jobs.urls")),
     path("alerts/", include("hotwash.alerts.urls")),
     path("triggers/", include("hotwash.triggers.urls")),
     path("", include("hotwash.incidents.urls")),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from hotwash.actions import services
-from hotwash.actions.present import ItemPresenter
+from hotwash.actions.present import present_item, present_items
 from hotwash.actions.queries import ItemFilters, get_item, parse_postmortem, search_items
 from hotwash.actions.schemas import (
     ActionItemCreate,
@@ -19,9 +19,9 @@ from hotwash.actions.schemas import (
     ActionItemPatch,
     ItemRef,
 )
-from hotwash.api.auth import caller, responder
-from hotwash.api.present import Presenter
-from hotwash.api.schemas import ERRORS
+from hotwash.core.api.auth import caller, responder
+from hotwash.core.api.errors import ERRORS
+from hotwash.core.api.paging import present_page
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.queries import get_incident
 
@@ -41,9 +41,12 @@ def list_items(request: HttpRequest, query: Query[ActionItemListQuery]) -> dict[
     the incident."""
     user = caller(request)
     items = search_items(user, ItemFilters.parse(request.GET, user)).select_related("created_by")
-    presenter = ItemPresenter(request)
-    return Presenter(request).page(
-        items, page=query.page, per_page=query.per_page, render=presenter.items
+    return present_page(
+        items,
+        request,
+        page=query.page,
+        per_page=query.per_page,
+        render=lambda rows: present_items(rows, request),
     )
 
 
@@ -77,7 +80,7 @@ def create(request: HttpRequest, payload: ActionItemCreate) -> Status[dict[str, 
         priority=payload.priority,
         kind=payload.kind,
     )
-    return Status(201, ItemPresenter(request).item(get_item(user, item.pk)))
+    return Status(201, present_item(get_item(user, item.pk), request))
 
 
 @router.get(
@@ -89,7 +92,7 @@ def create(request: HttpRequest, payload: ActionItemCreate) -> Status[dict[str, 
 def read(request: HttpRequest, ref: ItemRef) -> dict[str, Any]:
     """One action item. An item of a private incident you cannot see
     answers 404, exactly like one that does not exist."""
-    return ItemPresenter(request).item(get_item(caller(request), ref))
+    return present_item(get_item(caller(request), ref), request)
 
 
 @router.patch(
@@ -108,4 +111,4 @@ def update(request: HttpRequest, ref: ItemRef, payload: ActionItemPatch) -> dict
     item = get_item(user, ref)
     changes = payload.model_dump(include=payload.model_fields_set)
     services.update_action_item(item, actor=user, changes=changes)
-    return ItemPresenter(request).item(get_item(user, item.pk))
+    return present_item(get_item(user, item.pk), request)

@@ -16,15 +16,8 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from hotwash.actions.models import Kind, Priority, Status
 from hotwash.actions.queries import ACTIVE, SORTS
 from hotwash.actions.services import TITLE_MAX
-from hotwash.api.schemas import (
-    COUNT_DOC,
-    COUNT_EXACT_DOC,
-    DEFAULT_PER_PAGE,
-    ApiModel,
-    PageNumber,
-    PerPage,
-    one_of,
-)
+from hotwash.core.api.paging import DEFAULT_PER_PAGE, Page, PageNumber, PerPage
+from hotwash.core.api.schemas import ApiModel, one_of
 from hotwash.incidents.services import TEXT_MAX
 
 StatusIn = Annotated[
@@ -161,11 +154,5 @@ class ActionItemOut(ApiModel):
     url: str = Field(description="The item's web page.")
 
 
-class ActionItemPage(ApiModel):
-    items: list[ActionItemOut] = Field(description="This page of action items.")
-    count: int = Field(description=COUNT_DOC)
-    count_exact: bool = Field(description=COUNT_EXACT_DOC)
-    page: int = Field(description="This page's number.")
-    per_page: int = Field(description="Items per page.")
-    next: str | None = Field(description="URL of the next page, or null on the last one.")
-    previous: str | None = Field(description="URL of the previous page, or null on the first one.")
+class ActionItemPage(Page[ActionItemOut]):
+    items_doc = "This page of action items."

@@ -10,52 +10,41 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import P, PathEx, Query, Router
-from pydantic import BaseModel, Field
+from ninja import Query, Router
+from pydantic import BaseModel
 
 from hotwash.alerts import parsers, sns
 from hotwash.alerts.auth import AlertSourceBasic, AlertSourceToken, Refusal
 from hotwash.alerts.ingest import IncomingAlert, IngestResult, ingest
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus, SourceKind
 from hotwash.alerts.queries import visible_groups
+from hotwash.alerts.schemas import (
+    ALERTS_SHOWN,
+    AlertGroupDetail,
+    AlertGroupPage,
+    AlertsAccepted,
+    GroupId,
+    GroupListQuery,
+)
 from hotwash.alerts.services import record_sns_subscription
-from hotwash.api.auth import caller
-from hotwash.api.errors import error_body
-from hotwash.api.present import Presenter, local
-from hotwash.api.schemas import ApiModel, Error, PageNumber, PerPage, one_of
+from hotwash.core.api.auth import caller
+from hotwash.core.api.errors import Error, error_body, error_responses
+from hotwash.core.api.paging import present_page
+from hotwash.core.api.present import local
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import REF_PREFIX
 from hotwash.incidents.queries import visible_incidents
 
 router = Router(tags=["Alert webhooks"])
 
-ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 413, 422}): Error}
-
-
-class GroupAccepted(ApiModel):
-    id: int = Field(description="The alert group's id.")
-    group_key: str = Field(description="The group's key.")
-    status: str = Field(description="firing or resolved, after this notification.")
-    incident: str | None = Field(description="The incident the group opened or joined, if any.")
-    new: int = Field(description="Alerts seen for the first time.")
-    refired: int = Field(description="Alerts that were resolved and fire again.")
-    resolved: int = Field(description="Alerts resolved by this notification.")
-
-
-class AlertsAccepted(ApiModel):
-    received: int = Field(description="Alerts in the request.")
-    stored: int = Field(description="Alerts stored or updated (repeats included).")
-    stale: int = Field(
-        description="Notifications older than what is stored (a late retry), not applied."
-    )
-    groups: list[GroupAccepted] = Field(description="The groups the alerts belong to.")
+# The shared ways to fail, and 413: a monitoring system may send a lot.
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
 
 
 def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -95,10 +84,10 @@ def _accepted(result: IngestResult) -> HttpResponse:
     """The answer, as a response: it is built from our own counts, so
     ninja's validation of it against AlertsAccepted (which still documents
     it) would only cost time on the hottest path."""
-    return HttpResponse(_encode(_summary(result)), content_type="application/json")
+    return HttpResponse(_encode(present_ingest_result(result)), content_type="application/json")
 
 
-def _summary(result: IngestResult) -> dict[str, Any]:
+def present_ingest_result(result: IngestResult) -> dict[str, Any]:
     return {
         "received": result.received,
         "stored": result.stored,
@@ -220,68 +209,8 @@ def amazon_sns(request: HttpRequest) -> Any:
 
 # --- reading alert groups (personal tokens and the session, like the rest) -------
 
-ALERTS_SHOWN = 200
-GroupId = PathEx[int, P(description="The alert group's id.")]
 
-
-class GroupListQuery(BaseModel):
-    status: str | None = Field(
-        None,
-        description="Only groups in this status.",
-        json_schema_extra=one_of(AlertStatus.values),
-    )
-    source: str | None = Field(None, description="Only groups of the source with this name.")
-    page: PageNumber = 1
-    per_page: PerPage = 50
-
-
-class AlertOut(ApiModel):
-    id: int = Field(description="The alert's id.")
-    fingerprint: str = Field(description="Its identity within its source.")
-    status: str = Field(description="firing or resolved.")
-    labels: dict[str, str] = Field(description="Its labels.")
-    annotations: dict[str, str] = Field(description="Its annotations (summary, description, ...).")
-    starts_at: datetime = Field(description="When it started firing.")
-    ends_at: datetime | None = Field(description="When it ended, if resolved.")
-    generator_url: str = Field(description="Link back to the alert in the source.")
-    first_received_at: datetime = Field(description="When Hotwash first heard of it.")
-    last_received_at: datetime = Field(description="When Hotwash last heard of it.")
-    notification_count: int = Field(description="How many notifications carried it.")
-
-
-class AlertGroupOut(ApiModel):
-    id: int = Field(description="The group's id.")
-    source: str = Field(description="The source's name.")
-    source_kind: str = Field(description="alertmanager, grafana, generic or sns.")
-    group_key: str = Field(description="The group's key.")
-    labels: dict[str, str] = Field(description="The labels its alerts share.")
-    status: str = Field(description="firing while any of its alerts fires.")
-    first_fired_at: datetime = Field(description="When it (this episode) started firing.")
-    last_notified_at: datetime = Field(description="The latest notification.")
-    resolved_at: datetime | None = Field(description="When its last alert resolved.")
-    incident: str | None = Field(
-        description="The incident it opened or joined (null also if you may not see it)."
-    )
-    alert_count: int = Field(description="How many alerts it has.")
-    firing_count: int = Field(description="How many of them fire.")
-    url: str = Field(description="Its web page.")
-
-
-class AlertGroupDetail(AlertGroupOut):
-    alerts: list[AlertOut] = Field(description=f"Its latest alerts, at most {ALERTS_SHOWN}.")
-
-
-class AlertGroupPage(ApiModel):
-    items: list[AlertGroupOut] = Field(description="This page of groups, latest first.")
-    count: int = Field(description="How many groups match (exactly up to 10,000).")
-    count_exact: bool = Field(description="Whether count is exact.")
-    page: int = Field(description="This page's number.")
-    per_page: int = Field(description="Items per page.")
-    next: str | None = Field(description="URL of the next page, or null on the last one.")
-    previous: str | None = Field(description="URL of the previous page, or null on the first one.")
-
-
-def _render_groups(request: HttpRequest, groups: list[AlertGroup]) -> list[dict[str, Any]]:
+def present_alert_groups(groups: list[AlertGroup], request: HttpRequest) -> list[dict[str, Any]]:
     """A page of groups in three queries, whatever their size."""
     counts: dict[int, dict[str, int]] = {group.pk: {} for group in groups}
     rows = (
@@ -346,11 +275,12 @@ def list_groups(request: HttpRequest, query: Query[GroupListQuery]) -> dict[str,
         groups = groups.filter(status=query.status)
     if query.source:
         groups = groups.filter(source__name=query.source)
-    return Presenter(request).page(
+    return present_page(
         groups,
+        request,
         page=query.page,
         per_page=query.per_page,
-        render=lambda page: _render_groups(request, page),
+        render=lambda rows: present_alert_groups(rows, request),
     )
 
 
@@ -369,22 +299,23 @@ def read_group(request: HttpRequest, group_id: GroupId) -> dict[str, Any]:
     group = visible_groups(caller(request)).select_related("source").filter(pk=group_id).first()
     if group is None:
         raise NotFound(_("No alert group %(id)s.") % {"id": group_id})
-    (rendered,) = _render_groups(request, [group])
+    (rendered,) = present_alert_groups([group], request)
     alerts = group.alerts.order_by("-last_received_at", "-id")[:ALERTS_SHOWN]
-    rendered["alerts"] = [
-        {
-            "id": alert.pk,
-            "fingerprint": alert.fingerprint,
-            "status": alert.status,
-            "labels": alert.labels,
-            "annotations": alert.annotations,
-            "starts_at": local(alert.starts_at),
-            "ends_at": local(alert.ends_at),
-            "generator_url": alert.generator_url,
-            "first_received_at": local(alert.first_received_at),
-            "last_received_at": local(alert.last_received_at),
-            "notification_count": alert.notification_count,
-        }
-        for alert in alerts
-    ]
+    rendered["alerts"] = [present_alert(alert) for alert in alerts]
     return rendered
+
+
+def present_alert(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.pk,
+        "fingerprint": alert.fingerprint,
+        "status": alert.status,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "starts_at": local(alert.starts_at),
+        "ends_at": local(alert.ends_at),
+        "generator_url": alert.generator_url,
+        "first_received_at": local(alert.first_received_at),
+        "last_received_at": local(alert.last_received_at),
+        "notification_count": alert.notification_count,
+    }

@@ -28,7 +28,7 @@ from ninja.security import HttpBasicAuth, HttpBearer
 
 from hotwash.accounts.services import token_digest
 from hotwash.alerts.models import AlertSource, SourceKind
-from hotwash.api.errors import CredentialsRefused
+from hotwash.core.api.errors import CredentialsRefused
 
 # Like personal tokens (accounts.services): a process remembers a source
 # briefly, because a storm sends thousands of requests a second. Disabling

@@ -1,4 +1,6 @@
-"""The JSON API under /api/v1/ (django-ninja); routers per domain area.
+"""The JSON API under /api/v1/ (django-ninja): the composition root, which
+builds the API and mounts each app's router (`<app>/api.py`). The kit the
+routers share (auth, errors, paging, presenters) is hotwash.core.api.
 
 Its OpenAPI 3 document is at /api/v1/openapi.json and its interactive docs
 at /api/v1/docs (Swagger UI served from ninja's static files, no CDN).
@@ -12,19 +14,20 @@ from django.urls import URLPattern, URLResolver, path, re_path
 from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 
+from hotwash.accounts import api as accounts_api
 from hotwash.actions import api as actions_api
 from hotwash.alerts import api as alerts_api
-from hotwash.api import audit, incidents, lint, people, reference, tasks, timeline
-from hotwash.api.auth import SessionAuth, TokenAuth
-from hotwash.api.errors import (
+from hotwash.blameless import api as blameless_api
+from hotwash.core.api import audit as audit_api
+from hotwash.core.api.auth import SessionAuth, TokenAuth
+from hotwash.core.api.errors import (
     JsonParser,
     install_error_handlers,
     json_method_errors,
     not_found_view,
     validation_errors,
 )
-from hotwash.jobs import api as jobs_api
-from hotwash.notifications import api as notifications_api
+from hotwash.incidents import api as incidents_api
 from hotwash.postmortems import api as postmortems_api
 from hotwash.trackers import api as trackers_api
 from hotwash.triggers import api as triggers_api
@@ -89,18 +92,13 @@ install_error_handlers(api)
 # Alert webhooks first: the hottest path, and Django matches URL patterns in order.
 for router in (
     alerts_api.router,
-    incidents.router,
-    timeline.router,
-    people.router,
-    tasks.router,
-    reference.router,
-    lint.router,
+    incidents_api.router,
+    accounts_api.router,
+    blameless_api.router,
     postmortems_api.router,
     actions_api.router,
     trackers_api.router,
-    notifications_api.router,
-    jobs_api.router,
     triggers_api.router,
-    audit.router,
+    audit_api.router,
 ):
     api.add_router("", router)

@@ -1,12 +1,12 @@
 """Domain errors raised by service functions.
 
 Views, API routers and commands translate these into form errors, JSON
-4xx responses or CLI messages; the service has already changed nothing.
+4xx responses (hotwash.core.api.errors) or CLI messages; the service has
+already changed nothing.
 """
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.utils.functional import Promise
 
 
@@ -37,12 +37,3 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
-
-
-def error_json(status: int, message: str, field: str | None = None) -> JsonResponse:
-    """The one shape of every JSON error Hotwash sends (API, live streams,
-    middleware): a sentence for a person, and the field at fault."""
-    return JsonResponse(
-        {"message": message, "field": field, "errors": [{"field": field, "message": message}]},
-        status=status,
-    )

@@ -19,7 +19,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from hotwash.core.errors import error_json
+from hotwash.core.api.errors import error_json
 from hotwash.core.validators import printable, text_problem, unstorable_texts
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

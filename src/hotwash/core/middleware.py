@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from whitenoise.middleware import WhiteNoiseMiddleware
 from whitenoise.responders import StaticFile
 
-from hotwash.core.errors import error_json
+from hotwash.core.api.errors import error_json
 
 STATIC_BLOCK_BYTES = 256 * 1024
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
 
-from hotwash.core.errors import error_json
+from hotwash.core.api.errors import error_json
 
 # What an API client (or anyone asking for plain text) is told about a 500.
 SERVER_ERROR_MESSAGE = gettext_lazy(

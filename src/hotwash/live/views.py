@@ -31,7 +31,8 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from hotwash.core.errors import NotFound, error_json
+from hotwash.core.api.errors import error_json
+from hotwash.core.errors import NotFound
 from hotwash.incidents.queries import get_incident
 from hotwash.live import bus
 from hotwash.live.auth import request_user

@@ -14,16 +14,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from hotwash.api.auth import caller
-from hotwash.api.present import Presenter, entries, local, username
-from hotwash.api.schemas import ERRORS, Error, IncidentRef
 from hotwash.core import refs
+from hotwash.core.api.auth import caller
+from hotwash.core.api.errors import ERRORS, error_body, error_responses
+from hotwash.core.api.paging import present_page
+from hotwash.core.api.present import local, username
 from hotwash.core.choices import choice_label
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.incidents.models import Incident
+from hotwash.incidents.present import present_entries
 from hotwash.incidents.queries import get_incident, parse_ref
+from hotwash.incidents.schemas import IncidentRef
 from hotwash.postmortems import markdown, services
-from hotwash.postmortems.api_schemas import (
+from hotwash.postmortems.facts import incident_facts
+from hotwash.postmortems.markdown import INCIDENT_TIMES
+from hotwash.postmortems.models import REF_PREFIX, Comment, Kind, Language, Postmortem, Section
+from hotwash.postmortems.models import Status as PmStatus
+from hotwash.postmortems.outlines import get_outline
+from hotwash.postmortems.queries import PostmortemFilters, is_marked_public, readable_postmortems
+from hotwash.postmortems.schemas import (
     ChecklistIn,
     ChecklistKey,
     CommentId,
@@ -47,22 +56,12 @@ from hotwash.postmortems.api_schemas import (
     SectionSave,
     TransitionIn,
 )
-from hotwash.postmortems.facts import incident_facts
-from hotwash.postmortems.markdown import INCIDENT_TIMES
-from hotwash.postmortems.models import REF_PREFIX, Comment, Kind, Language, Postmortem, Section
-from hotwash.postmortems.models import Status as PmStatus
-from hotwash.postmortems.outlines import get_outline
-from hotwash.postmortems.queries import (
-    PostmortemFilters,
-    is_marked_public,
-    readable_postmortems,
-)
 from hotwash.postmortems.services import CHECKLIST, SectionConflict
 
 router = Router(tags=["Postmortems"])
 
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
-NON_CONFLICT_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 422}): Error}
+NON_CONFLICT_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
 # --- lookups ----------------------------------------------------------------------
@@ -161,10 +160,10 @@ class PageData:
         }
 
 
-def summary(
-    request: HttpRequest, postmortem: Postmortem, data: PageData | None = None
+def present_postmortem_summary(
+    postmortem: Postmortem, request: HttpRequest, data: PageData | None = None
 ) -> dict[str, Any]:
-    """A postmortem's header; pass `data` when rendering many."""
+    """A postmortem's header; pass `data` when presenting many."""
     data = data or PageData.load([postmortem])
     incident = postmortem.incident
     return {
@@ -199,12 +198,14 @@ def summary(
     }
 
 
-def summaries(request: HttpRequest, postmortems: list[Postmortem]) -> list[dict[str, Any]]:
+def present_postmortem_summaries(
+    postmortems: list[Postmortem], request: HttpRequest
+) -> list[dict[str, Any]]:
     data = PageData.load(postmortems)
-    return [summary(request, postmortem, data) for postmortem in postmortems]
+    return [present_postmortem_summary(postmortem, request, data) for postmortem in postmortems]
 
 
-def _version(section: Section) -> dict[str, Any]:
+def present_section_version(section: Section) -> dict[str, Any]:
     return {
         "body": section.body,
         "version": section.version,
@@ -213,7 +214,7 @@ def _version(section: Section) -> dict[str, Any]:
     }
 
 
-def _facts(postmortem: Postmortem) -> dict[str, Any] | None:
+def _present_facts(postmortem: Postmortem) -> dict[str, Any] | None:
     if postmortem.kind != Kind.INCIDENT:
         return None
     incident = postmortem.incident
@@ -244,12 +245,12 @@ def _facts(postmortem: Postmortem) -> dict[str, Any] | None:
             {"key": item.key, "label": item.label, "seconds": item.seconds}
             for item in facts.durations
         ],
-        "key_moments": entries(facts.key_moments),
+        "key_moments": present_entries(facts.key_moments),
         "imported": {},
     }
 
 
-def detail(request: HttpRequest, postmortem: Postmortem) -> dict[str, Any]:
+def present_postmortem(postmortem: Postmortem, request: HttpRequest) -> dict[str, Any]:
     outline = get_outline(postmortem.template)
     language = (request.LANGUAGE_CODE or "en")[:2]
     texts: dict[tuple[str, str], Section] = {
@@ -258,7 +259,7 @@ def detail(request: HttpRequest, postmortem: Postmortem) -> dict[str, Any]:
     }
     ticked = {item.key: item for item in postmortem.checklist.select_related("checked_by")}
     return {
-        **summary(request, postmortem),
+        **present_postmortem_summary(postmortem, request),
         "sections": [
             {
                 "key": section.key,
@@ -266,7 +267,7 @@ def detail(request: HttpRequest, postmortem: Postmortem) -> dict[str, Any]:
                 "level": section.level,
                 "generated": section.generated,
                 "languages": {
-                    lang: _version(texts[(section.key, lang)])
+                    lang: present_section_version(texts[(section.key, lang)])
                     if (section.key, lang) in texts
                     else None
                     for lang in ("en", "fr")
@@ -293,11 +294,11 @@ def detail(request: HttpRequest, postmortem: Postmortem) -> dict[str, Any]:
             for key, text in CHECKLIST
         ],
         "approval_problems": services.approval_problems(postmortem),
-        "facts": _facts(postmortem),
+        "facts": _present_facts(postmortem),
     }
 
 
-def comment_json(comment: Comment) -> dict[str, Any]:
+def present_comment(comment: Comment) -> dict[str, Any]:
     return {
         "id": comment.pk,
         "section": comment.section_key,
@@ -322,7 +323,7 @@ def read_for_incident(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
     in each language with their versions, completeness, reviewers,
     checklist and the facts read from the incident (durations, key
     moments). 404 when the incident has none yet."""
-    return detail(request, incident_postmortem(caller(request), ref))
+    return present_postmortem(incident_postmortem(caller(request), ref), request)
 
 
 @router.post(
@@ -347,7 +348,7 @@ def start_for_incident(
         template=payload.template,
         language=payload.language,
     )
-    return Status(201, detail(request, postmortem))
+    return Status(201, present_postmortem(postmortem, request))
 
 
 @router.patch(
@@ -365,7 +366,8 @@ def update_for_incident(
     user = caller(request)
     postmortem = incident_postmortem(user, ref)
     changes = payload.model_dump(include=payload.model_fields_set)
-    return detail(request, services.update_postmortem(postmortem, actor=user, changes=changes))
+    postmortem = services.update_postmortem(postmortem, actor=user, changes=changes)
+    return present_postmortem(postmortem, request)
 
 
 # --- the collection --------------------------------------------------------------------
@@ -418,11 +420,12 @@ def list_postmortems(request: HttpRequest, query: Query[PostmortemListQuery]) ->
     """Postmortems and retrospectives you can read, newest first, filtered
     by status, kind, owner, incident, overdue, tag and title text."""
     postmortems = search(caller(request), query)
-    return Presenter(request).page(
+    return present_page(
         postmortems,
+        request,
         page=query.page,
         per_page=query.per_page,
-        render=lambda rows: summaries(request, rows),
+        render=lambda rows: present_postmortem_summaries(rows, request),
     )
 
 
@@ -445,7 +448,7 @@ def create(request: HttpRequest, payload: PostmortemCreate) -> Status[dict[str, 
             raise InvalidInput(exc.message, field="incident") from None
     data = payload.model_dump(exclude={"incident"})
     postmortem = services.create_retrospective(actor=user, incident=incident, **data)
-    return Status(201, detail(request, postmortem))
+    return Status(201, present_postmortem(postmortem, request))
 
 
 def _export_response(text: bytes, name: str, content_type: str) -> HttpResponse:
@@ -504,7 +507,7 @@ def export_all(request: HttpRequest) -> HttpResponse:
 def read(request: HttpRequest, ref: PostmortemRef) -> dict[str, Any]:
     """One postmortem or retrospective with its sections (every language,
     with versions), completeness, reviewers, checklist and facts."""
-    return detail(request, get_postmortem(caller(request), ref))
+    return present_postmortem(get_postmortem(caller(request), ref), request)
 
 
 @router.patch(
@@ -519,7 +522,8 @@ def update(request: HttpRequest, ref: PostmortemRef, payload: PostmortemPatch) -
     user = caller(request)
     postmortem = get_postmortem(user, ref)
     changes = payload.model_dump(include=payload.model_fields_set)
-    return detail(request, services.update_postmortem(postmortem, actor=user, changes=changes))
+    postmortem = services.update_postmortem(postmortem, actor=user, changes=changes)
+    return present_postmortem(postmortem, request)
 
 
 @router.get(
@@ -573,14 +577,12 @@ def save_section(
         )
     except SectionConflict as conflict:
         body = {
-            "message": conflict.message,
-            "field": conflict.field,
-            "errors": [{"field": conflict.field, "message": conflict.message}],
-            "current": _version(conflict.current),
+            **error_body(conflict.message, conflict.field),
+            "current": present_section_version(conflict.current),
             "yours": {"body": conflict.yours, "base_version": payload.base_version},
         }
         return Status(409, body)
-    return {**_version(section), "key": section.key, "language": section.language}
+    return {**present_section_version(section), "key": section.key, "language": section.language}
 
 
 @router.post(
@@ -595,7 +597,8 @@ def transition(request: HttpRequest, ref: PostmortemRef, payload: TransitionIn) 
     publish, reopen. Each lands on the incident's timeline."""
     user = caller(request)
     postmortem = get_postmortem(user, ref)
-    return detail(request, services.transition(postmortem, actor=user, action=payload.action))
+    postmortem = services.transition(postmortem, actor=user, action=payload.action)
+    return present_postmortem(postmortem, request)
 
 
 @router.put(
@@ -610,7 +613,7 @@ def set_reviewers(request: HttpRequest, ref: PostmortemRef, payload: ReviewersIn
     user = caller(request)
     postmortem = get_postmortem(user, ref)
     services.set_reviewers(postmortem, actor=user, usernames=payload.reviewers)
-    return detail(request, postmortem)
+    return present_postmortem(postmortem, request)
 
 
 @router.post(
@@ -625,7 +628,7 @@ def review(request: HttpRequest, ref: PostmortemRef, payload: ReviewIn) -> dict[
     user = caller(request)
     postmortem = get_postmortem(user, ref)
     services.review(postmortem, actor=user, decision=payload.decision, comment=payload.comment)
-    return detail(request, postmortem)
+    return present_postmortem(postmortem, request)
 
 
 @router.put(
@@ -642,7 +645,7 @@ def set_checklist_item(
     user = caller(request)
     postmortem = get_postmortem(user, ref)
     services.set_checklist_item(postmortem, actor=user, key=item, checked=payload.checked)
-    return detail(request, postmortem)
+    return present_postmortem(postmortem, request)
 
 
 @router.get(
@@ -654,7 +657,7 @@ def set_checklist_item(
 def list_comments(request: HttpRequest, ref: PostmortemRef) -> list[dict[str, Any]]:
     """Every comment on the postmortem, oldest first, resolved ones too."""
     postmortem = get_postmortem(caller(request), ref)
-    return [comment_json(c) for c in postmortem.comments.select_related("author")]
+    return [present_comment(c) for c in postmortem.comments.select_related("author")]
 
 
 @router.post(
@@ -673,7 +676,7 @@ def add_comment(
     comment = services.add_comment(
         postmortem, actor=user, body=payload.body, section=payload.section
     )
-    return Status(201, comment_json(comment))
+    return Status(201, present_comment(comment))
 
 
 @router.post(
@@ -689,7 +692,7 @@ def resolve_comment(request: HttpRequest, ref: PostmortemRef, comment_id: Commen
     comment = Comment.objects.filter(postmortem=postmortem, pk=comment_id).first()
     if comment is None:
         raise NotFound(_("No comment %(id)s on this postmortem.") % {"id": comment_id})
-    return comment_json(services.resolve_comment(comment, actor=user))
+    return present_comment(services.resolve_comment(comment, actor=user))
 
 
 @router.get(

@@ -3,32 +3,26 @@ its team's tracker, and the webhook trackers call when an issue changes."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import P, PathEx, Router, Status
+from ninja import Router, Status
 from ninja.security import APIKeyHeader
-from pydantic import Field
 
 from hotwash.actions.models import Status as ItemStatus
 from hotwash.actions.queries import get_item
 from hotwash.actions.schemas import ItemRef
-from hotwash.api.auth import caller
-from hotwash.api.schemas import ERRORS, ApiModel, one_of
+from hotwash.core.api.auth import caller
+from hotwash.core.api.errors import ERRORS
+from hotwash.core.api.present import local
 from hotwash.core.errors import NotFound
 from hotwash.trackers import services, webhooks
 from hotwash.trackers.display import describe_error, describe_state
-from hotwash.trackers.models import IssueState, SyncState, TrackerConfig, TrackerKind, TrackerLink
+from hotwash.trackers.models import TrackerConfig, TrackerLink
+from hotwash.trackers.schemas import TrackerId, TrackerLinkOut, WebhookOut
 
 router = Router(tags=["Trackers"])
-
-TrackerId = PathEx[
-    int,
-    P(description="The tracker's number, shown as its webhook address in the admin.", examples=[3]),
-]
 
 
 class TrackerWebhookSignature(APIKeyHeader):
@@ -57,47 +51,7 @@ class TrackerWebhookSignature(APIKeyHeader):
         return None  # __call__ does the work; it needs the body, not just the header
 
 
-class TrackerLinkOut(ApiModel):
-    item: str = Field(description="The action item, e.g. AI-7.")
-    tracker: str = Field(description="The tracker.", json_schema_extra=one_of(TrackerKind.values))
-    project: str = Field(description="Repository, project path or id, or Jira project key.")
-    sync_state: str = Field(
-        description="pending: waiting to be sent (or retrying); synced: the issue exists; "
-        "failed: Hotwash gave up, see `error`.",
-        json_schema_extra=one_of(SyncState.values),
-    )
-    state: str = Field(description="The sync state in the request's language.")
-    issue: str = Field(
-        description="The issue: owner/repo#42, group/project#7 or OPS-12; empty until it exists."
-    )
-    issue_state: str = Field(
-        description="The issue's state in the tracker, as last seen; empty until known.",
-        json_schema_extra=one_of(IssueState.values),
-    )
-    url: str = Field(description="The issue's page in the tracker; empty until it exists.")
-    attempts: int = Field(description="Attempts made in the current series.")
-    error: str = Field(
-        description="What went wrong last, in the request's language; empty if nothing."
-    )
-    error_detail: str = Field(description="The tracker's own answer, for an administrator.")
-    next_attempt_at: datetime | None = Field(description="When Hotwash tries again, or null.")
-    last_synced_at: datetime | None = Field(
-        description="When Hotwash last heard from the tracker about this issue."
-    )
-
-
-class WebhookOut(ApiModel):
-    changed: bool = Field(description="Whether the issue's state changed (and so the item).")
-    item: str | None = Field(description="The linked action item, or null for ignored events.")
-    status: str | None = Field(description="The item's status afterwards, or null.")
-    detail: str = Field(description="What Hotwash did with the event.")
-
-
-def _local(moment: datetime | None) -> datetime | None:
-    return timezone.localtime(moment) if moment is not None else None
-
-
-def present(link: TrackerLink) -> dict[str, Any]:
+def present_tracker_link(link: TrackerLink) -> dict[str, Any]:
     return {
         "item": link.item.ref,
         "tracker": link.tracker.kind,
@@ -110,8 +64,8 @@ def present(link: TrackerLink) -> dict[str, Any]:
         "attempts": link.attempts,
         "error": describe_error(link) if link.error_kind else "",
         "error_detail": link.last_error,
-        "next_attempt_at": _local(link.next_attempt_at),
-        "last_synced_at": _local(link.last_synced_at),
+        "next_attempt_at": local(link.next_attempt_at),
+        "last_synced_at": local(link.last_synced_at),
     }
 
 
@@ -132,7 +86,7 @@ def push(request: HttpRequest, ref: ItemRef) -> Status[dict[str, Any]]:
     item = get_item(user, ref)
     link = services.request_push(item, actor=user)
     link = TrackerLink.objects.select_related("tracker", "item").get(pk=link.pk)
-    return Status(202, present(link))
+    return Status(202, present_tracker_link(link))
 
 
 @router.post(

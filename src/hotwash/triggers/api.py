@@ -4,178 +4,52 @@ firings shown on an incident."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import P, PathEx, Query, Router, Status
-from pydantic import Field
+from ninja import Query, Router, Status
 
-from hotwash.api.auth import caller, responder
-from hotwash.api.present import Presenter, local, username
-from hotwash.api.schemas import ERRORS, TIME_DOC, ApiModel, IncidentRef, one_of
+from hotwash.core.api.auth import caller, responder
+from hotwash.core.api.errors import ERRORS
+from hotwash.core.api.present import local, username
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.models import Incident
+from hotwash.incidents.present import incident_url
 from hotwash.incidents.queries import get_incident, visible_incident_ids
+from hotwash.incidents.schemas import IncidentRef
 from hotwash.triggers import services
-from hotwash.triggers.changes import DESCRIPTION_MAX, URL_MAX, VERSION_MAX, ChangeOutcome
+from hotwash.triggers.changes import ChangeOutcome
 from hotwash.triggers.describe import describe_firing
 from hotwash.triggers.heartbeats import configured
 from hotwash.triggers.models import (
-    ChangeKind,
     Heartbeat,
     HeartbeatStatus,
     PolicyFiring,
     Proposal,
-    ProposalKind,
     ProposalStatus,
 )
 from hotwash.triggers.policy import HeartbeatConfig
+from hotwash.triggers.schemas import (
+    ChangeIn,
+    ChangeOut,
+    DismissIn,
+    FiringOut,
+    HeartbeatName,
+    HeartbeatOut,
+    ProposalId,
+    ProposalOut,
+    ProposalQuery,
+)
 
 router = Router(tags=["Triggers"])
-
-ProposalId = PathEx[int, P(description="The proposal's id.")]
-HeartbeatName = PathEx[
-    str,
-    P(
-        description="The heartbeat's name, as in the trigger policy file.",
-        examples=["nightly-backup"],
-    ),
-]
-
-
-# --- schemas ------------------------------------------------------------------
-
-
-class ChangeIn(ApiModel):
-    """A deploy, a rollback or a traffic reroute of one service."""
-
-    service: str = Field(description="The service that changed.", examples=["shop"])
-    kind: str = Field(
-        "deploy",
-        description="deploy, rollback or reroute. A rollback or a reroute is an on-call "
-        "intervention, which the trigger policies may turn into an incident.",
-        json_schema_extra=one_of(ChangeKind.values),
-    )
-    version: str = Field(
-        "", description="The version now running.", json_schema_extra={"maxLength": VERSION_MAX}
-    )
-    description: str = Field(
-        "",
-        description="What was done and why.",
-        json_schema_extra={"maxLength": DESCRIPTION_MAX},
-    )
-    url: str = Field(
-        "",
-        description="A link to the change (pipeline run, pull request).",
-        json_schema_extra={"maxLength": URL_MAX},
-    )
-    at: datetime | None = Field(None, description=f"When it happened (default: now). {TIME_DOC}")
-
-
-class FiringAlertOut(ApiModel):
-    fingerprint: str = Field(description="The alert's fingerprint.")
-    alertname: str = Field(description="Its alertname label, if any.")
-    labels: dict[str, Any] = Field(description="Its labels.")
-
-
-class FiringOut(ApiModel):
-    id: int = Field(description="The firing's id.")
-    policy: str = Field(description="The id of the policy that fired.")
-    trigger: str = Field(description="Which trigger the policy is for.")
-    mode: str = Field(description="declare, propose or notify.")
-    action: str = Field(
-        description="What it did.",
-        json_schema_extra=one_of(["declared", "joined", "proposed", "notified", "escalated"]),
-    )
-    fired_at: datetime = Field(description="When it fired.")
-    incident: str | None = Field(description="The incident it opened or acted on, or null.")
-    description: str = Field(description="What happened, as sentences in your language.")
-    alert_count: int = Field(description="How many alerts it saw.")
-    alerts: list[FiringAlertOut] = Field(description="The first alerts it saw (at most 20).")
-    details: dict[str, Any] = Field(description="Thresholds, severities, the change or heartbeat.")
-    full_postmortem: bool = Field(description="Whether it requires a full postmortem.")
-    proposal: int | None = Field(description="The id of the proposal it made, or null.")
-
-
-class ChangeOut(ApiModel):
-    id: int = Field(description="The change event's id.")
-    service: str = Field(description="The service that changed.")
-    kind: str = Field(description="deploy, rollback or reroute.")
-    version: str = Field(description="The version now running.")
-    description: str = Field(description="What was done and why.")
-    url: str = Field(description="A link to the change.")
-    occurred_at: datetime = Field(description="When it happened.")
-    recorded_by: str | None = Field(description="Who recorded it.")
-    incident: str | None = Field(
-        description="The incident it belongs to (opened for it, or already open), or null."
-    )
-    incident_url: str | None = Field(description="That incident's page, or null.")
-    proposal: int | None = Field(description="The proposal made for it, or null.")
-    proposal_url: str | None = Field(description="Where to accept or dismiss it, or null.")
-    written_on: list[str] = Field(description="Open incidents whose timeline now shows it.")
-    firings: list[FiringOut] = Field(description="The policies that fired for it.")
-
-
-class HeartbeatOut(ApiModel):
-    name: str = Field(description="The heartbeat's name.")
-    status: str = Field(
-        description="up, silent, or waiting (no sign of life yet: not monitored).",
-        json_schema_extra=one_of(["up", "silent", "waiting"]),
-    )
-    last_ping_at: datetime | None = Field(description="The last sign of life, or null.")
-    source: str = Field(description="api (a ping) or alert (a Watchdog alert), or empty.")
-    period_seconds: int = Field(description="How often it should say it is alive.")
-    grace_seconds: int = Field(description="How much later than that still counts.")
-    silent_since: datetime | None = Field(description="When it went silent, or null.")
-    incident: str | None = Field(description="The incident of its current or last outage.")
-
-
-class ProposalOut(ApiModel):
-    id: int = Field(description="The proposal's id.")
-    kind: str = Field(
-        description="declare (an incident), escalate (raise an incident's severity) or "
-        "add-detection (an action item).",
-        json_schema_extra=one_of(ProposalKind.values),
-    )
-    status: str = Field(description="open, accepted or dismissed.")
-    title: str = Field(description="What is proposed.")
-    policy: str = Field(description="The policy that proposed it.")
-    trigger: str = Field(description="Which trigger the policy is for.")
-    description: str = Field(description="Why, as sentences in your language.")
-    details: dict[str, Any] = Field(description="What accepting does (severity, services, ...).")
-    incident: str | None = Field(
-        description="The incident it is about, or (once accepted) the one it opened."
-    )
-    incident_url: str | None = Field(description="That incident's page, or null.")
-    created_at: datetime = Field(description="When it was proposed.")
-    decided_at: datetime | None = Field(description="When it was answered, or null.")
-    decided_by: str | None = Field(description="Who answered it, or null.")
-    result: dict[str, Any] = Field(description="What accepting produced.")
-
-
-class ProposalQuery(ApiModel):
-    status: str = Field(
-        "open",
-        description="open (default), accepted, dismissed or all.",
-        json_schema_extra=one_of([*ProposalStatus.values, "all"]),
-    )
-    limit: int = Field(50, ge=1, le=200, description="At most this many, newest first.")
-
-
-class DismissIn(ApiModel):
-    reason: str = Field(
-        "", description="Why not (optional).", json_schema_extra={"maxLength": 1000}
-    )
-
 
 # --- presenting ---------------------------------------------------------------
 
 
-def _incident_url(presenter: Presenter, incident: Incident | None) -> str | None:
-    return presenter.incident_url(incident) if incident is not None else None
+def _incident_url(incident: Incident | None, request: HttpRequest) -> str | None:
+    return incident_url(incident, request) if incident is not None else None
 
 
 def _ref(incident: Incident | None) -> str | None:
@@ -187,7 +61,7 @@ def _named(incident_id: int | None, visible: set[int]) -> str | None:
     return f"INC-{incident_id}" if incident_id and incident_id in visible else None
 
 
-def firing_json(firing: PolicyFiring) -> dict[str, Any]:
+def present_firing(firing: PolicyFiring) -> dict[str, Any]:
     proposal = getattr(firing, "proposal", None)
     return {
         "id": firing.pk,
@@ -213,7 +87,7 @@ def firing_json(firing: PolicyFiring) -> dict[str, Any]:
     }
 
 
-def proposal_json(presenter: Presenter, proposal: Proposal) -> dict[str, Any]:
+def present_proposal(proposal: Proposal, request: HttpRequest) -> dict[str, Any]:
     return {
         "id": proposal.pk,
         "kind": proposal.kind,
@@ -224,7 +98,7 @@ def proposal_json(presenter: Presenter, proposal: Proposal) -> dict[str, Any]:
         "description": describe_firing(proposal.firing),
         "details": proposal.details,
         "incident": _ref(proposal.incident),
-        "incident_url": _incident_url(presenter, proposal.incident),
+        "incident_url": _incident_url(proposal.incident, request),
         "created_at": local(proposal.created_at),
         "decided_at": local(proposal.decided_at),
         "decided_by": username(proposal.decided_by),
@@ -236,8 +110,7 @@ def _proposals_page(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("triggers:proposals"))
 
 
-def change_json(request: HttpRequest, outcome: ChangeOutcome) -> dict[str, Any]:
-    presenter = Presenter(request)
+def present_change(outcome: ChangeOutcome, request: HttpRequest) -> dict[str, Any]:
     change = outcome.change
     return {
         "id": change.pk,
@@ -249,15 +122,15 @@ def change_json(request: HttpRequest, outcome: ChangeOutcome) -> dict[str, Any]:
         "occurred_at": local(change.occurred_at),
         "recorded_by": username(change.recorded_by),
         "incident": _ref(outcome.incident),
-        "incident_url": _incident_url(presenter, outcome.incident),
+        "incident_url": _incident_url(outcome.incident, request),
         "proposal": outcome.proposal.pk if outcome.proposal else None,
         "proposal_url": _proposals_page(request) if outcome.proposal else None,
         "written_on": [incident.ref for incident in outcome.written_on],
-        "firings": [firing_json(firing) for firing in outcome.firings],
+        "firings": [present_firing(firing) for firing in outcome.firings],
     }
 
 
-def heartbeat_json(
+def present_heartbeat(
     config: HeartbeatConfig, row: Heartbeat | None, visible: set[int]
 ) -> dict[str, Any]:
     """A heartbeat's state; its outage's incident only if in `visible`."""
@@ -302,7 +175,7 @@ def record_change(request: HttpRequest, payload: ChangeIn) -> Status[dict[str, A
         url=payload.url,
         occurred_at=payload.at,
     )
-    return Status(201, change_json(request, outcome))
+    return Status(201, present_change(outcome, request))
 
 
 @router.post(
@@ -320,7 +193,7 @@ def ping_heartbeat(request: HttpRequest, name: HeartbeatName) -> dict[str, Any]:
     user = responder(request)
     heartbeat = services.ping(name, actor=user)
     config = configured(heartbeat.name)
-    return heartbeat_json(config, heartbeat, visible_incident_ids(user, [heartbeat.incident_id]))
+    return present_heartbeat(config, heartbeat, visible_incident_ids(user, [heartbeat.incident_id]))
 
 
 @router.get(
@@ -337,7 +210,7 @@ def list_heartbeats(request: HttpRequest) -> list[dict[str, Any]]:
     visible = visible_incident_ids(
         caller(request), [row["row"].incident_id for row in rows if row["row"] is not None]
     )
-    return [heartbeat_json(row["config"], row["row"], visible) for row in rows]
+    return [present_heartbeat(row["config"], row["row"], visible) for row in rows]
 
 
 @router.get(
@@ -358,9 +231,8 @@ def list_proposals(request: HttpRequest, query: Query[ProposalQuery]) -> list[di
             % {"value": query.status},
             field="status",
         )
-    presenter = Presenter(request)
     found = services.proposals_for(user, None if status == "all" else status)[: query.limit]
-    return [proposal_json(presenter, proposal) for proposal in found]
+    return [present_proposal(proposal, request) for proposal in found]
 
 
 @router.post(
@@ -375,7 +247,7 @@ def accept_proposal(request: HttpRequest, proposal_id: ProposalId) -> dict[str, 
     A proposal already answered gives 409."""
     user = responder(request)
     proposal = services.accept(services.get_proposal(user, proposal_id), actor=user)
-    return proposal_json(Presenter(request), proposal)
+    return present_proposal(proposal, request)
 
 
 @router.post(
@@ -392,7 +264,7 @@ def dismiss_proposal(
     user = responder(request)
     proposal = services.get_proposal(user, proposal_id)
     proposal = services.dismiss(proposal, actor=user, reason=payload.reason)
-    return proposal_json(Presenter(request), proposal)
+    return present_proposal(proposal, request)
 
 
 @router.get(
@@ -406,4 +278,4 @@ def list_firings(request: HttpRequest, ref: IncidentRef) -> list[dict[str, Any]]
     which rule, which alerts, what it did."""
     incident = get_incident(caller(request), ref)
     firings = PolicyFiring.objects.filter(incident=incident).select_related("proposal")
-    return [firing_json(firing) for firing in firings.order_by("fired_at", "id")]
+    return [present_firing(firing) for firing in firings.order_by("fired_at", "id")]

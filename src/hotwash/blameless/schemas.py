@@ -1,21 +1,11 @@
-"""The blameless-language linter over the API: any signed-in user (viewers
-too) can check a text before publishing it."""
+"""Request and response shapes of the blameless-language linter's API (its
+OpenAPI document)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from ninja import Router
 from pydantic import Field
 
-from hotwash.api.schemas import ERRORS, ApiModel
-from hotwash.blameless.engine import LANGUAGES, lint
-from hotwash.core.errors import InvalidInput
-
-router = Router(tags=["Blameless language"])
+from hotwash.core.api.schemas import ApiModel
 
 # The body limit (HOTWASH_MAX_BODY_BYTES) applies first; this bounds the
 # text itself for clients that raise that limit.
@@ -55,28 +45,3 @@ class FindingOut(ApiModel):
 class LintOut(ApiModel):
     findings: list[FindingOut] = Field(description="What was flagged, in text order.")
     count: int = Field(description="How many findings there are.")
-
-
-def _language(requested: str | None) -> str:
-    if requested is None or requested == "":
-        active = (get_language() or "en")[:2]
-        return active if active in LANGUAGES else "en"
-    language = requested.strip().lower()
-    if language not in LANGUAGES:
-        raise InvalidInput(_("The language must be en or fr."), field="language")
-    return language
-
-
-@router.post(
-    "/lint",
-    response={200: LintOut, **ERRORS},
-    summary="Check a text for blameful language",
-    operation_id="lint",
-)
-def lint_text(request: HttpRequest, payload: LintIn) -> dict[str, Any]:
-    """Flags naming people as the cause, "human error", hindsight ("should
-    have"), judgement words, blame vocabulary and "why didn't you" questions,
-    with the exact span, an explanation and a suggested rewrite. Findings
-    never block anything; they are advice."""
-    findings = lint(payload.text, _language(payload.language), names=payload.names)
-    return {"findings": [f.as_dict() for f in findings], "count": len(findings)}

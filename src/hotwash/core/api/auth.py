@@ -23,7 +23,7 @@ from ninja.utils import check_csrf
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.accounts.services import user_for_token
-from hotwash.api.errors import CredentialsRefused
+from hotwash.core.api.errors import CredentialsRefused
 from hotwash.core.errors import PermissionDenied
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,44 +1,25 @@
-"""Request and response shapes of the API; they are also its OpenAPI document.
+"""Request and response shapes of the incidents' API (its OpenAPI document).
 
-Input models check only shape (a string, a list, a time) and that every
-date and time is within the range Hotwash computes with; text nothing can
-store (a NUL, a lone surrogate) never reaches them (both rules:
-hotwash.core.validators). Domain rules (title length, known statuses, times
-not in the future) live in the service functions, so the web, the API and
-the CLI refuse the same things with the same messages. Choice fields are
-therefore typed loosely here and documented with their allowed values.
+Shapes only, as everywhere in the API (hotwash.core.api.schemas): choice
+fields are typed loosely and documented with their allowed values, and the
+service functions check the values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
-from functools import cache
-from typing import Annotated, Any, Self, get_args
+from datetime import datetime
+from typing import Annotated, Any
 
-from ninja import P, PathEx
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, model_validator
-from pydantic.json_schema import JsonDict, JsonValue
-from pydantic_core import PydanticCustomError
+from ninja import HeaderEx, P, PathEx
+from pydantic import BaseModel, Field, WithJsonSchema
+from pydantic.json_schema import JsonDict
 
-from hotwash.core.validators import date_problem
+from hotwash.core.api.errors import Error
+from hotwash.core.api.paging import DEFAULT_PER_PAGE, Page, PageNumber, PerPage
+from hotwash.core.api.schemas import TIME_DOC, ApiModel, one_of
 from hotwash.incidents.models import DetectionSource, IncidentRole, Status, TimelineKind
 from hotwash.incidents.queries import SORTS
 from hotwash.incidents.services import TEXT_MAX, TITLE_MAX
-
-MAX_PER_PAGE = 200
-DEFAULT_PER_PAGE = 50
-# A deeper page is refused (422) rather than looked up: page * per_page
-# must fit the databases' 64-bit OFFSET, and reading that deep means
-# stepping over every row before it. Filters reach any item sooner.
-MAX_PAGE = 100_000
-
-# The paging parameters of every list: `page: PageNumber = 1` and
-# `per_page: PerPage = DEFAULT_PER_PAGE`.
-PageNumber = Annotated[
-    int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1 (at most 100,000).")
-]
-PerPage = Annotated[int, Field(ge=1, le=MAX_PER_PAGE, description="Items per page (at most 200).")]
 
 # Accepted loosely (1, "2", "SEV3", "sev4"); the service checks the value.
 SeverityIn = Annotated[
@@ -78,87 +59,11 @@ EntryKindIn = Annotated[
 ]
 
 
-def one_of(values: Iterable[str]) -> JsonDict:
-    """Document the values a string field takes."""
-    return {"enum": list[JsonValue](values)}
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="after")
-    def _dates_in_range(self, info: ValidationInfo) -> Self:
-        """Every date and time a request sends is within the range Hotwash
-        computes with (`hotwash.core.validators`). Answers are validated
-        through these models too; what is already stored is never refused
-        on its way out. Once per model, over its date fields only: an answer
-        of 200 incidents pays almost nothing for it."""
-        if _validating_response(info):
-            return self
-        for name in _date_fields(type(self)):
-            for moment in _dates_in(getattr(self, name)):
-                if date_problem(moment) is not None:
-                    raise PydanticCustomError(
-                        "date_out_of_range",
-                        "{value} is out of range.",
-                        {"value": moment.isoformat(), "field": name},
-                    )
-        return self
-
-
-def _validating_response(info: ValidationInfo) -> bool:
-    # Ninja validates an operation's answer with the response status in the
-    # context, and a request's parameters and body without it.
-    return isinstance(info.context, dict) and "response_status" in info.context
-
-
-@cache
-def _date_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of `model` whose type holds a date or a time."""
-    return tuple(name for name, info in model.model_fields.items() if _holds_date(info.annotation))
-
-
-def _holds_date(annotation: Any) -> bool:
-    if isinstance(annotation, type) and issubclass(annotation, date):
-        return True
-    return any(_holds_date(argument) for argument in get_args(annotation))
-
-
-def _dates_in(value: Any) -> Iterator[date]:
-    """The dates and times in a field's value: itself, or in its list or
-    mapping (nested models check their own fields)."""
-    if isinstance(value, date):
-        yield value
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _dates_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _dates_in(item)
-
-
-# --- errors -------------------------------------------------------------------
-
-
-class ErrorItem(ApiModel):
-    field: str | None = Field(description="The request field at fault, or null.")
-    message: str = Field(description="What is wrong, in the request's language.")
-
-
-class Error(ApiModel):
-    """Every error response has this shape."""
-
-    message: str = Field(description="A sentence a person can act on.")
-    field: str | None = Field(description="The field at fault (first of `errors`), or null.")
-    errors: list[ErrorItem] = Field(description="Every problem found, one per field.")
-
-
 # --- incidents ------------------------------------------------------------------
 
 
 TITLE_DOC: JsonDict = {"maxLength": TITLE_MAX}
 TEXT_DOC: JsonDict = {"maxLength": TEXT_MAX}
-TIME_DOC = "ISO 8601 with a time zone, e.g. 2026-11-26T03:12:00+00:00; not in the future."
 
 
 class IncidentCreate(ApiModel):
@@ -254,11 +159,6 @@ class IncidentListQuery(BaseModel):
     per_page: PerPage = DEFAULT_PER_PAGE
 
 
-class UserRef(ApiModel):
-    username: str = Field(description="Login name.")
-    name: str = Field(description="Full name, or the login name when none is set.")
-
-
 class IncidentOut(ApiModel):
     id: str = Field(description="Human reference, e.g. INC-42.", examples=["INC-42"])
     number: int = Field(description="The number in the reference.", examples=[42])
@@ -303,18 +203,8 @@ class IncidentOut(ApiModel):
     url: str = Field(description="The incident's web page.")
 
 
-COUNT_DOC = "How many items match, counted exactly up to 10,000."
-COUNT_EXACT_DOC = "False when more than 10,000 match: `count` is then a lower bound."
-
-
-class IncidentPage(ApiModel):
-    items: list[IncidentOut] = Field(description="This page of incidents.")
-    count: int = Field(description=COUNT_DOC)
-    count_exact: bool = Field(description=COUNT_EXACT_DOC)
-    page: int = Field(description="This page's number.")
-    per_page: int = Field(description="Items per page.")
-    next: str | None = Field(description="URL of the next page, or null on the last one.")
-    previous: str | None = Field(description="URL of the previous page, or null on the first one.")
+class IncidentPage(Page[IncidentOut]):
+    items_doc = "This page of incidents."
 
 
 # --- timeline -------------------------------------------------------------------
@@ -368,14 +258,8 @@ class EntryOut(ApiModel):
     data: dict[str, Any] = Field(description="Structured detail of entries Hotwash writes.")
 
 
-class EntryPage(ApiModel):
-    items: list[EntryOut] = Field(description="This page of entries, oldest first.")
-    count: int = Field(description=COUNT_DOC)
-    count_exact: bool = Field(description=COUNT_EXACT_DOC)
-    page: int = Field(description="This page's number.")
-    per_page: int = Field(description="Items per page.")
-    next: str | None = Field(description="URL of the next page, or null.")
-    previous: str | None = Field(description="URL of the previous page, or null.")
+class EntryPage(Page[EntryOut]):
+    items_doc = "This page of entries, oldest first."
 
 
 class EntryEditOut(ApiModel):
@@ -466,7 +350,7 @@ class CatchupOut(ApiModel):
     summary: str = Field(description="All of the above as a short paragraph for a person.")
 
 
-# --- reference data and accounts -------------------------------------------------
+# --- reference data -------------------------------------------------
 
 
 class SeverityOut(ApiModel):
@@ -476,19 +360,7 @@ class SeverityOut(ApiModel):
     description: str = Field(description="Configured definition in the request's language.")
 
 
-class MeOut(ApiModel):
-    username: str = Field(description="Login name.")
-    name: str = Field(description="Full name, or the login name.")
-    email: str = Field(description="Email address (may be empty).")
-    role: str = Field(
-        description="viewer (reads), responder (runs incidents) or admin (also sees private ones).",
-        json_schema_extra=one_of(["viewer", "responder", "admin"]),
-    )
-    timezone: str = Field(description="Times in responses are given in this zone.")
-    language: str = Field(description="Preferred language of the web pages.")
-
-
-# --- parameters and responses shared by the routers ---------------------------------
+# --- parameters and responses shared by the operations ---------------------------------
 
 IncidentRef = PathEx[str, P(description="The incident: INC-42, inc-42 or 42.", examples=["INC-42"])]
 EntryId = PathEx[int, P(description="The timeline entry's id.")]
@@ -497,5 +369,19 @@ RolePath = PathEx[
     str, P(description="commander, scribe, communications or operations.", examples=["commander"])
 ]
 
-# Every operation can fail in these ways; each answers with an `Error`.
-ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 422}): Error}
+IfMatch = HeaderEx[
+    str | None,
+    P(
+        alias="If-Match",
+        description='Make the change only if the incident is still at this version: "7", '
+        "as the ETag gives it (7 works too). Left out, the change is made whatever the "
+        "version. A stale version answers 412 with the current one.",
+        examples=['"7"'],
+    ),
+]
+
+
+class StaleOut(Error):
+    """The answer when If-Match names an older version than the current one."""
+
+    version: int = Field(description="The incident's current version.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -11,77 +12,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
-from pydantic import BaseModel, Field
 
 from hotwash.accounts.permissions import is_admin
-from hotwash.api.auth import caller
-from hotwash.api.present import Presenter, local, username
-from hotwash.api.schemas import (
-    COUNT_DOC,
-    COUNT_EXACT_DOC,
-    DEFAULT_PER_PAGE,
-    ERRORS,
-    ApiModel,
-    PageNumber,
-    PerPage,
-)
+from hotwash.core.api.auth import caller
+from hotwash.core.api.errors import ERRORS
+from hotwash.core.api.paging import present_page
+from hotwash.core.api.present import local, username
 from hotwash.core.errors import InvalidInput, PermissionDenied
 from hotwash.core.models import AuditRecord
+from hotwash.core.schemas import AuditPage, AuditQuery
 
 router = Router(tags=["Audit"])
-
-BOUND_DOC = (
-    "a day (YYYY-MM-DD, your time zone; the whole day counts) or an exact time "
-    "with its zone (ISO 8601, e.g. 2026-11-26T09:00:00+00:00)"
-)
-
-
-class AuditQuery(BaseModel):
-    actor: str | None = Field(None, description="Only what this username did.")
-    action: str | None = Field(
-        None,
-        description="Only this action, e.g. incident.declared or auth.login_failed; "
-        "`auth.*` for every action starting with `auth.`.",
-    )
-    object_type: str | None = Field(
-        None, description="Only records about this kind of object, e.g. incidents.incident."
-    )
-    object_id: str | None = Field(None, description="Only records about the object with this id.")
-    since: str | None = Field(None, description=f"Only records from this moment on: {BOUND_DOC}.")
-    until: str | None = Field(None, description=f"Only records up to this moment: {BOUND_DOC}.")
-    page: PageNumber = 1
-    per_page: PerPage = DEFAULT_PER_PAGE
-
-
-class AuditRecordOut(ApiModel):
-    id: int = Field(description="The record's id; later records have larger ids.")
-    at: datetime = Field(description="When it happened.")
-    actor: str | None = Field(
-        description="Username of whoever did it; null for Hotwash itself and failed sign-ins."
-    )
-    action: str = Field(
-        description="What was done, e.g. incident.updated.", examples=["auth.logged_in"]
-    )
-    object_type: str = Field(
-        description="The kind of object, e.g. incidents.incident or auth.user."
-    )
-    object_id: str = Field(
-        description="The object's id (empty for a failed sign-in with an unknown username)."
-    )
-    changes: dict[str, Any] = Field(
-        description="The detail: the values changed; for sign-ins the username tried and the "
-        "client address (never a password)."
-    )
-
-
-class AuditPage(ApiModel):
-    items: list[AuditRecordOut] = Field(description="This page of records, newest first.")
-    count: int = Field(description=COUNT_DOC)
-    count_exact: bool = Field(description=COUNT_EXACT_DOC)
-    page: int = Field(description="This page's number.")
-    per_page: int = Field(description="Items per page.")
-    next: str | None = Field(description="URL of the next page, or null on the last one.")
-    previous: str | None = Field(description="URL of the previous page, or null on the first one.")
 
 
 @router.get(
@@ -100,8 +41,8 @@ def list_audit_records(request: HttpRequest, query: Query[AuditQuery]) -> dict[s
     records = AuditFilters.parse(query).apply(
         AuditRecord.objects.select_related("actor").order_by("-at", "-id")
     )
-    return Presenter(request).page(
-        records, page=query.page, per_page=query.per_page, render=_render
+    return present_page(
+        records, request, page=query.page, per_page=query.per_page, render=present_audit_records
     )
 
 
@@ -215,16 +156,17 @@ def _exact_time(text: str, field: str) -> datetime:
         ) from None
 
 
-def _render(records: list[AuditRecord]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": record.pk,
-            "at": local(record.at),
-            "actor": username(record.actor) if record.actor_id is not None else None,
-            "action": record.action,
-            "object_type": record.object_type,
-            "object_id": record.object_id,
-            "changes": record.changes or {},
-        }
-        for record in records
-    ]
+def present_audit_record(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "at": local(record.at),
+        "actor": username(record.actor) if record.actor_id is not None else None,
+        "action": record.action,
+        "object_type": record.object_type,
+        "object_id": record.object_id,
+        "changes": record.changes or {},
+    }
+
+
+def present_audit_records(records: Iterable[AuditRecord]) -> list[dict[str, Any]]:
+    return [present_audit_record(record) for record in records]

@@ -9,17 +9,10 @@ from typing import Any
 from ninja import P, PathEx
 from pydantic import BaseModel, Field
 
-from hotwash.api.schemas import (
-    COUNT_DOC,
-    COUNT_EXACT_DOC,
-    DEFAULT_PER_PAGE,
-    ApiModel,
-    EntryOut,
-    ErrorItem,
-    PageNumber,
-    PerPage,
-    one_of,
-)
+from hotwash.core.api.errors import ErrorItem
+from hotwash.core.api.paging import DEFAULT_PER_PAGE, Page, PageNumber, PerPage
+from hotwash.core.api.schemas import ApiModel, one_of
+from hotwash.incidents.schemas import EntryOut
 from hotwash.postmortems.models import Kind, Language, ReviewDecision, Status
 from hotwash.postmortems.services import CHECKLIST_KEYS, TRANSITIONS
 
@@ -280,14 +273,8 @@ class PostmortemOut(PostmortemSummaryOut):
     facts: FactsOut | None = Field(description="Facts from the incident; null for retrospectives.")
 
 
-class PostmortemPage(ApiModel):
-    items: list[PostmortemSummaryOut] = Field(description="This page, newest first.")
-    count: int = Field(description=COUNT_DOC)
-    count_exact: bool = Field(description=COUNT_EXACT_DOC)
-    page: int = Field(description="This page's number.")
-    per_page: int = Field(description="Items per page.")
-    next: str | None = Field(description="URL of the next page, or null.")
-    previous: str | None = Field(description="URL of the previous page, or null.")
+class PostmortemPage(Page[PostmortemSummaryOut]):
+    items_doc = "This page, newest first."
 
 
 class CommentOut(ApiModel):

@@ -1,7 +1,0 @@
-"""API routes for notifications, mounted under /api/v1/."""
-
-from __future__ import annotations
-
-from ninja import Router
-
-router = Router()
