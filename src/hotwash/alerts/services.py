@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.services import token_digest
 from hotwash.alerts.auth import forget_sources
-from hotwash.alerts.models import AlertSource, SourceKind
+from hotwash.alerts.models import AlertSource
+from hotwash.alerts.sources import sources
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput
 
@@ -30,10 +31,10 @@ def new_token() -> tuple[str, str, str]:
 
 def clean_kind(value: object) -> str:
     text = str(value or "").strip().lower()
-    if text not in SourceKind.values:
+    if sources.find(text) is None:
         raise InvalidInput(
             _("Unknown alert source kind %(value)s: use one of %(choices)s.")
-            % {"value": value, "choices": ", ".join(SourceKind.values)},
+            % {"value": value, "choices": ", ".join(sources.kinds())},
             field="kind",
         )
     return text

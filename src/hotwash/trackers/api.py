@@ -21,7 +21,8 @@ from hotwash.api.schemas import ERRORS, ApiModel, one_of
 from hotwash.core.errors import NotFound
 from hotwash.trackers import services, webhooks
 from hotwash.trackers.display import describe_error, describe_state
-from hotwash.trackers.models import IssueState, SyncState, TrackerConfig, TrackerKind, TrackerLink
+from hotwash.trackers.models import IssueState, SyncState, TrackerConfig, TrackerLink
+from hotwash.trackers.registry import trackers
 
 router = Router(tags=["Trackers"])
 
@@ -59,7 +60,7 @@ class TrackerWebhookSignature(APIKeyHeader):
 
 class TrackerLinkOut(ApiModel):
     item: str = Field(description="The action item, e.g. AI-7.")
-    tracker: str = Field(description="The tracker.", json_schema_extra=one_of(TrackerKind.values))
+    tracker: str = Field(description="The tracker.", json_schema_extra=one_of(trackers.kinds()))
     project: str = Field(description="Repository, project path or id, or Jira project key.")
     sync_state: str = Field(
         description="pending: waiting to be sent (or retrying); synced: the issue exists; "
