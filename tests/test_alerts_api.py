@@ -15,7 +15,8 @@ from hotwash.alerts.auth import forget_sources
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource
 from hotwash.alerts.services import create_source, replace_token
 from hotwash.core.models import AuditRecord
-from tests.test_alerts_payloads import am_alert, am_payload, generic_alert, generic_payload
+from tests.integrations.alertmanager.payloads import am_alert, am_payload
+from tests.integrations.generic.payloads import generic_alert, generic_payload
 
 pytestmark = pytest.mark.django_db
 AM = "/api/v1/alerts/alertmanager"

@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
-from hotwash.alerts import parsers
 from hotwash.alerts.models import Alert
 from hotwash.alerts.services import create_source
+from hotwash.integrations.alertmanager.parser import parse_alertmanager
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -35,7 +35,7 @@ def test_the_bench_payloads_are_valid_alertmanager_notifications(bench: Any, db:
     _source, token = create_source(name="bench", kind="alertmanager")
     singles = bench.webhook_requests(token, "s", 3, 1)
     batch = bench.webhook_requests(token, "b", 1, bench.BATCH_SIZE)
-    assert len(parsers.parse_alertmanager(batch[0][1])) == bench.BATCH_SIZE
+    assert len(parse_alertmanager(batch[0][1])) == bench.BATCH_SIZE
     client = Client()
     for path, body, headers in [*singles, *batch]:
         response = client.post(

@@ -17,7 +17,8 @@ from hotwash.alerts.models import Alert, AlertGroup, AlertSource
 from hotwash.alerts.services import create_source
 from hotwash.alerts.signals import alerts_received
 from hotwash.incidents import services as incidents
-from tests.test_alerts_payloads import am_alert, am_payload, generic_alert, generic_payload
+from tests.integrations.alertmanager.payloads import am_alert, am_payload
+from tests.integrations.generic.payloads import generic_alert, generic_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integrations.generic.payloads import generic_alert
 from tests.servers import RunningServer, ServerDatabase, running_server, server_database
-from tests.test_alerts_payloads import generic_alert
 
 pytestmark = pytest.mark.server
 

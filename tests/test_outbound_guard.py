@@ -26,11 +26,11 @@ from hotwash.jobs.worker import HotwashWorker
 from hotwash.notifications.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from hotwash.teams.models import Team
 from hotwash.trackers import services
-from hotwash.trackers.models import SyncState, TrackerConfig, TrackerKind
+from hotwash.trackers.models import SyncState, TrackerConfig
+from tests.integrations.github.standin import GitHubStandIn
+from tests.support.trackers import configure
+from tests.support.trackers import make_item as make_team_item
 from tests.test_notifications_support import WebhookSink, make_item, webhook_sink
-from tests.trackers_standins import GitHubStandIn
-from tests.trackers_standins.setup import configure
-from tests.trackers_standins.setup import make_item as make_team_item
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +331,7 @@ def test_a_redirect_is_not_followed(sink: WebhookSink, amira: Any) -> None:
 def github_tracker(team: Team, base_url: str) -> TrackerConfig:
     return TrackerConfig(
         team=team,
-        kind=TrackerKind.GITHUB,
+        kind="github",
         project="acme/payments",
         base_url=base_url,
         token_env="HOTWASH_SECRET_GITHUB_TOKEN",

@@ -12,7 +12,7 @@ from django.test import Client
 
 from hotwash.teams.models import Team
 from hotwash.trackers.credentials import CredentialMissing, api_token, read_secret, webhook_secret
-from hotwash.trackers.models import AuthMethod, TrackerConfig, TrackerKind
+from hotwash.trackers.models import AuthMethod, TrackerConfig
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def team(db: Any) -> Team:
 def tracker(team: Team, **fields: Any) -> TrackerConfig:
     values: dict[str, Any] = {
         "team": team,
-        "kind": TrackerKind.GITHUB,
+        "kind": "github",
         "project": "acme/payments",
         "token_env": "HOTWASH_SECRET_GITHUB_PAYMENTS",
     }
@@ -44,11 +44,11 @@ def errors_of(config: TrackerConfig) -> dict[str, list[str]]:
     [
         ({}, "https://api.github.com"),
         ({"base_url": "https://github.example.com/api/v3/"}, "https://github.example.com/api/v3"),
-        ({"kind": TrackerKind.GITLAB, "project": "42"}, "https://gitlab.com"),
-        ({"kind": TrackerKind.GITLAB, "project": "acme/platform/payments"}, "https://gitlab.com"),
+        ({"kind": "gitlab", "project": "42"}, "https://gitlab.com"),
+        ({"kind": "gitlab", "project": "acme/platform/payments"}, "https://gitlab.com"),
         (
             {
-                "kind": TrackerKind.JIRA,
+                "kind": "jira",
                 "project": "ops",
                 "base_url": "https://acme.atlassian.net",
                 "auth_method": AuthMethod.BASIC,
@@ -58,7 +58,7 @@ def errors_of(config: TrackerConfig) -> dict[str, list[str]]:
             "https://acme.atlassian.net",
         ),
         (
-            {"kind": TrackerKind.JIRA, "project": "OPS", "base_url": "https://jira.acme.example"},
+            {"kind": "jira", "project": "OPS", "base_url": "https://jira.acme.example"},
             "https://jira.acme.example",
         ),
     ],
@@ -72,14 +72,14 @@ def test_valid_settings_pass(team: Team, fields: dict[str, Any], api_base: str) 
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"kind": TrackerKind.JIRA, "project": "OPS"}, "base_url", "Jira needs its address"),
+        ({"kind": "jira", "project": "OPS"}, "base_url", "Jira needs its address"),
         ({"base_url": "ftp://github.example.com"}, "base_url", "https://"),
         ({"base_url": "https://user:pw@github.example.com"}, "base_url", "without a query"),
         ({"project": "payments"}, "project", "owner/repository"),
-        ({"kind": TrackerKind.GITLAB, "project": "payments"}, "project", "full path"),
+        ({"kind": "gitlab", "project": "payments"}, "project", "full path"),
         (
             {
-                "kind": TrackerKind.JIRA,
+                "kind": "jira",
                 "project": "ops team",
                 "base_url": "https://a.atlassian.net",
             },
@@ -89,7 +89,7 @@ def test_valid_settings_pass(team: Team, fields: dict[str, Any], api_base: str) 
         ({"auth_method": AuthMethod.BASIC, "username": "a@b.c"}, "auth_method", "Only Jira"),
         (
             {
-                "kind": TrackerKind.JIRA,
+                "kind": "jira",
                 "project": "OPS",
                 "base_url": "https://a.atlassian.net",
                 "auth_method": AuthMethod.BASIC,

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.integrations.github.standin import GitHubStandIn
 from tests.servers import running_server, server_database
-from tests.trackers_standins import GitHubStandIn
-from tests.trackers_standins.setup import SECRET, SECRET_ENV, TOKEN_ENV
+from tests.support.trackers import SECRET, SECRET_ENV, TOKEN_ENV
 
 pytestmark = pytest.mark.server
 

@@ -1,5 +1,6 @@
 """The periodic poll: the fallback for missed webhooks, reading issue states
-in pages (GitHub's Link header, GitLab's X-Next-Page, Jira's nextPageToken)."""
+in pages (GitHub's Link header, GitLab's X-Next-Page, Jira's nextPageToken;
+each tracker's own paging is tested in tests/integrations/<tracker>/)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import time_machine
 from hotwash.actions.models import ActionItem, Status
 from hotwash.actions.services import update_action_item
 from hotwash.jobs.schedule import registered_jobs
-from hotwash.teams.models import Team
-from hotwash.trackers import clients, services
-from hotwash.trackers.models import IssueState, TrackerConfig, TrackerKind, TrackerLink
-from tests.trackers_standins import GitHubStandIn, GitLabStandIn, JiraStandIn
-from tests.trackers_standins.setup import StandInAny, configure, make_item, standin_for
+from hotwash.trackers import services
+from hotwash.trackers.clients import TrackerClient
+from hotwash.trackers.models import IssueState, TrackerConfig, TrackerLink
+from tests.integrations.github.standin import GitHubStandIn
+from tests.integrations.gitlab.standin import GitLabStandIn
+from tests.integrations.jira.standin import JiraStandIn
+from tests.support.trackers import StandInAny, linked_items, standin_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +35,7 @@ def clock() -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def small_pages(monkeypatch: Any) -> None:
-    monkeypatch.setattr(clients, "PER_PAGE", 2)
+    monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 def key_of(standin: StandInAny, link: TrackerLink) -> Any:
@@ -43,19 +46,7 @@ def status(item: ActionItem) -> str:
     return ActionItem.objects.get(pk=item.pk).status
 
 
-def linked_items(
-    responder: Any, standin: StandInAny, monkeypatch: Any, count: int
-) -> tuple[TrackerConfig, list[ActionItem]]:
-    team = Team.objects.create(name="Payments", slug="payments")
-    tracker = configure(monkeypatch, standin, team=team)
-    items = [make_item(responder, team) for _ in range(count)]
-    for item in items:
-        link = services.request_push(item, actor=responder)
-        assert services.attempt_push(link.pk) == "created"
-    return tracker, items
-
-
-@pytest.mark.parametrize("kind", [TrackerKind.GITHUB, TrackerKind.GITLAB, TrackerKind.JIRA])
+@pytest.mark.parametrize("kind", ["github", "gitlab", "jira"])
 def test_the_poll_applies_closes_and_reopens_it_missed_across_pages(
     kind: str, responder: Any, monkeypatch: Any, clock: Any
 ) -> None:
@@ -93,47 +84,6 @@ def test_the_poll_applies_closes_and_reopens_it_missed_across_pages(
         assert result.changed == 1
         assert status(items[2]) == Status.OPEN
         assert TrackerLink.objects.get(item=items[2]).issue_state == IssueState.OPEN
-
-
-def test_github_pages_follow_the_link_header(responder: Any, monkeypatch: Any, clock: Any) -> None:
-    with GitHubStandIn() as github:
-        tracker, _items = linked_items(responder, github, monkeypatch, 5)
-        clock.shift(timedelta(minutes=10))
-        before = len(github.requests)
-        services.poll_tracker(tracker, datetime.now(UTC))
-        pages = [r.query.get("page", ["1"])[0] for r in github.requests[before:]]
-    assert pages == ["1", "2", "3"]
-    first = github.requests[before]
-    assert first.query["state"] == ["all"]
-    assert first.query["per_page"] == ["2"]
-    assert first.query["since"] == [(T0 - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")]
-
-
-def test_gitlab_asks_for_the_linked_iids_and_follows_x_next_page(
-    responder: Any, monkeypatch: Any, clock: Any
-) -> None:
-    with GitLabStandIn() as gitlab:
-        tracker, _items = linked_items(responder, gitlab, monkeypatch, 3)
-        gitlab.add_issue("Unrelated")
-        clock.shift(timedelta(minutes=10))
-        before = len(gitlab.requests)
-        services.poll_tracker(tracker, datetime.now(UTC))
-        reads = gitlab.requests[before:]
-    assert [r.query["page"] for r in reads] == [["1"], ["2"]]
-    assert sorted(reads[0].query["iids[]"]) == ["1", "2", "3"]
-
-
-def test_jira_pages_follow_next_page_token(responder: Any, monkeypatch: Any, clock: Any) -> None:
-    with JiraStandIn() as jira:
-        tracker, _items = linked_items(responder, jira, monkeypatch, 5)
-        clock.shift(timedelta(minutes=10))
-        before = len(jira.requests)
-        services.poll_tracker(tracker, datetime.now(UTC))
-        reads = jira.requests[before:]
-    assert [r.path for r in reads] == ["/rest/api/3/search/jql"] * 3
-    assert "nextPageToken" not in reads[0].body
-    assert reads[1].body["nextPageToken"]
-    assert reads[0].body["jql"].startswith('project = "OPS" AND updated >= ')
 
 
 def test_the_poll_leaves_an_item_completed_in_hotwash_alone(

@@ -19,15 +19,21 @@ from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import TimelineEvent, TimelineKind
 from hotwash.teams.models import Team
 from hotwash.trackers import services
-from hotwash.trackers.models import ErrorKind, IssueState, SyncState, TrackerKind, TrackerLink
+from hotwash.trackers.models import ErrorKind, SyncState, TrackerLink
 from hotwash.trackers.tasks import push_action_item
-from tests.trackers_standins import GitHubStandIn, GitLabStandIn, JiraStandIn
-from tests.trackers_standins.setup import TOKEN_ENV, configure, make_item, standin_for
+from tests.integrations.github.standin import GitHubStandIn
+from tests.support.trackers import (
+    TOKEN_ENV,
+    configure,
+    make_item,
+    push,
+    queued_runs,
+    standin_for,
+)
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
-TASK_PATH = "hotwash.trackers.tasks.push_action_item"
 
 
 @pytest.fixture(autouse=True)
@@ -47,115 +53,7 @@ def team(db: Any) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
-def queued_runs() -> list[datetime | None]:
-    rows = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").order_by("enqueued_at")
-    return [row.run_after if row.run_after.year < 9999 else None for row in rows]
-
-
-def push(item: ActionItem, actor: Any, capture: Any) -> TrackerLink:
-    with capture(execute=True):
-        return services.request_push(item, actor=actor)
-
-
-# --- success, per tracker --------------------------------------------------------
-
-
-def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
-    responder: Any,
-    team: Team,
-    github: GitHubStandIn,
-    monkeypatch: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    settings.SITE_URL = "https://hotwash.example"
-    configure(monkeypatch, github, team=team, labels="incident-followup")
-    item = make_item(responder, team)
-
-    link = push(item, responder, django_capture_on_commit_callbacks)
-    assert link.sync_state == SyncState.PENDING
-    assert queued_runs() == [None]  # enqueued when the transaction committed
-
-    assert push_action_item.call(link.pk) == "created"
-
-    link.refresh_from_db()
-    assert link.sync_state == SyncState.SYNCED
-    assert link.external_key == "1"
-    assert link.url == "https://github.example/acme/payments/issues/1"
-    assert link.issue_state == IssueState.OPEN
-    assert link.display_key == "acme/payments#1"
-    assert link.last_synced_at == T0
-    (sent,) = github.sent("POST")
-    assert sent.headers["authorization"] == "Bearer gh-token"
-    assert sent.body["title"] == f"Alert on card payment errors ({item.ref})"
-    body = sent.body["body"]
-    assert f"https://hotwash.example/en/action-items/{item.pk}/" in body
-    reader = Client()
-    reader.force_login(responder)
-    assert reader.get(f"/en/action-items/{item.pk}/").status_code == 200  # the link works
-    assert f"https://hotwash.example/en/incidents/{item.incident.ref}/" in body
-    assert "Checkout fails for card payments" in body
-    assert "Page the on-call" in body
-    assert f"<!-- {link.marker} -->" in body
-    assert set(sent.body["labels"]) >= {
-        "hotwash",
-        "severity:SEV2",
-        "priority:high",
-        "kind:detect",
-        f"due:{item.due_on.isoformat()}",
-        "incident-followup",
-    }
-    pushed = AuditRecord.objects.get(action="tracker.pushed")
-    assert pushed.changes["url"] == link.url
-    entry = TimelineEvent.objects.filter(kind=TimelineKind.ACTION_ITEM).last()
-    assert entry is not None and entry.data["event"] == "tracker_linked"
-
-
-def test_it_pushes_to_gitlab_with_a_due_date(
-    responder: Any, team: Team, monkeypatch: Any, django_capture_on_commit_callbacks: Any
-) -> None:
-    with GitLabStandIn() as gitlab:
-        configure(monkeypatch, gitlab, team=team)
-        item = make_item(responder, team)
-        link = push(item, responder, django_capture_on_commit_callbacks)
-        assert services.attempt_push(link.pk) == "created"
-
-    link.refresh_from_db()
-    assert (link.sync_state, link.external_key, link.external_id) == (SyncState.SYNCED, "1", "5001")
-    assert link.url == "https://gitlab.example/acme/payments/-/issues/1"
-    (sent,) = gitlab.sent("POST")
-    assert sent.path == "/api/v4/projects/acme%2Fpayments/issues"
-    assert sent.headers["private-token"] == "gl-token"
-    assert sent.body["due_date"] == item.due_on.isoformat()
-    assert "severity:SEV2" in sent.body["labels"].split(",")
-    assert link.marker in sent.body["description"]
-
-
-@pytest.mark.parametrize("bearer", [False, True], ids=["email-and-api-token", "bearer-token"])
-def test_it_pushes_to_jira_with_either_authentication(
-    bearer: bool,
-    responder: Any,
-    team: Team,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    with JiraStandIn(bearer=bearer) as jira:
-        configure(monkeypatch, jira, team=team, issue_type="Story")
-        item = make_item(responder, team)
-        link = push(item, responder, django_capture_on_commit_callbacks)
-        assert services.attempt_push(link.pk) == "created"
-
-    link.refresh_from_db()
-    assert (link.sync_state, link.external_key) == (SyncState.SYNCED, "OPS-1")
-    assert link.url == f"{jira.url}/browse/OPS-1"
-    (sent,) = jira.sent("POST", "/rest/api/3/issue")
-    fields = sent.body["fields"]
-    assert fields["project"] == {"key": "OPS"}
-    assert fields["issuetype"] == {"name": "Story"}
-    assert fields["duedate"] == item.due_on.isoformat()
-    assert fields["description"]["type"] == "doc"
-    assert link.marker in str(fields["description"])
-    assert sent.headers["authorization"].startswith("Bearer " if bearer else "Basic ")
+# --- success (what each tracker is sent: tests/integrations/<tracker>/) ----------
 
 
 def test_the_issue_is_written_in_the_trackers_language(
@@ -195,20 +93,20 @@ def test_a_private_incidents_title_is_not_sent(
     ("kind", "status", "headers", "wait"),
     [
         (
-            TrackerKind.GITHUB,
+            "github",
             403,
             {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(T0.timestamp()) + 900)},
             900,
         ),
-        (TrackerKind.GITHUB, 429, {"Retry-After": "120"}, 120),
-        (TrackerKind.GITLAB, 429, {"RateLimit-Reset": str(int(T0.timestamp()) + 300)}, 300),
+        ("github", 429, {"Retry-After": "120"}, 120),
+        ("gitlab", 429, {"RateLimit-Reset": str(int(T0.timestamp()) + 300)}, 300),
         (
-            TrackerKind.JIRA,
+            "jira",
             429,
             {"Retry-After": "45", "X-RateLimit-Reset": "2026-11-26T03:20:00Z"},
             45,
         ),
-        (TrackerKind.JIRA, 429, {"X-RateLimit-Reset": "2026-11-26T03:20:00Z"}, 480),
+        ("jira", 429, {"X-RateLimit-Reset": "2026-11-26T03:20:00Z"}, 480),
     ],
     ids=[
         "github-403-reset",
@@ -311,7 +209,7 @@ def test_a_lost_response_never_opens_a_second_issue(
     assert search.query["state"] == ["all"]
 
 
-@pytest.mark.parametrize("kind", [TrackerKind.GITLAB, TrackerKind.JIRA])
+@pytest.mark.parametrize("kind", ["gitlab", "jira"])
 def test_a_lost_response_is_recovered_on_gitlab_and_jira_too(
     kind: str,
     responder: Any,

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.integrations.alertmanager.payloads import am_alert, am_payload
 from tests.servers import ServerDatabase, running_server, server_database
-from tests.test_alerts_payloads import am_alert, am_payload
 
 pytestmark = pytest.mark.server
 

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "hotwash.jobs",
     "hotwash.alerts",
     "hotwash.triggers",
+    # Above the domains: fills their registries of alert sources and trackers.
+    "hotwash.integrations",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -379,6 +381,13 @@ TRACKER_SECRET_DIRS = env_list(
     "HOTWASH_TRACKER_SECRET_DIRS",
     ["/run/secrets", "/var/run/secrets", str(DATA_DIR / "secrets")],
 )
+
+# --- Integrations (hotwash/integrations; docs/integrations.md) --------------
+# Amazon SNS: the scheme and host an SNS signing certificate or subscription
+# URL must start with. No environment variable on purpose: a deployment
+# cannot be told to trust another host by accident (tests point it at a
+# loopback stand-in).
+ALERTS_SNS_URL_PATTERN = r"https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:443)?/"
 
 # --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
 # Webhook receivers and tracker APIs are addresses an admin types in. In

@@ -1,4 +1,5 @@
-"""Alert webhooks, mounted under /api/v1/: one endpoint per kind of source,
+"""Alert webhooks, mounted under /api/v1/: one endpoint per kind of source
+(alerts/sources.py: each kind is an integration that registered itself),
 each authenticated by the source's own token.
 
 Every endpoint answers 2xx only after the alerts are committed, so a
@@ -8,8 +9,8 @@ malformed, 401 token, 403 signature, 413 too large) writes nothing.
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count
@@ -19,10 +20,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import BaseModel
 
-from hotwash.alerts import parsers, sns
-from hotwash.alerts.auth import AlertSourceBasic, AlertSourceToken, Refusal
-from hotwash.alerts.ingest import IncomingAlert, IngestResult, ingest
-from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus, SourceKind
+from hotwash.alerts.auth import Refusal
+from hotwash.alerts.ingest import IngestResult, ingest
+from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus
+from hotwash.alerts.payloads import InvalidPayload
 from hotwash.alerts.queries import visible_groups
 from hotwash.alerts.schemas import (
     ALERTS_SHOWN,
@@ -32,12 +33,12 @@ from hotwash.alerts.schemas import (
     GroupId,
     GroupListQuery,
 )
-from hotwash.alerts.services import record_sns_subscription
+from hotwash.alerts.sources import AlertSourceKind, sources
 from hotwash.core.api.auth import caller
-from hotwash.core.api.errors import Error, error_body, error_responses
+from hotwash.core.api.errors import Error, describe_validation_error, error_body, error_responses
 from hotwash.core.api.paging import present_page
 from hotwash.core.api.present import local
-from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
+from hotwash.core.errors import DomainError, InvalidInput, NotFound
 from hotwash.incidents.models import REF_PREFIX
 from hotwash.incidents.queries import visible_incidents
 
@@ -109,102 +110,57 @@ def present_ingest_result(result: IngestResult) -> dict[str, Any]:
     }
 
 
-def _receive(request: HttpRequest, parse: Callable[[bytes], list[IncomingAlert]]) -> HttpResponse:
-    source: AlertSource = request.auth  # type: ignore[attr-defined]
-    alerts = parse(request.body)
-    return _accepted(ingest(source, alerts))
+class MalformedAlert(DomainError):
+    """The payload is not JSON, or not the shape this endpoint takes."""
+
+    status_code = 400
 
 
-@router.post(
-    "/alerts/alertmanager",
-    auth=AlertSourceToken(SourceKind.ALERTMANAGER),
-    response={200: AlertsAccepted, **ERRORS},
-    summary="Receive alerts from Prometheus Alertmanager",
-    operation_id="receive_alertmanager",
-    openapi_extra=_body(parsers.AlertmanagerPayload),
-)
-def alertmanager(request: HttpRequest) -> HttpResponse:
-    """Alertmanager's webhook payload (version 4; fields added by newer
-    versions are ignored). Point a `webhook_configs` receiver here with
-    `http_config.authorization.credentials` set to the source's token.
-    Alerts are deduplicated by fingerprint and grouped by `groupKey`."""
-    return _receive(request, parsers.parse_alertmanager)
+def malformed(invalid: InvalidPayload) -> MalformedAlert:
+    """A parser's refusal as the 400 it answers, worded like every other
+    validation error of the API."""
+    if invalid.error is not None:
+        message = describe_validation_error(invalid.error, invalid.field)
+    else:
+        message = invalid.message
+    return MalformedAlert(message, field=invalid.field)
 
 
-@router.post(
-    "/alerts/grafana",
-    auth=AlertSourceToken(SourceKind.GRAFANA),
-    response={200: AlertsAccepted, **ERRORS},
-    summary="Receive alerts from Grafana",
-    operation_id="receive_grafana",
-    openapi_extra=_body(parsers.GrafanaPayload),
-)
-def grafana(request: HttpRequest) -> HttpResponse:
-    """Grafana alerting's webhook contact point, with the Authorization
-    header set to `Bearer <token>`. Alerts are deduplicated by fingerprint
-    and grouped by `groupKey` (or, without one, by the source's labels)."""
-    return _receive(request, parsers.parse_grafana)
+def _basic_challenge(refusal: Refusal) -> HttpResponse:
+    response = JsonResponse(error_body(refusal.message), status=401)
+    response["WWW-Authenticate"] = 'Basic realm="hotwash", charset="UTF-8"'
+    return response
 
 
-@router.post(
-    "/alerts/generic",
-    auth=AlertSourceToken(SourceKind.GENERIC),
-    response={200: AlertsAccepted, **ERRORS},
-    summary="Receive alerts in Hotwash's own format",
-    operation_id="receive_generic",
-    openapi_extra=_body(parsers.GenericPayload),
-)
-def generic(request: HttpRequest) -> HttpResponse:
-    """For anything that can post JSON: `{"alerts": [{"labels": {...}}]}`.
-    An alert is identified by its `fingerprint` (default: its labels) and
-    grouped by `group_key` (default: the source's grouping labels, alertname
-    and service unless configured otherwise)."""
-    return _receive(request, parsers.parse_generic)
+def _add_webhook(kind: AlertSourceKind) -> None:
+    """POST /alerts/<kind>: the endpoint of one kind of source."""
+
+    def receive(request: HttpRequest) -> HttpResponse:
+        auth: AlertSource | Refusal = request.auth  # type: ignore[attr-defined]
+        if isinstance(auth, Refusal):
+            return _basic_challenge(auth)
+        try:
+            alerts = kind.receive(auth, request.body)
+        except InvalidPayload as invalid:
+            raise malformed(invalid) from None
+        return _accepted(ingest(auth, alerts))
+
+    extra: dict[Any, Any] = dict.fromkeys(kind.extra_statuses, Error)
+    router.post(
+        f"/alerts/{kind.kind}",
+        auth=kind.authentication(),
+        response={200: AlertsAccepted, **ERRORS, **extra},
+        summary=kind.summary,
+        description=inspect.cleandoc(kind.description),
+        operation_id=f"receive_{kind.kind}",
+        url_name=f"receive_{kind.kind}",
+        openapi_extra=_body(kind.payload, kind.content_type),
+    )(receive)
 
 
-@router.post(
-    "/alerts/sns",
-    auth=AlertSourceBasic(),
-    response={200: AlertsAccepted, **ERRORS, 502: Error},
-    summary="Receive CloudWatch alarms through Amazon SNS",
-    operation_id="receive_sns",
-    openapi_extra=_body(parsers.SnsMessage, "text/plain"),
-)
-def amazon_sns(request: HttpRequest) -> Any:
-    """Subscribe this address (with the token as the password in the URL)
-    to an SNS topic that CloudWatch alarms publish to. The subscription is
-    confirmed automatically; every message's signature is verified against
-    Amazon's certificate. ALARM fires an alert, OK resolves it."""
-    auth: AlertSource | Refusal = request.auth  # type: ignore[attr-defined]
-    if isinstance(auth, Refusal):
-        response = JsonResponse(error_body(auth.message), status=401)
-        response["WWW-Authenticate"] = 'Basic realm="hotwash", charset="UTF-8"'
-        return response
-    source = auth
-    message = parsers.parse_sns(request.body)
-    if source.allowed_topic_arns and message.TopicArn not in source.allowed_topic_arns:
-        raise PermissionDenied(
-            _("The SNS topic %(topic)s is not allowed for the alert source %(name)s.")
-            % {"topic": message.TopicArn, "name": source.name},
-            field="TopicArn",
-        )
-    sns.verify(message)
-    if message.Type == "SubscriptionConfirmation":
-        sns.confirm_subscription(message)
-        record_sns_subscription(
-            source, topic_arn=message.TopicArn, action="alert_source.sns_subscribed"
-        )
-        return _accepted(IngestResult(received=0, stored=0, stale=0, groups=[]))
-    if message.Type == "UnsubscribeConfirmation":
-        record_sns_subscription(
-            source, topic_arn=message.TopicArn, action="alert_source.sns_unsubscribed"
-        )
-        return _accepted(IngestResult(received=0, stored=0, stale=0, groups=[]))
-    if message.Type != "Notification":
-        raise parsers.MalformedAlert(
-            _("Unknown SNS message Type %(type)s.") % {"type": message.Type}, field="Type"
-        )
-    return _accepted(ingest(source, parsers.parse_cloudwatch(message)))
+# One endpoint per registered kind, in the order they were registered.
+for _kind in sources:
+    _add_webhook(_kind)
 
 
 # --- reading alert groups (personal tokens and the session, like the rest) -------

@@ -1,12 +1,12 @@
 """Alert sources authenticate with their own token, never a person's.
 
-Alertmanager (`http_config.authorization`) and Grafana (an Authorization
-header on the contact point) send `Authorization: Bearer <token>`. Amazon
-SNS cannot set headers, but it does HTTP Basic authentication from
-credentials in the subscription URL (`https://hotwash:<token>@host/...`):
-it posts once without them, and again with them after a 401 that carries
-`WWW-Authenticate: Basic`. A token in the query string is never accepted:
-it would end up in access logs.
+Each kind of source (alerts/sources.py) picks one of two ways here.
+Most send `Authorization: Bearer <token>` (AlertSourceToken). Amazon SNS
+cannot set headers, but it does HTTP Basic authentication from credentials
+in the subscription URL (`https://hotwash:<token>@host/...`): it posts once
+without them, and again with them after a 401 that carries
+`WWW-Authenticate: Basic` (AlertSourceBasic). A token in the query string is
+never accepted: it would end up in access logs.
 
 A token is looked up by its SHA-256 digest, so the time a lookup takes says
 nothing about the token; the digest found is compared again in constant
@@ -20,6 +20,7 @@ import binascii
 import hmac
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -27,7 +28,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBasicAuth, HttpBearer
 
 from hotwash.accounts.services import token_digest
-from hotwash.alerts.models import AlertSource, SourceKind
+from hotwash.alerts.models import AlertSource
 from hotwash.core.api.errors import CredentialsRefused
 
 # Like personal tokens (accounts.services): a process remembers a source
@@ -112,22 +113,27 @@ class AlertSourceToken(HttpBearer):
 
 @dataclass(frozen=True)
 class Refusal:
-    """Credentials missing or wrong on the SNS endpoint. The view answers it
-    with a Basic challenge (the API's own 401 announces Bearer), which is
-    what makes SNS send the credentials of its subscription URL."""
+    """Credentials missing or wrong on an endpoint that takes HTTP Basic.
+    The view answers it with a Basic challenge (the API's own 401 announces
+    Bearer), which is what makes a sender like Amazon SNS send the
+    credentials of its subscription URL."""
 
     message: str
 
 
 class AlertSourceBasic(HttpBasicAuth):
-    """HTTP Basic with any user name and the SNS source's token as password
-    (SNS sends the credentials written in the subscription URL); a Bearer
-    header works too, for testing with curl."""
+    """HTTP Basic with any user name and the source's token as password, for
+    senders that cannot set headers but take credentials in the URL (Amazon
+    SNS); a Bearer header works too, for testing with curl. `where` says, in
+    the reader's language, where the token goes; `description` documents
+    the scheme in the API document."""
 
-    openapi_description = (
-        "Amazon SNS: put the source's token as the password in the subscription URL, "
-        "https://hotwash:<token>@hotwash.example.org/api/v1/alerts/sns."
-    )
+    def __init__(self, kind: str, *, where: Callable[[], str], description: str) -> None:
+        self.kind = kind
+        self.where = where
+        # Read by ninja's __init__ into the API document's security scheme.
+        self.openapi_description = description
+        super().__init__()
 
     def __call__(self, request: HttpRequest) -> AlertSource | Refusal:
         scheme, _space, value = request.headers.get("Authorization", "").strip().partition(" ")
@@ -141,20 +147,13 @@ class AlertSourceBasic(HttpBasicAuth):
                 decoded = ""
             token = decoded.partition(":")[2]
         if not token:
-            return Refusal(_where_the_sns_token_goes())
+            return Refusal(self.where())
         return self.authenticate(request, "", token)
 
     def authenticate(
         self, request: HttpRequest, username: str, password: str
     ) -> AlertSource | Refusal:
         try:
-            return _check(source_for_token(password), SourceKind.SNS)
+            return _check(source_for_token(password), self.kind)
         except CredentialsRefused as refused:
-            return Refusal(f"{refused} {_where_the_sns_token_goes()}")
-
-
-def _where_the_sns_token_goes() -> str:
-    return _(
-        "Put the alert source's token in the subscription URL as the password: "
-        "https://hotwash:<token>@host/api/v1/alerts/sns."
-    )
+            return Refusal(f"{refused} {self.where()}")

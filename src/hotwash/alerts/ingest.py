@@ -1,7 +1,7 @@
 """The one path every alert takes into the database: deduplicate, group,
 commit, tell the triggers app.
 
-Each source's parser (parsers.py) turns its payload into `IncomingAlert`s;
+Each kind of source (sources.py) turns its payload into `IncomingAlert`s;
 `ingest` stores a whole request's alerts in one transaction with a fixed
 number of statements, whatever the number of alerts:
 

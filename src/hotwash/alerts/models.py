@@ -1,7 +1,7 @@
 """Alert sources, alerts and alert groups.
 
 An `AlertSource` is one monitoring system posting to one webhook endpoint
-with its own token. Every alert it sends is stored once per fingerprint
+(of its kind: sources.py) with its own token. Every alert it sends is stored once per fingerprint
 (`Alert`), and alerts are gathered into groups (`AlertGroup`): the source's
 own group (Alertmanager's and Grafana's groupKey) or, for sources without
 one, the alerts sharing the source's grouping labels. A group, not an alert,
@@ -14,17 +14,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from hotwash.alerts.sources import kind_choices
 from hotwash.incidents.models import Incident
 
 GROUP_KEY_MAX = 500
 FINGERPRINT_MAX = 200
-
-
-class SourceKind(models.TextChoices):
-    ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager")
-    GRAFANA = "grafana", _("Grafana")
-    GENERIC = "generic", _("Generic JSON")
-    SNS = "sns", _("Amazon SNS (CloudWatch)")
 
 
 class AlertStatus(models.TextChoices):
@@ -41,7 +35,9 @@ class AlertSource(models.Model):
     the token's SHA-256 digest is stored; the token is shown once."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    kind = models.CharField(_("kind"), max_length=16, choices=SourceKind.choices)
+    # The registered kinds (hotwash/integrations/): a function, so that
+    # adding one needs no migration.
+    kind = models.CharField(_("kind"), max_length=16, choices=kind_choices)
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(_("token prefix"), max_length=12)
     created_at = models.DateTimeField(_("created at"))

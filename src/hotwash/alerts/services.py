@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.services import token_digest
 from hotwash.alerts.auth import forget_sources
-from hotwash.alerts.models import AlertSource, SourceKind
+from hotwash.alerts.models import AlertSource
+from hotwash.alerts.sources import sources
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import Conflict
-from hotwash.core.text import clean_choice, clean_text
+from hotwash.core.errors import Conflict, InvalidInput
+from hotwash.core.text import clean_text
 
 Actor = User | AnonymousUser | None
 
@@ -30,12 +31,14 @@ def new_token() -> tuple[str, str, str]:
 
 
 def clean_kind(value: object) -> str:
-    return clean_choice(
-        value,
-        SourceKind,
-        field="kind",
-        message=_("Unknown alert source kind %(value)s: use one of %(choices)s."),
-    )
+    text = str(value or "").strip().lower()
+    if sources.find(text) is None:
+        raise InvalidInput(
+            _("Unknown alert source kind %(value)s: use one of %(choices)s.")
+            % {"value": value, "choices": ", ".join(sources.kinds())},
+            field="kind",
+        )
+    return text
 
 
 def clean_name(value: object) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from hotwash.trackers.models import ErrorKind, SyncState, TrackerKind, TrackerLink
+from hotwash.trackers.models import ErrorKind, SyncState, TrackerLink
+from hotwash.trackers.registry import trackers
 
 
 def tracker_name(kind: str) -> str:
-    try:
-        return str(TrackerKind(kind).label)
-    except ValueError:
-        return kind
+    integration = trackers.find(kind)
+    return str(integration.label) if integration is not None else kind
 
 
 def describe_error(link: TrackerLink) -> str:

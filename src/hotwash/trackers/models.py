@@ -11,7 +11,6 @@ address must not be an internal one (core/outbound.py).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -29,12 +28,7 @@ from hotwash.actions.models import ActionItem
 from hotwash.core.outbound import OutboundRefused, check_url
 from hotwash.core.secret_env import disallowed_names, validate_secret_env_name
 from hotwash.teams.models import Team
-
-
-class TrackerKind(models.TextChoices):
-    GITHUB = "github", _("GitHub Issues")
-    GITLAB = "gitlab", _("GitLab issues")
-    JIRA = "jira", _("Jira")
+from hotwash.trackers.registry import Tracker, kind_choices, trackers
 
 
 class AuthMethod(models.TextChoices):
@@ -42,17 +36,9 @@ class AuthMethod(models.TextChoices):
     BASIC = "basic", _("E-mail address and API token (Jira Cloud)")
 
 
-DEFAULT_BASE_URLS = {
-    TrackerKind.GITHUB: "https://api.github.com",
-    TrackerKind.GITLAB: "https://gitlab.com",
-}
-
 ISSUE_LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 
 ENV_FIELDS = ("token_env", "webhook_secret_env")
-GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-GITLAB_PROJECT = re.compile(r"[0-9]+|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
-JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]{0,19}")
 
 
 def secret_dirs() -> list[PurePosixPath]:
@@ -69,7 +55,9 @@ class TrackerConfig(models.Model):
     team = models.OneToOneField(
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="tracker"
     )
-    kind = models.CharField(_("tracker"), max_length=8, choices=TrackerKind.choices)
+    # The registered trackers (hotwash/integrations/): a function, so that
+    # adding one needs no migration.
+    kind = models.CharField(_("tracker"), max_length=8, choices=kind_choices)
     base_url = models.URLField(
         _("API address"),
         max_length=300,
@@ -155,8 +143,18 @@ class TrackerConfig(models.Model):
         return f"{self.get_kind_display()} {self.project} ({self.team})"
 
     @property
+    def integration(self) -> Tracker | None:
+        """The registered tracker of this kind (None for an unknown kind,
+        which full_clean refuses)."""
+        return trackers.find(self.kind)
+
+    @property
     def api_base(self) -> str:
-        return (self.base_url or DEFAULT_BASE_URLS.get(TrackerKind(self.kind), "")).rstrip("/")
+        return (self.base_url or trackers.get(self.kind).default_base_url).rstrip("/")
+
+    def issue_name(self, key: str) -> str:
+        """How people write issue `key`: owner/repo#42, group/project#7, OPS-12."""
+        return trackers.get(self.kind).issue_name(self.project, key)
 
     @property
     def extra_labels(self) -> list[str]:
@@ -165,11 +163,12 @@ class TrackerConfig(models.Model):
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         self.project = self.project.strip()
-        if self.kind == TrackerKind.JIRA:
-            self.project = self.project.upper()
-        errors.update(self._clean_url())
-        errors.update(self._clean_project())
-        errors.update(self._clean_auth())
+        integration = self.integration
+        if integration is not None:
+            self.project = integration.normalise_project(self.project)
+            errors.update(self._clean_url(integration))
+            errors.update(self._clean_project(integration))
+            errors.update(self._clean_auth(integration))
         for field, env_field, file_field, required in (
             ("token", "token_env", "token_file", True),
             ("webhook secret", "webhook_secret_env", "webhook_secret_file", False),
@@ -178,11 +177,11 @@ class TrackerConfig(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def _clean_url(self) -> dict[str, Any]:
-        if self.kind == TrackerKind.JIRA and not self.base_url:
-            return {"base_url": _("Jira needs its address, e.g. https://example.atlassian.net.")}
+    def _clean_url(self, integration: Tracker) -> dict[str, Any]:
         if not self.base_url:
-            return {}
+            if integration.default_base_url:
+                return {}
+            return {"base_url": str(integration.base_url_needed)}
         parts = urlsplit(self.base_url)
         allowed = ("https",) if settings.PRODUCTION else ("https", "http")
         if parts.scheme not in allowed or not parts.hostname:
@@ -200,28 +199,16 @@ class TrackerConfig(models.Model):
             return {"base_url": str(refused)}
         return {}
 
-    def _clean_project(self) -> dict[str, Any]:
-        pattern, message = {
-            TrackerKind.GITHUB: (
-                GITHUB_REPOSITORY,
-                _("Give the repository as owner/repository, e.g. acme/payments."),
-            ),
-            TrackerKind.GITLAB: (
-                GITLAB_PROJECT,
-                _("Give the project's numeric id or its full path, e.g. acme/payments."),
-            ),
-            TrackerKind.JIRA: (
-                JIRA_PROJECT,
-                _("Give the Jira project key: capital letters and digits, e.g. OPS."),
-            ),
-        }.get(TrackerKind(self.kind), (None, ""))
-        if pattern is not None and not pattern.fullmatch(self.project):
-            return {"project": str(message)}
+    def _clean_project(self, integration: Tracker) -> dict[str, Any]:
+        if not integration.project_pattern.fullmatch(self.project):
+            return {"project": str(integration.project_hint)}
         return {}
 
-    def _clean_auth(self) -> dict[str, Any]:
+    def _clean_auth(self, integration: Tracker) -> dict[str, Any]:
+        # The messages name Jira, the one tracker with e-mail-and-token
+        # authentication and issue types.
         if self.auth_method == AuthMethod.BASIC:
-            if self.kind != TrackerKind.JIRA:
+            if AuthMethod.BASIC not in integration.auth_methods:
                 return {
                     "auth_method": _("Only Jira uses an e-mail address and API token; use Token.")
                 }
@@ -233,7 +220,7 @@ class TrackerConfig(models.Model):
             return {
                 "username": _("Leave this empty unless the authentication is e-mail and token.")
             }
-        if self.issue_type and self.kind != TrackerKind.JIRA:
+        if self.issue_type and not integration.has_issue_types:
             return {"issue_type": _("Only Jira has issue types; leave this empty.")}
         return {}
 
@@ -370,9 +357,7 @@ class TrackerLink(models.Model):
         """How people write the issue: owner/repo#42, group/project#7, OPS-12."""
         if not self.external_key:
             return ""
-        if self.tracker.kind == TrackerKind.JIRA:
-            return self.external_key
-        return f"{self.tracker.project}#{self.external_key}"
+        return self.tracker.issue_name(self.external_key)
 
 
 @checks.register(checks.Tags.database)

@@ -8,7 +8,8 @@ from ninja import P, PathEx
 from pydantic import Field
 
 from hotwash.core.api.schemas import ApiModel, one_of
-from hotwash.trackers.models import IssueState, SyncState, TrackerKind
+from hotwash.trackers.models import IssueState, SyncState
+from hotwash.trackers.registry import trackers
 
 TrackerId = PathEx[
     int,
@@ -18,7 +19,7 @@ TrackerId = PathEx[
 
 class TrackerLinkOut(ApiModel):
     item: str = Field(description="The action item, e.g. AI-7.")
-    tracker: str = Field(description="The tracker.", json_schema_extra=one_of(TrackerKind.values))
+    tracker: str = Field(description="The tracker.", json_schema_extra=one_of(trackers.kinds()))
     project: str = Field(description="Repository, project path or id, or Jira project key.")
     sync_state: str = Field(
         description="pending: waiting to be sent (or retrying); synced: the issue exists; "

@@ -49,9 +49,9 @@ from hotwash.trackers.models import (
     IssueState,
     SyncState,
     TrackerConfig,
-    TrackerKind,
     TrackerLink,
 )
+from hotwash.trackers.registry import trackers
 
 logger = logging.getLogger("hotwash.trackers")
 
@@ -404,13 +404,9 @@ def find_link(tracker: TrackerConfig, key: str) -> TrackerLink:
     if link is None:
         raise NotFound(
             _("No action item is linked to %(tracker)s issue %(issue)s.")
-            % {"tracker": TrackerKind(tracker.kind).label, "issue": _issue_name(tracker, key)}
+            % {"tracker": trackers.get(tracker.kind).label, "issue": tracker.issue_name(key)}
         )
     return link
-
-
-def _issue_name(tracker: TrackerConfig, key: str) -> str:
-    return key if tracker.kind == TrackerKind.JIRA else f"{tracker.project}#{key}"
 
 
 @dataclass

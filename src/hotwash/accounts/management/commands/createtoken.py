@@ -17,8 +17,9 @@ from hotwash.accounts.services import (
     token_expiry_after,
     token_expiry_in_days,
 )
-from hotwash.alerts.models import AlertSource, SourceKind
+from hotwash.alerts.models import AlertSource
 from hotwash.alerts.services import create_source, replace_token
+from hotwash.alerts.sources import sources
 from hotwash.core.errors import DomainError
 
 
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--kind",
-            choices=SourceKind.values,
+            choices=sources.kinds(),
             help="With --source: the kind of a new source (the endpoint it posts to).",
         )
 
@@ -83,11 +84,11 @@ class Command(BaseCommand):
                     f"The alert source {source.name} exists with kind {source.kind}, not {kind}."
                 )
             return replace_token(source)
-        kind = kind or (name.strip() if name.strip() in SourceKind.values else None)
+        kind = kind or (name.strip() if name.strip() in sources.kinds() else None)
         if kind is None:
             raise CommandError(
                 f"There is no alert source named {name}; to create it, give its kind: "
-                f"--kind {'|'.join(SourceKind.values)}."
+                f"--kind {'|'.join(sources.kinds())}."
             )
         try:
             _source, token = create_source(name=name, kind=kind)

@@ -18,7 +18,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.trackers_standins.base import Recorded, Reply, StandIn, now
+from tests.support.tracker_standin import Recorded, Reply, StandIn, now
 
 DONE = {"id": "10002", "name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
 TODO = {"id": "10000", "name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from tests.trackers_standins.base import Recorded, Reply, StandIn, iso, now, one, page_of
+from tests.support.tracker_standin import Recorded, Reply, StandIn, iso, now, one, page_of
 
 
 def _time(text: str) -> datetime:

@@ -19,11 +19,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from django.test import Client
 
-from hotwash.alerts import sns
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource
-from hotwash.alerts.parsers import SnsMessage
 from hotwash.alerts.services import create_source
 from hotwash.core.models import AuditRecord
+from hotwash.integrations.sns import webhook as sns
+from hotwash.integrations.sns.parser import SnsMessage
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/alerts/sns"
@@ -78,6 +78,8 @@ class StandIn(ThreadingHTTPServer):
     pem = b""
     hits: list[str]
     down = False
+    # The production rule (the setting before the fixture changed it).
+    sns_hosts = ""
 
     @property
     def base(self) -> str:
@@ -110,6 +112,7 @@ def stand_in(signer: Signer, settings: Any) -> Iterator[StandIn]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     # Only here may certificates come from somewhere other than an SNS host.
+    server.sns_hosts = settings.ALERTS_SNS_URL_PATTERN
     settings.ALERTS_SNS_URL_PATTERN = r"http://127\.0\.0\.1:\d+/"
     sns.forget_certificates()
     try:
@@ -223,7 +226,7 @@ def test_a_certificate_outside_sns_is_never_fetched(
     stand_in: StandIn, signer: Signer, source: tuple[AlertSource, Client], settings: Any
 ) -> None:
     _source, client = source
-    del settings.ALERTS_SNS_URL_PATTERN  # the production rule: SNS hosts only
+    settings.ALERTS_SNS_URL_PATTERN = stand_in.sns_hosts  # SNS hosts only
     response = send(client, signer.sign(notification(stand_in, alarm())))
     assert response.status_code == 403
     assert response.json()["field"] == "SigningCertURL"

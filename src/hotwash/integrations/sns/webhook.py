@@ -1,4 +1,5 @@
-"""Amazon SNS: message signatures and the subscription handshake.
+"""Amazon SNS's webhook checks: message signatures and the subscription
+handshake.
 
 Anyone can post a JSON document that looks like an SNS message, so the
 signature is the real authentication: every message is verified against
@@ -7,8 +8,8 @@ an SNS host (https://sns.<region>.amazonaws.com/...pem), never from
 wherever the message points. Certificates are kept in memory once fetched.
 SignatureVersion 1 signs with SHA1, 2 with SHA256.
 
-Tests point the URL check at a loopback stand-in through the
-ALERTS_SNS_URL_PATTERN setting; it has no environment variable on purpose,
+Which hosts count as SNS is the ALERTS_SNS_URL_PATTERN setting; tests
+point it at a loopback stand-in. It has no environment variable on purpose,
 so a deployment cannot be told to trust another host by accident.
 """
 
@@ -30,12 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from hotwash.alerts.parsers import SnsMessage
 from hotwash.core.errors import DomainError, PermissionDenied
+from hotwash.integrations.sns.parser import SnsMessage
 
-# The scheme and host part an SNS certificate or confirmation URL must
-# start with.
-DEFAULT_URL_PATTERN = r"https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:443)?/"
 FETCH_TIMEOUT = 10.0
 CERT_MAX_BYTES = 64 * 1024
 CERT_CACHE_MAX = 64
@@ -61,7 +59,9 @@ class SnsUnavailable(DomainError):
 
 
 def _pattern() -> re.Pattern[str]:
-    return re.compile(getattr(settings, "ALERTS_SNS_URL_PATTERN", DEFAULT_URL_PATTERN))
+    """The scheme and host part an SNS certificate or confirmation URL must
+    start with (read each time: tests change it)."""
+    return re.compile(settings.ALERTS_SNS_URL_PATTERN)
 
 
 def trusted_url(url: str, *, suffix: str = "") -> bool:

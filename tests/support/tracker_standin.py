@@ -1,4 +1,12 @@
-"""The HTTP plumbing the three stand-ins share."""
+"""The HTTP plumbing the tracker stand-ins share.
+
+Each tracker's stand-in (tests/integrations/<tracker>/standin.py) is a small
+threaded HTTP server (http.server) on loopback that implements the
+documented REST endpoints Hotwash calls, with their status codes,
+pagination and rate-limit headers, and that can sign webhooks the way the
+real tracker does. Tests script failures (`fail_next`), read what Hotwash
+sent (`requests`) and change issues as a person would (`close`, `reopen`).
+"""
 
 from __future__ import annotations
 

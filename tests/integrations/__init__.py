@@ -1,0 +1,1 @@
+"""Tests of the integrations, one folder each, mirroring src/hotwash/integrations/."""
