@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from hotwash.actions.models import Status
-from hotwash.incidents.management.commands._render import choice_label, columns
+from hotwash.core.client_render import choice_label, columns
 
 
 def status_label(value: Any) -> str:
