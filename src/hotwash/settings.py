@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hotwash.jobs",
     "hotwash.alerts",
     "hotwash.triggers",
+    "hotwash.wiring",  # on top: connects the apps' signals (wiring/reactions.py)
     "django_tasks",
     "django_tasks_db",
 ]
