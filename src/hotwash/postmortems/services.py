@@ -419,8 +419,8 @@ def on_incident_updated(
     incident_updated (hotwash.wiring.reactions), so it runs inside the
     transaction of the change that resolved the incident.
 
-    The draft is Hotwash's own, by policy (its audit record, timeline entry
-    and creator name no person); a due date set on an existing postmortem is
+    The draft is Hotwash's own, by policy: its audit record, timeline entry
+    and creator name no person. A due date set on an existing postmortem is
     audited as a change by whoever resolved the incident."""
     status = changes.get("status")
     if not status or status["to"] not in ("resolved", "closed"):
