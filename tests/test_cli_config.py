@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from hotwash.client import ApiClient, ClientConfig, ClientError, load_config
+from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import list as list_command
 from hotwash.incidents.management.commands import show as show_command
-from hotwash.incidents.management.commands._render import Clock, normalise_ref
+from hotwash.incidents.management.commands._render import normalise_ref, time_since
 
 CONFIG = ClientConfig(url="http://hotwash.test", token="hw_secret")
 
@@ -166,7 +167,7 @@ def test_times_show_their_zone() -> None:
     assert clock.time(datetime(2026, 7, 1, 12, 0, tzinfo=UTC)) == "2026-07-01 14:00 CEST"
     assert clock.short(datetime(2026, 11, 26, 3, 12, tzinfo=UTC)) == "04:12 CET"
     assert clock.short(datetime(2026, 11, 20, 3, 12, tzinfo=UTC)) == "2026-11-20 04:12 CET"
-    assert clock.since(datetime(2026, 11, 26, 3, 12, tzinfo=UTC)) == "28 min"
+    assert time_since(clock, datetime(2026, 11, 26, 3, 12, tzinfo=UTC)) == "28 min"
 
 
 @pytest.mark.parametrize(

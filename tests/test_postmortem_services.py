@@ -75,6 +75,38 @@ def test_resolving_twice_never_drafts_a_second_one(responder: Any) -> None:
     assert Postmortem.objects.filter(incident=incident).count() == 1
 
 
+def test_resolving_audits_the_draft_as_hotwash_s_own(responder: Any) -> None:
+    incident = _resolved_incident(responder, 1)
+    drafted = AuditRecord.objects.get(action="postmortem.drafted")
+    assert drafted.actor is None  # drafted by policy, not by the person who resolved
+    assert drafted.object_id == str(Postmortem.objects.get(incident=incident).pk)
+    assert drafted.changes["due_on"] == "2026-11-28"
+
+
+def test_resolving_starts_the_clock_of_an_existing_postmortem_with_an_audit_record(
+    responder: Any,
+) -> None:
+    incident = incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
+    postmortem = services.create_retrospective(
+        actor=responder, title="", kind="incident", incident=incident
+    )
+    assert postmortem.due_on is None
+    with time_machine.travel(RESOLVED, tick=False):
+        incidents.set_status(incident, actor=responder, status="resolved")
+    postmortem.refresh_from_db()
+    assert postmortem.due_on == date(2026, 12, 2)
+    record = AuditRecord.objects.get(action="postmortem.updated", object_id=str(postmortem.pk))
+    assert record.actor == responder  # whoever resolved the incident
+    assert record.changes == {
+        "due_on": {"from": None, "to": "2026-12-02"},
+        "because": "incident_resolved",
+    }
+    # Resolving again does not move the clock, and writes nothing more.
+    incidents.set_status(incident, actor=responder, status="investigating")
+    incidents.set_status(incident, actor=responder, status="resolved")
+    assert AuditRecord.objects.filter(action="postmortem.updated").count() == 1
+
+
 def test_any_incident_can_get_one_on_request(responder: Any) -> None:
     incident = incidents.declare_incident(actor=responder, title="Near miss", severity=4)
     postmortem = services.create_retrospective(

@@ -183,7 +183,7 @@ INCLUDE_LINE = "{% load triggers_tags %}{% policy_firings incident %}"
 def incident_page_with_firings(tmp_path: Any, settings: Any) -> None:
     """The incident page with the one line the lead adds to detail.html
     (already there once added; inserted into a copy until then)."""
-    source = Path(hotwash.__file__).parent / "templates" / "incidents" / "detail.html"
+    source = Path(hotwash.__file__).parent / "incidents" / "templates" / "incidents" / "detail.html"
     html = source.read_text(encoding="utf-8")
     if "policy_firings" not in html:
         html = html.replace("</article>", f"  {INCLUDE_LINE}\n</article>", 1)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "hotwash.triggers",
     # Above the domains: fills their registries of alert sources and trackers.
     "hotwash.integrations",
+    "hotwash.wiring",  # on top: connects the apps' signals (wiring/reactions.py)
     "django_tasks",
     "django_tasks_db",
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from hotwash.actions.models import Kind, Priority, Status
 from hotwash.actions.queries import ACTIVE, SORTS
 from hotwash.actions.services import TITLE_MAX
-from hotwash.incidents.forms import HotwashForm, People, PeopleSelect
+from hotwash.core.forms import HotwashForm, People, PeopleSelect
 from hotwash.incidents.services import TEXT_MAX
 
 Teams = Sequence[tuple[str, str]]

@@ -1,4 +1,4 @@
-"""Signals other apps (trackers, notifications) subscribe to.
+"""Signals other apps subscribe to (who does: hotwash.wiring.reactions).
 
 Sent inside the write's transaction, so a receiver's own writes commit or
 roll back with the change. Receivers must not call the network: queue a task

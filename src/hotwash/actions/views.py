@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotwash.accounts.permissions import can_respond
+from hotwash.accounts.queries import everyone_except
 from hotwash.actions import dashboard as follow_through
 from hotwash.actions import services
 from hotwash.actions.forms import CreateForm, EditForm, FilterForm, StatusForm
@@ -29,7 +30,6 @@ from hotwash.core.errors import DomainError, InvalidInput, NotFound
 from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import get_incident
-from hotwash.incidents.views.common import everyone_except
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
 

@@ -1,4 +1,5 @@
-"""The signal the triggers app listens to.
+"""The signal the triggers app listens to (connected in
+hotwash.wiring.reactions).
 
 `alerts_received` is sent INSIDE the ingestion transaction, once per alert
 group a request notified (also when nothing changed: a repeat notification

@@ -284,7 +284,8 @@ def _role_sentences(roles: dict[str, Any]) -> list[str]:
     else:
         sentences = [_("Nobody is the incident commander yet.")]
     others = [
-        _("%(role)s: %(user)s") % {"role": choice_label(IncidentRole, role), "user": user.get_username()}
+        _("%(role)s: %(user)s")
+        % {"role": choice_label(IncidentRole, role), "user": user.get_username()}
         for role, user in roles.items()
         if role != IncidentRole.COMMANDER and user is not None
     ]

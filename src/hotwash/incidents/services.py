@@ -459,6 +459,9 @@ def update_incident(
             # who may no longer see the incident ends before it would pass
             # on another word about it.
             publish_incident_change(incident.pk, VISIBILITY)
+        # Receivers write in this transaction (hotwash.wiring.reactions):
+        # resolving drafts the postmortem or starts its clock; turning
+        # private ends its public sharing.
         incident_updated.send(
             sender=Incident, incident=incident, actor=actor, changes=audit, now=now
         )

@@ -2,7 +2,8 @@
 
 A receiver's writes (a drafted postmortem, a trigger firing) therefore
 commit or roll back together with the incident change that caused them.
-Receivers must not call the network; queue a task for that.
+Receivers must not call the network; queue a task for that. Every receiver
+is connected, and what it does listed, in hotwash.wiring.reactions.
 """
 
 from django.dispatch import Signal

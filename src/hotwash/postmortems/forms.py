@@ -13,13 +13,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotwash.incidents.forms import (
-    SERVICES_HELP,
-    HotwashForm,
-    People,
-    PeopleSelect,
-    split_services,
-)
+from hotwash.core.forms import HotwashForm, People, PeopleSelect
+from hotwash.incidents.forms import SERVICES_HELP, split_services
 from hotwash.postmortems.models import Kind, Language, ReviewDecision, Status
 from hotwash.postmortems.outlines import Outline, load_outlines
 from hotwash.postmortems.services import COMMENT_MAX, SECTION_MAX, TITLE_MAX

@@ -415,7 +415,13 @@ def on_incident_updated(
     **kwargs: Any,
 ) -> None:
     """Resolving an incident drafts its postmortem (when policy asks for
-    one) and starts the clock on an existing one."""
+    one) and starts the clock on an existing one. Connected to
+    incident_updated (hotwash.wiring.reactions), so it runs inside the
+    transaction of the change that resolved the incident.
+
+    The draft is Hotwash's own, by policy: its audit record, timeline entry
+    and creator name no person. A due date set on an existing postmortem is
+    audited as a change by whoever resolved the incident."""
     status = changes.get("status")
     if not status or status["to"] not in ("resolved", "closed"):
         return
@@ -425,10 +431,32 @@ def on_incident_updated(
             draft_for_incident(incident, actor=None, now=now)
         return
     if existing.due_on is None and incident.resolved_at:
-        rule = postmortem_rule(incident.severity)
-        existing.due_on = rule.due_date(timezone.localdate(incident.resolved_at))
-        existing.required = existing.required or rule.required
-        existing.save(update_fields=["due_on", "required"])
+        _start_the_clock(existing, incident, actor=actor, now=now)
+
+
+def _start_the_clock(
+    postmortem: Postmortem, incident: Incident, *, actor: Actor, now: datetime
+) -> None:
+    """The due date (and whether it is required) from policy, now that the
+    incident is resolved, with its audit record."""
+    rule = postmortem_rule(incident.severity)
+    audit: dict[str, Any] = {}
+    for field, value in (
+        ("due_on", rule.due_date(timezone.localdate(incident.resolved_at))),
+        ("required", postmortem.required or rule.required),
+    ):
+        old = getattr(postmortem, field)
+        if old != value:
+            setattr(postmortem, field, value)
+            audit[field] = {"from": _plain(old), "to": _plain(value)}
+    postmortem.save(update_fields=["due_on", "required"])
+    record_audit(
+        actor=actor,
+        action="postmortem.updated",
+        obj=postmortem,
+        changes={**audit, "because": "incident_resolved"},
+        now=now,
+    )
 
 
 def create_retrospective(

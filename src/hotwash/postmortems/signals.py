@@ -1,5 +1,5 @@
 """Signals for other apps (notifications, webhooks), sent inside the write's
-transaction."""
+transaction; their receivers are listed in hotwash.wiring.reactions."""
 
 from django.dispatch import Signal
 

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -608,7 +606,8 @@ def load_trigger_policies() -> TriggerPolicies:
     return load_from(settings.TRIGGER_POLICY_FILE)
 
 
-@receiver(setting_changed)
-def _forget(setting: str, **kwargs: Any) -> None:
+def forget_on_setting_change(setting: str, **kwargs: Any) -> None:
+    """A test that overrides TRIGGER_POLICY_FILE gets that file's policies
+    (connected to setting_changed in hotwash.wiring.reactions)."""
     if setting == "TRIGGER_POLICY_FILE":
         load_trigger_policies.cache_clear()

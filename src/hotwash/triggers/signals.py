@@ -7,9 +7,10 @@ every firing whatever its mode, with:
   incident, alerts, details);
 - ``proposal``: the `Proposal` it made, or None.
 
-The notifications app connects here to tell people ("notify" mode exists for
-exactly that). Receivers must not call the network: queue a task, which runs
-only if the transaction commits.
+Nothing connects here yet (hotwash.wiring.reactions lists every receiver);
+it is where the notifications app is to tell people ("notify" mode exists
+for exactly that). Receivers must not call the network: queue a task, which
+runs only if the transaction commits.
 """
 
 from django.dispatch import Signal

@@ -16,11 +16,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from hotwash.accounts.queries import everyone_except, responders
 from hotwash.core.errors import DomainError, InvalidInput, NotFound
+from hotwash.core.forms import HotwashForm
 from hotwash.incidents import services
 from hotwash.incidents.forms import (
     EntryForm,
-    HotwashForm,
     IncidentForm,
     ParticipantForm,
     RoleForm,
@@ -28,13 +29,7 @@ from hotwash.incidents.forms import (
     TaskForm,
 )
 from hotwash.incidents.models import Incident, IncidentRole, Status, Task
-from hotwash.incidents.views.common import (
-    display_name,
-    everyone_except,
-    incident_action,
-    responders,
-    to_incident,
-)
+from hotwash.incidents.views.common import display_name, incident_action, to_incident
 from hotwash.incidents.views.detail import ASSIGN_LABELS, render_incident
 
 VERSION_DIGITS_MAX = 18

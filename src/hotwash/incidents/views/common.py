@@ -1,6 +1,6 @@
 """Helpers every incident view shares: finding the incident the way the
-rest of Hotwash does (private ones stay hidden), who may act, people
-pickers."""
+rest of Hotwash does (private ones stay hidden), who may act. The people
+pickers' lists are in `hotwash.accounts.queries`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
-from hotwash.accounts.models import Role
 from hotwash.accounts.permissions import can_respond
 from hotwash.core.errors import NotFound
 from hotwash.incidents.models import Incident
@@ -69,27 +67,3 @@ def live_events_url(incident: Incident) -> str:
 
 def display_name(user: User) -> str:
     return user.get_full_name() or user.get_username()
-
-
-def responders() -> list[tuple[str, str]]:
-    """People who can hold a role or a task: (username, name) pairs."""
-    users = (
-        User.objects.filter(is_active=True)
-        .filter(Q(profile__role__in=(Role.RESPONDER, Role.ADMIN)) | Q(is_superuser=True))
-        .order_by("first_name", "last_name", "username")
-    )
-    return [(user.get_username(), _label(user)) for user in users]
-
-
-def everyone_except(excluded: set[int]) -> list[tuple[str, str]]:
-    """Active people not in `excluded` (ids), for adding participants."""
-    users = User.objects.filter(is_active=True).exclude(pk__in=excluded)
-    return [
-        (user.get_username(), _label(user))
-        for user in users.order_by("first_name", "last_name", "username")
-    ]
-
-
-def _label(user: User) -> str:
-    name = user.get_full_name()
-    return f"{name} ({user.get_username()})" if name else user.get_username()

@@ -20,9 +20,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.accounts.permissions import can_respond
+from hotwash.accounts.queries import everyone_except, responders
+from hotwash.core.forms import HotwashForm
 from hotwash.incidents.forms import (
     EntryForm,
-    HotwashForm,
     IncidentForm,
     ParticipantForm,
     RoleForm,
@@ -39,12 +40,7 @@ from hotwash.incidents.models import (
     TimelineEdit,
     TimelineEvent,
 )
-from hotwash.incidents.views.common import (
-    everyone_except,
-    incident_or_404,
-    live_events_url,
-    responders,
-)
+from hotwash.incidents.views.common import incident_or_404, live_events_url
 
 # Whole phrases per role, so each language can say them its own way.
 TAKE_LABELS: dict[str, Promise] = {

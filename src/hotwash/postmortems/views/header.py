@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from hotwash.accounts.queries import responders
 from hotwash.core.errors import DomainError
-from hotwash.incidents.views.common import responders
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import HeaderForm
 from hotwash.postmortems.models import Postmortem

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
+from hotwash.accounts.queries import responders
 from hotwash.core.errors import DomainError, NotFound
 from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import get_incident
-from hotwash.incidents.views.common import responders
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import FilterForm, RetrospectiveForm, StartForm
 from hotwash.postmortems.models import Kind, Postmortem, Section

@@ -16,9 +16,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.accounts.permissions import is_admin
+from hotwash.accounts.queries import responders
+from hotwash.core.forms import HotwashForm
 from hotwash.incidents.display import format_duration
-from hotwash.incidents.forms import HotwashForm
-from hotwash.incidents.views.common import responders
 from hotwash.postmortems import services
 from hotwash.postmortems.facts import IncidentFacts, incident_facts
 from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm

@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hotwash.accounts.queries import responders
 from hotwash.core.errors import Conflict, DomainError
-from hotwash.incidents.forms import HotwashForm
-from hotwash.incidents.views.common import responders
+from hotwash.core.forms import HotwashForm
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm
 from hotwash.postmortems.models import Postmortem, ReviewDecision

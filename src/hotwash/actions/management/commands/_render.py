@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from hotwash.actions.models import Status
 from hotwash.core.choices import choice_label
-from hotwash.incidents.management.commands._render import columns
+from hotwash.core.client_render import columns
 
 
 def status_label(value: Any) -> str:

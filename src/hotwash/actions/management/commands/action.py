@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from hotwash.actions.management.commands import _render
 from hotwash.client import ApiClient, ClientConfig, ClientError
-from hotwash.incidents.management.commands._client import ClientCommand
-from hotwash.incidents.management.commands._render import Clock
+from hotwash.core.client_command import ClientCommand
+from hotwash.core.client_render import Clock
 
 STATUS_VERBS = {"done": "done", "start": "in_progress", "reopen": "open", "wontdo": "wont_do"}
 VERBS = ("show", *STATUS_VERBS, "create")

@@ -8,8 +8,8 @@ from django.core.management.base import CommandParser
 
 from hotwash.actions.management.commands import _render
 from hotwash.client import ApiClient, ClientConfig
-from hotwash.incidents.management.commands._client import ClientCommand
-from hotwash.incidents.management.commands._render import Clock
+from hotwash.core.client_command import ClientCommand
+from hotwash.core.client_render import Clock
 
 PAGE_SIZE = 200
 

@@ -1,22 +1,17 @@
-"""Human-readable output for the client commands, built from API JSON.
-
-The API is the contract, so everything here reads dictionaries defensively:
-a missing field is left out of the output rather than crashing the command.
-Times are always shown with their zone: the configured one, else the
-machine's own.
-"""
+"""Human-readable output for the incident commands, built from API JSON
+with the shared building blocks of `hotwash.core.client_render` (read
+defensively: a missing field is left out rather than crashing)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.core.choices import choice_label
+from hotwash.core.client_render import Clock, columns, parse_time, person
 from hotwash.core.refs import ref_number
 from hotwash.incidents.display import format_duration
 from hotwash.incidents.models import (
@@ -50,63 +45,9 @@ def role_label(value: Any) -> str:
     return choice_label(IncidentRole, value)
 
 
-def person(value: Any) -> str:
-    """A user as the API sends it: a username, an object, or null (Hotwash)."""
-    if value is None:
-        return "Hotwash"
-    if isinstance(value, Mapping):
-        return str(value.get("username") or value.get("name") or value.get("id") or "?")
-    return str(value)
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Clock:
-    """Formats times for the reader. `zone` None means the machine's zone,
-    applied per instant so daylight-saving changes come out right."""
-
-    zone: tzinfo | None = None
-    now: datetime = field(default_factory=timezone.now)
-
-    def local(self, value: datetime) -> datetime:
-        return value.astimezone(self.zone)
-
-    def time(self, value: datetime) -> str:
-        local = self.local(value)
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-    def short(self, value: datetime) -> str:
-        """Hour and minute for today's times, the date too for older ones."""
-        local = self.local(value)
-        if local.date() == self.local(self.now).date():
-            return f"{local:%H:%M} {local.tzname()}"
-        return self.time(value)
-
-    def since(self, value: datetime) -> str:
-        return format_duration(self.now - value)
-
-
-def columns(rows: list[list[str]]) -> list[str]:
-    """Rows with each column padded to its widest cell; the last column is
-    left ragged."""
-    if not rows:
-        return []
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return [
-        "  ".join(
-            [*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]
-        ).rstrip()
-        for row in rows
-    ]
+def time_since(clock: Clock, value: datetime) -> str:
+    """How long ago `value` was, as people say it ("28 min")."""
+    return format_duration(clock.now - value)
 
 
 def chronological(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -191,7 +132,7 @@ def incident_list(page: Mapping[str, Any], items: list[Mapping[str, Any]], clock
                 str(item.get("id", "?")),
                 severity_label(item.get("severity")),
                 status_label(item.get("status")),
-                clock.since(declared_at) if declared_at else "",
+                time_since(clock, declared_at) if declared_at else "",
                 ("[" + _("private") + "] " if item.get("private") else "")
                 + str(item.get("title", "")),
             ]
@@ -234,7 +175,7 @@ def _headline(data: Mapping[str, Any], clock: Clock) -> list[str]:
         state = _("%(severity)s, %(status)s for %(duration)s") % {
             "severity": severity,
             "status": status,
-            "duration": clock.since(since),
+            "duration": time_since(clock, since),
         }
     else:
         state = f"{severity}, {status}"
@@ -249,7 +190,7 @@ def _impact_lines(data: Mapping[str, Any], clock: Clock, *, with_summary: bool) 
         if isinstance(seconds, int):
             duration = format_duration(timedelta(seconds=seconds))
         else:
-            duration = clock.since(started)
+            duration = time_since(clock, started)
         values = {"duration": duration, "time": clock.time(started)}
         if data.get("status") in ENDED_STATUSES:
             lines.append(_("Impact lasted %(duration)s, from %(time)s.") % values)

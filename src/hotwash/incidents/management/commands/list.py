@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from hotwash.client import ApiClient, ClientConfig
+from hotwash.core.client_command import ClientCommand
+from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand
 
 # The most the CLI asks for in one request; longer lists take several pages.
 PAGE_SIZE = 200
@@ -59,6 +60,6 @@ class Command(ClientCommand):
         return answer
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         return _render.incident_list(result, result["items"], clock)

@@ -9,8 +9,9 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from hotwash.client import ApiClient, ClientConfig, ClientError
+from hotwash.core.client_command import ClientCommand, incident_path
+from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand, incident_path
 
 
 class Command(ClientCommand):
@@ -40,7 +41,7 @@ class Command(ClientCommand):
         return api.post(incident_path(options["ref"], "timeline"), body)
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         return _render.noted(_render.normalise_ref(options["ref"]), result, clock)
 

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from hotwash.client import ApiClient, ClientConfig
+from hotwash.core.client_command import ClientCommand, incident_path
+from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand, incident_path
 from hotwash.incidents.models import IncidentRole
 
 
@@ -31,6 +32,6 @@ class Command(ClientCommand):
         return api.put(path, {"user": None if options["vacate"] else options["username"]})
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         return _render.role_changed(_render.normalise_ref(options["ref"]), result)

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from hotwash.client import ApiClient, ClientConfig
+from hotwash.core.client_command import ClientCommand, incident_path
+from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand, incident_path
 
 
 class Command(ClientCommand):
@@ -23,6 +24,6 @@ class Command(ClientCommand):
         return api.patch(incident_path(options["ref"]), {"severity": options["severity"]})
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         return _render.severity_changed(result)

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from hotwash.client import ApiClient, ClientConfig
+from hotwash.core.client_command import ClientCommand, incident_path
+from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand, incident_path
 
 # The API's largest page.
 MAX_PER_PAGE = 200
@@ -33,7 +34,7 @@ class Command(ClientCommand):
         return {"incident": incident, "timeline": _latest_entries(api, options)}
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         return _render.incident_detail(result["incident"], result["timeline"], clock)
 

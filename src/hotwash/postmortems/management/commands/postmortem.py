@@ -15,8 +15,9 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from hotwash.client import ApiClient, ClientConfig, ClientError
-from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand, incident_path
+from hotwash.core.client_command import ClientCommand, incident_path
+from hotwash.core.client_render import Clock, columns
+from hotwash.incidents.display import format_duration
 
 PAGE_SIZE = 200
 
@@ -233,7 +234,7 @@ class Command(ClientCommand):
     # --- text for people --------------------------------------------------------------
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         action = options["action"]
         if action == "list":
@@ -272,7 +273,7 @@ def postmortem_list(page: Mapping[str, Any]) -> str:
                 str(item.get("title")),
             ]
         )
-    output = "\n".join(_render.columns(rows))
+    output = "\n".join(columns(rows))
     count = page.get("count")
     if isinstance(count, int) and count > len(items):
         output += "\n" + _("Showing %(shown)d of %(count)d postmortems; use --limit for more.") % {
@@ -282,7 +283,7 @@ def postmortem_list(page: Mapping[str, Any]) -> str:
     return output
 
 
-def postmortem_detail(data: Mapping[str, Any], clock: _render.Clock) -> str:
+def postmortem_detail(data: Mapping[str, Any], clock: Clock) -> str:
     lines = [f"{data['id']}  {data['title']}"]
     kind = str(data.get("kind_name") or data.get("kind"))
     incident = data.get("incident") or data.get("external_incident")
@@ -336,7 +337,7 @@ def postmortem_detail(data: Mapping[str, Any], clock: _render.Clock) -> str:
     facts = data.get("facts") or {}
     for item in facts.get("durations") or []:
         if item.get("seconds") is not None:
-            spent = _render.format_duration(timedelta(seconds=int(item["seconds"])))
+            spent = format_duration(timedelta(seconds=int(item["seconds"])))
             lines.append(f"{item['label']}: {spent}")
     sections = data.get("sections") or []
     if sections:

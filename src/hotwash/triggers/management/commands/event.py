@@ -9,8 +9,8 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from hotwash.client import ApiClient, ClientConfig, ClientError
-from hotwash.incidents.management.commands import _render
-from hotwash.incidents.management.commands._client import ClientCommand
+from hotwash.core.client_command import ClientCommand
+from hotwash.core.client_render import Clock
 
 
 class Command(ClientCommand):
@@ -72,7 +72,7 @@ class Command(ClientCommand):
         return api.post("/events/deploy", body)
 
     def render(
-        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: _render.Clock
+        self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock
     ) -> str:
         return changed(result)
 

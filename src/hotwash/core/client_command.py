@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hotwash.client import ApiClient, ClientConfig, ClientError, load_config
-from hotwash.incidents.management.commands._render import Clock
+from hotwash.core.client_render import Clock
 
 CONFIG_HELP = (
     "Talks to the server named by HOTWASH_URL with the token in HOTWASH_TOKEN "

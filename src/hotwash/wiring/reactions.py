@@ -1,0 +1,178 @@
+"""Every signal connection in Hotwash, in one place: what a change causes
+elsewhere, and who writes what for it.
+
+Services send their app's signals inside their own transaction (the
+arguments are in each app's signals.py), so a receiver marked "in the
+change's transaction" commits or rolls back with the change that caused it,
+and its exception undoes that change. Receivers never call the network: they
+queue a task, which runs only after the commit. A receiver that writes data
+writes its audit record with it.
+
+This module sits above every app (it imports them; none imports it).
+`WiringConfig.ready()` connects everything once, after all apps are loaded;
+the apps' own `ready()` methods only load their configuration and fill
+registries (timeline describers, periodic jobs).
+
+Signal (sent by)
+  -> receiver
+     what it does; transaction; audit record
+
+incidents.incident_declared (incidents.services.declare_incident)
+  -> triggers.detection.on_incident_declared
+     A person declared an incident no alert had seen: the detection-gap
+     policy records a firing and proposes "Add detection for ..." (or only
+     notifies). In the declaration's transaction; audit "trigger.fired" (by
+     Hotwash).
+
+incidents.incident_updated (incidents.services.update_incident, and so
+set_status, assign changes, trigger policies: every change of an incident)
+  -> postmortems.services.on_incident_updated
+     Resolving or closing drafts the incident's postmortem when policy asks
+     for one (draft_for_incident: sections, timeline entry, audit
+     "postmortem.drafted", by Hotwash), or starts the clock on an existing
+     one (due date and required from policy: audit "postmortem.updated" by
+     whoever resolved, because "incident_resolved"). In the resolving
+     change's transaction.
+  -> postmortems.services.on_incident_made_private
+     Made private: the postmortem's public sharing ends
+     (withdraw_public_sharing: audit "postmortem.unshared" by whoever made
+     it private). In the change's transaction.
+
+alerts.alerts_received (alerts.ingest, once per alert group a request
+notified)
+  -> triggers.alerting.on_alerts_received
+     Trigger policies decide: declare or propose an incident, raise its
+     severity, write the alerts on its timeline, resolve it when its alerts
+     resolve. In the ingestion transaction; audit "trigger.fired" per
+     firing, incident changes through update_incident (its own audit
+     record). The alert rows are the record of the timeline entries.
+
+actions.action_item_changed (actions.services, create and update)
+  -> notifications.receivers.on_action_item_changed
+postmortems.postmortem_created (postmortems.services: drafted or created)
+  -> notifications.receivers.on_postmortem_created
+postmortems.postmortem_status_changed (postmortems.services)
+  -> notifications.receivers.on_postmortem_status_changed
+     Webhook events: one delivery row per subscription that wants the event
+     (an outbox; the rows are the record, no audit record), each sent by a
+     task after the commit. In the change's transaction.
+
+triggers.policy_fired (triggers.engine.finish)
+     No receiver yet.
+
+django.db.models.signals.post_save (ApiToken, User, Profile)
+  -> forget_tokens (accounts.services.forget_tokens)
+     Any change to a token, an account or a role, admin pages included, is
+     not hidden by the process's short token cache. Memory only.
+
+django.db.models.signals.post_delete (Participant)
+django.db.models.signals.post_migrate (`flush` in tests and `hotwash flush`)
+  -> forget_participants (incidents.services.forget_participants)
+     Services never remove participants, but an admin may delete an
+     incident, and a flush empties tables without per-row signals (ids are
+     then reused): the process's participant memory must not outlive them.
+     Memory only.
+
+django.contrib.auth.signals.user_logged_in / user_logged_out /
+user_login_failed, axes.signals.user_locked_out
+  -> accounts.sign_ins.signed_in / signed_out / sign_in_failed / locked_out
+     Audit records of every way in (sign-in page, admin, single sign-on):
+     "auth.logged_in", "auth.logged_out", "auth.login_failed",
+     "auth.locked_out". In the sign-in request (autocommit).
+
+django.core.signals.setting_changed (tests' override_settings)
+  -> triggers.policy.forget_on_setting_change
+     A test that overrides TRIGGER_POLICY_FILE gets that file's policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.signals import setting_changed
+from django.db import models
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import Signal
+
+from hotwash.accounts import sign_ins
+from hotwash.accounts.models import ApiToken, Profile
+from hotwash.accounts.services import forget_tokens as forget_token_cache
+from hotwash.actions.signals import action_item_changed
+from hotwash.alerts.signals import alerts_received
+from hotwash.incidents.models import Participant
+from hotwash.incidents.services import forget_participants as forget_participant_memory
+from hotwash.incidents.signals import incident_declared, incident_updated
+from hotwash.notifications.receivers import (
+    on_action_item_changed,
+    on_postmortem_created,
+    on_postmortem_status_changed,
+)
+from hotwash.postmortems.services import on_incident_made_private, on_incident_updated
+from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
+from hotwash.triggers.alerting import on_alerts_received
+from hotwash.triggers.detection import on_incident_declared
+from hotwash.triggers.policy import forget_on_setting_change
+
+
+def forget_tokens(**kwargs: Any) -> None:
+    forget_token_cache()
+
+
+def forget_participants(**kwargs: Any) -> None:
+    forget_participant_memory()
+
+
+@dataclass(frozen=True)
+class Connection:
+    signal: Signal
+    receiver: Callable[..., None]
+    dispatch_uid: str
+    sender: type[models.Model] | None = None
+
+
+# In the order the apps used to connect them: receivers of one signal run
+# in this order.
+CONNECTIONS: tuple[Connection, ...] = (
+    *(
+        Connection(post_save, forget_tokens, f"forget-{model.__name__}", sender=model)
+        for model in (ApiToken, User, Profile)
+    ),
+    Connection(user_logged_in, sign_ins.signed_in, "audit-signed-in"),
+    Connection(user_logged_out, sign_ins.signed_out, "audit-signed-out"),
+    Connection(user_login_failed, sign_ins.sign_in_failed, "audit-sign-in-failed"),
+    Connection(user_locked_out, sign_ins.locked_out, "audit-locked-out"),
+    Connection(post_delete, forget_participants, "forget-participants", sender=Participant),
+    Connection(post_migrate, forget_participants, "forget-participants-after-flush"),
+    Connection(incident_updated, on_incident_updated, "postmortems-on-incident-updated"),
+    Connection(incident_updated, on_incident_made_private, "postmortems-on-incident-private"),
+    Connection(action_item_changed, on_action_item_changed, "notifications.action_item_webhooks"),
+    Connection(
+        postmortem_created, on_postmortem_created, "notifications.postmortem_created_webhooks"
+    ),
+    Connection(
+        postmortem_status_changed,
+        on_postmortem_status_changed,
+        "notifications.postmortem_status_webhooks",
+    ),
+    Connection(alerts_received, on_alerts_received, "hotwash.triggers.alerts"),
+    Connection(incident_declared, on_incident_declared, "hotwash.triggers.detection"),
+    Connection(setting_changed, forget_on_setting_change, "hotwash.triggers.policy-file"),
+)
+
+
+def connect() -> None:
+    """Connect every receiver above (once: the dispatch uids make a second
+    call a no-op). Strong references: the receivers are module functions,
+    alive as long as the process."""
+    for connection in CONNECTIONS:
+        connection.signal.connect(
+            connection.receiver,
+            sender=connection.sender,
+            weak=False,
+            dispatch_uid=connection.dispatch_uid,
+        )
