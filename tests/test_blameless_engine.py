@@ -163,6 +163,31 @@ def test_markdown_code_is_ignored_but_offsets_stay_in_the_original() -> None:
     assert markdown[findings[0].start : findings[0].end] == "Human error"
 
 
+@pytest.mark.parametrize(
+    ("markdown", "prose"),
+    [
+        # Code as the page renders it: a fence in a list item or a block
+        # quote, a fence closed by a longer run, a `~~~` fence, an indented
+        # block after a heading, a tab-indented block.
+        ("- step:\n  ```\n  human error\n  ```\n", False),
+        ("- ```\n  human error\n  ```\n", False),
+        ("> ```\n> human error\n> ```\n", False),
+        ("~~~\nhuman error\n~~~~\n", False),
+        ("# Log\n    human error\n", False),
+        ("Log:\n\n\thuman error\n", False),
+        # Prose: a list item's indented second paragraph, the text after a
+        # fence closed by a longer run, a backtick fence whose info string
+        # has a backtick (not a fence).
+        ("1. step\n\n    The root cause was human error.\n", True),
+        ("```\nlog\n````\nThe root cause was human error.\n", True),
+        ("``` a`b\nThe root cause was human error.\n```\n", True),
+    ],
+)
+def test_markdown_code_is_what_the_page_renders_as_code(markdown: str, prose: bool) -> None:
+    findings = lint_markdown(markdown)
+    assert [f.excerpt for f in findings] == (["human error"] if prose else [])
+
+
 def _write(path: Path, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     return str(path)

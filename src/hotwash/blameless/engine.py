@@ -47,6 +47,7 @@ from typing import Any, Literal, NamedTuple, cast
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hotwash.core import markdown_blocks
 from hotwash.envconfig import ConfigurationError
 from hotwash.policies import LocalisedText
 
@@ -963,13 +964,6 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
 
 # --- Markdown -------------------------------------------------------------------
 
-# The fence's opening run and the rest of its line are possessive: they can
-# only be read one way, and backtracking into them made a long run of
-# backticks or tildes with no line break quadratic.
-_FENCE = re.compile(
-    r"^[ \t]{0,3}(`{3,}+|~{3,}+)[^\n]*+\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S
-)
-_INDENTED = re.compile(r"(?:(?<=\n\n)|\A)(?:(?: {4}|\t)[^\n]*(?:\n|\Z))+")
 _BACKTICKS = re.compile(r"`+")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
@@ -1008,16 +1002,26 @@ def _inline_code(text: str) -> Iterator[tuple[int, int]]:
 
 
 def blank_code(markdown: str) -> str:
-    """The text with Markdown code (fenced and indented blocks, inline code)
-    replaced by spaces, newlines kept: quoted logs and commands are not
-    prose, and offsets and line numbers still point into the original."""
-
-    def blank(match: re.Match[str]) -> str:
-        return _blanked(match.group(0))
-
-    text = _FENCE.sub(blank, markdown)
-    text = _INDENTED.sub(blank, text)
+    """The text with Markdown code (fenced and indented blocks, as the page
+    renders them, and inline code) replaced by spaces, newlines kept: quoted
+    logs and commands are not prose, and offsets and line numbers still
+    point into the original."""
+    starts = markdown_blocks.line_starts(markdown)
     parts: list[str] = []
+    done = 0
+    for block in markdown_blocks.code_blocks(markdown):
+        # A fence opened on the last line, with no line break after it, holds
+        # no code: its line stays text, so a run of backticks or tildes does
+        # not hide the words after it.
+        if block.fenced and block.start == len(starts) - 1:
+            continue
+        start = starts[block.start]
+        end = starts[block.end] if block.end < len(starts) else len(markdown)
+        parts += [markdown[done:start], _blanked(markdown[start:end])]
+        done = end
+    parts.append(markdown[done:])
+    text = "".join(parts)
+    parts = []
     done = 0
     for start, end in _inline_code(text):
         parts += [text[done:start], _blanked(text[start:end])]
