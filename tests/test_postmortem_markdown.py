@@ -237,6 +237,14 @@ TRICKY = [
     "Ελληνικά, 日本語, العربية, emoji 👩🏽‍💻, zero\u200bwidth",
     "```python\nan unclosed code block\n## Where we got lucky\n(still code)",
     "```\n```python is not a closing fence\n## What could be better\n```",
+    # Read as the page renders them: a fence opened on a list item's line, a
+    # heading inside a list item, a block quote, a setext heading.
+    "- a step:\n  ```\n  ## Where we got lucky\n  ```",
+    "- ```sh\n  ## Where we got lucky\n  ```",
+    "1. first\n\n   ## What could be better\n\n2. second",
+    "> ## Where we got lucky\n> quoted",
+    "Where we got lucky\n------------------",
+    "~~~\n## Where we got lucky\n~~~~~\n\nafter the code",
 ]
 
 
@@ -371,3 +379,22 @@ def test_a_bad_file_imports_nothing_and_the_others_still_import(
     summary = imported.sections.get(key="summary").body
     assert summary == "It went well.\n\n## Some heading of our own\n\nKept as text of the summary."
     assert imported.tags == ["handmade"]
+
+
+def test_headings_are_read_as_the_page_renders_them(responder: Any) -> None:
+    # A heading-like line in a code block of a list item, and a heading
+    # inside a list item, are the section's text; a setext heading is too.
+    summary = (
+        "1. ```sh\n   ## What went well\n   ```\n\n- a step\n\n  ## What went well\n\n"
+        "What went well\n--------------"
+    )
+    text = GOOD.replace("It went well.", summary).replace(
+        "## What went well\n\nEverything.\n", "## Why it worked\n\nRehearsals.\n"
+    )
+    result = import_file("list.md", text.encode())
+    assert result.error is None, result.error
+    postmortem = Postmortem.objects.get()
+    bodies = dict(postmortem.sections.values_list("key", "body"))
+    assert bodies["summary"].startswith(summary + "\n\n## Some heading of our own")
+    assert bodies["contributing_factors"] == "Rehearsals."
+    assert "went_well" not in bodies

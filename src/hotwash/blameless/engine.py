@@ -9,15 +9,17 @@ process; a mistake stops Hotwash at start-up with the rule named.
 
 Matching is regular expressions, case-insensitive, with word boundaries
 added around every pattern. The text is split into sentences once; each
-rule's pattern scans the whole text, and its exceptions (`unless`,
-`unless_before`, `unless_after`) are only looked at around the few matches.
+rule's pattern is tried where one of its matches can start, and its
+exceptions (`unless`, `unless_before`, `unless_after`) are only looked at
+around the few matches.
 
 Speed (a 20-page postmortem is linted in well under 50 ms): case does not
 matter because every pattern is matched, without re.IGNORECASE, against a
 lowercased copy of the text of the same length (so offsets still point into
-the original); the rules' patterns are combined into one (see _combine), so
-the text is scanned once, not once per rule; participants' names are
-matched with one trie-shaped pattern.
+the original); the literal heads every match of a rule starts with are found
+for all the rules in one pass of an Aho-Corasick automaton (_Starts), so
+each pattern is tried at a few places, not at every position; participants'
+names are matched with one trie-shaped pattern.
 
 Time grows in proportion to the text, whatever its shape (POST /api/v1/lint
 takes up to 1 MiB from any signed-in user; bench/lint_quality.py times 1 MiB
@@ -42,11 +44,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
+from ahocorasick_rs import AhoCorasick
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hotwash.core import markdown_blocks
 from hotwash.core.yaml_config import (
     describe_errors,
     merge_entries,
@@ -245,8 +249,10 @@ def load_rules(language: str, organisation: str = "") -> list[Rule]:
 class CompiledRule:
     rule: Rule
     # The regex or phrases rule's pattern as written for matching (lowercased,
-    # apostrophes widened); "" for the other types.
+    # apostrophes widened), and compiled to match where a word starts; "" and
+    # None for the other types.
     source: str
+    pattern: re.Pattern[str] | None
     unless: re.Pattern[str] | None
     unless_before: re.Pattern[str] | None
     unless_after: re.Pattern[str] | None
@@ -263,6 +269,60 @@ _WORD = re.compile(r"\w")
 
 def _bounded(source: str) -> str:
     return rf"(?<!\w)(?:{source}){_END}"
+
+
+def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    # Ends right before the match, give or take spaces and dashes.
+    return (
+        re.compile(rf"(?<!\w)(?:{_alternation(patterns)})[\s\-\u2013]*\Z", FLAGS)
+        if patterns
+        else None
+    )
+
+
+def _compile_after(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    return (
+        re.compile(rf"[\s\-\u2013]*(?:{_alternation(patterns)})(?!\w)", FLAGS) if patterns else None
+    )
+
+
+def _compile_anywhere(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    return re.compile(_bounded(_alternation(patterns)), FLAGS) if patterns else None
+
+
+def _compile(rule: Rule) -> CompiledRule:
+    source = ""
+    if rule.type == "regex":
+        source = _regex(rule.pattern)
+    elif rule.type == "phrases":
+        phrases = sorted(rule.phrases, key=len, reverse=True)
+        source = "|".join(_regex(_spaced(p)) for p in phrases)
+    return CompiledRule(
+        rule=rule,
+        source=source,
+        pattern=re.compile(_bounded(source), FLAGS) if source else None,
+        unless=_compile_anywhere(rule.unless),
+        unless_before=_compile_before(rule.unless_before),
+        unless_after=_compile_after(rule.unless_after),
+        before=_compile_before(rule.before),
+        after=_compile_after(rule.after),
+        context=_compile_anywhere(rule.context),
+        when=_compile_anywhere(rule.when),
+    )
+
+
+# --- where matches can start ------------------------------------------------------
+#
+# Scanning the text once per rule, each pattern tried at every position, is
+# too slow (up to 1.7 s for 1 MiB against the 1 s ceiling of
+# bench/lint_quality.py, 105 ms for a 20-page postmortem against 50 ms). But
+# every match of a rule starts with one of a few literal heads ("human",
+# "opera", "should"): an Aho-Corasick automaton of all the rules' heads finds
+# them in one pass, and each rule's pattern is only tried where one of its own
+# heads starts a word. Python's re does not say how a pattern's matches
+# start, so _heads reads it from the pattern's source, cautiously: what it
+# does not know (a class, an escape, a look-around) ends a head, and a rule
+# with a match that could start anywhere is scanned whole.
 
 
 def _after_class(source: str, opening: int) -> int:
@@ -331,119 +391,11 @@ def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         position = end if end > start else start + 1
 
 
-def _leaves(source: str) -> list[str]:
-    """The top-level alternatives of a pattern, and of each alternative that
-    is just a group, and so on down."""
-    leaves: list[str] = []
-    for part in _split(source):
-        if part.startswith("(?:") and _closing(part, 0) == len(part) - 1:
-            leaves.extend(_leaves(part[3:-1]))
-        else:
-            leaves.append(part)
-    return leaves
-
-
-def _gate(source: str) -> str | None:
-    """How a match of the pattern can start, as a pattern that is cheap to
-    try: the heads (_heads) of its alternatives as a trie, and those
-    alternatives whose heads are not known. None when nothing is gained
-    (no head is known) or a look-ahead cannot repeat the pattern (groups)."""
-    try:
-        leaves = _leaves(source)
-    except ValueError:
-        return None
-    heads: set[Head] = set()
-    unknown: list[str] = []
-    for leaf in leaves:
-        found = _heads(leaf)
-        if found is None:
-            unknown.append(leaf)
-        else:
-            heads.update(found)
-    if not heads or len(heads) > _MAX_HEADS or not _combinable(source):
-        return None
-    return "|".join([*_trie(heads, _head_piece), *unknown])
-
-
-def _gated(source: str) -> str:
-    """The pattern behind a look-ahead for its gate (_gate): the trie fails on
-    the first character at almost every position, where the pattern itself
-    would be tried branch by branch."""
-    gate = _gate(source)
-    return f"(?:{source})" if gate is None else f"(?=(?:{gate}))(?:{source})"
-
-
-def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    # Ends right before the match, give or take spaces and dashes.
-    return (
-        re.compile(rf"(?<!\w){_gated(_alternation(patterns))}[\s\-\u2013]*\Z", FLAGS)
-        if patterns
-        else None
-    )
-
-
-def _compile_after(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return (
-        re.compile(rf"[\s\-\u2013]*{_gated(_alternation(patterns))}(?!\w)", FLAGS)
-        if patterns
-        else None
-    )
-
-
-def _compile_anywhere(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return (
-        re.compile(rf"(?<!\w){_gated(_alternation(patterns))}{_END}", FLAGS) if patterns else None
-    )
-
-
-def _compile(rule: Rule) -> CompiledRule:
-    source = ""
-    if rule.type == "regex":
-        source = _regex(rule.pattern)
-    elif rule.type == "phrases":
-        phrases = sorted(rule.phrases, key=len, reverse=True)
-        source = "|".join(_regex(_spaced(p)) for p in phrases)
-    return CompiledRule(
-        rule=rule,
-        source=source,
-        unless=_compile_anywhere(rule.unless),
-        unless_before=_compile_before(rule.unless_before),
-        unless_after=_compile_after(rule.unless_after),
-        before=_compile_before(rule.before),
-        after=_compile_after(rule.after),
-        context=_compile_anywhere(rule.context),
-        when=_compile_anywhere(rule.when),
-    )
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    language: str
-    rules: tuple[CompiledRule, ...]
-    # One pattern that finds every match of the rules at `combined_rules`
-    # (indexes into `rules`) in a single pass; see _combine.
-    combined: re.Pattern[str] | None = None
-    combined_rules: tuple[int, ...] = ()
-    # The person-agent rules' `after` and `before` patterns, each kind tried
-    # in one call for every name (see _Together); rules whose patterns
-    # cannot be combined are tried alone.
-    agent_after: _Together | None = None
-    agent_before: _Together | None = None
-
-
-def _combinable(source: str) -> bool:
-    """A pattern that can be put inside another: no capturing group (they
-    would shift the group numbers) and no inline flag (only allowed first)."""
-    try:
-        return not re.compile(source, FLAGS).groups and not re.search(r"\(\?[a-zA-Z]", source)
-    except re.error:
-        return False
-
-
 _APOSTROPHE = "['\u2019]"  # what _regex makes of an apostrophe
 _SPECIAL = frozenset("\\[](){}|?*+.^$")
 # How many characters of a match's start _heads looks for, and how many heads
-# a rule may have before it is better matched whole.
+# a rule may have before it is scanned whole (a pattern such as (a|b)(c|d)...
+# would have ever more).
 _HEAD_LENGTH = 5
 _MAX_HEADS = 500
 Head = tuple[str, ...]
@@ -503,136 +455,88 @@ def _sequence_heads(sequence: str, length: int) -> list[tuple[Head, bool]]:
     return found
 
 
-def _head_piece(token: str) -> str:
-    return token if token == _APOSTROPHE else re.escape(token)
-
-
-def _combine(rules: Sequence[CompiledRule]) -> tuple[re.Pattern[str] | None, tuple[int, ...]]:
-    """One pattern for all the pattern rules, so that the text is scanned
-    once rather than once per rule. At each position where a word starts, a
-    look-ahead first checks, cheaply, that one of the rules' heads (_heads,
-    arranged as a trie) starts there, then that one of the rules matches;
-    only then does a look-ahead per rule capture that rule's match, as group
-    i+1 for the i-th combined rule. _combined_spans turns the captures into
-    each rule's matches, the same ones _scan finds. Rules whose pattern
-    cannot be combined keep their own scan."""
-    indexes = tuple(i for i, r in enumerate(rules) if r.source and _combinable(r.source))
-    if not indexes:
-        return None, ()
-    heads: set[Head] = set()
-    whole: list[str] = []
-    for i in indexes:
-        found = _heads(rules[i].source)
-        if found is None:
-            whole.append(f"(?:{rules[i].source})")
-        else:
-            heads.update(found)
-    # Each rule is only tried where one of its own heads starts (_gated).
-    gated = {i: _gated(rules[i].source) for i in indexes}
-    gate = "|".join([*_trie(heads, _head_piece), *whole])
-    union = "|".join(gated[i] for i in indexes)
-    captures = "".join(f"(?:(?=({gated[i]}{_END}))|)" for i in indexes)
-    combined = re.compile(rf"(?<!\w)(?=(?:{gate}))(?=(?:{union}){_END}){captures}", FLAGS)
-    return combined, indexes
-
-
-def _combined_spans(rules: RuleSet, text: str) -> dict[int, list[tuple[int, int]]]:
-    """The matches of each combined rule (by index), as _scan would find
-    them: a rule's next match starts where its previous one ended."""
-    spans: dict[int, list[tuple[int, int]]] = {i: [] for i in rules.combined_rules}
-    if rules.combined is None:
-        return spans
-    lists = [spans[i] for i in rules.combined_rules]
-    ends = [0] * len(lists)
-    last = len(lists) - 1
-    for match in rules.combined.finditer(text):
-        groups = match.groups()
-        # Usually one rule matches here: it is the last group that did
-        # (looking at every group of every match took longer than the scan).
-        if groups.count(None) == last:
-            matched: Iterable[int] = (cast(int, match.lastindex) - 1,)
-        else:
-            matched = [group for group, value in enumerate(groups) if value is not None]
-        for group in matched:
-            start, end = match.span(group + 1)
-            if start >= ends[group]:
-                lists[group].append((start, end))
-                ends[group] = end if end > start else start + 1
-    return spans
-
-
-@functools.lru_cache(maxsize=64)
-def _own_pattern(source: str) -> re.Pattern[str]:
-    """A rule's pattern on its own (most rules are only matched through the
-    combined pattern, so this is compiled when first needed)."""
-    return re.compile(_bounded(source), FLAGS)
+def _spellings(head: Head) -> list[str]:
+    """The strings a head stands for (an apostrophe class is either one)."""
+    found = [""]
+    for token in head:
+        choices = ("'", "\u2019") if token == _APOSTROPHE else (token,)
+        found = [start + choice for start in found for choice in choices]
+    return found
 
 
 @dataclass(frozen=True)
-class _Together:
-    """The person-agent rules' patterns of one kind (`after` or `before`),
-    tried in one call: a look-ahead per rule captures as group i+1 for
-    `rules[i]`. A name has half a dozen rules to pass; one call (one scan of
-    its window) instead of one per rule is what keeps a text full of names
-    fast. Patterns with groups of their own cannot be combined and are
-    tried `alone`."""
+class _Starts:
+    """The heads of the pattern rules (indexes into RuleSet.rules) in one
+    automaton, and the rules whose heads are not known, which are scanned."""
 
-    pattern: re.Pattern[str] | None
-    rules: tuple[int, ...]
-    alone: tuple[tuple[int, re.Pattern[str]], ...]
+    automaton: AhoCorasick | None
+    # For each string of the automaton, the rules it is a head of.
+    rules_of: tuple[tuple[int, ...], ...]
+    scanned: tuple[int, ...]
 
     @classmethod
-    def of(cls, rules: Sequence[CompiledRule], field: Literal["after", "before"]) -> _Together:
-        patterns = [
-            (i, found)
-            for i, rule in enumerate(rules)
-            if rule.rule.type == "person-agent" and (found := getattr(rule, field)) is not None
-        ]
-        together = [(i, found) for i, found in patterns if _combinable(found.pattern)]
-        alone = tuple((i, found) for i, found in patterns if not _combinable(found.pattern))
-        if not together:
-            return cls(None, (), alone)
-        captures = "".join(f"(?:(?=({found.pattern}))|)" for _, found in together)
-        union = "|".join(found.pattern for _, found in together)
-        if field == "after":
-            # Matched where the name ends; usually none of them matches, and
-            # the union says so before any capture is tried.
-            pattern = re.compile(rf"(?=(?:{union})){captures}", FLAGS)
-        else:
-            # Searched: only where a word starts, one of their heads (as one
-            # trie: _gate) starts and one of them matches.
-            gate = _gate(_alternation([p for i, _ in together for p in rules[i].rule.before]))
-            gated = f"(?=(?:{union}))" if gate is None else f"(?=(?:{gate}))(?=(?:{union}))"
-            pattern = re.compile(rf"(?<!\w){gated}{captures}", FLAGS)
-        return cls(pattern, tuple(i for i, _ in together), alone)
+    def of(cls, rules: Sequence[CompiledRule]) -> _Starts:
+        heads: dict[str, set[int]] = {}
+        scanned: list[int] = []
+        for index, rule in enumerate(rules):
+            if not rule.source:
+                continue
+            found = _heads(rule.source)
+            if found is None:
+                scanned.append(index)
+                continue
+            for head in found:
+                for spelling in _spellings(head):
+                    heads.setdefault(spelling, set()).add(index)
+        strings = sorted(heads)
+        return cls(
+            automaton=AhoCorasick(strings) if strings else None,
+            rules_of=tuple(tuple(sorted(heads[string])) for string in strings),
+            scanned=tuple(scanned),
+        )
 
-    def _captured(self, match: re.Match[str], found: list[int]) -> None:
-        found.extend(self.rules[g] for g, value in enumerate(match.groups()) if value is not None)
+    def spans(self, rules: Sequence[CompiledRule], text: str) -> dict[int, list[tuple[int, int]]]:
+        """Each pattern rule's matches (by index), the ones _scan finds: a
+        rule's next match starts where its previous one ended."""
+        starts: dict[int, set[int]] = {}
+        if self.automaton is not None:
+            for string, start, _end in self.automaton.find_matches_as_indexes(
+                text, overlapping=True
+            ):
+                if start > 0 and _WORD.match(text, start - 1):
+                    continue
+                for index in self.rules_of[string]:
+                    starts.setdefault(index, set()).add(start)
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for index, rule in enumerate(rules):
+            if rule.pattern is None:
+                continue
+            if index in self.scanned:
+                spans[index] = [match.span() for match in _scan(rule.pattern, text)]
+                continue
+            found = spans[index] = []
+            done = 0
+            for start in sorted(starts.get(index, ())):
+                if start >= done and (match := rule.pattern.match(text, start)):
+                    found.append(match.span())
+                    done = max(match.end(), start + 1)
+        return spans
 
-    def matched(self, window: str) -> list[int]:
-        """The rules whose `after` pattern matches at the start of the window."""
-        found: list[int] = []
-        if self.pattern is not None and (match := self.pattern.match(window)) is not None:
-            self._captured(match, found)
-        found.extend(i for i, pattern in self.alone if pattern.match(window))
-        return found
 
-    def found(self, window: str) -> list[int]:
-        """The rules whose `before` pattern is found in the window."""
-        found: list[int] = []
-        if self.pattern is not None:
-            for match in self.pattern.finditer(window):
-                self._captured(match, found)
-        found.extend(i for i, pattern in self.alone if pattern.search(window))
-        return found
+@dataclass(frozen=True)
+class RuleSet:
+    language: str
+    rules: tuple[CompiledRule, ...]
+    starts: _Starts
+    # The person-agent rules, with their indexes in `rules`.
+    agents: tuple[tuple[int, CompiledRule], ...]
 
 
 @functools.cache
 def _ruleset(language: str, organisation: str) -> RuleSet:
     rules = tuple(_compile(rule) for rule in load_rules(language, organisation))
-    combined, indexes = _combine(rules)
-    after, before = _Together.of(rules, "after"), _Together.of(rules, "before")
-    return RuleSet(language, rules, combined, indexes, after, before)
+    agents = tuple((i, rule) for i, rule in enumerate(rules) if rule.rule.type == "person-agent")
+    return RuleSet(language, rules, _Starts.of(rules), agents)
 
 
 def ruleset(language: str) -> RuleSet:
@@ -826,9 +730,13 @@ def _name(
     # what they say about it is worked out once.
     agent_of = seen.get((after, lead))
     if agent_of is None:
-        found = rules.agent_after.matched(after) if rules.agent_after else []
-        found += rules.agent_before.found(lead) if rules.agent_before else []
-        agent_of = seen[after, lead] = frozenset(found) if found else _NOBODY
+        found = frozenset(
+            index
+            for index, rule in rules.agents
+            if (rule.after is not None and rule.after.match(after))
+            or (rule.before is not None and rule.before.search(lead))
+        )
+        agent_of = seen[after, lead] = found or _NOBODY
     return _Name(start, end, sentence, before, after, agent_of)
 
 
@@ -867,15 +775,12 @@ def _matches(
     rule: CompiledRule,
     sentences: _Sentences,
     names: Sequence[_Name],
-    spans: Iterable[tuple[int, int]] | None = None,
+    spans: Iterable[tuple[int, int]],
 ) -> Iterator[tuple[int, int]]:
-    """A rule's findings. `spans` are its pattern's matches when they were
-    already found (by the combined pattern); `names` are the names this
-    person-agent rule makes agents of, or the @mentions for a mention rule."""
-    text = sentences.text
+    """A rule's findings. `spans` are a pattern rule's matches; `names` are
+    the names this person-agent rule makes agents of, or the @mentions for a
+    mention rule."""
     if rule.source:
-        if spans is None:
-            spans = (match.span() for match in _scan(_own_pattern(rule.source), text))
         for start, end in spans:
             if not _excepted(rule, sentences, start, end, sentences.around(start)):
                 yield start, end
@@ -905,8 +810,8 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
         for index in name.agent_of:
             agents.setdefault(index, []).append(name)
     mentions = [name for name in people if text[name.start] == "@"]
-    # The pattern rules' matches, found in one pass.
-    combined = _combined_spans(rules, text)
+    # The pattern rules' matches, found where their heads start.
+    spans = rules.starts.spans(rules.rules, text)
     findings: list[Finding] = []
     naming_spans: set[tuple[int, int]] = set()
     # person-agent rules first, so a mention rule does not repeat their spans.
@@ -916,7 +821,7 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
         message = rule.rule.message.get(language)
         suggestion = rule.rule.suggestion.get(language)
         candidates = agents.get(index, []) if kind == "person-agent" else mentions
-        for start, end in _matches(rule, sentences, candidates, combined.get(index)):
+        for start, end in _matches(rule, sentences, candidates, spans.get(index, ())):
             if kind == "mention" and (start, end) in naming_spans:
                 continue
             if kind == "person-agent":
@@ -929,13 +834,6 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
 
 # --- Markdown -------------------------------------------------------------------
 
-# The fence's opening run and the rest of its line are possessive: they can
-# only be read one way, and backtracking into them made a long run of
-# backticks or tildes with no line break quadratic.
-_FENCE = re.compile(
-    r"^[ \t]{0,3}(`{3,}+|~{3,}+)[^\n]*+\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S
-)
-_INDENTED = re.compile(r"(?:(?<=\n\n)|\A)(?:(?: {4}|\t)[^\n]*(?:\n|\Z))+")
 _BACKTICKS = re.compile(r"`+")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 
@@ -974,16 +872,26 @@ def _inline_code(text: str) -> Iterator[tuple[int, int]]:
 
 
 def blank_code(markdown: str) -> str:
-    """The text with Markdown code (fenced and indented blocks, inline code)
-    replaced by spaces, newlines kept: quoted logs and commands are not
-    prose, and offsets and line numbers still point into the original."""
-
-    def blank(match: re.Match[str]) -> str:
-        return _blanked(match.group(0))
-
-    text = _FENCE.sub(blank, markdown)
-    text = _INDENTED.sub(blank, text)
+    """The text with Markdown code (fenced and indented blocks, as the page
+    renders them, and inline code) replaced by spaces, newlines kept: quoted
+    logs and commands are not prose, and offsets and line numbers still
+    point into the original."""
+    starts = markdown_blocks.line_starts(markdown)
     parts: list[str] = []
+    done = 0
+    for block in markdown_blocks.code_blocks(markdown):
+        # A fence opened on the last line, with no line break after it, holds
+        # no code: its line stays text, so a run of backticks or tildes does
+        # not hide the words after it.
+        if block.fenced and block.start == len(starts) - 1:
+            continue
+        start = starts[block.start]
+        end = starts[block.end] if block.end < len(starts) else len(markdown)
+        parts += [markdown[done:start], _blanked(markdown[start:end])]
+        done = end
+    parts.append(markdown[done:])
+    text = "".join(parts)
+    parts = []
     done = 0
     for start, end in _inline_code(text):
         parts += [text[done:start], _blanked(text[start:end])]

@@ -19,17 +19,30 @@ exist here, the incident's reference, header values and facts as text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import DomainError, InvalidInput
@@ -52,35 +65,7 @@ from hotwash.postmortems.services import (
 )
 
 EXTERNAL_MAX = 50
-
-
-@dataclass
-class Header:
-    """The front matter, validated."""
-
-    title: str
-    number: int | None
-    incident_ref: str | None
-    incident: Incident | None
-    kind: str
-    template: str
-    severity: int | None
-    status: str
-    required: bool
-    public: bool
-    owner: str | None
-    authors: list[str]
-    created: datetime | None
-    due: date | None
-    approved: datetime | None
-    published: datetime | None
-    incident_times: dict[str, datetime | None]
-    tags: list[str]
-    language: str
-    original_language: str
-    services: list[str]
-    period_start: date | None
-    period_end: date | None
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -103,34 +88,40 @@ class ImportSession:
 # --- validation -----------------------------------------------------------------
 
 
-def _checked(parsed: ParsedFile, key: str, check: Any, *args: Any) -> Any:
-    value = parsed.front.get(key)
+class _Problem(ValueError):
+    """What is wrong with the front matter, and the key whose line shows it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+def _cleaned(key: str, clean: Callable[..., _T], *args: Any) -> _T:
+    """A services.clean_* function's result; its refusal as a _Problem."""
     try:
-        return check(value, *args)
+        return clean(*args)
     except DomainError as exc:
-        raise parsed.error(key, exc.message) from None
+        raise _Problem(key, exc.message) from None
 
 
-def _text(parsed: ParsedFile, key: str) -> str | None:
-    value = parsed.front.get(key)
-    if value in (None, ""):
+def _absent(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _single(key: str, value: Any) -> str | None:
+    """A value written once (not a list or a mapping), as text; None when absent."""
+    if _absent(value):
         return None
     if isinstance(value, (dict, list)):
-        raise parsed.error(key, _("%(key)s must be a single value.") % {"key": key})
+        raise _Problem(key, _("%(key)s must be a single value.") % {"key": key})
     return str(value).strip()
 
 
-def _bool(parsed: ParsedFile, key: str) -> bool:
-    value = parsed.front.get(key)
-    if value in (None, ""):
-        return False
-    if not isinstance(value, bool):
-        raise parsed.error(key, _("%(key)s must be true or false.") % {"key": key})
-    return value
-
-
-def _moment(parsed: ParsedFile, key: str, value: Any) -> datetime | None:
-    if value in (None, ""):
+def _moment(key: str, value: Any) -> datetime | None:
+    """A time as YAML gives it (a date, a date and time, or text), in UTC;
+    without a time zone, UTC is meant."""
+    if _absent(value):
         return None
     if isinstance(value, datetime):
         moment = value
@@ -140,7 +131,7 @@ def _moment(parsed: ParsedFile, key: str, value: Any) -> datetime | None:
         try:
             moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            raise parsed.error(
+            raise _Problem(
                 key,
                 _("%(key)s: %(value)s is not a date and time; use 2026-11-25 10:00:00+00:00.")
                 % {"key": key, "value": value},
@@ -150,24 +141,245 @@ def _moment(parsed: ParsedFile, key: str, value: Any) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def _names(parsed: ParsedFile, key: str) -> list[str]:
-    value = parsed.front.get(key)
-    if value in (None, ""):
-        return []
+def _names(value: Any) -> Any:
+    # "authors: amira, sam" is a list too.
     if isinstance(value, str):
-        value = [part for part in re.split(r"[,\s]+", value) if part]
-    if not isinstance(value, list):
-        raise parsed.error(key, _("%(key)s must be a list.") % {"key": key})
-    return [str(item).strip() for item in value if str(item).strip()]
+        return [part for part in re.split(r"[,\s]+", value) if part]
+    return [] if value is None else value
 
 
-def _mapping(parsed: ParsedFile, key: str) -> dict[str, Any]:
-    value = parsed.front.get(key)
-    if value in (None, ""):
-        return {}
-    if not isinstance(value, dict):
-        raise parsed.error(key, _("%(key)s must be a list of “name: value” lines.") % {"key": key})
-    return {str(name): item for name, item in value.items()}
+# Shapes, as pydantic's strict types (an empty value counts as none): a
+# value of another shape is a "bool_type", "list_type" or "dict_type" error,
+# reported by _type_problem.
+Flag = Annotated[bool, Strict(), BeforeValidator(lambda value: False if _absent(value) else value)]
+Names = Annotated[
+    list[Any],
+    Strict(),
+    BeforeValidator(_names),
+    AfterValidator(lambda items: [str(item).strip() for item in items if str(item).strip()]),
+]
+Mapping = Annotated[
+    dict[Any, Any],
+    Strict(),
+    BeforeValidator(lambda value: {} if _absent(value) else value),
+    AfterValidator(lambda value: {str(name): item for name, item in value.items()}),
+]
+Moment = Annotated[
+    datetime | None, BeforeValidator(lambda value, info: _moment(info.field_name, value))
+]
+
+
+def _type_problem(error: ErrorDetails) -> _Problem:
+    """A value of the wrong shape, said in the person's language."""
+    key = str(error["loc"][0])
+    message = {
+        "bool_type": _("%(key)s must be true or false."),
+        "list_type": _("%(key)s must be a list."),
+        "dict_type": _("%(key)s must be a list of “name: value” lines."),
+    }.get(error["type"])
+    return _Problem(key, message % {"key": key} if message else error["msg"])
+
+
+class Header(BaseModel):
+    """The front matter, validated. Fields are checked in this order, each
+    may use those before it, and the first problem is reported on the line
+    of its key. `period` and `incident_times` are read twice, their shape
+    first and their values later; `incident` twice, as written and as the
+    incident of this installation it names, if any. Times are in UTC."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True, arbitrary_types_allowed=True)
+
+    title: str = ""
+    number: int | None = Field(None, validation_alias="id")
+    incident_ref: str | None = Field(None, validation_alias="incident")
+    kind: str = ""
+    template: str = ""
+    severity: int | None = None
+    status: str = ""
+    times: Mapping = Field({}, validation_alias="incident_times")
+    incident: Incident | None = None
+    period: Mapping = {}
+    language: str = ""
+    original_language: str = ""
+    owners: Names = Field([], validation_alias="owner")
+    services: Names = []
+    period_start: date | None = Field(None, validation_alias="period")
+    period_end: date | None = Field(None, validation_alias="period")
+    public: Flag = False
+    required: Flag = False
+    authors: Names = []
+    created: Moment = None
+    due: date | None = None
+    approved: Moment = None
+    published: Moment = None
+    incident_times: dict[str, datetime | None] = {}
+    tags: list[str] = []
+
+    @property
+    def owner(self) -> str | None:
+        return self.owners[0] if self.owners else None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, value: Any) -> str:
+        if not _single("title", value):
+            raise _Problem("title", _("The front matter has no title."))
+        return _cleaned("title", clean_title, value)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> int | None:
+        if not (text := _single("id", value)):
+            return None
+        if (number := ref_number(text, REF_PREFIX)) is None:
+            raise _Problem(
+                "id", _("%(value)s is not a postmortem reference; use PM-12.") % {"value": text}
+            )
+        return number
+
+    @field_validator("incident_ref", mode="before")
+    @classmethod
+    def _incident_ref(cls, value: Any) -> str | None:
+        """INC-12 for an incident's number; another installation's own
+        reference as written."""
+        text = _single("incident", value)
+        if text is None:
+            return None
+        if len(text) > EXTERNAL_MAX:
+            raise _Problem("incident", _("The incident reference is too long."))
+        number = ref_number(text, INCIDENT_PREFIX)
+        return f"{INCIDENT_PREFIX}{number}" if number is not None else text
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any, info: ValidationInfo) -> str:
+        incident_ref = info.data.get("incident_ref")
+        raw = _single("kind", value) or ("incident" if incident_ref else None)
+        if raw is None:
+            raise _Problem(
+                "kind", _("The front matter has no kind: use incident, success or project.")
+            )
+        kind = _cleaned("kind", clean_kind, raw)
+        if kind == Kind.INCIDENT and incident_ref is None:
+            raise _Problem("incident", _("A postmortem of kind incident needs an incident."))
+        if kind != Kind.INCIDENT and incident_ref is not None:
+            raise _Problem("incident", _("Only a postmortem of kind incident has an incident."))
+        return kind
+
+    @field_validator("template", mode="before")
+    @classmethod
+    def _template(cls, value: Any, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind is None:  # the kind's own problem is reported
+            return ""
+        if _single("template", value):
+            return _cleaned("template", clean_template, value, kind)
+        return outline_for_kind(kind).key
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity(cls, value: Any, info: ValidationInfo) -> int | None:
+        text = _single("severity", value)
+        if text is None:
+            return None
+        level = severity_level(text)
+        if level is None or info.data.get("kind") != Kind.INCIDENT:
+            raise _Problem(
+                "severity",
+                _("Unknown severity %(value)s: use SEV1, SEV2, SEV3 or SEV4 (incidents only).")
+                % {"value": text},
+            )
+        return level
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> str:
+        status = _single("status", value) or Status.DRAFT
+        if status not in Status.values:
+            raise _Problem(
+                "status",
+                _("Unknown status %(value)s: use %(known)s.")
+                % {"value": status, "known": ", ".join(Status.values)},
+            )
+        return status
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, times: dict[str, Any]) -> dict[str, Any]:
+        if unknown := sorted(set(times) - set(INCIDENT_TIMES)):
+            raise _Problem(
+                "incident_times",
+                _("Unknown incident time %(value)s: use %(known)s.")
+                % {"value": unknown[0], "known": ", ".join(INCIDENT_TIMES)},
+            )
+        _moment("incident_times", times.get("declared"))  # read by _incident
+        return times
+
+    @field_validator("incident", mode="before")
+    @classmethod
+    def _incident(cls, _value: Any, info: ValidationInfo) -> Incident | None:
+        ref = info.data.get("incident_ref")
+        number = ref_number(ref, INCIDENT_PREFIX) if ref else None
+        incident = Incident.objects.filter(pk=number).first() if number is not None else None
+        declared = _moment("incident_times", info.data.get("times", {}).get("declared"))
+        if incident is not None and declared is not None:
+            # The same number, declared at another time: another
+            # installation's incident, not this one.
+            return incident if _same_moment(incident.declared_at, declared) else None
+        return incident
+
+    @field_validator("language", "original_language", mode="before")
+    @classmethod
+    def _language(cls, value: Any, info: ValidationInfo) -> str:
+        key = str(info.field_name)
+        return _cleaned(key, clean_language, value, key) if _single(key, value) else ""
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, names: list[str]) -> list[str]:
+        return _cleaned("services", clean_services, names)
+
+    @field_validator("period_start", "period_end", mode="before")
+    @classmethod
+    def _period(cls, _value: Any, info: ValidationInfo) -> date | None:
+        end = info.field_name == "period_end"
+        written = info.data.get("period", {}).get("end" if end else "start")
+        day = _cleaned("period", clean_date, written, "period")
+        start = info.data.get("period_start")
+        if end and start and day and day < start:
+            raise _Problem("period", _("The period ends before it starts."))
+        return day
+
+    @field_validator("public")
+    @classmethod
+    def _public(cls, public: bool, info: ValidationInfo) -> bool:
+        incident = info.data.get("incident")
+        if public and incident is not None and incident.private:
+            raise _Problem("public", _("A postmortem of a private incident cannot be made public."))
+        return public
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _due(cls, value: Any) -> date | None:
+        return _cleaned("due", clean_date, value, "due")
+
+    @field_validator("incident_times", mode="before")
+    @classmethod
+    def _incident_times(cls, _value: Any, info: ValidationInfo) -> dict[str, datetime | None]:
+        times = info.data.get("times", {})
+        return {key: _moment("incident_times", times.get(key)) for key in INCIDENT_TIMES}
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> list[str]:
+        return _cleaned("tags", clean_tags, value)
+
+    @model_validator(mode="after")
+    def _languages(self) -> Header:
+        # Either language stands for the other when only one is given.
+        self.language = self.language or self.original_language or "en"
+        self.original_language = self.original_language or self.language
+        return self
 
 
 def _same_moment(stored: datetime, written: datetime) -> bool:
@@ -175,123 +387,14 @@ def _same_moment(stored: datetime, written: datetime) -> bool:
 
 
 def validate_header(parsed: ParsedFile) -> Header:
-    if not _text(parsed, "title"):
-        raise parsed.error("title", _("The front matter has no title."))
-    title = _checked(parsed, "title", clean_title)
-    number = None
-    if raw_id := _text(parsed, "id"):
-        number = ref_number(raw_id, REF_PREFIX)
-        if number is None:
-            raise parsed.error(
-                "id", _("%(value)s is not a postmortem reference; use PM-12.") % {"value": raw_id}
-            )
-    incident_ref = _text(parsed, "incident")
-    incident = None
-    if incident_ref is not None:
-        if len(incident_ref) > EXTERNAL_MAX:
-            raise parsed.error("incident", _("The incident reference is too long."))
-        incident_number = ref_number(incident_ref, INCIDENT_PREFIX)
-        if incident_number is not None:
-            incident_ref = f"{INCIDENT_PREFIX}{incident_number}"
-            incident = Incident.objects.filter(pk=incident_number).first()
-    raw_kind = _text(parsed, "kind") or ("incident" if incident_ref else None)
-    if raw_kind is None:
-        raise parsed.error(
-            "kind", _("The front matter has no kind: use incident, success or project.")
-        )
     try:
-        kind = clean_kind(raw_kind)
-    except DomainError as exc:
-        raise parsed.error("kind", exc.message) from None
-    if kind == Kind.INCIDENT and incident_ref is None:
-        raise parsed.error("incident", _("A postmortem of kind incident needs an incident."))
-    if kind != Kind.INCIDENT and incident_ref is not None:
-        raise parsed.error("incident", _("Only a postmortem of kind incident has an incident."))
-    template = (
-        _checked(parsed, "template", clean_template, kind)
-        if _text(parsed, "template")
-        else outline_for_kind(kind).key
-    )
-    severity = None
-    if (raw_severity := _text(parsed, "severity")) is not None:
-        severity = severity_level(raw_severity)
-        if severity is None or kind != Kind.INCIDENT:
-            raise parsed.error(
-                "severity",
-                _("Unknown severity %(value)s: use SEV1, SEV2, SEV3 or SEV4 (incidents only).")
-                % {"value": raw_severity},
-            )
-    status = _text(parsed, "status") or Status.DRAFT
-    if status not in Status.values:
-        raise parsed.error(
-            "status",
-            _("Unknown status %(value)s: use %(known)s.")
-            % {"value": status, "known": ", ".join(Status.values)},
-        )
-    times = _mapping(parsed, "incident_times")
-    unknown = sorted(set(times) - set(INCIDENT_TIMES))
-    if unknown:
-        raise parsed.error(
-            "incident_times",
-            _("Unknown incident time %(value)s: use %(known)s.")
-            % {"value": unknown[0], "known": ", ".join(INCIDENT_TIMES)},
-        )
-    declared = _moment(parsed, "incident_times", times.get("declared"))
-    if (
-        incident is not None
-        and declared is not None
-        and not _same_moment(incident.declared_at, declared)
-    ):
-        # The same number, declared at another time: another installation's
-        # incident, not this one.
-        incident = None
-    period = _mapping(parsed, "period")
-    language = _checked(parsed, "language", clean_language) if _text(parsed, "language") else None
-    original = (
-        _checked(parsed, "original_language", clean_language, "original_language")
-        if _text(parsed, "original_language")
-        else None
-    )
-    language = language or original or "en"
-    owner_names = _names(parsed, "owner")
-    try:
-        services = clean_services(_names(parsed, "services"))
-    except DomainError as exc:
-        raise parsed.error("services", exc.message) from None
-    start = _checked(parsed, "period", lambda _v: clean_date(period.get("start"), "period"))
-    end = _checked(parsed, "period", lambda _v: clean_date(period.get("end"), "period"))
-    if start and end and end < start:
-        raise parsed.error("period", _("The period ends before it starts."))
-    public = _bool(parsed, "public")
-    if public and incident is not None and incident.private:
-        raise parsed.error("public", _("A postmortem of a private incident cannot be made public."))
-    return Header(
-        title=title,
-        number=number,
-        incident_ref=incident_ref,
-        incident=incident,
-        kind=kind,
-        template=template,
-        severity=severity,
-        status=status,
-        required=_bool(parsed, "required"),
-        public=public,
-        owner=owner_names[0] if owner_names else None,
-        authors=_names(parsed, "authors"),
-        created=_moment(parsed, "created", parsed.front.get("created")),
-        due=_checked(parsed, "due", clean_date, "due"),
-        approved=_moment(parsed, "approved", parsed.front.get("approved")),
-        published=_moment(parsed, "published", parsed.front.get("published")),
-        incident_times={
-            key: _moment(parsed, "incident_times", times.get(key)) for key in INCIDENT_TIMES
-        },
-        tags=_checked(parsed, "tags", clean_tags),
-        language=language,
-        original_language=original or language,
-        services=services,
-        period_start=start,
-        period_end=end,
-    )
+        return Header.model_validate(parsed.front)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        problem = error.get("ctx", {}).get("error")
+        if not isinstance(problem, _Problem):
+            problem = _type_problem(error)
+        raise parsed.error(problem.key, problem.message) from None
 
 
 def read(path: str, data: bytes) -> tuple[ParsedFile, Header]:

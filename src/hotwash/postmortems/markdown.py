@@ -31,6 +31,8 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import AnyUser
+from hotwash.core import markdown_blocks
+from hotwash.core.markdown_blocks import Heading
 from hotwash.incidents.models import Incident
 from hotwash.postmortems.models import Kind, Language, Postmortem
 from hotwash.postmortems.outlines import Outline, get_outline
@@ -50,10 +52,6 @@ INCIDENT_TIMES = {
     "closed": "closed_at",
 }
 SLUG_MAX = 60
-
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 
 
 class MarkdownError(Exception):
@@ -407,31 +405,36 @@ def split_body(parsed: ParsedFile, outline: Outline, language: str) -> None:
 
     A `##` or `###` heading whose title is one of the template's sections
     (in either language, after the current one) starts that section; any
-    other heading is part of the text. Headings inside code blocks are text.
-    A code block left open in a section's text would hide every later
-    heading, so when that pass misses sections, a second one that ignores
-    code blocks but needs the exact heading lines Hotwash writes, each
-    section in turn, is tried, and the one that finds more sections wins.
+    other heading is part of the text. Headings are read as the page renders
+    them (core/markdown_blocks.py): one inside a code block, a list item or
+    a block quote is text. A code block left open in a section's text would
+    hide every later heading, so when that pass misses sections, a second one
+    that ignores code blocks but needs the exact heading lines Hotwash
+    writes, each section in turn, is tried, and the one that finds more
+    sections wins.
     """
     lines = parsed.text.split("\n")[parsed.body_start - 1 :]
     numbered = list(enumerate(lines, start=parsed.body_start))
-    preamble, bodies = _scan(numbered, outline, language, in_code=True)
+    found = markdown_blocks.headings("\n".join(lines))
+    preamble, bodies = _scan(numbered, outline, language, found)
     if len(bodies) < len(outline.sections):
-        other = _scan(numbered, outline, language, in_code=False)
+        other = _scan(numbered, outline, language, None)
         if len(other[1]) > len(bodies):
             preamble, bodies = other
-    _read_preamble(parsed, preamble, outline, language)
+    titles = {parsed.body_start + heading.line for heading in found if heading.depth == 1}
+    _read_preamble(parsed, preamble, outline, language, titles)
     for index, body_lines in bodies.items():
         key = outline.sections[index].key
         parsed.sections[key] = _take_facts(parsed, body_lines)
 
 
 def _scan(
-    lines: Lines, outline: Outline, language: str, *, in_code: bool
+    lines: Lines, outline: Outline, language: str, headings: list[Heading] | None
 ) -> tuple[Lines, dict[int, Lines]]:
     """The lines before the first section, and each section's lines by its
-    index in the outline. `in_code` False: ignore code blocks, and accept
-    only the exact heading lines an export writes."""
+    index in the outline. `headings`: the body's headings (as numbered in
+    `lines`, from 0); None to ignore Markdown's structure and accept only
+    the exact heading lines an export writes."""
     titles: list[set[str]] = [
         {_fold(section.title.en), _fold(section.title.fr), _fold(section.key)}
         for section in outline.sections
@@ -439,24 +442,18 @@ def _scan(
     exact = [
         "#" * section.level + " " + section.title.get(language) for section in outline.sections
     ]
+    # Sections are `##` or `###` headings.
+    candidates = {h.line: _fold(h.title) for h in headings or [] if h.depth in (2, 3)}
     current = -1  # index of the section being read; -1: before the first
     bodies: dict[int, Lines] = {}
     preamble: Lines = []
-    fence: str | None = None
-    for number, line in lines:
+    for index, (number, line) in enumerate(lines):
         found: int | None = None
-        if not in_code:
+        if headings is None:
             # An export writes every heading, in order: only the next one counts.
             if current + 1 < len(exact) and line.rstrip() == exact[current + 1]:
                 found = current + 1
-        elif fence is not None:
-            closing = _FENCE_CLOSE.match(line)
-            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
-                fence = None
-        elif opening := _FENCE.match(line):
-            fence = opening.group(1)
-        elif (heading := _HEADING.match(line)) and len(heading.group(1)) in (2, 3):
-            title = _fold(heading.group(2))
+        elif (title := candidates.get(index)) is not None:
             found = next((i for i in range(current + 1, len(titles)) if title in titles[i]), None)
         if found is not None:
             current = found
@@ -471,11 +468,12 @@ def _fold(title: str) -> str:
 
 
 def _read_preamble(
-    parsed: ParsedFile, lines: list[tuple[int, str]], outline: Outline, language: str
+    parsed: ParsedFile, lines: Lines, outline: Outline, language: str, titles: set[int]
 ) -> None:
-    """Before the first section: the `# Title` line and the header facts."""
+    """Before the first section: the `# Title` line and the header facts.
+    `titles`: the numbers of the lines that are `#` headings."""
     first_text = next((i for i, (_n, line) in enumerate(lines) if line.strip()), None)
-    if first_text is not None and re.match(r"^ {0,3}# ", lines[first_text][1]):
+    if first_text is not None and lines[first_text][0] in titles:
         lines = lines[first_text + 1 :]
     rest = _take_facts(parsed, lines, keep_lines=True)
     for number, line in rest:
