@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     # Above the domains: fills their registries of alert sources and trackers.
     "hotwash.integrations",
     "hotwash.wiring",  # on top: connects the apps' signals (wiring/reactions.py)
+    # The composition root: the API (api/urls.py) and the `demo` command.
+    "hotwash.api",
     "django_tasks",
     "django_tasks_db",
 ]
