@@ -15,8 +15,11 @@ from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
+
+from hotwash.alerts.ingest import IncomingAlert, fingerprint_of
+from hotwash.alerts.models import FINGERPRINT_MAX
 
 # Alertmanager and Grafana write "no end yet" as Go's zero time.
 _NO_TIME_BEFORE = datetime(1971, 1, 1, tzinfo=UTC)
@@ -47,6 +50,38 @@ class Lenient(BaseModel):
     """Someone else's format: fields we do not use are ignored."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+class AlertmanagerFormatAlert(Lenient):
+    """An alert as Alertmanager's webhook writes it. Grafana's contact point
+    writes the same, with two more links, so both sources share this."""
+
+    status: Status = Field(description="firing or resolved.")
+    labels: Labels = Field(description="The alert's identifying labels.")
+    annotations: Labels = Field(default_factory=dict, description="Summary, description, ...")
+    startsAt: datetime = Field(description="When the alert started firing.")
+    endsAt: datetime | None = Field(None, description="When it ended (resolved alerts).")
+    generatorURL: str = Field("", description="Link to the expression in Prometheus.")
+    fingerprint: str = Field(
+        "", max_length=FINGERPRINT_MAX, description="Alertmanager's identity of the alert."
+    )
+
+    def incoming(
+        self, *, group_key: str, group_labels: Labels | None, link: str = ""
+    ) -> IncomingAlert:
+        """The alert as Hotwash receives it; `link` replaces `generatorURL`
+        when the sender has a better one."""
+        return IncomingAlert(
+            fingerprint=self.fingerprint or fingerprint_of(self.labels),
+            status=self.status,
+            labels=self.labels,
+            annotations=self.annotations,
+            starts_at=event_time(self.startsAt),
+            ends_at=event_time(self.endsAt),
+            generator_url=link or self.generatorURL,
+            group_key=group_key,
+            group_labels=group_labels,
+        )
 
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -4,25 +4,16 @@ ignored."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
-from hotwash.alerts.ingest import IncomingAlert, fingerprint_of
-from hotwash.alerts.models import FINGERPRINT_MAX
-from hotwash.alerts.payloads import Labels, Lenient, Status, event_time, validate
+from hotwash.alerts.ingest import IncomingAlert
+from hotwash.alerts.payloads import AlertmanagerFormatAlert, Labels, Lenient, Status, validate
 
 
-class AlertmanagerAlert(Lenient):
-    status: Status = Field(description="firing or resolved.")
-    labels: Labels = Field(description="The alert's identifying labels.")
-    annotations: Labels = Field(default_factory=dict, description="Summary, description, ...")
-    startsAt: datetime = Field(description="When the alert started firing.")
-    endsAt: datetime | None = Field(None, description="When it ended (resolved alerts).")
-    generatorURL: str = Field("", description="Link to the expression in Prometheus.")
-    fingerprint: str = Field(
-        "", max_length=FINGERPRINT_MAX, description="Alertmanager's identity of the alert."
-    )
+class AlertmanagerAlert(AlertmanagerFormatAlert):
+    # The shared fields are Alertmanager's own; this class keeps its name in
+    # the OpenAPI document.
+    pass
 
 
 class AlertmanagerPayload(Lenient):
@@ -43,16 +34,6 @@ class AlertmanagerPayload(Lenient):
 def parse_alertmanager(body: bytes) -> list[IncomingAlert]:
     payload = validate(AlertmanagerPayload, body)
     return [
-        IncomingAlert(
-            fingerprint=alert.fingerprint or fingerprint_of(alert.labels),
-            status=alert.status,
-            labels=alert.labels,
-            annotations=alert.annotations,
-            starts_at=event_time(alert.startsAt),
-            ends_at=event_time(alert.endsAt),
-            generator_url=alert.generatorURL,
-            group_key=payload.groupKey,
-            group_labels=payload.commonLabels,
-        )
+        alert.incoming(group_key=payload.groupKey, group_labels=payload.commonLabels)
         for alert in payload.alerts
     ]
