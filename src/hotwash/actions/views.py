@@ -87,7 +87,6 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "items": list(page.object_list),
         "today": timezone.localdate(),
         "can_respond": can_respond(request.user),
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     }
     return render(request, "actions/list.html", context, status=status)
 

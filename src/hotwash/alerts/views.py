@@ -101,7 +101,6 @@ def group_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": rows,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     }
     return render(request, "alerts/group_list.html", context)
 
@@ -140,6 +139,5 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incident_ref": _incident_refs(request, [group]).get(group.incident_id or 0, ""),
         "page": page,
         "rows": rows,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     }
     return render(request, "alerts/group_detail.html", context)

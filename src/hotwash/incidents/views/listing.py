@@ -67,7 +67,6 @@ def _render(
         "page": page,
         "incidents": list(page.object_list),
         "count_cap": number_format(COUNT_CAP, force_grouping=True),
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     }
     return render(request, "incidents/list.html", context, status=status)
 
