@@ -21,8 +21,7 @@ from hotwash.actions.models import OPEN_STATUSES, REF_PREFIX, ActionItem, Status
 from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.refs import ref_number
-from hotwash.incidents.models import Participant
-from hotwash.incidents.queries import can_view, get_incident
+from hotwash.incidents.queries import can_view, get_incident, visible_incidents
 from hotwash.postmortems.models import REF_PREFIX as POSTMORTEM_PREFIX
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
@@ -48,10 +47,9 @@ def visible_items(user: AnyUser) -> QuerySet[ActionItem]:
         return items.none()
     if is_admin(user):
         return items
-    mine = Participant.objects.filter(user_id=user.pk).values("incident_id")
-    return items.filter(
-        Q(incident__isnull=True) | Q(incident__private=False) | Q(incident_id__in=mine)
-    )
+    # An item follows its incident's visibility (one rule, in incidents'
+    # queries); an item of no incident is everyone's who is signed in.
+    return items.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
 
 
 def parse_ref(ref: str | int) -> int:
