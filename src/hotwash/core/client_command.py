@@ -104,6 +104,28 @@ def _account_zone(api: ApiClient) -> zoneinfo.ZoneInfo | None:
         return None
 
 
+# The API's largest page: a long list takes few requests.
+PAGE_SIZE = 200
+
+
+def fetch_list(api: ApiClient, path: str, params: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The first `limit` items of the paged API list at `path`, following its
+    pages. The answer is the first page's (its count and filters) with the
+    items fetched and the `next` of the last page read."""
+    limit = max(limit, 1)
+    query = {**params, "per_page": min(limit, PAGE_SIZE), "page": 1}
+    page = api.get(path, query)
+    answer = dict(page)
+    items = list(page.get("items") or [])
+    while len(items) < limit and page.get("next"):
+        query["page"] += 1
+        page = api.get(path, query)
+        items += page.get("items") or []
+        answer["next"] = page.get("next")
+    answer["items"] = items[:limit]
+    return answer
+
+
 def incident_path(ref: str, *parts: str) -> str:
     """The API path of an incident (or of something under it)."""
     # Quoted so a mistyped reference cannot reach another endpoint.

@@ -8,10 +8,8 @@ from django.core.management.base import CommandParser
 
 from hotwash.actions.management.commands import _render
 from hotwash.client import ApiClient, ClientConfig
-from hotwash.core.client_command import ClientCommand
+from hotwash.core.client_command import ClientCommand, fetch_list
 from hotwash.core.client_render import Clock
-
-PAGE_SIZE = 200
 
 
 class Command(ClientCommand):
@@ -43,8 +41,7 @@ class Command(ClientCommand):
         )
 
     def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
-        limit = max(options["limit"], 1)
-        params: dict[str, Any] = {"per_page": min(limit, PAGE_SIZE), "page": 1}
+        params: dict[str, Any] = {}
         for name in ("team", "owner", "incident", "postmortem"):
             if options[name]:
                 params[name] = options[name]
@@ -53,17 +50,7 @@ class Command(ClientCommand):
         if options["overdue"]:
             params["overdue"] = "true"
         params["status"] = options["status"] or ["active"]
-        first = api.get("/action-items", params)
-        answer = dict(first)
-        items = list(first.get("items") or [])
-        page = first
-        while len(items) < limit and page.get("next"):
-            params["page"] += 1
-            page = api.get("/action-items", params)
-            items += page.get("items") or []
-            answer.update({"next": page.get("next")})
-        answer["items"] = items[:limit]
-        return answer
+        return fetch_list(api, "/action-items", params, options["limit"])
 
     def render(
         self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock

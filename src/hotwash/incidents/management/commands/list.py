@@ -7,12 +7,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from hotwash.client import ApiClient, ClientConfig
-from hotwash.core.client_command import ClientCommand
+from hotwash.core.client_command import ClientCommand, fetch_list
 from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
-
-# The most the CLI asks for in one request; longer lists take several pages.
-PAGE_SIZE = 200
 
 
 class Command(ClientCommand):
@@ -42,22 +39,11 @@ class Command(ClientCommand):
         )
 
     def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
-        limit = max(options["limit"], 1)
-        params: dict[str, Any] = {"per_page": min(limit, PAGE_SIZE), "page": 1}
+        params: dict[str, Any] = {}
         for name in ("status", "severity", "service", "q", "since", "until", "sort"):
             if options[name]:
                 params[name] = options[name]
-        first = api.get("/incidents", params)
-        answer = dict(first)
-        items = list(first.get("items") or [])
-        page = first
-        while len(items) < limit and page.get("next"):
-            params["page"] += 1
-            page = api.get("/incidents", params)
-            items += page.get("items") or []
-            answer.update({"next": page.get("next")})
-        answer["items"] = items[:limit]
-        return answer
+        return fetch_list(api, "/incidents", params, options["limit"])
 
     def render(
         self, result: Any, options: dict[str, Any], *, config: ClientConfig, clock: Clock

@@ -15,11 +15,9 @@ from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 
 from hotwash.client import ApiClient, ClientConfig, ClientError
-from hotwash.core.client_command import ClientCommand, incident_path
+from hotwash.core.client_command import ClientCommand, fetch_list, incident_path
 from hotwash.core.client_render import Clock, columns
 from hotwash.incidents.display import format_duration
-
-PAGE_SIZE = 200
 
 
 def postmortem_path(ref: str, *parts: str) -> str:
@@ -158,22 +156,13 @@ class Command(ClientCommand):
         return postmortem_path(ref)
 
     def _list(self, api: ApiClient, options: dict[str, Any]) -> Any:
-        limit = max(options["limit"], 1)
-        params: dict[str, Any] = {"per_page": min(limit, PAGE_SIZE), "page": 1}
+        params: dict[str, Any] = {}
         for name in ("status", "kind", "owner", "incident", "tag", "q"):
             if options[name]:
                 params[name] = options[name]
         if options["overdue"]:
             params["overdue"] = "true"
-        answer = dict(api.get("/postmortems", params))
-        items = list(answer.get("items") or [])
-        page = answer
-        while len(items) < limit and page.get("next"):
-            params["page"] += 1
-            page = api.get("/postmortems", params)
-            items += page.get("items") or []
-        answer["items"] = items[:limit]
-        return answer
+        return fetch_list(api, "/postmortems", params, options["limit"])
 
     def _show(self, api: ApiClient, options: dict[str, Any]) -> Any:
         return api.get(self._path(options["ref"]))
