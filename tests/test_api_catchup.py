@@ -47,7 +47,7 @@ def running(responder: Any, other_responder: Any) -> Incident:
     return incident
 
 
-def catchup(client: Client, incident: Incident, **headers: str) -> Any:
+def catchup(client: Client, incident: Incident, **headers: Any) -> Any:
     with time_machine.travel("2026-06-01 09:30:00+00:00", tick=False):
         response = client.get(f"/api/v1/incidents/{incident.ref}/catchup", **headers)
     assert response.status_code == 200, response.content

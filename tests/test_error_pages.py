@@ -166,7 +166,7 @@ def test_the_server_error_page_renders_without_a_request_or_a_database(
     language: str, django_db_blocker: Any
 ) -> None:
     with django_db_blocker.block(), translation.override(language):
-        response = server_error(None)  # type: ignore[arg-type]
+        response = server_error(None)
     body = response.content.decode()
     assert response.status_code == 500
     assert in_language(language, SERVER_ERROR_HEADING) in body

@@ -32,7 +32,7 @@ class _SmtpHandler:
             return "451 4.3.0 Mailbox temporarily unavailable, try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
-            self.sink.messages.append(message)  # type: ignore[arg-type]
+            self.sink.messages.append(message)
         return "250 Message accepted for delivery"
 
 

@@ -9,11 +9,13 @@ test_serve.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from hotwash.incidents import services as incidents
@@ -145,8 +147,8 @@ def get_static(path: str, **extra: Any) -> Any:
     """A static file's response, read to the end: the test client then
     closes it (closing it again would close the test's database connection
     in the middle of its transaction, on PostgreSQL)."""
-    response = Client().get(path, **extra)
-    b"".join(response.streaming_content)
+    response = cast(StreamingHttpResponse, Client().get(path, **extra))
+    b"".join(cast(Iterator[bytes], response.streaming_content))  # WhiteNoise's are sync
     return response
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -175,7 +175,8 @@ def linker(responder: Any, monkeypatch: Any) -> Iterator[Callable[[str], Linked]
     with ExitStack() as stack:
 
         def make(kind: str) -> Linked:
-            standin = stack.enter_context(standin_for(kind))
+            # enter_context joins the union's members to their base, StandIn.
+            standin = cast(StandInAny, stack.enter_context(standin_for(kind)))
             team = Team.objects.create(name=f"Payments {kind}", slug=f"payments-{kind}")
             tracker = configure(monkeypatch, standin, team=team)
             item = make_item(responder, team)
