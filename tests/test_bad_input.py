@@ -502,6 +502,7 @@ def test_no_web_list_page_fails_on_bad_values(world: World) -> None:
 @pytest.fixture
 def responder_page(world: World) -> Client:
     client = Client(raise_request_exception=False)
+    assert world.incident.created_by is not None
     client.force_login(world.incident.created_by)
     return client
 
@@ -552,6 +553,7 @@ def test_a_back_dated_entry_out_of_range_is_a_form_error(
 ) -> None:
     """Year 1 in Kiritimati (UTC+14) is year 0 in UTC: it used to fail on save."""
     amira = world.incident.created_by
+    assert amira is not None
     amira.profile.timezone = "Pacific/Kiritimati"
     amira.profile.save()
     before = _row_counts()

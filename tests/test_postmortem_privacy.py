@@ -202,6 +202,7 @@ def test_its_people_and_admins_still_read_it(
 
 
 def _withdrawals(postmortem: Postmortem) -> list[TimelineEvent]:
+    assert postmortem.incident_id is not None
     return list(
         TimelineEvent.objects.filter(
             incident_id=postmortem.incident_id,
@@ -220,6 +221,7 @@ def test_making_the_incident_private_withdraws_sharing_on_the_timeline(responder
     assert not postmortem.public
     [entry] = _withdrawals(postmortem)
     assert entry.author == responder
+    assert postmortem.incident_id is not None
     private_change = TimelineEvent.objects.get(
         incident_id=postmortem.incident_id, data__field="private"
     )
@@ -298,6 +300,7 @@ def test_a_copy_read_before_the_incident_turned_private_cannot_share_it(responde
     postmortem = _shared_postmortem(responder)
     services.update_postmortem(postmortem, actor=responder, changes={"public": False})
     stale = Postmortem.objects.select_related("incident").get(pk=postmortem.pk)
+    assert postmortem.incident_id is not None
     _make_private(Incident.objects.get(pk=postmortem.incident_id), responder)
     with pytest.raises(InvalidInput):
         services.update_postmortem(stale, actor=responder, changes={"public": True})

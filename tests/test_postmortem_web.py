@@ -153,6 +153,7 @@ def test_the_page_shows_facts_sections_and_durations(
 
 def test_the_full_timeline_on_demand(responder_client: Client, responder: Any) -> None:
     postmortem = _postmortem(responder)
+    assert postmortem.incident is not None
     incidents.add_timeline_event(postmortem.incident, actor=responder, body="Looked at graphs")
     url = f"/en/postmortems/{postmortem.pk}/"
     assert "Looked at graphs" not in responder_client.get(url).content.decode()
@@ -489,6 +490,7 @@ def test_the_incident_page_includes_the_panel(
     """With a postmortem and without (tests/test_accessibility.py checks
     that the page with it stays valid)."""
     with_one = _postmortem(responder).incident
+    assert with_one is not None
     without = incidents.declare_incident(actor=responder, title="y")
     for incident in (with_one, without):
         response = responder_client.get(f"/{language}/incidents/{incident.ref}/")

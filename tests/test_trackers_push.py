@@ -83,6 +83,7 @@ def test_a_private_incidents_title_is_not_sent(
     services.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
     body = github.sent("POST")[0].body["body"]
     assert "Checkout fails for card payments" not in body
+    assert item.incident is not None
     assert item.incident.ref in body
 
 
@@ -501,6 +502,7 @@ def test_the_item_page_panel_shows_the_button_then_the_link_then_a_failure(
 
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team)
+    assert item.incident is not None
     request = rf.get("/en/action-items/")
     request.user = responder
 

@@ -82,6 +82,7 @@ def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
     reader = Client()
     reader.force_login(responder)
     assert reader.get(f"/en/action-items/{item.pk}/").status_code == 200  # the link works
+    assert item.incident is not None and item.due_on is not None
     assert f"https://hotwash.example/en/incidents/{item.incident.ref}/" in body
     assert "Checkout fails for card payments" in body
     assert "Page the on-call" in body

@@ -54,6 +54,7 @@ def test_it_pushes_to_gitlab_with_a_due_date(
     (sent,) = gitlab.sent("POST")
     assert sent.path == "/api/v4/projects/acme%2Fpayments/issues"
     assert sent.headers["private-token"] == "gl-token"
+    assert item.due_on is not None
     assert sent.body["due_date"] == item.due_on.isoformat()
     assert "severity:SEV2" in sent.body["labels"].split(",")
     assert link.marker in sent.body["description"]

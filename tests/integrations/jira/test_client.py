@@ -60,6 +60,7 @@ def test_it_pushes_to_jira_with_either_authentication(
     fields = sent.body["fields"]
     assert fields["project"] == {"key": "OPS"}
     assert fields["issuetype"] == {"name": "Story"}
+    assert item.due_on is not None
     assert fields["duedate"] == item.due_on.isoformat()
     assert fields["description"]["type"] == "doc"
     assert link.marker in str(fields["description"])
