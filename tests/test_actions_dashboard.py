@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.actions import dashboard, services
@@ -24,7 +25,7 @@ TODAY = "2026-03-30 12:00:00+00:00"
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     with time_machine.travel(START, tick=False):
         return incidents.declare_incident(actor=responder, title="Checkout fails", severity=3)
 
@@ -68,7 +69,7 @@ def _postmortem(incident: Incident | None, owner: Any, *, due: date, **fields: A
 
 
 @pytest.fixture
-def scenario(responder: Any, other_responder: Any, incident: Incident) -> dict[str, Any]:
+def scenario(responder: User, other_responder: User, incident: Incident) -> dict[str, Any]:
     payments = Team.objects.create(name="Payments", slug="payments")
     search = Team.objects.create(name="Search", slug="search")
     payments.members.add(responder)
@@ -97,7 +98,7 @@ def scenario(responder: Any, other_responder: Any, incident: Incident) -> dict[s
     return {"payments": payments, "search": search}
 
 
-def test_the_numbers_per_person_and_per_team(responder: Any, scenario: dict[str, Any]) -> None:
+def test_the_numbers_per_person_and_per_team(responder: User, scenario: dict[str, Any]) -> None:
     with time_machine.travel(TODAY, tick=False):
         board = dashboard.build(responder, period=None)
     people = {row.key: row for row in board.people}
@@ -123,7 +124,7 @@ def test_the_numbers_per_person_and_per_team(responder: Any, scenario: dict[str,
     assert board.total.median_days == 3  # median of 1, 2, 4, 10
 
 
-def test_the_period_limits_the_done_figures(responder: Any, scenario: dict[str, Any]) -> None:
+def test_the_period_limits_the_done_figures(responder: User, scenario: dict[str, Any]) -> None:
     with time_machine.travel("2026-04-08 12:00:00+00:00", tick=False):
         board = dashboard.build(responder, period=30)
     people = {row.key: row for row in board.people}
@@ -132,7 +133,7 @@ def test_the_period_limits_the_done_figures(responder: Any, scenario: dict[str, 
     assert people["amira"].open == 2  # open items do not depend on the period
 
 
-def test_no_figures_without_done_items(responder: Any, incident: Incident) -> None:
+def test_no_figures_without_done_items(responder: User, incident: Incident) -> None:
     _open(responder, incident, due_in=3, owner=responder)
     with time_machine.travel(TODAY, tick=False):
         board = dashboard.build(responder)
@@ -144,7 +145,7 @@ def test_no_figures_without_done_items(responder: Any, incident: Incident) -> No
 
 
 def test_private_items_are_left_out_for_outsiders(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     secret = incidents.declare_incident(actor=responder, title="Leak", private=True)
     _open(responder, secret, due_in=3, owner=responder)
@@ -176,7 +177,7 @@ def test_the_page_links_each_number_to_the_list(
 def test_the_page_costs_a_fixed_number_of_queries(
     responder_client: Client,
     scenario: dict[str, Any],
-    responder: Any,
+    responder: User,
     incident: Incident,
     django_assert_max_num_queries: Any,
 ) -> None:

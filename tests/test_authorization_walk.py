@@ -443,7 +443,7 @@ class Walk:
 
 
 @pytest.fixture
-def walk(db: Any) -> Iterator[Walk]:
+def walk(db: None) -> Iterator[Walk]:
     personas = _personas()
     paula = User.objects.get(username="paula")
     admin = User.objects.get(username="ada")

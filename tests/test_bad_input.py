@@ -195,7 +195,7 @@ def _build_world() -> World:
 
 
 @pytest.fixture
-def world(db: Any) -> World:
+def world(db: None) -> World:
     return _build_world()
 
 

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from hotwash.jobs import schedule
 from hotwash.jobs.models import PeriodicJobState, RunStatus
@@ -117,7 +118,7 @@ def test_the_worker_drains_tasks_enqueued_in_bulk() -> None:
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3
 
 
-def test_retries_back_off_exponentially_up_to_a_limit(settings: Any) -> None:
+def test_retries_back_off_exponentially_up_to_a_limit(settings: Settings) -> None:
     settings.TASK_RETRY_SECONDS = 30.0
     settings.TASK_MAX_ATTEMPTS = 3
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]

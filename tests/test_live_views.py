@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
+from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import Settings
 
 from hotwash.incidents.models import Incident
 from hotwash.incidents.services import declare_incident
@@ -30,7 +32,7 @@ def _no_listener_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return declare_incident(actor=responder, title="Checkout is failing")
 
 
@@ -105,7 +107,7 @@ def test_it_answers_404_for_an_incident_that_does_not_exist(api: Client) -> None
 
 
 def test_it_answers_404_for_someone_elses_private_incident(
-    api: Client, other_responder: Any
+    api: Client, other_responder: User
 ) -> None:
     secret = declare_incident(actor=other_responder, title="Access review", private=True)
     response = api.get(events_url(secret.pk))
@@ -115,7 +117,7 @@ def test_it_answers_404_for_someone_elses_private_incident(
 
 
 def test_it_streams_a_private_incident_to_an_admin(
-    admin_user: Any, other_responder: Any, open_stream: Any
+    admin_user: User, other_responder: User, open_stream: Any
 ) -> None:
     secret = declare_incident(actor=other_responder, title="Access review", private=True)
     client = Client()
@@ -131,14 +133,14 @@ def test_it_streams_to_a_signed_in_browser(
     assert parse(stream.next_chunk())[0]["event"] == "ready"
 
 
-def test_it_streams_to_a_viewer(incident: Incident, viewer: Any, open_stream: Any) -> None:
+def test_it_streams_to_a_viewer(incident: Incident, viewer: User, open_stream: Any) -> None:
     client = Client()
     client.force_login(viewer)
     assert parse(open_stream(client, incident.pk).next_chunk())[0]["event"] == "ready"
 
 
 def test_it_refuses_more_streams_than_it_has_threads_to_spare(
-    incident: Incident, api: Client, open_stream: Any, settings: Any
+    incident: Incident, api: Client, open_stream: Any, settings: Settings
 ) -> None:
     settings.LIVE_MAX_STREAMS = 1
     open_stream(api, incident.pk)
@@ -219,7 +221,7 @@ def test_it_tells_the_client_to_resynchronise_after_the_listener_reconnects(
 
 
 def test_it_sends_a_heartbeat_comment_while_nothing_happens(
-    incident: Incident, api: Client, open_stream: Any, settings: Any
+    incident: Incident, api: Client, open_stream: Any, settings: Settings
 ) -> None:
     settings.LIVE_HEARTBEAT_SECONDS = 0.01
     stream = open_stream(api, incident.pk)
@@ -230,7 +232,7 @@ def test_it_sends_a_heartbeat_comment_while_nothing_happens(
 
 
 def test_it_ends_the_stream_after_its_lifetime_and_unsubscribes(
-    incident: Incident, api: Client, settings: Any
+    incident: Incident, api: Client, settings: Settings
 ) -> None:
     settings.LIVE_STREAM_SECONDS = 0.05
     settings.LIVE_HEARTBEAT_SECONDS = 0.01

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_user
 from hotwash.actions.models import ActionItem
@@ -34,7 +35,7 @@ def _frozen_clock() -> Any:
 
 
 @pytest.fixture
-def owner(db: Any) -> Any:
+def owner(db: None) -> Any:
     return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
@@ -169,7 +170,7 @@ def test_a_scan_makes_the_same_number_of_queries_for_few_or_many_items(owner: An
 
 
 def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
-    owner: Any, settings: Any
+    owner: Any, settings: Settings
 ) -> None:
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 5, 8  # Friday, 08:00
     muted = create_user("lea", email="lea@example.org", language="fr")
@@ -193,7 +194,7 @@ def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
 
 
 def test_the_digest_goes_only_to_people_who_can_see_their_open_work(
-    owner: Any, settings: Any
+    owner: Any, settings: Settings
 ) -> None:
     """The digest shows only work on incidents its reader may see; someone
     whose only open work is on a private incident they cannot see (it was

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from pytest_django import Settings
 
 from tests.servers import free_port
 
@@ -61,7 +62,7 @@ class SmtpSink:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-def use_smtp(settings: Any, port: int) -> None:
+def use_smtp(settings: Settings, port: int) -> None:
     """Point Django's EMAIL_* settings (what HOTWASH_SMTP_URL=smtp://127.0.0.1:<port>
     gives) at a plain SMTP server on loopback, for one test (`settings` is
     pytest-django's fixture, which undoes this afterwards)."""

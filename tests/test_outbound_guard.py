@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from hotwash.accounts.services import create_user
 from hotwash.jobs.worker import HotwashWorker
@@ -46,7 +48,7 @@ def _clock() -> Iterator[Any]:
 
 
 @pytest.fixture
-def production(settings: Any) -> Any:
+def production(settings: Settings) -> Any:
     """Production mode, as HOTWASH_PRODUCTION=1 sets it, with no allow-list."""
     settings.PRODUCTION = True
     settings.OUTBOUND_ALLOW = []
@@ -66,7 +68,7 @@ def github() -> Iterator[GitHubStandIn]:
 
 
 @pytest.fixture
-def amira(db: Any) -> Any:
+def amira(db: None) -> User:
     return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
@@ -154,7 +156,7 @@ def test_public_addresses_pass(address: str) -> None:
     assert refusal_reason(address) is None
 
 
-def test_outside_production_loopback_is_allowed(settings: Any) -> None:
+def test_outside_production_loopback_is_allowed(settings: Settings) -> None:
     from hotwash.core.outbound import check_url
 
     settings.PRODUCTION = False
@@ -228,7 +230,7 @@ def test_a_webhook_to_an_internal_address_cannot_be_saved_in_production(
 
 
 def test_the_admin_refuses_an_internal_webhook_address_with_a_clear_message(
-    production: Any, admin_user: Any, sink: WebhookSink
+    production: Any, admin_user: User, sink: WebhookSink
 ) -> None:
     client = Client()
     client.force_login(admin_user)
@@ -253,10 +255,10 @@ def test_the_admin_refuses_an_internal_webhook_address_with_a_clear_message(
 def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
     production: Any,
     sink: WebhookSink,
-    amira: Any,
-    admin_user: Any,
+    amira: User,
+    admin_user: User,
     _clock: Any,
-    settings: Any,
+    settings: Settings,
 ) -> None:
     # An old row (saved before the rule, or outside production) still points here.
     WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
@@ -284,7 +286,7 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
 
 
 def test_an_allow_listed_receiver_gets_its_webhook_in_production(
-    production: Any, sink: WebhookSink, amira: Any
+    production: Any, sink: WebhookSink, amira: User
 ) -> None:
     production.OUTBOUND_ALLOW = ["127.0.0.0/8"]
     subscription = WebhookSubscription(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
@@ -297,7 +299,7 @@ def test_an_allow_listed_receiver_gets_its_webhook_in_production(
 
 
 def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
-    production: Any, dns: FakeDns, sink: WebhookSink, amira: Any
+    production: Any, dns: FakeDns, sink: WebhookSink, amira: User
 ) -> None:
     # Public when the admin saves it, 127.0.0.1 when the worker connects.
     dns.answers["hooks.example.test"] = [PUBLIC_IP, "127.0.0.1"]
@@ -314,7 +316,7 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
     assert "hooks.example.test" in delivery.last_error and "127.0.0.1" in delivery.last_error
 
 
-def test_a_redirect_is_not_followed(sink: WebhookSink, amira: Any) -> None:
+def test_a_redirect_is_not_followed(sink: WebhookSink, amira: User) -> None:
     sink.statuses = [302]
     WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
@@ -339,7 +341,7 @@ def github_tracker(team: Team, base_url: str) -> TrackerConfig:
 
 
 def test_a_tracker_on_an_internal_address_cannot_be_saved_in_production(
-    production: Any, dns: FakeDns, admin_user: Any
+    production: Any, dns: FakeDns, admin_user: User
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     dns.answers["jira.internal.example.test"] = ["10.20.30.40"]
@@ -382,11 +384,11 @@ def test_a_tracker_on_an_internal_address_cannot_be_saved_in_production(
 
 def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
     production: Any,
-    responder: Any,
-    admin_user: Any,
+    responder: User,
+    admin_user: User,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     production.PRODUCTION = False  # saved on a laptop, or before the rule
     team = Team.objects.create(name="Payments", slug="payments")
@@ -411,10 +413,10 @@ def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
 
 def test_an_allow_listed_tracker_is_reached_in_production(
     production: Any,
-    responder: Any,
+    responder: User,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     production.OUTBOUND_ALLOW = ["127.0.0.1"]
     production.PRODUCTION = False  # the stand-in speaks http, which production refuses to save
@@ -431,10 +433,10 @@ def test_an_allow_listed_tracker_is_reached_in_production(
 def test_a_tracker_name_that_rebinds_to_loopback_is_refused_when_polled(
     production: Any,
     dns: FakeDns,
-    responder: Any,
+    responder: User,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     production.PRODUCTION = False
     team = Team.objects.create(name="Payments", slug="payments")

@@ -17,8 +17,10 @@ from typing import Any, cast
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_api_token
 from hotwash.alerts.models import AlertGroup
@@ -46,12 +48,12 @@ def token_client(user: Any) -> Client:
 
 
 @pytest.fixture
-def admin_client(admin_user: Any) -> Client:
+def admin_client(admin_user: User) -> Client:
     return client_for(admin_user)
 
 
 @pytest.fixture
-def viewer_client(viewer: Any) -> Client:
+def viewer_client(viewer: User) -> Client:
     return client_for(viewer)
 
 
@@ -67,7 +69,7 @@ heartbeats:
 
 
 @pytest.fixture
-def silent_heartbeat_incident(db: Any, policy_file: Any, responder: Any) -> Iterator[Incident]:
+def silent_heartbeat_incident(db: None, policy_file: Any, responder: User) -> Iterator[Incident]:
     """A heartbeat whose outage opened an incident, then made private."""
     policy_file(HEARTBEATS)
     with time_machine.travel(T0, tick=False) as clock:
@@ -81,7 +83,7 @@ def silent_heartbeat_incident(db: Any, policy_file: Any, responder: Any) -> Iter
 
 @pytest.mark.django_db
 def test_the_heartbeat_list_hides_a_private_incident_from_those_who_cannot_see_it(
-    silent_heartbeat_incident: Incident, viewer: Any, admin_user: Any
+    silent_heartbeat_incident: Incident, viewer: User, admin_user: User
 ) -> None:
     ref = silent_heartbeat_incident.ref
     listed = token_client(viewer).get("/api/v1/heartbeats")
@@ -96,7 +98,7 @@ def test_the_heartbeat_list_hides_a_private_incident_from_those_who_cannot_see_i
 
 @pytest.mark.django_db
 def test_a_ping_does_not_name_a_private_incident_to_the_responder_pinging(
-    silent_heartbeat_incident: Incident, other_responder: Any
+    silent_heartbeat_incident: Incident, other_responder: User
 ) -> None:
     # The outage is over (ended by a job without an account); the heartbeat
     # still names the incident of its last outage.
@@ -160,7 +162,7 @@ def _leaks(text: str, group: AlertGroup) -> bool:
 
 @pytest.mark.django_db
 def test_the_api_hides_an_alert_group_of_a_private_incident(
-    private_group: AlertGroup, public_group: AlertGroup, viewer: Any, responder: Any
+    private_group: AlertGroup, public_group: AlertGroup, viewer: User, responder: User
 ) -> None:
     for person in (viewer, responder):
         client = token_client(person)
@@ -181,7 +183,7 @@ def test_the_api_hides_an_alert_group_of_a_private_incident(
 
 @pytest.mark.django_db
 def test_the_api_shows_an_alert_group_of_a_private_incident_to_those_who_can_see_it(
-    private_group: AlertGroup, admin_user: Any
+    private_group: AlertGroup, admin_user: User
 ) -> None:
     client = token_client(admin_user)
     detail = client.get(f"/api/v1/alerts/groups/{private_group.pk}")
@@ -213,7 +215,7 @@ def test_the_pages_hide_an_alert_group_of_a_private_incident(
 
 @pytest.mark.django_db
 def test_a_group_is_hidden_once_its_incident_turns_private(
-    public_group: AlertGroup, responder: Any, viewer_client: Client
+    public_group: AlertGroup, responder: User, viewer_client: Client
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="Disk full")
     AlertGroup.objects.filter(pk=public_group.pk).update(incident=incident)
@@ -260,13 +262,13 @@ def streams() -> Iterator[Streams]:
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails")
 
 
 @pytest.mark.django_db(transaction=True)  # closing a stream ends its request
 def test_one_person_cannot_hold_more_streams_than_their_share(
-    incident: Incident, viewer: Any, other_responder: Any, streams: Streams, settings: Any
+    incident: Incident, viewer: User, other_responder: User, streams: Streams, settings: Settings
 ) -> None:
     settings.LIVE_STREAMS_PER_PERSON = 2
     browser = client_for(viewer)
@@ -287,7 +289,7 @@ def test_one_person_cannot_hold_more_streams_than_their_share(
 
 @pytest.mark.django_db
 def test_the_cap_for_the_whole_process_still_holds(
-    incident: Incident, viewer: Any, other_responder: Any, streams: Streams, settings: Any
+    incident: Incident, viewer: User, other_responder: User, streams: Streams, settings: Settings
 ) -> None:
     settings.LIVE_MAX_STREAMS = 2
     settings.LIVE_STREAMS_PER_PERSON = 5
@@ -336,7 +338,7 @@ def events_in(chunks: list[bytes]) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stream_ends_at_once_when_its_incident_turns_private(
-    viewer: Any, responder: Any, admin_user: Any, settings: Any
+    viewer: User, responder: User, admin_user: User, settings: Settings
 ) -> None:
     settings.LIVE_STREAM_SECONDS = 5
     settings.LIVE_HEARTBEAT_SECONDS = 1
@@ -371,7 +373,9 @@ def test_a_stream_ends_at_once_when_its_incident_turns_private(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_stream_goes_on_when_its_incident_turns_public(responder: Any, settings: Any) -> None:
+def test_a_stream_goes_on_when_its_incident_turns_public(
+    responder: User, settings: Settings
+) -> None:
     settings.LIVE_STREAM_SECONDS = 5
     settings.LIVE_HEARTBEAT_SECONDS = 1
     incident = incidents.declare_incident(actor=responder, title="Access review", private=True)
@@ -392,7 +396,7 @@ def test_a_stream_goes_on_when_its_incident_turns_public(responder: Any, setting
 
 @pytest.mark.django_db
 def test_each_person_who_cannot_see_it_is_dropped_participants_stay(
-    incident: Incident, viewer: Any, responder: Any, streams: Streams
+    incident: Incident, viewer: User, responder: User, streams: Streams
 ) -> None:
     """The check made on a visibility message, without the database's own
     delivery: a participant's stream stays, a viewer's ends."""

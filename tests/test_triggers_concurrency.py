@@ -8,11 +8,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
+from pytest_django import Settings
 
 from hotwash.alerts.models import AlertGroup
 from hotwash.incidents.models import Incident
@@ -81,7 +83,7 @@ def test_concurrent_checks_open_one_incident(source: Any) -> None:
     assert PolicyFiring.objects.count() == 1
 
 
-def test_concurrent_heartbeat_checks_open_one_outage(settings: Any, tmp_path: Any) -> None:
+def test_concurrent_heartbeat_checks_open_one_outage(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "triggers.yaml"
     path.write_text("heartbeats:\n  - {name: backup, period: 1h, grace: 10m}\n")
     settings.TRIGGER_POLICY_FILE = str(path)
@@ -95,7 +97,7 @@ def test_concurrent_heartbeat_checks_open_one_outage(settings: Any, tmp_path: An
     assert Incident.objects.get().title == "Monitoring failure: backup silent"
 
 
-def test_concurrent_escalations_escalate_once(db: Any) -> None:
+def test_concurrent_escalations_escalate_once(db: None) -> None:
     from hotwash.incidents.services import declare_incident
 
     with time_machine.travel(T0, tick=False):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.core.models import AuditRecord
@@ -128,7 +129,7 @@ def test_an_unknown_heartbeat_is_refused_and_nothing_is_written(api: Client) -> 
     assert not Heartbeat.objects.exists()
 
 
-def test_pinging_needs_a_token_and_a_responder(viewer: Any, client: Client) -> None:
+def test_pinging_needs_a_token_and_a_responder(viewer: User, client: Client) -> None:
     response = client.post("/api/v1/heartbeats/nightly-backup")
     assert response.status_code == 401
     from hotwash.accounts.services import create_api_token
@@ -142,7 +143,7 @@ def test_pinging_needs_a_token_and_a_responder(viewer: Any, client: Client) -> N
 
 
 def test_propose_mode_asks_before_opening_the_incident(
-    api: Client, clock: Any, policy_file: Any, responder: Any
+    api: Client, clock: Any, policy_file: Any, responder: User
 ) -> None:
     policy_file(POLICY + "policies:\n  - id: monitoring-failure\n    mode: propose\n")
     ping(api)

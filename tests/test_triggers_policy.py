@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from hotwash.envconfig import ConfigurationError
 from hotwash.triggers.policy import (
@@ -214,7 +215,7 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert "nope.yaml" in str(caught.value)
 
 
-def test_the_setting_chooses_the_file(tmp_path: Path, settings: Any) -> None:
+def test_the_setting_chooses_the_file(tmp_path: Path, settings: Settings) -> None:
     settings.TRIGGER_POLICY_FILE = str(
         write(tmp_path, "policies:\n  - {id: degradation, enabled: false}\n")
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
@@ -102,7 +103,7 @@ def test_resolved_incidents_are_left_alone(incident: Incident, clock: Any) -> No
 
 
 def test_propose_mode_asks_to_raise_the_severity(
-    incident: Incident, clock: Any, policy_file: Any, responder: Any
+    incident: Incident, clock: Any, policy_file: Any, responder: User
 ) -> None:
     policy_file("policies:\n  - id: resolution-time\n    mode: propose\n")
     clock.move_to(T0 + timedelta(days=1, minutes=1))

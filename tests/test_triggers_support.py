@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from hotwash.alerts.ingest import IncomingAlert, IngestResult, ingest
 from hotwash.alerts.models import AlertSource
@@ -29,7 +30,7 @@ def _fresh_claims() -> Iterator[None]:
 
 
 @pytest.fixture
-def source(db: Any) -> AlertSource:
+def source(db: None) -> AlertSource:
     return create_source(name="prometheus", kind="alertmanager")[0]
 
 
@@ -62,7 +63,7 @@ def send(source: AlertSource, *alerts: IncomingAlert, now: datetime | None = Non
 
 
 @pytest.fixture
-def policy_file(tmp_path: Path, settings: Any) -> Any:
+def policy_file(tmp_path: Path, settings: Settings) -> Any:
     """Write a trigger policy file and make it the one in force."""
 
     def write(text: str) -> Path:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
@@ -109,7 +110,7 @@ def push(item: ActionItem, actor: Any, capture: Any) -> TrackerLink:
 
 
 def linked_items(
-    responder: Any, standin: StandInAny, monkeypatch: Any, count: int
+    responder: User, standin: StandInAny, monkeypatch: pytest.MonkeyPatch, count: int
 ) -> tuple[TrackerConfig, list[ActionItem]]:
     """A team tracker on `standin` and `count` items pushed to it."""
     team = Team.objects.create(name="Payments", slug="payments")
@@ -169,7 +170,7 @@ class Linked:
 
 
 @contextmanager
-def linker(responder: Any, monkeypatch: Any) -> Iterator[Callable[[str], Linked]]:
+def linker(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
     """Make a stand-in of a kind, a team tracker for it, and an item linked
     there; the stand-ins stop when the block ends."""
     with ExitStack() as stack:

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import TimelineEvent, TimelineKind
@@ -33,13 +35,13 @@ def clock() -> Iterator[Any]:
 
 
 @pytest.fixture
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two issues a page, so a few issues make several pages."""
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
@@ -50,12 +52,12 @@ def github() -> Iterator[GitHubStandIn]:
 
 
 def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.SITE_URL = "https://hotwash.example"
     configure(monkeypatch, github, team=team, labels="incident-followup")
@@ -102,7 +104,7 @@ def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
 
 
 def test_github_pages_follow_the_link_header(
-    responder: Any, monkeypatch: Any, clock: Any, small_pages: None
+    responder: User, monkeypatch: pytest.MonkeyPatch, clock: Any, small_pages: None
 ) -> None:
     with GitHubStandIn() as github:
         tracker, _items = linked_items(responder, github, monkeypatch, 5)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.teams.models import Team
 from hotwash.trackers import services
@@ -29,18 +31,21 @@ def clock() -> Iterator[Any]:
 
 
 @pytest.fixture
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two issues a page, so a few issues make several pages."""
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
 def test_it_pushes_to_gitlab_with_a_due_date(
-    responder: Any, team: Team, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    responder: User,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with GitLabStandIn() as gitlab:
         configure(monkeypatch, gitlab, team=team)
@@ -61,7 +66,7 @@ def test_it_pushes_to_gitlab_with_a_due_date(
 
 
 def test_gitlab_asks_for_the_linked_iids_and_follows_x_next_page(
-    responder: Any, monkeypatch: Any, clock: Any, small_pages: None
+    responder: User, monkeypatch: pytest.MonkeyPatch, clock: Any, small_pages: None
 ) -> None:
     with GitLabStandIn() as gitlab:
         tracker, _items = linked_items(responder, gitlab, monkeypatch, 3)

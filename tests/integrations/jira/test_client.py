@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.teams.models import Team
 from hotwash.trackers import services
@@ -29,23 +31,23 @@ def clock() -> Iterator[Any]:
 
 
 @pytest.fixture
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two issues a page, so a few issues make several pages."""
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
 @pytest.mark.parametrize("bearer", [False, True], ids=["email-and-api-token", "bearer-token"])
 def test_it_pushes_to_jira_with_either_authentication(
     bearer: bool,
-    responder: Any,
+    responder: User,
     team: Team,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with JiraStandIn(bearer=bearer) as jira:
         configure(monkeypatch, jira, team=team, issue_type="Story")
@@ -68,7 +70,7 @@ def test_it_pushes_to_jira_with_either_authentication(
 
 
 def test_jira_pages_follow_next_page_token(
-    responder: Any, monkeypatch: Any, clock: Any, small_pages: None
+    responder: User, monkeypatch: pytest.MonkeyPatch, clock: Any, small_pages: None
 ) -> None:
     with JiraStandIn() as jira:
         tracker, _items = linked_items(responder, jira, monkeypatch, 5)
