@@ -3,7 +3,7 @@ whichever DATABASE_URL names (`make test` runs the suite on both)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -26,7 +26,7 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default() -> Any:
+def _english_by_default() -> Iterator[None]:
     """Each test starts in English, whatever language an earlier test (a
     request, a French email) left active in this thread."""
     translation.activate("en")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ NOW = "2026-03-02 10:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 

@@ -4,6 +4,7 @@ status changes, the embeddable block, accessibility, French."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ NOW = "2026-03-02 10:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -38,7 +37,7 @@ def explode(attempt: int = 1) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     CALLS.clear()
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
@@ -79,7 +78,7 @@ def test_a_slot_is_claimed_once(jobs: dict[str, schedule.PeriodicJob]) -> None:
 
 
 def test_due_jobs_run_once_per_slot_and_failures_are_recorded(
-    jobs: dict[str, schedule.PeriodicJob], _clock: Any
+    jobs: dict[str, schedule.PeriodicJob], _clock: time_machine.Traveller
 ) -> None:
     sync_states()
     assert run_due_jobs("worker-a") == 2
@@ -138,7 +137,7 @@ def test_a_failing_task_is_recorded_with_its_traceback() -> None:
     assert "RuntimeError: boom 1" in result.traceback
 
 
-def test_old_finished_task_results_are_pruned(_clock: Any) -> None:
+def test_old_finished_task_results_are_pruned(_clock: time_machine.Traveller) -> None:
     from hotwash.jobs.housekeeping import prune_task_results
 
     remember.enqueue("old")

@@ -33,7 +33,7 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
@@ -190,7 +190,7 @@ def test_the_digest_lists_open_and_overdue_work_and_respects_muting(
 
 
 def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(
-    smtp: SmtpSink, amira: User, admin_user: User, _clock: Any
+    smtp: SmtpSink, amira: User, admin_user: User, _clock: time_machine.Traveller
 ) -> None:
     smtp.refuse = True
     make_item(amira, due_on=TODAY + timedelta(days=1))
@@ -229,7 +229,9 @@ def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(
     assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 2, "")
 
 
-def test_it_gives_up_after_the_last_attempt(amira: User, settings: Settings, _clock: Any) -> None:
+def test_it_gives_up_after_the_last_attempt(
+    amira: User, settings: Settings, _clock: time_machine.Traveller
+) -> None:
     use_smtp(settings, free_port())  # nobody listens
     settings.TASK_MAX_ATTEMPTS = 2
     settings.TASK_RETRY_SECONDS = 10.0

@@ -3,6 +3,7 @@ right person, and respect muting (except for overdue notices)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock() -> Any:
+def _frozen_clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 

@@ -31,7 +31,7 @@ SECRET = "whsec-for-tests-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
@@ -112,7 +112,7 @@ def test_changes_and_completion_are_separate_events(sink: WebhookSink, amira: Us
 
 
 def test_a_failing_receiver_gets_the_same_delivery_again_after_a_backoff(
-    sink: WebhookSink, amira: User, _clock: Any
+    sink: WebhookSink, amira: User, _clock: time_machine.Traveller
 ) -> None:
     sink.statuses = [500, 503]
     subscribe(sink, "action_item.created")

@@ -42,7 +42,7 @@ PUBLIC_IP = "93.184.216.34"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
@@ -257,7 +257,7 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
     sink: WebhookSink,
     amira: User,
     admin_user: User,
-    _clock: Any,
+    _clock: time_machine.Traveller,
     settings: Settings,
 ) -> None:
     # An old row (saved before the rule, or outside production) still points here.

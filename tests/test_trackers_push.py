@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import time_machine
@@ -40,7 +39,7 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -128,7 +127,7 @@ def test_a_rate_limit_is_honoured_then_the_push_succeeds(
     responder: User,
     team: Team,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with standin_for(kind) as standin:
@@ -165,7 +164,7 @@ def test_outages_back_off_exponentially(
     team: Team,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     settings: Settings,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
@@ -190,7 +189,7 @@ def test_a_lost_response_never_opens_a_second_issue(
     team: Team,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
@@ -219,7 +218,7 @@ def test_a_lost_response_is_recovered_on_gitlab_and_jira_too(
     responder: User,
     team: Team,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with standin_for(kind) as standin:
@@ -274,7 +273,7 @@ def test_it_gives_up_after_the_last_allowed_attempt(
     team: Team,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     settings: Settings,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
@@ -337,7 +336,7 @@ def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
     team: Team,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     settings: Settings,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
@@ -372,7 +371,7 @@ def test_the_sweep_re_enqueues_a_push_whose_task_was_lost(
     team: Team,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
 ) -> None:
     configure(monkeypatch, github, team=team)
     # No on_commit capture: the enqueue after commit never happens, as if
@@ -595,7 +594,7 @@ def test_an_answer_that_cannot_be_read_is_retried_and_bounded(
     team: Team,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    clock: Any,
+    clock: time_machine.Traveller,
     settings: Settings,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:

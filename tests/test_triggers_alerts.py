@@ -3,6 +3,7 @@ through the real ingestion path against the real database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -157,7 +158,7 @@ def test_a_policy_can_move_the_incident_on_when_its_alerts_resolve(
     assert incident.timeline.filter(kind=TimelineKind.STATUS).exists()
 
 
-def test_a_warning_waits_for_its_threshold(source: Any, _clock: Any) -> None:
+def test_a_warning_waits_for_its_threshold(source: Any, _clock: time_machine.Traveller) -> None:
     send(source, alert("SlowCheckout", service="shop", severity="warning"))
     assert not Incident.objects.exists()
 
@@ -181,7 +182,7 @@ def test_a_warning_waits_for_its_threshold(source: Any, _clock: Any) -> None:
 
 
 def test_an_alert_that_started_long_ago_fires_a_waiting_policy_at_once(
-    source: Any, _clock: Any
+    source: Any, _clock: time_machine.Traveller
 ) -> None:
     # Prometheus may only send it after its own `for:`; what counts is startsAt.
     _clock.move_to(T0 + timedelta(minutes=20))

@@ -3,6 +3,7 @@ period + grace, one incident per outage, and the recovery."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -39,7 +40,7 @@ def _policies(policy_file: Any) -> None:
 
 
 @pytest.fixture
-def clock() -> Any:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -48,7 +49,7 @@ def ping(api: Client, name: str = "nightly-backup") -> Any:
     return api.post(f"/api/v1/heartbeats/{name}")
 
 
-def test_the_first_ping_starts_monitoring(api: Client, clock: Any) -> None:
+def test_the_first_ping_starts_monitoring(api: Client, clock: time_machine.Traveller) -> None:
     response = ping(api)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -64,7 +65,9 @@ def test_the_first_ping_starts_monitoring(api: Client, clock: Any) -> None:
     assert AuditRecord.objects.filter(action__startswith="heartbeat.").count() == 1
 
 
-def test_a_silent_heartbeat_opens_one_incident_per_outage(api: Client, clock: Any) -> None:
+def test_a_silent_heartbeat_opens_one_incident_per_outage(
+    api: Client, clock: time_machine.Traveller
+) -> None:
     ping(api)
     clock.move_to(T0 + timedelta(hours=1, minutes=9))
     assert services.run_checks().silent == []
@@ -113,7 +116,9 @@ def test_a_silent_heartbeat_opens_one_incident_per_outage(api: Client, clock: An
     assert Incident.objects.count() == 2
 
 
-def test_a_heartbeat_never_pinged_is_not_monitored(api: Client, clock: Any) -> None:
+def test_a_heartbeat_never_pinged_is_not_monitored(
+    api: Client, clock: time_machine.Traveller
+) -> None:
     clock.move_to(T0 + timedelta(days=3))
     services.run_checks()
     assert not Incident.objects.exists()
@@ -143,7 +148,7 @@ def test_pinging_needs_a_token_and_a_responder(viewer: User, client: Client) -> 
 
 
 def test_propose_mode_asks_before_opening_the_incident(
-    api: Client, clock: Any, policy_file: Any, responder: User
+    api: Client, clock: time_machine.Traveller, policy_file: Any, responder: User
 ) -> None:
     policy_file(POLICY + "policies:\n  - id: monitoring-failure\n    mode: propose\n")
     ping(api)
@@ -169,7 +174,7 @@ heartbeats:
 
 
 def test_the_watchdog_alert_keeps_its_heartbeat_alive(
-    source: Any, clock: Any, policy_file: Any
+    source: Any, clock: time_machine.Traveller, policy_file: Any
 ) -> None:
     policy_file(WATCHDOG)
     watchdog = alert("Watchdog", severity="none", group="watchdog")
@@ -202,7 +207,9 @@ def test_the_watchdog_alert_keeps_its_heartbeat_alive(
     )
 
 
-def test_a_resolved_watchdog_is_no_sign_of_life(source: Any, clock: Any, policy_file: Any) -> None:
+def test_a_resolved_watchdog_is_no_sign_of_life(
+    source: Any, clock: time_machine.Traveller, policy_file: Any
+) -> None:
     policy_file(WATCHDOG)
     send(source, alert("Watchdog", group="watchdog"))
     services.run_checks()

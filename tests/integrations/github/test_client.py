@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -29,7 +28,7 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -104,7 +103,10 @@ def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
 
 
 def test_github_pages_follow_the_link_header(
-    responder: User, monkeypatch: pytest.MonkeyPatch, clock: Any, small_pages: None
+    responder: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    small_pages: None,
 ) -> None:
     with GitHubStandIn() as github:
         tracker, _items = linked_items(responder, github, monkeypatch, 5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -25,7 +24,7 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -66,7 +65,10 @@ def test_it_pushes_to_gitlab_with_a_due_date(
 
 
 def test_gitlab_asks_for_the_linked_iids_and_follows_x_next_page(
-    responder: User, monkeypatch: pytest.MonkeyPatch, clock: Any, small_pages: None
+    responder: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    small_pages: None,
 ) -> None:
     with GitLabStandIn() as gitlab:
         tracker, _items = linked_items(responder, gitlab, monkeypatch, 3)

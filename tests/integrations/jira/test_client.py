@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -25,7 +24,7 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -70,7 +69,10 @@ def test_it_pushes_to_jira_with_either_authentication(
 
 
 def test_jira_pages_follow_next_page_token(
-    responder: User, monkeypatch: pytest.MonkeyPatch, clock: Any, small_pages: None
+    responder: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    small_pages: None,
 ) -> None:
     with JiraStandIn() as jira:
         tracker, _items = linked_items(responder, jira, monkeypatch, 5)
