@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -23,7 +24,7 @@ from django.test import Client
 from pytest_django import Settings
 
 from hotwash.accounts.services import create_api_token
-from hotwash.alerts.models import AlertGroup
+from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident
 from hotwash.live import bus
@@ -69,7 +70,9 @@ heartbeats:
 
 
 @pytest.fixture
-def silent_heartbeat_incident(db: None, policy_file: Any, responder: User) -> Iterator[Incident]:
+def silent_heartbeat_incident(
+    db: None, policy_file: Callable[[str], Path], responder: User
+) -> Iterator[Incident]:
     """A heartbeat whose outage opened an incident, then made private."""
     policy_file(HEARTBEATS)
     with time_machine.travel(T0, tick=False) as clock:
@@ -126,7 +129,7 @@ def test_the_trigger_page_hides_a_private_incident_of_a_heartbeat(
 
 
 @pytest.fixture
-def private_group(source: Any) -> AlertGroup:
+def private_group(source: AlertSource) -> AlertGroup:
     """A data-loss alert: the shipped policy opens a private incident."""
     with time_machine.travel(T0, tick=False):
         send(
@@ -146,7 +149,7 @@ def private_group(source: Any) -> AlertGroup:
 
 
 @pytest.fixture
-def public_group(source: Any) -> AlertGroup:
+def public_group(source: AlertSource) -> AlertGroup:
     with time_machine.travel(T0, tick=False):
         send(source, alert("DiskFull", group="disk", service="shop", severity="info"))
     return AlertGroup.objects.get(group_key="disk")

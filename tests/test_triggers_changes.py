@@ -4,6 +4,8 @@ change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,7 +32,9 @@ def post(api: Client, **body: Any) -> Any:
     return api.post(URL, body, content_type="application/json")
 
 
-def test_a_rollback_proposes_an_incident_linked_to_the_change(api: Client, fired: Any) -> None:
+def test_a_rollback_proposes_an_incident_linked_to_the_change(
+    api: Client, fired: support.Fired
+) -> None:
     response = post(
         api,
         service="shop",
@@ -80,7 +84,9 @@ def test_accepting_the_proposal_declares_the_incident_with_the_change(
     assert Proposal.objects.count() == 1
 
 
-def test_declare_mode_opens_the_incident_at_once(api: Client, policy_file: Any) -> None:
+def test_declare_mode_opens_the_incident_at_once(
+    api: Client, policy_file: Callable[[str], Path]
+) -> None:
     policy_file("policies:\n  - id: on-call-intervention\n    mode: declare\n    severity: 2\n")
     body = post(api, service="search", kind="reroute", description="Sent traffic to eu-west").json()
     incident = Incident.objects.get()

@@ -16,7 +16,7 @@ import time_machine
 from django.db import connection
 from pytest_django import Settings
 
-from hotwash.alerts.models import AlertGroup
+from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.incidents.models import Incident
 from hotwash.triggers import services
 from hotwash.triggers.models import PolicyFiring
@@ -58,7 +58,7 @@ def race(work: Callable[[int], Any]) -> list[BaseException]:
     return errors
 
 
-def test_concurrent_first_notifications_open_one_incident(source: Any) -> None:
+def test_concurrent_first_notifications_open_one_incident(source: AlertSource) -> None:
     with time_machine.travel(T0, tick=False):
         errors = race(
             lambda n: send(
@@ -72,7 +72,7 @@ def test_concurrent_first_notifications_open_one_incident(source: Any) -> None:
     assert PolicyFiring.objects.count() == 1
 
 
-def test_concurrent_checks_open_one_incident(source: Any) -> None:
+def test_concurrent_checks_open_one_incident(source: AlertSource) -> None:
     with time_machine.travel(T0, tick=False):
         send(source, alert("SlowCheckout", service="shop", severity="warning"))
     later = T0 + timedelta(minutes=20)

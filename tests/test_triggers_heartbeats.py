@@ -3,8 +3,9 @@ period + grace, one incident per outage, and the recovery."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
+from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents.display import describe_event
 from hotwash.incidents.models import DetectionSource, Incident, TimelineKind
@@ -35,7 +37,7 @@ heartbeats:
 
 
 @pytest.fixture(autouse=True)
-def _policies(policy_file: Any) -> None:
+def _policies(policy_file: Callable[[str], Path]) -> None:
     policy_file(POLICY)
 
 
@@ -148,7 +150,7 @@ def test_pinging_needs_a_token_and_a_responder(viewer: User, client: Client) -> 
 
 
 def test_propose_mode_asks_before_opening_the_incident(
-    api: Client, clock: time_machine.Traveller, policy_file: Any, responder: User
+    api: Client, clock: time_machine.Traveller, policy_file: Callable[[str], Path], responder: User
 ) -> None:
     policy_file(POLICY + "policies:\n  - id: monitoring-failure\n    mode: propose\n")
     ping(api)
@@ -174,7 +176,7 @@ heartbeats:
 
 
 def test_the_watchdog_alert_keeps_its_heartbeat_alive(
-    source: Any, clock: time_machine.Traveller, policy_file: Any
+    source: AlertSource, clock: time_machine.Traveller, policy_file: Callable[[str], Path]
 ) -> None:
     policy_file(WATCHDOG)
     watchdog = alert("Watchdog", severity="none", group="watchdog")
@@ -208,7 +210,7 @@ def test_the_watchdog_alert_keeps_its_heartbeat_alive(
 
 
 def test_a_resolved_watchdog_is_no_sign_of_life(
-    source: Any, clock: time_machine.Traveller, policy_file: Any
+    source: AlertSource, clock: time_machine.Traveller, policy_file: Callable[[str], Path]
 ) -> None:
     policy_file(WATCHDOG)
     send(source, alert("Watchdog", group="watchdog"))

@@ -3,6 +3,8 @@ gap: "add detection for this" when a person finds what no alert saw."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.services import create_api_token
+from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import describe_event
@@ -72,7 +75,7 @@ def test_accepting_it_creates_a_detect_action_item_owned_by_the_acceptor(
     assert f"Action item {item.ref} created." in describe_event(accepted)
 
 
-def test_no_proposal_for_incidents_alerts_saw(responder: User, source: Any) -> None:
+def test_no_proposal_for_incidents_alerts_saw(responder: User, source: AlertSource) -> None:
     # Opened by a policy (Hotwash is the actor).
     send(source, alert(service="shop", severity="critical"))
     # Declared by a person while an alert of that service fires.
@@ -86,7 +89,9 @@ def test_no_proposal_for_incidents_alerts_saw(responder: User, source: Any) -> N
     assert Proposal.objects.filter(kind=ProposalKind.ADD_DETECTION).count() == 1
 
 
-def test_notify_mode_records_the_gap_without_a_proposal(responder: User, policy_file: Any) -> None:
+def test_notify_mode_records_the_gap_without_a_proposal(
+    responder: User, policy_file: Callable[[str], Path]
+) -> None:
     policy_file("policies:\n  - id: detection-gap\n    mode: notify\n")
     incident = declare(responder)
     assert not Proposal.objects.exists()
@@ -158,7 +163,7 @@ def test_proposals_about_private_incidents_stay_private(api: Client, other_respo
     assert api.post(f"/api/v1/proposals/{proposal.pk}/accept").status_code == 404
 
 
-def test_the_firings_of_an_incident(api: Client, source: Any) -> None:
+def test_the_firings_of_an_incident(api: Client, source: AlertSource) -> None:
     send(source, alert(service="shop", severity="critical", instance="a"))
     incident = Incident.objects.get()
     firings = api.get(f"/api/v1/incidents/{incident.ref}/firings").json()
@@ -175,7 +180,7 @@ def test_the_firings_of_an_incident(api: Client, source: Any) -> None:
 
 
 def test_accepting_a_declare_proposal_for_an_alert_group(
-    api: Client, source: Any, policy_file: Any
+    api: Client, source: AlertSource, policy_file: Callable[[str], Path]
 ) -> None:
     from hotwash.alerts.models import AlertGroup
 
@@ -196,7 +201,11 @@ def test_accepting_a_declare_proposal_for_an_alert_group(
 
 
 def test_accepting_after_the_group_got_an_incident_joins_it(
-    api: Client, source: Any, policy_file: Any, responder: User, other_responder: User
+    api: Client,
+    source: AlertSource,
+    policy_file: Callable[[str], Path],
+    responder: User,
+    other_responder: User,
 ) -> None:
     from hotwash.alerts.models import AlertGroup
 

@@ -3,9 +3,9 @@ escalated one level, once per level, and need a full postmortem."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -37,7 +37,7 @@ def incident(clock: time_machine.Traveller) -> Incident:
 
 
 def test_an_incident_open_too_long_is_escalated(
-    incident: Incident, clock: time_machine.Traveller, fired: Any
+    incident: Incident, clock: time_machine.Traveller, fired: support.Fired
 ) -> None:
     clock.move_to(T0 + timedelta(hours=23))
     services.run_checks()
@@ -110,7 +110,10 @@ def test_resolved_incidents_are_left_alone(
 
 
 def test_propose_mode_asks_to_raise_the_severity(
-    incident: Incident, clock: time_machine.Traveller, policy_file: Any, responder: User
+    incident: Incident,
+    clock: time_machine.Traveller,
+    policy_file: Callable[[str], Path],
+    responder: User,
 ) -> None:
     policy_file("policies:\n  - id: resolution-time\n    mode: propose\n")
     clock.move_to(T0 + timedelta(days=1, minutes=1))
@@ -129,7 +132,7 @@ def test_propose_mode_asks_to_raise_the_severity(
 
 
 def test_thresholds_come_from_the_policy_file(
-    incident: Incident, clock: time_machine.Traveller, policy_file: Any
+    incident: Incident, clock: time_machine.Traveller, policy_file: Callable[[str], Path]
 ) -> None:
     policy_file("policies:\n  - id: resolution-time\n    thresholds: {3: 30m}\n")
     clock.move_to(T0 + timedelta(minutes=31))

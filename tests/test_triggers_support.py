@@ -4,7 +4,7 @@ through the real ingestion path, and a policy file of the test's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +63,7 @@ def send(source: AlertSource, *alerts: IncomingAlert, now: datetime | None = Non
 
 
 @pytest.fixture
-def policy_file(tmp_path: Path, settings: Settings) -> Any:
+def policy_file(tmp_path: Path, settings: Settings) -> Iterator[Callable[[str], Path]]:
     """Write a trigger policy file and make it the one in force."""
 
     def write(text: str) -> Path:

@@ -3,6 +3,7 @@ policy firings shown on an incident (the include the incident page uses)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import translation
 from pytest_django import Settings
 
 import hotwash
+from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident
@@ -95,7 +97,7 @@ def test_dismissing_on_the_page(csrf_client: Client, other_responder: User) -> N
 
 
 def test_accepting_a_declare_proposal_opens_the_incident_page(
-    csrf_client: Client, responder: User, policy_file: Any
+    csrf_client: Client, responder: User, policy_file: Callable[[str], Path]
 ) -> None:
     from hotwash.triggers.services import record_change
 
@@ -123,7 +125,7 @@ def test_viewers_cannot_see_or_answer_proposals(viewer: User, responder: User) -
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_overview_lists_policies_heartbeats_and_firings(
-    responder_client: Client, source: Any, language: str
+    responder_client: Client, source: AlertSource, language: str
 ) -> None:
     send(source, alert(service="shop", severity="critical"))
     response = responder_client.get(f"/{language}/triggers/")
@@ -164,7 +166,7 @@ def test_the_incident_shows_its_firings_and_open_proposals(
 
 
 def test_the_include_is_empty_without_firings_and_flags_full_postmortems(
-    responder: User, source: Any, viewer: User
+    responder: User, source: AlertSource, viewer: User
 ) -> None:
     quiet = incidents.declare_incident(actor=None, title="Quiet")
     assert 'id="trigger-firings"' not in render_for(responder, quiet)
