@@ -9,6 +9,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.actions import services
@@ -258,7 +259,10 @@ def test_the_list_is_paginated_like_incidents(
 
 
 def test_a_page_costs_a_fixed_number_of_queries(
-    api: Client, responder: User, incident: Incident, django_assert_max_num_queries: Any
+    api: Client,
+    responder: User,
+    incident: Incident,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     for number in range(30):

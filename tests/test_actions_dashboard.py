@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.actions import dashboard, services
 from hotwash.actions.models import ActionItem
@@ -179,7 +180,7 @@ def test_the_page_costs_a_fixed_number_of_queries(
     scenario: dict[str, Any],
     responder: User,
     incident: Incident,
-    django_assert_max_num_queries: Any,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     with time_machine.travel(TODAY, tick=False):
         with django_assert_max_num_queries(14) as first:

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.actions import services
 from hotwash.actions.models import ActionItem, Status
@@ -125,7 +126,7 @@ def test_the_list_costs_a_fixed_number_of_queries(
     responder_client: Client,
     responder: User,
     incident: Incident,
-    django_assert_max_num_queries: Any,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     for number in range(20):
         _item(responder, incident, title=f"Item {number}")

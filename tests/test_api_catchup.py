@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents import services
@@ -141,7 +142,10 @@ def test_it_follows_the_requested_language(api: Client, running: Incident) -> No
 
 
 def test_it_takes_a_fixed_number_of_queries(
-    api: Client, running: Incident, responder: User, django_assert_max_num_queries: Any
+    api: Client,
+    running: Incident,
+    responder: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     catchup(api, running)
     with django_assert_max_num_queries(8) as few:

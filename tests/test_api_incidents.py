@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents import services
@@ -494,7 +495,10 @@ def test_bad_list_parameters_are_422_naming_them(
 
 
 def test_the_list_takes_a_fixed_number_of_queries(
-    api: Client, responder: User, other_responder: User, django_assert_max_num_queries: Any
+    api: Client,
+    responder: User,
+    other_responder: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     def declare(count: int) -> None:
         for index in range(count):

@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone, translation
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services
@@ -113,7 +114,7 @@ def test_a_future_time_says_it_must_have_happened(api: Client, incident: Inciden
 
 
 def test_an_append_takes_few_queries(
-    api: Client, incident: Incident, django_assert_max_num_queries: Any
+    api: Client, incident: Incident, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     post(api, url(incident), {"body": "warm-up"})  # first note: joins, token touched
     # Token, incident, insert entry, touch incident, participant, audit:

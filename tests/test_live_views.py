@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import pytest
@@ -71,7 +71,7 @@ class Stream:
 
 
 @pytest.fixture
-def open_stream() -> Iterator[Any]:
+def open_stream() -> Iterator[Callable[..., Stream]]:
     streams: list[Stream] = []
 
     def open_(client: Client, pk: int, **headers: Any) -> Stream:
@@ -117,7 +117,7 @@ def test_it_answers_404_for_someone_elses_private_incident(
 
 
 def test_it_streams_a_private_incident_to_an_admin(
-    admin_user: User, other_responder: User, open_stream: Any
+    admin_user: User, other_responder: User, open_stream: Callable[..., Stream]
 ) -> None:
     secret = declare_incident(actor=other_responder, title="Access review", private=True)
     client = Client()
@@ -127,20 +127,22 @@ def test_it_streams_a_private_incident_to_an_admin(
 
 
 def test_it_streams_to_a_signed_in_browser(
-    incident: Incident, responder_client: Client, open_stream: Any
+    incident: Incident, responder_client: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(responder_client, incident.pk)
     assert parse(stream.next_chunk())[0]["event"] == "ready"
 
 
-def test_it_streams_to_a_viewer(incident: Incident, viewer: User, open_stream: Any) -> None:
+def test_it_streams_to_a_viewer(
+    incident: Incident, viewer: User, open_stream: Callable[..., Stream]
+) -> None:
     client = Client()
     client.force_login(viewer)
     assert parse(open_stream(client, incident.pk).next_chunk())[0]["event"] == "ready"
 
 
 def test_it_refuses_more_streams_than_it_has_threads_to_spare(
-    incident: Incident, api: Client, open_stream: Any, settings: Settings
+    incident: Incident, api: Client, open_stream: Callable[..., Stream], settings: Settings
 ) -> None:
     settings.LIVE_MAX_STREAMS = 1
     open_stream(api, incident.pk)
@@ -153,7 +155,7 @@ def test_it_refuses_more_streams_than_it_has_threads_to_spare(
 
 
 def test_it_opens_with_a_retry_delay_and_a_ready_event_naming_its_events(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     assert stream.response["Content-Type"].startswith("text/event-stream")
@@ -170,7 +172,7 @@ def test_it_opens_with_a_retry_delay_and_a_ready_event_naming_its_events(
 
 
 def test_it_sends_each_change_to_the_incident_as_an_event(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -187,7 +189,7 @@ def test_it_sends_each_change_to_the_incident_as_an_event(
 
 
 def test_it_sends_a_burst_of_changes_in_one_write(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -199,7 +201,7 @@ def test_it_sends_a_burst_of_changes_in_one_write(
 
 
 def test_it_sends_an_unlisted_kind_as_a_generic_change(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -210,7 +212,7 @@ def test_it_sends_an_unlisted_kind_as_a_generic_change(
 
 
 def test_it_tells_the_client_to_resynchronise_after_the_listener_reconnects(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -221,7 +223,7 @@ def test_it_tells_the_client_to_resynchronise_after_the_listener_reconnects(
 
 
 def test_it_sends_a_heartbeat_comment_while_nothing_happens(
-    incident: Incident, api: Client, open_stream: Any, settings: Settings
+    incident: Incident, api: Client, open_stream: Callable[..., Stream], settings: Settings
 ) -> None:
     settings.LIVE_HEARTBEAT_SECONDS = 0.01
     stream = open_stream(api, incident.pk)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -57,7 +56,7 @@ def amira(db: None) -> User:
 
 
 @pytest.fixture
-def lea(db: None) -> Any:
+def lea(db: None) -> User:
     return create_user(
         "lea",
         email="lea@example.org",
@@ -89,7 +88,7 @@ def test_the_reminder_is_in_english_with_an_absolute_link(smtp: SmtpSink, amira:
     assert SentNotification.objects.get().status == DeliveryStatus.SENT
 
 
-def test_the_reminder_is_in_french_for_a_french_reader(smtp: SmtpSink, lea: Any) -> None:
+def test_the_reminder_is_in_french_for_a_french_reader(smtp: SmtpSink, lea: User) -> None:
     item = make_item(lea, due_on=TODAY + timedelta(days=1))
     scan_reminders(NOW)
     drain()
@@ -107,7 +106,7 @@ def test_the_reminder_is_in_french_for_a_french_reader(smtp: SmtpSink, lea: Any)
     assert "préférences de notification" in html
 
 
-def test_the_overdue_notice_cannot_be_muted(smtp: SmtpSink, lea: Any) -> None:
+def test_the_overdue_notice_cannot_be_muted(smtp: SmtpSink, lea: User) -> None:
     update_notification_preferences(lea, digests_muted=True, reminders_muted=True)
     make_item(lea, due_on=TODAY + timedelta(days=1), title="Muted reminder")
     late = make_item(lea, due_on=TODAY - timedelta(days=3), title="Rotate the keys")
@@ -169,7 +168,7 @@ def test_a_digest_with_nothing_left_to_report_is_dropped_and_says_so(
 
 
 def test_the_digest_lists_open_and_overdue_work_and_respects_muting(
-    smtp: SmtpSink, amira: User, lea: Any, settings: Settings
+    smtp: SmtpSink, amira: User, lea: User, settings: Settings
 ) -> None:
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
     late = make_item(amira, due_on=TODAY - timedelta(days=40), title="Write the runbook")

@@ -48,7 +48,7 @@ def _clock() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture
-def production(settings: Settings) -> Any:
+def production(settings: Settings) -> Settings:
     """Production mode, as HOTWASH_PRODUCTION=1 sets it, with no allow-list."""
     settings.PRODUCTION = True
     settings.OUTBOUND_ALLOW = []
@@ -174,7 +174,7 @@ def test_outside_production_loopback_is_allowed(settings: Settings) -> None:
     ],
 )
 def test_the_allow_list_admits_hosts_and_ranges(
-    production: Any, dns: FakeDns, allow: list[str], url: str
+    production: Settings, dns: FakeDns, allow: list[str], url: str
 ) -> None:
     from hotwash.core.outbound import OutboundRefused, check_url
 
@@ -186,7 +186,7 @@ def test_the_allow_list_admits_hosts_and_ranges(
 
 
 def test_a_name_is_refused_if_any_of_its_addresses_is_internal(
-    production: Any, dns: FakeDns, monkeypatch: pytest.MonkeyPatch
+    production: Settings, dns: FakeDns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hotwash.core.outbound import OutboundRefused, resolve_and_check
 
@@ -211,7 +211,7 @@ def test_a_name_is_refused_if_any_of_its_addresses_is_internal(
 
 
 def test_a_webhook_to_an_internal_address_cannot_be_saved_in_production(
-    production: Any, dns: FakeDns, sink: WebhookSink
+    production: Settings, dns: FakeDns, sink: WebhookSink
 ) -> None:
     dns.answers["points-home.example.test"] = ["127.0.0.1"]
     for url in (
@@ -230,7 +230,7 @@ def test_a_webhook_to_an_internal_address_cannot_be_saved_in_production(
 
 
 def test_the_admin_refuses_an_internal_webhook_address_with_a_clear_message(
-    production: Any, admin_user: User, sink: WebhookSink
+    production: Settings, admin_user: User, sink: WebhookSink
 ) -> None:
     client = Client()
     client.force_login(admin_user)
@@ -253,7 +253,7 @@ def test_the_admin_refuses_an_internal_webhook_address_with_a_clear_message(
 
 
 def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
-    production: Any,
+    production: Settings,
     sink: WebhookSink,
     amira: User,
     admin_user: User,
@@ -286,7 +286,7 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
 
 
 def test_an_allow_listed_receiver_gets_its_webhook_in_production(
-    production: Any, sink: WebhookSink, amira: User
+    production: Settings, sink: WebhookSink, amira: User
 ) -> None:
     production.OUTBOUND_ALLOW = ["127.0.0.0/8"]
     subscription = WebhookSubscription(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
@@ -299,7 +299,7 @@ def test_an_allow_listed_receiver_gets_its_webhook_in_production(
 
 
 def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
-    production: Any, dns: FakeDns, sink: WebhookSink, amira: User
+    production: Settings, dns: FakeDns, sink: WebhookSink, amira: User
 ) -> None:
     # Public when the admin saves it, 127.0.0.1 when the worker connects.
     dns.answers["hooks.example.test"] = [PUBLIC_IP, "127.0.0.1"]
@@ -341,7 +341,7 @@ def github_tracker(team: Team, base_url: str) -> TrackerConfig:
 
 
 def test_a_tracker_on_an_internal_address_cannot_be_saved_in_production(
-    production: Any, dns: FakeDns, admin_user: User
+    production: Settings, dns: FakeDns, admin_user: User
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     dns.answers["jira.internal.example.test"] = ["10.20.30.40"]
@@ -383,7 +383,7 @@ def test_a_tracker_on_an_internal_address_cannot_be_saved_in_production(
 
 
 def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
-    production: Any,
+    production: Settings,
     responder: User,
     admin_user: User,
     github: GitHubStandIn,
@@ -412,7 +412,7 @@ def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
 
 
 def test_an_allow_listed_tracker_is_reached_in_production(
-    production: Any,
+    production: Settings,
     responder: User,
     github: GitHubStandIn,
     monkeypatch: pytest.MonkeyPatch,
@@ -431,7 +431,7 @@ def test_an_allow_listed_tracker_is_reached_in_production(
 
 
 def test_a_tracker_name_that_rebinds_to_loopback_is_refused_when_polled(
-    production: Any,
+    production: Settings,
     dns: FakeDns,
     responder: User,
     github: GitHubStandIn,

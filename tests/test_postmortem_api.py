@@ -14,10 +14,11 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents import services as incidents
-from hotwash.incidents.models import TimelineKind
+from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
@@ -37,7 +38,7 @@ def token_client(user: Any) -> Client:
 
 
 @pytest.fixture
-def incident(responder: User) -> Any:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(
         actor=responder, title="Checkout fails", severity=4, services=["checkout"]
     )
@@ -56,7 +57,7 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict[s
 
 
 def test_an_incident_without_a_postmortem_answers_404_until_one_is_started(
-    api: Client, incident: Any
+    api: Client, incident: Incident
 ) -> None:
     path = f"/api/v1/incidents/{incident.ref}/postmortem"
     body = assert_error(api.get(path), 404)
@@ -78,7 +79,7 @@ def test_an_incident_without_a_postmortem_answers_404_until_one_is_started(
 
 
 def test_patching_the_incidents_postmortem_changes_owner_and_due_date(
-    api: Client, incident: Any, other_responder: User
+    api: Client, incident: Incident, other_responder: User
 ) -> None:
     path = f"/api/v1/incidents/{incident.ref}/postmortem"
     send(api, "post", path, {})
@@ -142,7 +143,7 @@ def test_creating_a_retrospective(api: Client, viewer: User) -> None:
 
 
 def test_an_incidents_postmortem_can_be_created_from_the_collection(
-    api: Client, incident: Any
+    api: Client, incident: Incident
 ) -> None:
     response = send(
         api, "post", "/api/v1/postmortems", {"kind": "incident", "incident": incident.ref}
@@ -363,7 +364,7 @@ def test_an_imported_postmortem_of_an_unknown_incident_shows_its_imported_facts(
 
 
 def test_a_page_of_postmortems_costs_a_fixed_number_of_queries(
-    api: Client, responder: User, django_assert_max_num_queries: Any
+    api: Client, responder: User, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     for number in range(30):
         incident = incidents.declare_incident(
