@@ -40,7 +40,7 @@ def patch(client: Client, url: str, data: Any) -> Any:
     return client.patch(url, data, content_type="application/json")
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user)}")
 
 
@@ -49,7 +49,7 @@ def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails", severity=1)
 
 
-def _item(actor: Any, incident: Incident | None = None, **fields: Any) -> ActionItem:
+def _item(actor: User, incident: Incident | None = None, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     fields.setdefault("title", "Add an alert")
     return services.create_action_item(actor=actor, incident=incident, **fields)

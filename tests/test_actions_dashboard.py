@@ -31,7 +31,7 @@ def incident(responder: User) -> Incident:
         return incidents.declare_incident(actor=responder, title="Checkout fails", severity=3)
 
 
-def _done_after(actor: Any, incident: Incident, days: int, *, due_in: int, **fields: Any) -> None:
+def _done_after(actor: User, incident: Incident, days: int, *, due_in: int, **fields: Any) -> None:
     with time_machine.travel(START, tick=False):
         item = services.create_action_item(
             actor=actor,
@@ -44,7 +44,7 @@ def _done_after(actor: Any, incident: Incident, days: int, *, due_in: int, **fie
         services.update_action_item(item, actor=actor, changes={"status": "done"})
 
 
-def _open(actor: Any, incident: Incident, *, due_in: int, **fields: Any) -> ActionItem:
+def _open(actor: User, incident: Incident, *, due_in: int, **fields: Any) -> ActionItem:
     with time_machine.travel(START, tick=False):
         return services.create_action_item(
             actor=actor,
@@ -55,7 +55,7 @@ def _open(actor: Any, incident: Incident, *, due_in: int, **fields: Any) -> Acti
         )
 
 
-def _postmortem(incident: Incident | None, owner: Any, *, due: date, **fields: Any) -> None:
+def _postmortem(incident: Incident | None, owner: User, *, due: date, **fields: Any) -> None:
     Postmortem.objects.create(
         incident=incident,
         kind="incident" if incident else "project",

@@ -56,7 +56,7 @@ def _postmortem(incident: Incident | None, **fields: Any) -> Postmortem:
     )
 
 
-def _item(actor: Any, incident: Incident, **fields: Any) -> ActionItem:
+def _item(actor: User, incident: Incident, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     return services.create_action_item(
         actor=actor, title="Add an alert", incident=incident, **fields

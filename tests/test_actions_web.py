@@ -38,7 +38,7 @@ def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
 
 
-def _item(actor: Any, incident: Incident, **fields: Any) -> ActionItem:
+def _item(actor: User, incident: Incident, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     fields.setdefault("title", "Add an alert")
     return services.create_action_item(actor=actor, incident=incident, **fields)

@@ -27,7 +27,7 @@ def patch(client: Client, url: str, data: Any) -> Any:
     return client.patch(url, data, content_type="application/json")
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user)}")
 
 

@@ -101,7 +101,7 @@ def _personas() -> dict[str, Persona]:
 # --- the worlds -------------------------------------------------------------------
 
 
-def _build_public_world(paula: Any) -> None:
+def _build_public_world(paula: User) -> None:
     """Ordinary, shared work, so lists and counts have something in them."""
     for title in ("Checkout slow", "Search errors", "Login loop"):
         incidents.declare_incident(actor=paula, title=title, severity=3)
@@ -130,7 +130,7 @@ class SecretWorld:
     markers: list[re.Pattern[str]] = field(default_factory=list)
 
 
-def _build_secret_world(paula: Any, admin: Any) -> SecretWorld:
+def _build_secret_world(paula: User, admin: User) -> SecretWorld:
     incident = incidents.declare_incident(
         actor=paula,
         title=f"{SECRET} payroll export lost",

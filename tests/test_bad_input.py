@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, quote, urlencode
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -69,7 +70,7 @@ UNCOUNTED_APPS = {"sessions", "axes"}
 
 @dataclass
 class World:
-    admin: Any
+    admin: User
     incident: Incident
     event: TimelineEvent
     task: Task

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from django.contrib.auth.models import User
 from pytest_django import Settings
 
 from tests.servers import free_port
@@ -165,7 +166,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     return condition()
 
 
-def make_item(owner: Any, *, due_on: date, title: str = "Add a canary stage", **extra: Any) -> Any:
+def make_item(owner: User, *, due_on: date, title: str = "Add a canary stage", **extra: Any) -> Any:
     """An action item on a fresh incident, owned by `owner`, due `due_on`
     (set directly, so it can be in the past)."""
     from hotwash.actions.models import ActionItem

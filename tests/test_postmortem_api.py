@@ -33,7 +33,7 @@ def send(client: Client, method: str, path: str, body: Any = None) -> Any:
     return call(path, data=json.dumps(body), content_type="application/json")
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, name='t')}")
 
 

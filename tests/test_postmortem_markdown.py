@@ -39,7 +39,7 @@ df -h /var/lib/postgresql
 Emoji 🚒 and “quotes” — and `## inline`."""
 
 
-def _section(postmortem: Postmortem, actor: Any, key: str, language: str, body: str) -> None:
+def _section(postmortem: Postmortem, actor: User, key: str, language: str, body: str) -> None:
     current = Section.objects.filter(postmortem=postmortem, key=key, language=language).first()
     services.save_section(
         postmortem,
@@ -51,7 +51,7 @@ def _section(postmortem: Postmortem, actor: Any, key: str, language: str, body: 
     )
 
 
-def make_incident_postmortem(actor: Any, other: Any) -> Postmortem:
+def make_incident_postmortem(actor: User, other: User) -> Postmortem:
     with time_machine.travel(STARTED + timedelta(minutes=20), tick=False):
         incident = incidents.declare_incident(
             actor=actor,
@@ -82,7 +82,7 @@ def make_incident_postmortem(actor: Any, other: Any) -> Postmortem:
     return postmortem
 
 
-def make_retrospectives(actor: Any) -> list[Postmortem]:
+def make_retrospectives(actor: User) -> list[Postmortem]:
     success = services.create_retrospective(
         actor=actor,
         title="Migration sans interruption de la base",

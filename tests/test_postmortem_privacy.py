@@ -55,13 +55,13 @@ SECRET_ITEM = "Encrypt payroll exports at rest"
 LATE_NOTE = "The partner confirms the file was downloaded twice"
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def _token_client(user: Any) -> Client:
+def _token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, name='tests')}")
 
 
@@ -69,7 +69,7 @@ def _json(client: Client, method: str, path: str, body: Any) -> Any:
     return getattr(client, method)(path, data=json.dumps(body), content_type="application/json")
 
 
-def _publish(postmortem: Postmortem, actor: Any) -> Postmortem:
+def _publish(postmortem: Postmortem, actor: User) -> Postmortem:
     services.set_reviewers(postmortem, actor=actor, usernames=[actor.username])
     for key in CHECKLIST_KEYS:
         services.set_checklist_item(postmortem, actor=actor, key=key, checked=True)
@@ -78,7 +78,7 @@ def _publish(postmortem: Postmortem, actor: Any) -> Postmortem:
     return postmortem
 
 
-def _shared_postmortem(actor: Any) -> Postmortem:
+def _shared_postmortem(actor: User) -> Postmortem:
     """A published postmortem, shared publicly, with an action item, of an
     incident that is not private (yet)."""
     incident = incidents.declare_incident(
@@ -94,7 +94,7 @@ def _shared_postmortem(actor: Any) -> Postmortem:
     return _publish(postmortem, actor)
 
 
-def _make_private(incident: Incident, actor: Any) -> None:
+def _make_private(incident: Incident, actor: User) -> None:
     incidents.update_incident(incident, actor=actor, changes={"private": True})
 
 
@@ -337,7 +337,7 @@ def private_postmortem(responder: User) -> Postmortem:
     )
 
 
-def _unchanged(postmortem: Postmortem, owner: Any) -> None:
+def _unchanged(postmortem: Postmortem, owner: User) -> None:
     postmortem.refresh_from_db()
     assert postmortem.owner == owner
     assert not postmortem.authors.exists()

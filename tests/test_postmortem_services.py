@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 RESOLVED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
-def _resolved_incident(actor: Any, severity: int) -> Any:
+def _resolved_incident(actor: User, severity: int) -> Any:
     incident = incidents.declare_incident(
         actor=actor, title="Checkout fails", severity=severity, summary="Payments time out."
     )
@@ -290,7 +290,7 @@ def test_completeness_counts_written_sections_per_language(responder: User) -> N
     assert counts == {"en": (2, 7), "fr": (1, 7)}
 
 
-def _ready_for_review(postmortem: Postmortem, owner: Any, reviewer: Any) -> None:
+def _ready_for_review(postmortem: Postmortem, owner: User, reviewer: User) -> None:
     services.set_reviewers(postmortem, actor=owner, usernames=[reviewer.username])
     services.transition(postmortem, actor=owner, action="request_review")
 

@@ -26,7 +26,7 @@ from hotwash.postmortems.services import CHECKLIST_KEYS
 pytestmark = pytest.mark.django_db
 
 
-def _postmortem(actor: Any, *, private: bool = False, **kwargs: Any) -> Postmortem:
+def _postmortem(actor: User, *, private: bool = False, **kwargs: Any) -> Postmortem:
     incident = incidents.declare_incident(
         actor=actor,
         title="Checkout fails",
@@ -42,7 +42,7 @@ def _postmortem(actor: Any, *, private: bool = False, **kwargs: Any) -> Postmort
     )
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -431,7 +431,7 @@ def test_comments_on_a_section_and_resolving_them(
 # --- public pages ------------------------------------------------------------------------
 
 
-def _published(actor: Any, public: bool = True) -> Postmortem:
+def _published(actor: User, public: bool = True) -> Postmortem:
     postmortem = _postmortem(actor)
     services.update_postmortem(postmortem, actor=actor, changes={"public": public})
     services.set_reviewers(postmortem, actor=actor, usernames=[actor.username])
@@ -467,7 +467,7 @@ def test_unpublished_or_unshared_ones_are_not_public(responder: User) -> None:
 # --- the incident page include --------------------------------------------------------------
 
 
-def _panel(user: Any, incident: Any) -> str:
+def _panel(user: User, incident: Any) -> str:
     request = RequestFactory().get("/en/")
     request.user = user
     template = Template('{% include "postmortems/_incident_panel.html" %}')

@@ -38,13 +38,13 @@ SECRET_LABEL = "ledger-eu-7"
 SECRET_NOTE = "Customer ledger rows deleted by the nightly purge"
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user)}")
 
 

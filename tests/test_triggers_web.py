@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -144,7 +143,7 @@ PAGE = (
 )
 
 
-def render_for(user: Any, incident: Incident, language: str = "en") -> str:
+def render_for(user: User, incident: Incident, language: str = "en") -> str:
     request = RequestFactory().get(f"/{language}/incidents/{incident.ref}/")
     request.user = user
     with translation.override(language):

@@ -4,7 +4,6 @@ forms that change them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
@@ -47,7 +46,7 @@ def page(client: Client, incident: Incident) -> str:
     return response.content.decode()
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.actions.models import ActionItem
 from hotwash.actions.services import create_action_item
@@ -70,7 +71,7 @@ def configure(
     return tracker
 
 
-def make_item(actor: Any, team: Team, *, private: bool = False, **fields: Any) -> ActionItem:
+def make_item(actor: User, team: Team, *, private: bool = False, **fields: Any) -> ActionItem:
     incident = declare_incident(
         actor=actor, title="Checkout fails for card payments", severity=2, private=private
     )
@@ -102,7 +103,7 @@ def queued_runs() -> list[datetime | None]:
     return [row.run_after if row.run_after.year < 9999 else None for row in rows]
 
 
-def push(item: ActionItem, actor: Any, capture: Any) -> TrackerLink:
+def push(item: ActionItem, actor: User, capture: DjangoCaptureOnCommitCallbacks) -> TrackerLink:
     """Ask for a push, running the on-commit enqueue (`capture` is
     pytest-django's django_capture_on_commit_callbacks)."""
     with capture(execute=True):
