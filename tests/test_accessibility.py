@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -46,7 +46,10 @@ from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-sync_api = pytest.importorskip("playwright.sync_api")
+if TYPE_CHECKING:
+    from playwright import sync_api
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
 
 LANGUAGES = ("en", "fr")
 WORLD = Path(__file__).with_name("accessibility_world.py")

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.actions import services
@@ -24,7 +27,7 @@ NOW = "2026-03-02 10:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 
@@ -37,16 +40,16 @@ def patch(client: Client, url: str, data: Any) -> Any:
     return client.patch(url, data, content_type="application/json")
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user)}")
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails", severity=1)
 
 
-def _item(actor: Any, incident: Incident | None = None, **fields: Any) -> ActionItem:
+def _item(actor: User, incident: Incident | None = None, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     fields.setdefault("title", "Add an alert")
     return services.create_action_item(actor=actor, incident=incident, **fields)
@@ -56,7 +59,7 @@ def _item(actor: Any, incident: Incident | None = None, **fields: Any) -> Action
 
 
 def test_it_creates_an_item(
-    api: Client, responder: Any, other_responder: Any, incident: Incident
+    api: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     response = post(
         api,
@@ -134,12 +137,12 @@ def test_an_unknown_owner_is_named(api: Client, incident: Incident) -> None:
     assert "ghost" in response.json()["message"]
 
 
-def test_an_unknown_incident_is_404(api: Client, responder: Any) -> None:
+def test_an_unknown_incident_is_404(api: Client, responder: User) -> None:
     response = post(api, URL, {"title": "Alert", "owner": "amira", "incident": "INC-999"})
     assert response.status_code == 404
 
 
-def test_viewers_cannot_create(viewer: Any, incident: Incident) -> None:
+def test_viewers_cannot_create(viewer: User, incident: Incident) -> None:
     response = post(
         token_client(viewer), URL, {"title": "x", "owner": "victor", "incident": incident.ref}
     )
@@ -147,7 +150,7 @@ def test_viewers_cannot_create(viewer: Any, incident: Incident) -> None:
     assert not ActionItem.objects.exists()
 
 
-def test_anonymous_requests_are_401(db: Any) -> None:
+def test_anonymous_requests_are_401(db: None) -> None:
     assert Client().get(URL).status_code == 401
     assert post(Client(), URL, {"title": "x"}).status_code == 401
     assert Client().get(f"{URL}/1").status_code == 401
@@ -169,7 +172,7 @@ def test_messages_follow_the_requested_language(api: Client, incident: Incident)
 
 
 def test_it_reads_an_item_by_reference_or_number(
-    api: Client, responder: Any, incident: Incident
+    api: Client, responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident)
     for ref in (item.ref, str(item.pk), item.ref.lower()):
@@ -181,7 +184,7 @@ def test_it_reads_an_item_by_reference_or_number(
 
 
 def test_items_of_a_private_incident_are_404_to_outsiders(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     secret = incidents.declare_incident(actor=responder, title="Leak", private=True)
     item = _item(responder, secret)
@@ -193,7 +196,7 @@ def test_items_of_a_private_incident_are_404_to_outsiders(
 
 
 def test_the_list_filters(
-    api: Client, responder: Any, other_responder: Any, viewer: Any, incident: Incident
+    api: Client, responder: User, other_responder: User, viewer: User, incident: Incident
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     other = incidents.declare_incident(actor=responder, title="Other", severity=3)
@@ -235,7 +238,7 @@ def test_the_list_filters(
     ],
 )
 def test_bad_filters_are_refused_naming_them(
-    api: Client, responder: Any, params: dict[str, str], status: int, field: str
+    api: Client, responder: User, params: dict[str, str], status: int, field: str
 ) -> None:
     response = api.get(URL, params)
     assert response.status_code == status
@@ -243,7 +246,7 @@ def test_bad_filters_are_refused_naming_them(
 
 
 def test_the_list_is_paginated_like_incidents(
-    api: Client, responder: Any, incident: Incident
+    api: Client, responder: User, incident: Incident
 ) -> None:
     for number in range(5):
         _item(responder, incident, title=f"Item {number}")
@@ -256,7 +259,10 @@ def test_the_list_is_paginated_like_incidents(
 
 
 def test_a_page_costs_a_fixed_number_of_queries(
-    api: Client, responder: Any, incident: Incident, django_assert_max_num_queries: Any
+    api: Client,
+    responder: User,
+    incident: Incident,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     for number in range(30):
@@ -268,7 +274,7 @@ def test_a_page_costs_a_fixed_number_of_queries(
 # --- changes ------------------------------------------------------------------
 
 
-def test_it_patches_only_the_fields_sent(api: Client, responder: Any, incident: Incident) -> None:
+def test_it_patches_only_the_fields_sent(api: Client, responder: User, incident: Incident) -> None:
     item = _item(responder, incident, description="Keep me")
     response = patch(api, f"{URL}/{item.ref}", {"due": "2026-05-01", "priority": "urgent"})
     assert response.status_code == 200, response.json()
@@ -279,7 +285,7 @@ def test_it_patches_only_the_fields_sent(api: Client, responder: Any, incident: 
     assert set(audit.changes) == {"due_on", "priority"}
 
 
-def test_status_changes_through_patch(api: Client, responder: Any, incident: Incident) -> None:
+def test_status_changes_through_patch(api: Client, responder: User, incident: Incident) -> None:
     item = _item(responder, incident)
     data = patch(api, f"{URL}/{item.ref}", {"status": "done"}).json()
     assert data["status"] == "done" and data["done_at"] is not None
@@ -303,7 +309,7 @@ def test_status_changes_through_patch(api: Client, responder: Any, incident: Inc
     ],
 )
 def test_a_bad_patch_is_422_and_changes_nothing(
-    api: Client, responder: Any, incident: Incident, body: dict[str, Any], field: str
+    api: Client, responder: User, incident: Incident, body: dict[str, Any], field: str
 ) -> None:
     item = _item(responder, incident)
     response = patch(api, f"{URL}/{item.ref}", {"priority": "low", **body})
@@ -314,7 +320,7 @@ def test_a_bad_patch_is_422_and_changes_nothing(
 
 
 def test_the_owner_can_mark_their_item_done_but_not_edit_it(
-    responder: Any, viewer: Any, other_responder: Any, incident: Incident
+    responder: User, viewer: User, other_responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident, owner=viewer)
     owner = token_client(viewer)
@@ -327,7 +333,7 @@ def test_the_owner_can_mark_their_item_done_but_not_edit_it(
 
 
 def test_overdue_is_judged_in_the_callers_time_zone(
-    api: Client, responder: Any, incident: Incident
+    api: Client, responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident, due_on=date(2026, 3, 2))
     responder.profile.timezone = "Pacific/Auckland"

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.actions import dashboard, services
 from hotwash.actions.models import ActionItem
@@ -24,12 +26,12 @@ TODAY = "2026-03-30 12:00:00+00:00"
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     with time_machine.travel(START, tick=False):
         return incidents.declare_incident(actor=responder, title="Checkout fails", severity=3)
 
 
-def _done_after(actor: Any, incident: Incident, days: int, *, due_in: int, **fields: Any) -> None:
+def _done_after(actor: User, incident: Incident, days: int, *, due_in: int, **fields: Any) -> None:
     with time_machine.travel(START, tick=False):
         item = services.create_action_item(
             actor=actor,
@@ -42,7 +44,7 @@ def _done_after(actor: Any, incident: Incident, days: int, *, due_in: int, **fie
         services.update_action_item(item, actor=actor, changes={"status": "done"})
 
 
-def _open(actor: Any, incident: Incident, *, due_in: int, **fields: Any) -> ActionItem:
+def _open(actor: User, incident: Incident, *, due_in: int, **fields: Any) -> ActionItem:
     with time_machine.travel(START, tick=False):
         return services.create_action_item(
             actor=actor,
@@ -53,7 +55,7 @@ def _open(actor: Any, incident: Incident, *, due_in: int, **fields: Any) -> Acti
         )
 
 
-def _postmortem(incident: Incident | None, owner: Any, *, due: date, **fields: Any) -> None:
+def _postmortem(incident: Incident | None, owner: User, *, due: date, **fields: Any) -> None:
     Postmortem.objects.create(
         incident=incident,
         kind="incident" if incident else "project",
@@ -68,7 +70,7 @@ def _postmortem(incident: Incident | None, owner: Any, *, due: date, **fields: A
 
 
 @pytest.fixture
-def scenario(responder: Any, other_responder: Any, incident: Incident) -> dict[str, Any]:
+def scenario(responder: User, other_responder: User, incident: Incident) -> dict[str, Any]:
     payments = Team.objects.create(name="Payments", slug="payments")
     search = Team.objects.create(name="Search", slug="search")
     payments.members.add(responder)
@@ -97,7 +99,7 @@ def scenario(responder: Any, other_responder: Any, incident: Incident) -> dict[s
     return {"payments": payments, "search": search}
 
 
-def test_the_numbers_per_person_and_per_team(responder: Any, scenario: dict[str, Any]) -> None:
+def test_the_numbers_per_person_and_per_team(responder: User, scenario: dict[str, Any]) -> None:
     with time_machine.travel(TODAY, tick=False):
         board = dashboard.build(responder, period=None)
     people = {row.key: row for row in board.people}
@@ -123,7 +125,7 @@ def test_the_numbers_per_person_and_per_team(responder: Any, scenario: dict[str,
     assert board.total.median_days == 3  # median of 1, 2, 4, 10
 
 
-def test_the_period_limits_the_done_figures(responder: Any, scenario: dict[str, Any]) -> None:
+def test_the_period_limits_the_done_figures(responder: User, scenario: dict[str, Any]) -> None:
     with time_machine.travel("2026-04-08 12:00:00+00:00", tick=False):
         board = dashboard.build(responder, period=30)
     people = {row.key: row for row in board.people}
@@ -132,7 +134,7 @@ def test_the_period_limits_the_done_figures(responder: Any, scenario: dict[str, 
     assert people["amira"].open == 2  # open items do not depend on the period
 
 
-def test_no_figures_without_done_items(responder: Any, incident: Incident) -> None:
+def test_no_figures_without_done_items(responder: User, incident: Incident) -> None:
     _open(responder, incident, due_in=3, owner=responder)
     with time_machine.travel(TODAY, tick=False):
         board = dashboard.build(responder)
@@ -144,7 +146,7 @@ def test_no_figures_without_done_items(responder: Any, incident: Incident) -> No
 
 
 def test_private_items_are_left_out_for_outsiders(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     secret = incidents.declare_incident(actor=responder, title="Leak", private=True)
     _open(responder, secret, due_in=3, owner=responder)
@@ -176,9 +178,9 @@ def test_the_page_links_each_number_to_the_list(
 def test_the_page_costs_a_fixed_number_of_queries(
     responder_client: Client,
     scenario: dict[str, Any],
-    responder: Any,
+    responder: User,
     incident: Incident,
-    django_assert_max_num_queries: Any,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     with time_machine.travel(TODAY, tick=False):
         with django_assert_max_num_queries(14) as first:

@@ -3,9 +3,8 @@ overdue, some done, made through the services."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from hotwash.actions.dashboard import build
@@ -17,7 +16,7 @@ from hotwash.incidents.models import TimelineKind
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_items_fill_the_dashboard(django_user_model: Any) -> None:
+def test_demo_items_fill_the_dashboard(django_user_model: type[User]) -> None:
     load_demo()  # may already create the action items (the lead's demo calls us)
     create_demo_action_items()
     items = list(ActionItem.objects.select_related("incident", "owner"))

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import IntegrityError
 from django.utils import timezone, translation
+from pytest_django import Settings
 
 from hotwash.accounts.models import Role
 from hotwash.accounts.services import create_user
@@ -29,13 +33,13 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
 
 
@@ -52,7 +56,7 @@ def _postmortem(incident: Incident | None, **fields: Any) -> Postmortem:
     )
 
 
-def _item(actor: Any, incident: Incident, **fields: Any) -> ActionItem:
+def _item(actor: User, incident: Incident, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     return services.create_action_item(
         actor=actor, title="Add an alert", incident=incident, **fields
@@ -67,7 +71,7 @@ def _action_entries(incident: Incident) -> list[TimelineEvent]:
 
 
 def test_it_creates_an_item_with_timeline_entry_audit_and_signal(
-    responder: Any, other_responder: Any, incident: Incident
+    responder: User, other_responder: User, incident: Incident
 ) -> None:
     received: list[dict[str, Any]] = []
 
@@ -108,14 +112,14 @@ def test_it_creates_an_item_with_timeline_entry_audit_and_signal(
 
 @pytest.mark.parametrize(("severity", "days"), [(1, 15), (2, 30), (3, 60), (4, 60)])
 def test_the_due_date_defaults_from_policy_by_severity(
-    responder: Any, severity: int, days: int
+    responder: User, severity: int, days: int
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="x", severity=severity)
     assert _item(responder, incident).due_on == TODAY + timedelta(days=days)
 
 
 def test_the_due_date_follows_a_policy_file(
-    responder: Any, incident: Incident, settings: Any, tmp_path: Any
+    responder: User, incident: Incident, settings: Settings, tmp_path: Path
 ) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("action_items:\n  due_days: {2: 7}\n  other_due_days: 90\n")
@@ -133,7 +137,7 @@ def test_the_due_date_follows_a_policy_file(
 
 
 def test_an_item_from_a_postmortem_belongs_to_its_incident(
-    responder: Any, incident: Incident
+    responder: User, incident: Incident
 ) -> None:
     pm = _postmortem(incident)
     item = services.create_action_item(
@@ -144,7 +148,7 @@ def test_an_item_from_a_postmortem_belongs_to_its_incident(
     assert len(_action_entries(incident)) == 1
 
 
-def test_a_retrospective_item_has_no_timeline(responder: Any) -> None:
+def test_a_retrospective_item_has_no_timeline(responder: User) -> None:
     pm = _postmortem(None)
     item = services.create_action_item(
         actor=responder, title="Keep the pairing", owner=responder, postmortem=pm
@@ -155,7 +159,7 @@ def test_a_retrospective_item_has_no_timeline(responder: Any) -> None:
 
 
 def test_the_team_defaults_to_the_owners_only_team(
-    responder: Any, other_responder: Any, incident: Incident
+    responder: User, other_responder: User, incident: Incident
 ) -> None:
     payments = Team.objects.create(name="Payments", slug="payments")
     payments.members.add(other_responder)
@@ -188,7 +192,7 @@ def test_the_team_defaults_to_the_owners_only_team(
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
-    responder: Any, incident: Incident, fields: dict[str, Any], field: str
+    responder: User, incident: Incident, fields: dict[str, Any], field: str
 ) -> None:
     fields = {"title": "Add an alert", "owner": responder, **fields}
     before = (TimelineEvent.objects.count(), AuditRecord.objects.count())
@@ -200,7 +204,7 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
     assert (TimelineEvent.objects.count(), AuditRecord.objects.count()) == before
 
 
-def test_an_inactive_owner_is_refused(responder: Any, incident: Incident) -> None:
+def test_an_inactive_owner_is_refused(responder: User, incident: Incident) -> None:
     gone = create_user("gone", role=Role.RESPONDER)
     gone.is_active = False
     gone.save()
@@ -210,31 +214,31 @@ def test_an_inactive_owner_is_refused(responder: Any, incident: Incident) -> Non
         assert error.value.field == "owner"
 
 
-def test_an_item_needs_an_incident_or_a_postmortem(responder: Any) -> None:
+def test_an_item_needs_an_incident_or_a_postmortem(responder: User) -> None:
     with pytest.raises(InvalidInput) as error:
         services.create_action_item(actor=responder, title="x", owner=responder)
     assert error.value.field == "incident"
 
 
-def test_a_postmortem_of_another_incident_is_refused(responder: Any, incident: Incident) -> None:
+def test_a_postmortem_of_another_incident_is_refused(responder: User, incident: Incident) -> None:
     other = incidents.declare_incident(actor=responder, title="other")
     with pytest.raises(InvalidInput) as error:
         _item(responder, incident, postmortem=_postmortem(other))
     assert error.value.field == "postmortem"
 
 
-def test_today_is_an_acceptable_due_date(responder: Any, incident: Incident) -> None:
+def test_today_is_an_acceptable_due_date(responder: User, incident: Incident) -> None:
     assert _item(responder, incident, due_on="2026-03-02").due_on == TODAY
 
 
-def test_viewers_cannot_create(viewer: Any, incident: Incident) -> None:
+def test_viewers_cannot_create(viewer: User, incident: Incident) -> None:
     with pytest.raises(PermissionDenied):
         _item(viewer, incident)
     assert not ActionItem.objects.exists()
 
 
 def test_private_incidents_are_not_found_for_outsiders(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     secret = incidents.declare_incident(actor=responder, title="Leak", private=True)
     with pytest.raises(NotFound):
@@ -247,7 +251,7 @@ def test_private_incidents_are_not_found_for_outsiders(
     assert _item(responder, secret, owner=other_responder).owner == other_responder
 
 
-def test_a_failing_receiver_rolls_everything_back(responder: Any, incident: Incident) -> None:
+def test_a_failing_receiver_rolls_everything_back(responder: User, incident: Incident) -> None:
     def explode(**kwargs: Any) -> None:
         raise RuntimeError("receiver failed")
 
@@ -266,7 +270,7 @@ def test_a_failing_receiver_rolls_everything_back(responder: Any, incident: Inci
 # --- changes ----------------------------------------------------------------
 
 
-def test_done_sets_done_at_and_reopening_clears_it(responder: Any, incident: Incident) -> None:
+def test_done_sets_done_at_and_reopening_clears_it(responder: User, incident: Incident) -> None:
     item = _item(responder, incident)
     item = services.update_action_item(item, actor=responder, changes={"status": "done"})
     assert item.status == Status.DONE and item.done_at == timezone.now()
@@ -283,7 +287,7 @@ def test_done_sets_done_at_and_reopening_clears_it(responder: Any, incident: Inc
     assert len(sentences) == 3
 
 
-def test_wont_do_needs_a_reason(responder: Any, incident: Incident) -> None:
+def test_wont_do_needs_a_reason(responder: User, incident: Incident) -> None:
     item = _item(responder, incident)
     with pytest.raises(InvalidInput) as error:
         services.update_action_item(item, actor=responder, changes={"status": "wont_do"})
@@ -300,14 +304,14 @@ def test_wont_do_needs_a_reason(responder: Any, incident: Incident) -> None:
     assert item.wont_do_reason == ""
 
 
-def test_the_database_refuses_wont_do_without_reason(responder: Any, incident: Incident) -> None:
+def test_the_database_refuses_wont_do_without_reason(responder: User, incident: Incident) -> None:
     item = _item(responder, incident)
     with pytest.raises(IntegrityError):
         ActionItem.objects.filter(pk=item.pk).update(status="wont_do")
 
 
 def test_field_changes_are_recorded_once_each(
-    responder: Any, other_responder: Any, incident: Incident
+    responder: User, other_responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident)
     item = services.update_action_item(
@@ -350,7 +354,7 @@ def test_field_changes_are_recorded_once_each(
     ],
 )
 def test_bad_changes_change_nothing(
-    responder: Any, incident: Incident, changes: dict[str, Any], field: str
+    responder: User, incident: Incident, changes: dict[str, Any], field: str
 ) -> None:
     item = _item(responder, incident)
     entries = TimelineEvent.objects.count()
@@ -363,7 +367,7 @@ def test_bad_changes_change_nothing(
 
 
 def test_the_owner_can_change_their_own_items_status_only(
-    responder: Any, viewer: Any, incident: Incident
+    responder: User, viewer: User, incident: Incident
 ) -> None:
     item = _item(responder, incident, owner=viewer)
     item = services.update_action_item(item, actor=viewer, changes={"status": "done"})
@@ -375,7 +379,7 @@ def test_the_owner_can_change_their_own_items_status_only(
         services.update_action_item(item, actor=other_viewer, changes={"status": "open"})
 
 
-def test_hotwash_itself_can_change_an_item(responder: Any, incident: Incident) -> None:
+def test_hotwash_itself_can_change_an_item(responder: User, incident: Incident) -> None:
     item = _item(responder, incident)
     item = services.update_action_item(item, actor=None, changes={"status": "done"})
     assert item.status == Status.DONE
@@ -384,7 +388,7 @@ def test_hotwash_itself_can_change_an_item(responder: Any, incident: Incident) -
 
 
 def test_outsiders_cannot_change_items_of_private_incidents(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     secret = incidents.declare_incident(actor=responder, title="Leak", private=True)
     item = _item(responder, secret)
@@ -396,7 +400,7 @@ def test_outsiders_cannot_change_items_of_private_incidents(
 
 
 def test_approval_blockers_name_items_without_owner_or_due_date(
-    responder: Any, incident: Incident
+    responder: User, incident: Incident
 ) -> None:
     pm = _postmortem(incident)
     assert services.approval_blockers(pm) == []

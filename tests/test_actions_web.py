@@ -4,13 +4,16 @@ status changes, the embeddable block, accessibility, French."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.actions import services
 from hotwash.actions.models import ActionItem, Status
@@ -25,17 +28,17 @@ NOW = "2026-03-02 10:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
 
 
-def _item(actor: Any, incident: Incident, **fields: Any) -> ActionItem:
+def _item(actor: User, incident: Incident, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     fields.setdefault("title", "Add an alert")
     return services.create_action_item(actor=actor, incident=incident, **fields)
@@ -55,7 +58,7 @@ def page(client: Client, path: str, status: int = 200) -> str:
 
 
 def test_the_default_view_is_my_items_still_to_do(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     _item(responder, incident, title="Mine")
     done = _item(responder, incident, title="Mine, done")
@@ -70,7 +73,7 @@ def test_the_default_view_is_my_items_still_to_do(
 
 
 def test_lists_per_person_team_incident_and_postmortem(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     other = incidents.declare_incident(actor=responder, title="Other")
@@ -91,7 +94,7 @@ def test_lists_per_person_team_incident_and_postmortem(
 
 
 def test_overdue_items_are_highlighted(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     _item(responder, incident, title="Late", due_on="2026-03-03")
     _item(responder, incident, title="Fine")
@@ -110,7 +113,7 @@ def test_a_bad_filter_shows_the_error_on_its_field(responder_client: Client) -> 
     assert "No incident INC-404." in html
 
 
-def test_items_of_a_private_incident_are_hidden(responder: Any, other_responder: Any) -> None:
+def test_items_of_a_private_incident_are_hidden(responder: User, other_responder: User) -> None:
     secret = incidents.declare_incident(actor=responder, title="Leak", private=True)
     item = _item(responder, secret, title="Secret follow-up")
     client = Client()
@@ -121,9 +124,9 @@ def test_items_of_a_private_incident_are_hidden(responder: Any, other_responder:
 
 def test_the_list_costs_a_fixed_number_of_queries(
     responder_client: Client,
-    responder: Any,
+    responder: User,
     incident: Incident,
-    django_assert_max_num_queries: Any,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     for number in range(20):
         _item(responder, incident, title=f"Item {number}")
@@ -135,7 +138,7 @@ def test_the_list_costs_a_fixed_number_of_queries(
 
 
 def test_the_item_page_shows_and_edits_the_item(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident, description="Page on 2% errors.")
     html = page(responder_client, f"/en/action-items/{item.pk}/")
@@ -167,7 +170,7 @@ def test_the_item_page_shows_and_edits_the_item(
 
 
 def test_an_edit_with_a_bad_owner_shows_the_error(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident)
     response = responder_client.post(
@@ -179,7 +182,7 @@ def test_an_edit_with_a_bad_owner_shows_the_error(
 
 
 def test_status_changes_from_the_page(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident)
     url = f"/en/action-items/{item.pk}/status/"
@@ -194,7 +197,7 @@ def test_status_changes_from_the_page(
 
 
 def test_the_owner_can_change_the_status_but_not_edit(
-    viewer: Any, responder: Any, incident: Incident
+    viewer: User, responder: User, incident: Incident
 ) -> None:
     item = _item(responder, incident, owner=viewer)
     client = Client()
@@ -214,7 +217,7 @@ def test_the_owner_can_change_the_status_but_not_edit(
 
 
 def test_creating_from_an_incident(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     html = page(responder_client, f"/en/action-items/new/?incident={incident.ref}")
     assert "it will be due on 2026-04-01" in html
@@ -263,7 +266,7 @@ def test_a_bad_creation_shows_the_error_and_creates_nothing(
     assert not ActionItem.objects.exists()
 
 
-def test_only_responders_create(viewer: Any, incident: Incident) -> None:
+def test_only_responders_create(viewer: User, incident: Incident) -> None:
     client = Client()
     client.force_login(viewer)
     page(client, f"/en/action-items/new/?incident={incident.ref}", status=403)
@@ -278,7 +281,7 @@ def test_the_create_form_needs_an_incident_or_postmortem(responder_client: Clien
 
 
 def test_the_block_for_incident_and_postmortem_pages(
-    responder: Any, viewer: Any, incident: Incident
+    responder: User, viewer: User, incident: Incident
 ) -> None:
     _item(responder, incident, title="Shown on the incident")
     request = RequestFactory().get("/en/")
@@ -296,7 +299,9 @@ def test_the_block_for_incident_and_postmortem_pages(
 # --- accessibility and French ---------------------------------------------------
 
 
-def test_pages_read_in_french(responder_client: Client, responder: Any, incident: Incident) -> None:
+def test_pages_read_in_french(
+    responder_client: Client, responder: User, incident: Incident
+) -> None:
     item = _item(responder, incident, due_on="2026-03-03")
     with time_machine.travel("2026-03-05 10:00:00+00:00", tick=False):
         html = page(responder_client, "/fr/action-items/")

@@ -8,8 +8,10 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.alerts.auth import forget_sources
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource
@@ -23,7 +25,7 @@ AM = "/api/v1/alerts/alertmanager"
 
 
 @pytest.fixture
-def token(db: Any) -> str:
+def token(db: None) -> str:
     _source, token = create_source(name="prometheus", kind="alertmanager")
     return token
 
@@ -102,7 +104,7 @@ def test_a_token_works_only_on_its_own_kind_of_endpoint(token: str) -> None:
     assert_nothing_written()
 
 
-def test_a_disabled_source_or_a_replaced_token_is_refused(db: Any) -> None:
+def test_a_disabled_source_or_a_replaced_token_is_refused(db: None) -> None:
     source, token = create_source(name="grafana", kind="grafana")
     AlertSource.objects.filter(pk=source.pk).update(enabled=False)
     forget_sources()
@@ -114,7 +116,7 @@ def test_a_disabled_source_or_a_replaced_token_is_refused(db: Any) -> None:
     assert AuditRecord.objects.filter(action="alert_source.token_replaced").count() == 1
 
 
-def test_a_body_over_the_limit_is_a_413(token: str, settings: Any) -> None:
+def test_a_body_over_the_limit_is_a_413(token: str, settings: Settings) -> None:
     alerts = [am_alert(fingerprint=f"f{i}", instance="x" * 200) for i in range(3000)]
     body = am_payload(*alerts)
     assert len(body) > settings.MAX_BODY_BYTES
@@ -126,7 +128,7 @@ def test_a_body_over_the_limit_is_a_413(token: str, settings: Any) -> None:
     assert_nothing_written()
 
 
-def test_only_a_digest_of_the_token_is_stored(db: Any) -> None:
+def test_only_a_digest_of_the_token_is_stored(db: None) -> None:
     source, token = create_source(name="x", kind="sns", allowed_topic_arns=[" arn:a ", ""])
     stored = AlertSource.objects.get()
     assert token.startswith("hwa_") and token not in (stored.digest, stored.prefix)
@@ -136,7 +138,7 @@ def test_only_a_digest_of_the_token_is_stored(db: Any) -> None:
     ).exists()
 
 
-def test_the_webhooks_are_in_the_api_document(db: Any) -> None:
+def test_the_webhooks_are_in_the_api_document(db: None) -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/alerts/generic"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
@@ -157,7 +159,7 @@ def createtoken(*args: str) -> str:
     return out.getvalue()
 
 
-def test_createtoken_creates_a_source_and_prints_only_its_token(db: Any) -> None:
+def test_createtoken_creates_a_source_and_prints_only_its_token(db: None) -> None:
     token = createtoken("--source", "alertmanager").strip()
     assert token.startswith("hwa_") and "\n" not in token and " " not in token
     source = AlertSource.objects.get()
@@ -165,7 +167,7 @@ def test_createtoken_creates_a_source_and_prints_only_its_token(db: Any) -> None
     assert post(AM, am_payload(am_alert()), token).status_code == 200
 
 
-def test_createtoken_for_an_existing_source_replaces_its_token(db: Any) -> None:
+def test_createtoken_for_an_existing_source_replaces_its_token(db: None) -> None:
     first = createtoken("--source", "prod-cloudwatch", "--kind", "sns").strip()
     second = createtoken("--source", "prod-cloudwatch").strip()
     assert first != second
@@ -174,7 +176,7 @@ def test_createtoken_for_an_existing_source_replaces_its_token(db: Any) -> None:
         createtoken("--source", "prod-cloudwatch", "--kind", "grafana")
 
 
-def test_createtoken_needs_a_kind_for_a_new_source_with_another_name(db: Any) -> None:
+def test_createtoken_needs_a_kind_for_a_new_source_with_another_name(db: None) -> None:
     with pytest.raises(CommandError, match="--kind"):
         createtoken("--source", "prod")
     with pytest.raises(CommandError):
@@ -182,14 +184,14 @@ def test_createtoken_needs_a_kind_for_a_new_source_with_another_name(db: Any) ->
     assert not AlertSource.objects.exists()
 
 
-def test_createtoken_still_makes_personal_tokens(responder: Any) -> None:
+def test_createtoken_still_makes_personal_tokens(responder: User) -> None:
     assert createtoken("amira").strip().startswith("hw_")
 
 
 # --- reading groups ------------------------------------------------------------------
 
 
-def test_groups_can_be_read_with_a_personal_token(token: str, api: Client, responder: Any) -> None:
+def test_groups_can_be_read_with_a_personal_token(token: str, api: Client, responder: User) -> None:
     from hotwash.incidents import services as incidents
 
     quiet = {"severity": "info"}  # no trigger policy opens an incident for these

@@ -31,7 +31,7 @@ def bench() -> Iterator[Any]:
         sys.path.remove(str(BENCH))
 
 
-def test_the_bench_payloads_are_valid_alertmanager_notifications(bench: Any, db: Any) -> None:
+def test_the_bench_payloads_are_valid_alertmanager_notifications(bench: Any, db: None) -> None:
     _source, token = create_source(name="bench", kind="alertmanager")
     singles = bench.webhook_requests(token, "s", 3, 1)
     batch = bench.webhook_requests(token, "b", 1, bench.BATCH_SIZE)
@@ -45,7 +45,7 @@ def test_the_bench_payloads_are_valid_alertmanager_notifications(bench: Any, db:
     assert Alert.objects.count() == 3 + bench.BATCH_SIZE
 
 
-def test_the_storage_ceiling_endpoint_exists_only_in_the_bench(bench: Any, db: Any) -> None:
+def test_the_storage_ceiling_endpoint_exists_only_in_the_bench(bench: Any, db: None) -> None:
     (path, body, _headers), *_rest = bench.ceiling_requests("t", 2)
     assert Client().post(path, body, content_type="application/json").status_code == 404
     with override_settings(ROOT_URLCONF="alerts_ceiling_urls"):

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from pytest_django import Settings
 
 from hotwash.alerts.committer import Committer
 from hotwash.alerts.ingest import IncomingAlert, ingest
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _group_commit(settings: Any) -> None:
+def _group_commit(settings: Settings) -> None:
     settings.ALERTS_GROUP_COMMIT = True
 
 
@@ -63,7 +64,7 @@ def test_work_queued_meanwhile_shares_one_commit() -> None:
     assert {seen_before_commit[name] for name in "bcd"} == {1}
 
 
-def test_a_failing_request_fails_alone(db: Any) -> None:
+def test_a_failing_request_fails_alone(db: None) -> None:
     source, _token = create_source(name="am", kind="alertmanager")
 
     def picky(sender: Any, group: AlertGroup, **kwargs: Any) -> None:
@@ -99,7 +100,7 @@ def test_a_failing_request_fails_alone(db: Any) -> None:
     assert Alert.objects.filter(group__group_key="fine").count() == 5
 
 
-def test_concurrent_requests_for_one_group_open_one_incident(db: Any) -> None:
+def test_concurrent_requests_for_one_group_open_one_incident(db: None) -> None:
     from hotwash.incidents import services as incidents
     from hotwash.incidents.models import Incident
 
@@ -128,7 +129,7 @@ def test_concurrent_requests_for_one_group_open_one_incident(db: Any) -> None:
     assert Incident.objects.count() == 1
 
 
-def test_inside_a_transaction_the_work_runs_in_it(db: Any) -> None:
+def test_inside_a_transaction_the_work_runs_in_it(db: None) -> None:
     committer: Committer[Any, bool] = Committer(run_each)
     with transaction.atomic():
         outer = connection.savepoint_ids[:]
@@ -136,7 +137,7 @@ def test_inside_a_transaction_the_work_runs_in_it(db: Any) -> None:
     assert committer._thread is None  # never handed to the writer
 
 
-def test_requests_stored_together_behave_as_if_one_by_one(db: Any) -> None:
+def test_requests_stored_together_behave_as_if_one_by_one(db: None) -> None:
     """The writer stores a batch's requests with shared statements; a request
     repeating an earlier one's alert waits for the next round, and signals
     go out per request, in order."""

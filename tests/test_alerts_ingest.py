@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.alerts.ingest import IncomingAlert, ingest
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource
@@ -61,13 +63,13 @@ def received() -> Iterator[Recorder]:
 
 
 @pytest.fixture
-def am(db: Any) -> tuple[AlertSource, Client]:
+def am(db: None) -> tuple[AlertSource, Client]:
     source, token = create_source(name="prometheus", kind="alertmanager")
     return source, Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
 @pytest.fixture
-def generic(db: Any) -> tuple[AlertSource, Client]:
+def generic(db: None) -> tuple[AlertSource, Client]:
     source, token = create_source(name="scripts", kind="generic")
     return source, Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
@@ -200,7 +202,7 @@ def test_one_request_can_carry_alerts_of_several_groups(
     assert len(received.calls) == 2  # once per group
 
 
-def test_the_grouping_labels_are_the_sources_and_a_group_key_wins(db: Any) -> None:
+def test_the_grouping_labels_are_the_sources_and_a_group_key_wins(db: None) -> None:
     source, _token = create_source(name="cron", kind="generic", group_by=["team"])
     ingest(
         source,
@@ -215,7 +217,7 @@ def test_the_grouping_labels_are_the_sources_and_a_group_key_wins(db: Any) -> No
     assert AlertGroup.objects.filter(group_key="nightly").exists()
 
 
-def test_an_alert_stays_in_the_group_it_first_arrived_in(db: Any, received: Recorder) -> None:
+def test_an_alert_stays_in_the_group_it_first_arrived_in(db: None, received: Recorder) -> None:
     source, _token = create_source(name="am", kind="alertmanager")
     ingest(source, [incoming("f1", group_key="route-a")], now=T0)
     ingest(
@@ -231,7 +233,7 @@ def test_an_alert_stays_in_the_group_it_first_arrived_in(db: Any, received: Reco
 
 
 def test_a_group_quiet_for_longer_than_the_window_starts_a_new_episode(
-    db: Any, responder: Any, settings: Any, received: Recorder
+    db: None, responder: User, settings: Settings, received: Recorder
 ) -> None:
     settings.ALERTS_GROUP_WINDOW_SECONDS = 3600
     source, _token = create_source(name="am", kind="alertmanager")
@@ -263,7 +265,7 @@ def test_a_group_quiet_for_longer_than_the_window_starts_a_new_episode(
     assert received.calls[-1].refired == ["f1"]
 
 
-def test_an_alert_first_seen_resolved_is_new_and_resolved(db: Any, received: Recorder) -> None:
+def test_an_alert_first_seen_resolved_is_new_and_resolved(db: None, received: Recorder) -> None:
     source, _token = create_source(name="am", kind="alertmanager")
     ingest(
         source,
@@ -278,7 +280,7 @@ def test_an_alert_first_seen_resolved_is_new_and_resolved(db: Any, received: Rec
     assert AlertGroup.objects.get().status == "resolved"
 
 
-def test_the_alerts_a_receiver_gets_are_complete_rows(db: Any) -> None:
+def test_the_alerts_a_receiver_gets_are_complete_rows(db: None) -> None:
     source, _token = create_source(name="am", kind="alertmanager")
     seen: list[Any] = []
 
@@ -342,7 +344,7 @@ def test_a_failing_receiver_rolls_the_whole_request_back(am: tuple[AlertSource, 
     assert not Alert.objects.exists() and not AlertGroup.objects.exists()
 
 
-def test_a_long_group_key_is_kept_unique(db: Any) -> None:
+def test_a_long_group_key_is_kept_unique(db: None) -> None:
     source, _token = create_source(name="am", kind="alertmanager")
     key = "{}:{" + ",".join(f'label{i}="{"v" * 20}"' for i in range(40)) + "}"
     ingest(source, [incoming("a", group_key=key), incoming("b", group_key=key + "x")], now=T0)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.services import create_user
@@ -20,7 +20,7 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def group(db: Any) -> AlertGroup:
+def group(db: None) -> AlertGroup:
     source, _token = create_source(name="prometheus", kind="alertmanager")
     ingest(
         source,
@@ -90,7 +90,7 @@ def test_an_unknown_group_is_a_404(responder_client: Client) -> None:
 
 
 def test_a_private_incident_is_named_only_to_those_who_may_see_it(
-    responder: Any, group: AlertGroup
+    responder: User, group: AlertGroup
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="Shop down", private=True)
     AlertGroup.objects.filter(pk=group.pk).update(incident=incident)
@@ -103,7 +103,7 @@ def test_a_private_incident_is_named_only_to_those_who_may_see_it(
         assert incident.ref not in outsider.get(path).content.decode()
 
 
-def test_the_admin_creates_a_source_and_shows_its_token_once(admin_user: Any) -> None:
+def test_the_admin_creates_a_source_and_shows_its_token_once(admin_user: User) -> None:
     client = Client()
     client.force_login(admin_user)
     response = client.post(

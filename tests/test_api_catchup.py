@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents import services
@@ -18,7 +20,7 @@ START = "2026-06-01 09:00:00+00:00"
 
 
 @pytest.fixture
-def running(responder: Any, other_responder: Any) -> Incident:
+def running(responder: User, other_responder: User) -> Incident:
     """An incident 40 minutes into its impact, with roles, notes and tasks."""
     with time_machine.travel(START, tick=False):
         incident = services.declare_incident(
@@ -47,7 +49,7 @@ def running(responder: Any, other_responder: Any) -> Incident:
     return incident
 
 
-def catchup(client: Client, incident: Incident, **headers: str) -> Any:
+def catchup(client: Client, incident: Incident, **headers: Any) -> Any:
     with time_machine.travel("2026-06-01 09:30:00+00:00", tick=False):
         response = client.get(f"/api/v1/incidents/{incident.ref}/catchup", **headers)
     assert response.status_code == 200, response.content
@@ -109,7 +111,7 @@ def test_its_summary_reads_as_a_paragraph(api: Client, running: Incident) -> Non
     assert summary.endswith("Roll back the 08:55 deploy.")
 
 
-def test_a_fresh_incident_has_a_short_catchup(api: Client, responder: Any) -> None:
+def test_a_fresh_incident_has_a_short_catchup(api: Client, responder: User) -> None:
     with time_machine.travel(START, tick=False):
         incident = services.declare_incident(actor=responder, title="Disk full")
     data = catchup(api, incident)
@@ -122,7 +124,7 @@ def test_a_fresh_incident_has_a_short_catchup(api: Client, responder: Any) -> No
 
 
 def test_a_resolved_incident_says_how_long_the_impact_lasted(
-    api: Client, running: Incident, responder: Any
+    api: Client, running: Incident, responder: User
 ) -> None:
     with time_machine.travel("2026-06-01 09:20:00+00:00", tick=False):
         services.update_incident(running, actor=responder, changes={"status": "resolved"})
@@ -140,7 +142,10 @@ def test_it_follows_the_requested_language(api: Client, running: Incident) -> No
 
 
 def test_it_takes_a_fixed_number_of_queries(
-    api: Client, running: Incident, responder: Any, django_assert_max_num_queries: Any
+    api: Client,
+    running: Incident,
+    responder: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     catchup(api, running)
     with django_assert_max_num_queries(8) as few:
@@ -153,7 +158,7 @@ def test_it_takes_a_fixed_number_of_queries(
 
 
 def test_a_private_incident_has_no_catchup_for_outsiders(
-    api: Client, responder: Any, other_responder: Any
+    api: Client, responder: User, other_responder: User
 ) -> None:
     secret = services.declare_incident(actor=responder, title="Breach", private=True)
     outsider = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(other_responder)}")

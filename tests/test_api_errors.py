@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.core.models import AuditRecord
@@ -39,7 +40,7 @@ def assert_error_shape(data: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return services.declare_incident(actor=responder, title="Shop down")
 
 
@@ -75,7 +76,7 @@ def incident(responder: Any) -> Incident:
     ],
 )
 def test_a_bad_declaration_is_422_naming_the_field(
-    api: Client, responder: Any, body: dict[str, Any], field: str, words: str
+    api: Client, responder: User, body: dict[str, Any], field: str, words: str
 ) -> None:
     before = snapshot()
     response = api.post(URL, body, content_type="application/json")
@@ -87,7 +88,7 @@ def test_a_bad_declaration_is_422_naming_the_field(
     assert snapshot() == before
 
 
-def test_several_problems_are_all_reported(api: Client, responder: Any) -> None:
+def test_several_problems_are_all_reported(api: Client, responder: User) -> None:
     response = api.post(URL, {"private": "perhaps", "services": 3}, content_type="application/json")
     data = response.json()
     assert {item["field"] for item in data["errors"]} == {"title", "private", "services"}
@@ -97,7 +98,7 @@ def test_several_problems_are_all_reported(api: Client, responder: Any) -> None:
     "raw",
     ['{"title": "x"', "{title: 'x'}", "title=x", '{"title": "x"} trailing', "\xff\xfe"],
 )
-def test_malformed_json_is_400_and_writes_nothing(api: Client, responder: Any, raw: str) -> None:
+def test_malformed_json_is_400_and_writes_nothing(api: Client, responder: User, raw: str) -> None:
     before = snapshot()
     response = api.post(URL, raw.encode("latin-1"), content_type="application/json")
     assert response.status_code == 400
@@ -117,7 +118,7 @@ def test_malformed_json_is_400_and_writes_nothing(api: Client, responder: Any, r
     ],
 )
 def test_a_body_that_is_not_an_object_is_422(
-    api: Client, responder: Any, raw: str, message: str
+    api: Client, responder: User, raw: str, message: str
 ) -> None:
     response = api.post(URL, raw, content_type="application/json")
     assert response.status_code == 422
@@ -125,7 +126,7 @@ def test_a_body_that_is_not_an_object_is_422(
     assert not Incident.objects.exists()
 
 
-def test_a_body_over_one_megabyte_is_413_and_writes_nothing(api: Client, responder: Any) -> None:
+def test_a_body_over_one_megabyte_is_413_and_writes_nothing(api: Client, responder: User) -> None:
     before = snapshot()
     body = '{"title": "x", "summary": "' + "x" * (1024 * 1024) + '"}'
     response = api.post(URL, body, content_type="application/json")
@@ -189,7 +190,7 @@ def test_an_empty_change_body_asks_for_an_object(api: Client, incident: Incident
 def test_bad_people_and_tasks_are_refused(
     api: Client,
     incident: Incident,
-    other_responder: Any,
+    other_responder: User,
     path: str,
     body: dict[str, Any],
     status: int,
@@ -222,7 +223,7 @@ def test_an_unknown_user_is_named_in_the_message(api: Client, incident: Incident
         "/api/v1/incidents/",
     ],
 )
-def test_an_unknown_route_is_a_json_404(api: Client, responder: Any, path: str) -> None:
+def test_an_unknown_route_is_a_json_404(api: Client, responder: User, path: str) -> None:
     response = api.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
@@ -235,11 +236,11 @@ def test_a_malformed_path_parameter_is_422_naming_it(api: Client, incident: Inci
     assert response.json()["field"] == "entry_id"
 
 
-def test_an_unknown_route_is_404_even_without_a_token(db: Any) -> None:
+def test_an_unknown_route_is_404_even_without_a_token(db: None) -> None:
     assert Client().get("/api/v1/nothing-here").status_code == 404
 
 
-def test_a_wrong_method_is_a_json_405(api: Client, responder: Any) -> None:
+def test_a_wrong_method_is_a_json_405(api: Client, responder: User) -> None:
     response = api.delete(URL)
     assert response.status_code == 405
     assert set(response["Allow"].split(", ")) == {"GET", "POST"}
@@ -270,7 +271,7 @@ def test_an_unexpected_failure_is_a_json_500(
 
 
 @pytest.mark.django_db
-def test_paths_outside_the_api_version_answer_json_404(client: Any) -> None:
+def test_paths_outside_the_api_version_answer_json_404(client: Client) -> None:
     response = client.get("/api/v2/incidents")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
@@ -303,7 +304,7 @@ def test_the_last_page_allowed_is_an_empty_page(api: Client, incident: Incident)
     assert response.json()["items"] == []
 
 
-def test_the_page_bound_is_documented(api: Client, responder: Any) -> None:
+def test_the_page_bound_is_documented(api: Client, responder: User) -> None:
     document = Client().get("/api/v1/openapi.json").json()
     parameters = document["paths"]["/api/v1/action-items"]["get"]["parameters"]
     (page,) = [p for p in parameters if p["name"] == "page"]
@@ -445,7 +446,7 @@ def test_a_nul_in_a_search_is_422(
     assert "NUL" in data["message"]
 
 
-def test_a_nul_in_the_path_is_422(api: Client, responder: Any) -> None:
+def test_a_nul_in_the_path_is_422(api: Client, responder: User) -> None:
     before = snapshot()
     response = api.post("/api/v1/heartbeats/backup%00job")
     assert response.status_code == 422
@@ -460,7 +461,7 @@ def test_a_nul_in_the_path_is_422(api: Client, responder: Any) -> None:
     ["multipart/form-data; boundary=xyz", "application/x-www-form-urlencoded"],
 )
 def test_a_form_body_is_still_reported_as_not_json(
-    api: Client, responder: Any, content_type: str
+    api: Client, responder: User, content_type: str
 ) -> None:
     """Pages' forms are checked for text that cannot be stored; the API's
     body is left for the API to read and report."""

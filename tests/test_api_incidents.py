@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents import services
@@ -25,14 +27,14 @@ def patch(client: Client, url: str, data: Any) -> Any:
     return client.patch(url, data, content_type="application/json")
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user)}")
 
 
 # --- declaring -------------------------------------------------------------------
 
 
-def test_it_declares_an_incident_with_only_a_title(api: Client, responder: Any) -> None:
+def test_it_declares_an_incident_with_only_a_title(api: Client, responder: User) -> None:
     response = post(api, URL, {"title": "Checkout fails"})
 
     assert response.status_code == 201
@@ -92,7 +94,7 @@ def test_it_accepts_severity_as_a_number_or_a_label(api: Client, severity: Any) 
     assert response.json()["severity"] == 1
 
 
-def test_times_are_given_in_the_callers_time_zone(responder: Any) -> None:
+def test_times_are_given_in_the_callers_time_zone(responder: User) -> None:
     responder.profile.timezone = "Europe/Paris"
     responder.profile.save()
     with time_machine.travel("2026-01-15 10:00:00+00:00", tick=False):
@@ -104,7 +106,7 @@ def test_times_are_given_in_the_callers_time_zone(responder: Any) -> None:
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return services.declare_incident(actor=responder, title="Shop down", severity=2)
 
 
@@ -125,7 +127,7 @@ def test_an_unknown_reference_is_a_json_404(api: Client, incident: Incident, ref
 
 
 def test_it_shows_current_role_holders(
-    api: Client, incident: Incident, responder: Any, other_responder: Any
+    api: Client, incident: Incident, responder: User, other_responder: User
 ) -> None:
     services.assign_role(incident, actor=responder, role="commander", user=other_responder)
     roles = api.get(f"{URL}/{incident.ref}").json()["roles"]
@@ -202,7 +204,7 @@ def test_sending_current_values_writes_nothing(api: Client, incident: Incident) 
 # --- permissions -----------------------------------------------------------------
 
 
-def test_it_answers_401_without_a_token(db: Any) -> None:
+def test_it_answers_401_without_a_token(db: None) -> None:
     response = Client().get(URL)
     assert response.status_code == 401
     assert "Bearer" in response.json()["message"]
@@ -210,7 +212,7 @@ def test_it_answers_401_without_a_token(db: Any) -> None:
 
 
 @pytest.mark.parametrize("header", ["Bearer nope", "Bearer ", "Token abc", "Basic Zm9vOmJhcg=="])
-def test_it_answers_401_with_a_bad_token(responder: Any, header: str) -> None:
+def test_it_answers_401_with_a_bad_token(responder: User, header: str) -> None:
     response = Client(HTTP_AUTHORIZATION=header).post(
         URL, {"title": "x"}, content_type="application/json"
     )
@@ -224,7 +226,7 @@ def test_a_bad_token_is_refused_even_with_a_session(responder_client: Client) ->
     assert response.status_code == 401
 
 
-def test_a_revoked_token_is_refused(responder: Any) -> None:
+def test_a_revoked_token_is_refused(responder: User) -> None:
     client = token_client(responder)
     responder.api_tokens.update(revoked_at=timezone.now())
     assert client.get(URL).status_code == 401
@@ -234,7 +236,7 @@ def test_the_browser_session_works_for_reading(responder_client: Client) -> None
     assert responder_client.get(URL).status_code == 200
 
 
-def test_session_writes_need_the_csrf_token(responder: Any) -> None:
+def test_session_writes_need_the_csrf_token(responder: User) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(responder)
 
@@ -251,12 +253,12 @@ def test_session_writes_need_the_csrf_token(responder: Any) -> None:
     assert accepted.status_code == 201
 
 
-def test_tokens_need_no_csrf_token(responder: Any, responder_token: str) -> None:
+def test_tokens_need_no_csrf_token(responder: User, responder_token: str) -> None:
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {responder_token}")
     assert post(client, URL, {"title": "x"}).status_code == 201
 
 
-def test_viewers_can_read(viewer: Any, incident: Incident) -> None:
+def test_viewers_can_read(viewer: User, incident: Incident) -> None:
     client = token_client(viewer)
     assert client.get(URL).json()["count"] == 1
     assert client.get(f"{URL}/{incident.ref}").status_code == 200
@@ -276,7 +278,7 @@ WRITES = [
 
 @pytest.mark.parametrize(("method", "url", "body"), WRITES)
 def test_viewers_cannot_write(
-    viewer: Any, incident: Incident, method: str, url: str, body: dict[str, Any]
+    viewer: User, incident: Incident, method: str, url: str, body: dict[str, Any]
 ) -> None:
     entries = TimelineEvent.objects.count()
     response = getattr(token_client(viewer), method)(
@@ -292,7 +294,7 @@ def test_viewers_cannot_write(
 
 
 @pytest.fixture
-def secret(responder: Any) -> Incident:
+def secret(responder: User) -> Incident:
     return services.declare_incident(actor=responder, title="Leaked credentials", private=True)
 
 
@@ -308,7 +310,7 @@ READS = [
 
 @pytest.mark.parametrize("url", READS)
 def test_a_private_incident_is_404_to_others(
-    other_responder: Any, secret: Incident, url: str
+    other_responder: User, secret: Incident, url: str
 ) -> None:
     response = token_client(other_responder).get(url.format(ref=secret.ref))
     assert response.status_code == 404
@@ -317,7 +319,7 @@ def test_a_private_incident_is_404_to_others(
 
 @pytest.mark.parametrize(("method", "url", "body"), WRITES[1:])
 def test_others_cannot_write_to_a_private_incident(
-    other_responder: Any, secret: Incident, method: str, url: str, body: dict[str, Any]
+    other_responder: User, secret: Incident, method: str, url: str, body: dict[str, Any]
 ) -> None:
     entries = TimelineEvent.objects.count()
     response = getattr(token_client(other_responder), method)(
@@ -332,9 +334,9 @@ def test_others_cannot_write_to_a_private_incident(
     [("outsider", False), ("participant", True), ("admin", True), ("declarer", True)],
 )
 def test_who_sees_a_private_incident(
-    responder: Any,
-    other_responder: Any,
-    admin_user: Any,
+    responder: User,
+    other_responder: User,
+    admin_user: User,
     secret: Incident,
     who: str,
     sees: bool,
@@ -360,7 +362,7 @@ def test_who_sees_a_private_incident(
 
 
 @pytest.fixture
-def many(responder: Any) -> list[Incident]:
+def many(responder: User) -> list[Incident]:
     made = []
     specs = [
         ("Checkout errors", 1, "investigating", ["checkout"]),
@@ -413,7 +415,7 @@ def test_it_filters_the_list(
     assert titles(api.get(f"{URL}?{query}")) == expected
 
 
-def test_it_filters_by_date_range(api: Client, responder: Any) -> None:
+def test_it_filters_by_date_range(api: Client, responder: User) -> None:
     with time_machine.travel("2026-03-01 12:00:00+00:00"):
         services.declare_incident(actor=responder, title="March")
     with time_machine.travel("2026-04-10 12:00:00+00:00"):
@@ -493,7 +495,10 @@ def test_bad_list_parameters_are_422_naming_them(
 
 
 def test_the_list_takes_a_fixed_number_of_queries(
-    api: Client, responder: Any, other_responder: Any, django_assert_max_num_queries: Any
+    api: Client,
+    responder: User,
+    other_responder: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     def declare(count: int) -> None:
         for index in range(count):

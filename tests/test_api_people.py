@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.services import create_api_token
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return services.declare_incident(actor=responder, title="Shop down")
 
 
@@ -38,7 +39,7 @@ def post(client: Client, path: str, data: Any) -> Any:
     "role", ["commander", "scribe", "communications", "operations", "Commander"]
 )
 def test_it_assigns_a_role(
-    api: Client, incident: Incident, other_responder: Any, role: str
+    api: Client, incident: Incident, other_responder: User, role: str
 ) -> None:
     response = put(api, url(incident, f"roles/{role}"), {"user": "sam"})
 
@@ -53,7 +54,7 @@ def test_it_assigns_a_role(
 
 
 def test_a_hand_over_is_one_call_and_keeps_history(
-    api: Client, incident: Incident, responder: Any, other_responder: Any
+    api: Client, incident: Incident, responder: User, other_responder: User
 ) -> None:
     put(api, url(incident, "roles/commander"), {"user": "amira"})
     handed = put(api, url(incident, "roles/commander"), {"user": "sam"}).json()
@@ -75,7 +76,7 @@ def test_a_hand_over_is_one_call_and_keeps_history(
     assert "Incident commander handed over from amira to sam." in texts
 
 
-def test_null_leaves_a_role_vacant(api: Client, incident: Incident, other_responder: Any) -> None:
+def test_null_leaves_a_role_vacant(api: Client, incident: Incident, other_responder: User) -> None:
     put(api, url(incident, "roles/scribe"), {"user": "sam"})
     response = put(api, url(incident, "roles/scribe"), {"user": None})
     assert response.status_code == 200
@@ -91,7 +92,7 @@ def test_null_leaves_a_role_vacant(api: Client, incident: Incident, other_respon
 
 
 def test_assigning_the_same_holder_again_changes_nothing(
-    api: Client, incident: Incident, other_responder: Any
+    api: Client, incident: Incident, other_responder: User
 ) -> None:
     put(api, url(incident, "roles/scribe"), {"user": "sam"})
     entries = TimelineEvent.objects.count()
@@ -100,7 +101,7 @@ def test_assigning_the_same_holder_again_changes_nothing(
 
 
 def test_a_role_holder_can_then_see_a_private_incident(
-    api: Client, responder: Any, other_responder: Any
+    api: Client, responder: User, other_responder: User
 ) -> None:
     secret = services.declare_incident(actor=responder, title="Breach", private=True)
     sam = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(other_responder)}")
@@ -112,7 +113,7 @@ def test_a_role_holder_can_then_see_a_private_incident(
 # --- participants ----------------------------------------------------------------
 
 
-def test_it_adds_a_participant(api: Client, incident: Incident, other_responder: Any) -> None:
+def test_it_adds_a_participant(api: Client, incident: Incident, other_responder: User) -> None:
     response = post(api, url(incident, "participants"), {"user": "sam"})
     assert response.status_code == 201
     assert [person["user"] for person in response.json()] == ["amira", "sam"]
@@ -123,7 +124,7 @@ def test_it_adds_a_participant(api: Client, incident: Incident, other_responder:
 
 
 def test_a_participant_can_see_a_private_incident(
-    api: Client, responder: Any, other_responder: Any
+    api: Client, responder: User, other_responder: User
 ) -> None:
     secret = services.declare_incident(actor=responder, title="Breach", private=True)
     sam = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(other_responder)}")
@@ -135,7 +136,9 @@ def test_a_participant_can_see_a_private_incident(
 # --- tasks -----------------------------------------------------------------------
 
 
-def test_it_adds_and_completes_tasks(api: Client, incident: Incident, other_responder: Any) -> None:
+def test_it_adds_and_completes_tasks(
+    api: Client, incident: Incident, other_responder: User
+) -> None:
     created = post(api, url(incident, "tasks"), {"title": "Check replica lag", "assignee": "sam"})
     assert created.status_code == 201
     task = created.json()
@@ -154,7 +157,9 @@ def test_it_adds_and_completes_tasks(api: Client, incident: Incident, other_resp
     assert [item["status"] for item in api.get(url(incident, "tasks")).json()] == ["done"]
 
 
-def test_a_task_of_another_incident_is_404(api: Client, incident: Incident, responder: Any) -> None:
+def test_a_task_of_another_incident_is_404(
+    api: Client, incident: Incident, responder: User
+) -> None:
     other = services.declare_incident(actor=responder, title="Other")
     task = services.add_task(other, actor=responder, title="Elsewhere")
     response = post(api, url(incident, f"tasks/{task.pk}/done"), {})

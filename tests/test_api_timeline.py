@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone, translation
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return services.declare_incident(actor=responder, title="Shop down", severity=2)
 
 
@@ -112,7 +114,7 @@ def test_a_future_time_says_it_must_have_happened(api: Client, incident: Inciden
 
 
 def test_an_append_takes_few_queries(
-    api: Client, incident: Incident, django_assert_max_num_queries: Any
+    api: Client, incident: Incident, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     post(api, url(incident), {"body": "warm-up"})  # first note: joins, token touched
     # Token, incident, insert entry, touch incident, participant, audit:
@@ -125,7 +127,7 @@ def test_an_append_takes_few_queries(
 
 
 def test_it_lists_entries_in_the_order_they_happened(
-    api: Client, incident: Incident, responder: Any
+    api: Client, incident: Incident, responder: User
 ) -> None:
     services.add_timeline_event(incident, actor=responder, body="Second")
     services.add_timeline_event(
@@ -145,7 +147,7 @@ def test_it_lists_entries_in_the_order_they_happened(
     assert data["items"][1]["data"]["title"] == "Shop down"
 
 
-def test_it_lists_only_key_moments(api: Client, incident: Incident, responder: Any) -> None:
+def test_it_lists_only_key_moments(api: Client, incident: Incident, responder: User) -> None:
     services.add_timeline_event(incident, actor=responder, body="Plain note")
     services.add_timeline_event(incident, actor=responder, body="Big one", key_moment=True)
     data = api.get(url(incident, "?key_moments=true")).json()
@@ -154,7 +156,7 @@ def test_it_lists_only_key_moments(api: Client, incident: Incident, responder: A
 
 
 def test_it_lists_entries_written_after_a_given_one(
-    api: Client, incident: Incident, responder: Any
+    api: Client, incident: Incident, responder: User
 ) -> None:
     seen = api.get(url(incident)).json()["items"][-1]["id"]
     services.add_timeline_event(incident, actor=responder, body="New")
@@ -164,7 +166,7 @@ def test_it_lists_entries_written_after_a_given_one(
     assert data["items"][1]["text"] == "Severity changed from SEV2 to SEV1."
 
 
-def test_it_paginates_the_timeline(api: Client, incident: Incident, responder: Any) -> None:
+def test_it_paginates_the_timeline(api: Client, incident: Incident, responder: User) -> None:
     for index in range(4):
         services.add_timeline_event(incident, actor=responder, body=f"Note {index}")
     first = api.get(url(incident, "?per_page=2")).json()
@@ -200,12 +202,12 @@ def test_entry_text_follows_the_requested_language(api: Client, incident: Incide
 
 
 @pytest.fixture
-def note(incident: Incident, responder: Any) -> TimelineEvent:
+def note(incident: Incident, responder: User) -> TimelineEvent:
     return services.add_timeline_event(incident, actor=responder, body="Rolled back.")
 
 
 def test_it_corrects_an_entry_and_keeps_its_history(
-    api: Client, incident: Incident, note: TimelineEvent, other_responder: Any
+    api: Client, incident: Incident, note: TimelineEvent, other_responder: User
 ) -> None:
     earlier = (note.occurred_at - timedelta(minutes=5)).isoformat()
     response = api.patch(
@@ -258,7 +260,7 @@ def test_a_bad_correction_is_refused_and_writes_nothing(
 
 
 def test_an_entry_of_another_incident_is_404(
-    api: Client, incident: Incident, responder: Any
+    api: Client, incident: Incident, responder: User
 ) -> None:
     other = services.declare_incident(actor=responder, title="Other")
     foreign = services.add_timeline_event(other, actor=responder, body="Elsewhere")

@@ -101,7 +101,7 @@ def _personas() -> dict[str, Persona]:
 # --- the worlds -------------------------------------------------------------------
 
 
-def _build_public_world(paula: Any) -> None:
+def _build_public_world(paula: User) -> None:
     """Ordinary, shared work, so lists and counts have something in them."""
     for title in ("Checkout slow", "Search errors", "Login loop"):
         incidents.declare_incident(actor=paula, title=title, severity=3)
@@ -130,7 +130,7 @@ class SecretWorld:
     markers: list[re.Pattern[str]] = field(default_factory=list)
 
 
-def _build_secret_world(paula: Any, admin: Any) -> SecretWorld:
+def _build_secret_world(paula: User, admin: User) -> SecretWorld:
     incident = incidents.declare_incident(
         actor=paula,
         title=f"{SECRET} payroll export lost",
@@ -180,6 +180,7 @@ def _build_secret_world(paula: Any, admin: Any) -> SecretWorld:
     )
     engine.forget_claims()
     group = AlertGroup.objects.get(group_key="backups")
+    assert group.incident_id is not None
     opened = Incident.objects.get(pk=group.incident_id)
     assert opened.private, "the shipped data-loss policy opens a private incident"
     incidents.add_participant(opened, actor=admin, user=paula)
@@ -379,7 +380,7 @@ def _text(response: Any) -> str:
         # A live stream that opened: read nothing (it would wait for events).
         response.close()
         return "<stream>"
-    content = response.content
+    content: bytes = response.content
     kind = response.get("Content-Type", "")
     if "zip" in kind:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -442,7 +443,7 @@ class Walk:
 
 
 @pytest.fixture
-def walk(db: Any) -> Iterator[Walk]:
+def walk(db: None) -> Iterator[Walk]:
     personas = _personas()
     paula = User.objects.get(username="paula")
     admin = User.objects.get(username="ada")
@@ -512,23 +513,23 @@ def test_no_write_reaches_a_private_object(walk: Walk, persona: str) -> None:
         problems += _compare(who, place, secret, missing, walk.world)
         if _snapshot(walk.world) != before:
             problems.append(f"{place.method} {place.path(secret)}: changed a private object")
-    for place, body in _writes_naming_a_private_incident(walk.world):
+    for url, body in _writes_naming_a_private_incident(walk.world):
         before = _snapshot(walk.world)
         client = who.api
-        secret_answer = client.post(place, data=json.dumps(body), content_type="application/json")
+        secret_answer = client.post(url, data=json.dumps(body), content_type="application/json")
         missing_body = json.loads(
             json.dumps(body).replace(walk.world.shared_then_private.ref, f"INC-{MISSING_ID}")
         )
         missing_answer = client.post(
-            place, data=json.dumps(missing_body), content_type="application/json"
+            url, data=json.dumps(missing_body), content_type="application/json"
         )
         if secret_answer.status_code != missing_answer.status_code:
             problems.append(
-                f"POST {place} naming a private incident: {secret_answer.status_code}, "
+                f"POST {url} naming a private incident: {secret_answer.status_code}, "
                 f"but {missing_answer.status_code} for one that does not exist"
             )
         if _snapshot(walk.world) != before:
-            problems.append(f"POST {place} naming a private incident changed something")
+            problems.append(f"POST {url} naming a private incident changed something")
     assert not problems, "\n".join(problems)
 
 

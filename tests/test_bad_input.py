@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, quote, urlencode
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -69,7 +70,7 @@ UNCOUNTED_APPS = {"sessions", "axes"}
 
 @dataclass
 class World:
-    admin: Any
+    admin: User
     incident: Incident
     event: TimelineEvent
     task: Task
@@ -195,7 +196,7 @@ def _build_world() -> World:
 
 
 @pytest.fixture
-def world(db: Any) -> World:
+def world(db: None) -> World:
     return _build_world()
 
 
@@ -502,6 +503,7 @@ def test_no_web_list_page_fails_on_bad_values(world: World) -> None:
 @pytest.fixture
 def responder_page(world: World) -> Client:
     client = Client(raise_request_exception=False)
+    assert world.incident.created_by is not None
     client.force_login(world.incident.created_by)
     return client
 
@@ -552,6 +554,7 @@ def test_a_back_dated_entry_out_of_range_is_a_form_error(
 ) -> None:
     """Year 1 in Kiritimati (UTC+14) is year 0 in UTC: it used to fail on save."""
     amira = world.incident.created_by
+    assert amira is not None
     amira.profile.timezone = "Pacific/Kiritimati"
     amira.profile.save()
     before = _row_counts()

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_api_token
 
@@ -47,7 +49,7 @@ def test_explanations_follow_the_requested_language(api: Client) -> None:
     assert data["findings"][0]["message"].startswith("« Erreur humaine »")
 
 
-def test_viewers_may_lint(viewer: Any) -> None:
+def test_viewers_may_lint(viewer: User) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(viewer)}")
     assert post(client, {"text": "Obviously."}).json()["count"] == 1
 
@@ -56,7 +58,7 @@ def test_a_signed_in_session_may_lint(responder_client: Client) -> None:
     assert post(responder_client, {"text": "Obviously."}).status_code == 200
 
 
-def test_anonymous_callers_get_401(db: Any) -> None:
+def test_anonymous_callers_get_401(db: None) -> None:
     response = post(Client(), {"text": "Obviously."})
     assert response.status_code == 401
     assert response.json()["message"]
@@ -103,7 +105,7 @@ def test_a_body_over_the_limit_is_413(api: Client) -> None:
 
 
 def test_a_text_longer_than_the_documented_limit_is_422_even_under_a_raised_body_limit(
-    api: Client, settings: Any
+    api: Client, settings: Settings
 ) -> None:
     from hotwash.blameless.schemas import TEXT_MAX_CHARS
 

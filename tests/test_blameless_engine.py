@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from hotwash.blameless.engine import Finding, blank_code, lint, lint_markdown
 from hotwash.envconfig import ConfigurationError
@@ -194,7 +194,7 @@ def _write(path: Path, text: str) -> str:
 
 
 def test_an_organisation_file_adds_overrides_and_disables_rules(
-    tmp_path: Path, settings: Any
+    tmp_path: Path, settings: Settings
 ) -> None:
     settings.BLAMELESS_RULES = _write(
         tmp_path / "org.yaml",
@@ -222,7 +222,7 @@ rules:
 
 
 def test_an_organisation_person_rule_with_groups_of_its_own_still_applies(
-    tmp_path: Path, settings: Any
+    tmp_path: Path, settings: Settings
 ) -> None:
     # Its patterns cannot join the others' in one expression (their group
     # numbers would shift): they are tried on their own.
@@ -249,7 +249,7 @@ rules:
 
 
 def test_enabled_false_switches_a_rule_off_like_disabled_true(
-    tmp_path: Path, settings: Any
+    tmp_path: Path, settings: Settings
 ) -> None:
     """One word for every YAML file (core/yaml_config.py): `enabled: false`;
     the rules' older `disabled: true` still works (the test above)."""
@@ -261,7 +261,7 @@ def test_enabled_false_switches_a_rule_off_like_disabled_true(
     assert "judgement-word" not in {f.rule for f in lint("A careless change.")}
 
 
-def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: Any) -> None:
+def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: Settings) -> None:
     _write(tmp_path / "fr.yaml", "language: fr\nrules:\n  - id: faute\n    disabled: true\n")
     settings.BLAMELESS_RULES = str(tmp_path)
     assert lint("C'est la faute de l'équipe.", "fr") == []
@@ -286,7 +286,7 @@ def test_an_organisation_folder_is_read_file_by_file(tmp_path: Path, settings: A
     ],
 )
 def test_a_bad_rule_file_is_a_configuration_error_naming_the_rule(
-    tmp_path: Path, settings: Any, content: str, expected: str
+    tmp_path: Path, settings: Settings, content: str, expected: str
 ) -> None:
     settings.BLAMELESS_RULES = _write(tmp_path / "bad.yaml", content)
     with pytest.raises(ConfigurationError, match=expected):
@@ -294,7 +294,7 @@ def test_a_bad_rule_file_is_a_configuration_error_naming_the_rule(
 
 
 def test_a_missing_organisation_file_is_a_configuration_error(
-    tmp_path: Path, settings: Any
+    tmp_path: Path, settings: Settings
 ) -> None:
     settings.BLAMELESS_RULES = str(tmp_path / "missing.yaml")
     with pytest.raises(ConfigurationError, match="Cannot read"):
@@ -435,7 +435,7 @@ def test_it_leaves_the_issue_exceptions_alone_in_french(text: str) -> None:
 
 
 def test_a_when_condition_and_an_answered_question_are_honoured(
-    tmp_path: Path, settings: Any
+    tmp_path: Path, settings: Settings
 ) -> None:
     settings.BLAMELESS_RULES = _write(
         tmp_path / "org.yaml",
@@ -676,7 +676,9 @@ def test_matching_ignores_case_and_keeps_offsets_when_lowercasing_changes_length
         assert text[finding.start : finding.end] == finding.excerpt
 
 
-def test_an_organisation_pattern_in_capitals_still_matches(tmp_path: Path, settings: Any) -> None:
+def test_an_organisation_pattern_in_capitals_still_matches(
+    tmp_path: Path, settings: Settings
+) -> None:
     # Patterns are lowercased, but not their escapes: "\S" stays "not a space".
     settings.BLAMELESS_RULES = _write(
         tmp_path / "org.yaml",

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -38,7 +39,10 @@ PASSWORD = "pw-for-tests-42"
 WAIT_MS = 10_000  # for things that should happen; never asserted
 SCREENSHOT = Path("/tmp/hotwash-live.png")  # French: hotwash-live-fr.png
 
-sync_api = pytest.importorskip("playwright.sync_api")
+if TYPE_CHECKING:
+    from playwright import sync_api
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -60,7 +59,7 @@ def test_it_refuses_a_database_that_has_incidents(loaded: str) -> None:
 
 
 @override_settings(PRODUCTION=True)
-def test_it_refuses_production_mode(db: Any) -> None:
+def test_it_refuses_production_mode(db: None) -> None:
     with pytest.raises(CommandError, match="HOTWASH_PRODUCTION"):
         demo()
     assert not Incident.objects.exists()

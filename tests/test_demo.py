@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import models
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from hotwash.accounts.models import Role
 from hotwash.core.models import AuditRecord
@@ -38,7 +39,9 @@ def demo(*args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def loading(django_db_setup: Any, django_db_blocker: Any) -> Iterator[tuple[datetime, str]]:
+def loading(
+    django_db_setup: Any, django_db_blocker: DjangoDbBlocker
+) -> Iterator[tuple[datetime, str]]:
     """The demo, loaded once for this module's read-only tests (each test
     runs in a transaction that is rolled back), and flushed afterwards; with
     the time loading started."""

@@ -9,14 +9,13 @@ is in test_serve.py.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from django.template.loader import get_template
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
+from pytest_django import DjangoDbBlocker, Settings
 
 from hotwash.core.views import server_error
 from tests.error_urls import SECRET_IN_FRAME
@@ -29,7 +28,7 @@ NOT_FOUND_HEADING = "Not found"
 
 
 @pytest.fixture(autouse=True)
-def _a_secret_in_the_settings(settings: Any) -> None:
+def _a_secret_in_the_settings(settings: Settings) -> None:
     settings.DATABASE_URL = SETTINGS_CANARY
 
 
@@ -53,7 +52,7 @@ def assert_no_debug_output(body: str) -> None:
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_crash_shows_hotwashs_own_page_to_a_viewer(
-    settings: Any, viewer: User, debug: bool, language: str
+    settings: Settings, viewer: User, debug: bool, language: str
 ) -> None:
     settings.DEBUG = debug
     response = client_for(viewer).get(f"/{language}/crash/")
@@ -70,7 +69,9 @@ def test_the_french_page_really_is_french() -> None:
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
-def test_a_crash_shows_hotwashs_own_page_to_someone_signed_out(settings: Any, debug: bool) -> None:
+def test_a_crash_shows_hotwashs_own_page_to_someone_signed_out(
+    settings: Settings, debug: bool
+) -> None:
     settings.DEBUG = debug
     response = client_for(None).get("/en/crash/")
     assert response.status_code == 500
@@ -78,7 +79,9 @@ def test_a_crash_shows_hotwashs_own_page_to_someone_signed_out(settings: Any, de
     assert_no_debug_output(response.content.decode())
 
 
-def test_a_responder_does_not_see_the_debug_page_either(settings: Any, responder: User) -> None:
+def test_a_responder_does_not_see_the_debug_page_either(
+    settings: Settings, responder: User
+) -> None:
     settings.DEBUG = True
     response = client_for(responder).get("/en/crash/")
     assert response.status_code == 500
@@ -86,7 +89,9 @@ def test_a_responder_does_not_see_the_debug_page_either(settings: Any, responder
     assert_no_debug_output(response.content.decode())
 
 
-def test_a_client_asking_for_text_gets_no_traceback_either(settings: Any, viewer: User) -> None:
+def test_a_client_asking_for_text_gets_no_traceback_either(
+    settings: Settings, viewer: User
+) -> None:
     settings.DEBUG = True
     response = client_for(viewer).get("/en/crash/", headers={"Accept": "text/plain"})
     assert response.status_code == 500
@@ -95,7 +100,7 @@ def test_a_client_asking_for_text_gets_no_traceback_either(settings: Any, viewer
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
 def test_a_suspicious_request_gets_a_plain_400_without_debug_output(
-    settings: Any, viewer: User, debug: bool
+    settings: Settings, viewer: User, debug: bool
 ) -> None:
     settings.DEBUG = debug
     response = client_for(viewer).get("/en/suspicious/")
@@ -104,7 +109,7 @@ def test_a_suspicious_request_gets_a_plain_400_without_debug_output(
 
 
 def test_an_admin_sees_djangos_debug_page_only_when_debug_is_on(
-    settings: Any, admin_user: User
+    settings: Settings, admin_user: User
 ) -> None:
     settings.DEBUG = True
     response = client_for(admin_user).get("/en/crash/")
@@ -128,7 +133,7 @@ def test_an_api_crash_answers_json(viewer: User) -> None:
 
 @pytest.mark.parametrize("accept", ["*/*", "application/json"])
 def test_an_api_crash_with_debug_on_shows_no_debug_output(
-    settings: Any, viewer: User, accept: str
+    settings: Settings, viewer: User, accept: str
 ) -> None:
     settings.DEBUG = True
     response = client_for(viewer).get("/api/v1/crash", headers={"Accept": accept})
@@ -141,7 +146,7 @@ def test_an_api_crash_with_debug_on_shows_no_debug_output(
     "path", ["/fr/no-such-page/", "/fr/incidents/INC-99999/"], ids=["no-route", "no-incident"]
 )
 def test_not_found_is_hotwashs_own_translated_page(
-    settings: Any, viewer: User, debug: bool, path: str
+    settings: Settings, viewer: User, debug: bool, path: str
 ) -> None:
     settings.DEBUG = debug
     response = client_for(viewer).get(path)
@@ -153,7 +158,7 @@ def test_not_found_is_hotwashs_own_translated_page(
 
 
 def test_an_admin_sees_djangos_not_found_page_when_debug_is_on(
-    settings: Any, admin_user: User
+    settings: Settings, admin_user: User
 ) -> None:
     settings.DEBUG = True
     response = client_for(admin_user).get("/en/no-such-page/")
@@ -163,10 +168,10 @@ def test_an_admin_sees_djangos_not_found_page_when_debug_is_on(
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_server_error_page_renders_without_a_request_or_a_database(
-    language: str, django_db_blocker: Any
+    language: str, django_db_blocker: DjangoDbBlocker
 ) -> None:
     with django_db_blocker.block(), translation.override(language):
-        response = server_error(None)  # type: ignore[arg-type]
+        response = server_error(None)
     body = response.content.decode()
     assert response.status_code == 500
     assert in_language(language, SERVER_ERROR_HEADING) in body

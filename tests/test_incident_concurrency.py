@@ -58,7 +58,7 @@ def race(work: Any, count: int) -> tuple[list[Any], list[BaseException]]:
     return results, errors
 
 
-def test_simultaneous_commanders_get_2xx_or_409_and_one_holds_the_role(db: Any) -> None:
+def test_simultaneous_commanders_get_2xx_or_409_and_one_holds_the_role(db: None) -> None:
     people = [
         create_user(f"responder{n}", password="correct horse 42", role=Role.RESPONDER)
         for n in range(THREADS)

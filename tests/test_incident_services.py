@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -23,7 +23,7 @@ from hotwash.incidents.queries import build_catchup, get_incident, visible_incid
 pytestmark = pytest.mark.django_db
 
 
-def test_it_declares_with_only_a_title(responder: Any) -> None:
+def test_it_declares_with_only_a_title(responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="  Checkout fails  ")
     assert incident.ref == f"INC-{incident.pk}"
     assert incident.title == "Checkout fails"
@@ -43,7 +43,7 @@ def test_it_declares_with_only_a_title(responder: Any) -> None:
     ("title", "field"),
     [("", "title"), ("   ", "title"), ("x" * 201, "title")],
 )
-def test_it_refuses_a_bad_title_and_writes_nothing(responder: Any, title: str, field: str) -> None:
+def test_it_refuses_a_bad_title_and_writes_nothing(responder: User, title: str, field: str) -> None:
     with pytest.raises(InvalidInput) as error:
         services.declare_incident(actor=responder, title=title)
     assert error.value.field == field
@@ -51,18 +51,18 @@ def test_it_refuses_a_bad_title_and_writes_nothing(responder: Any, title: str, f
     assert not TimelineEvent.objects.exists()
 
 
-def test_it_refuses_unknown_severity(responder: Any) -> None:
+def test_it_refuses_unknown_severity(responder: User) -> None:
     with pytest.raises(InvalidInput) as error:
         services.declare_incident(actor=responder, title="x", severity=7)
     assert error.value.field == "severity"
 
 
-def test_viewers_cannot_declare(viewer: Any) -> None:
+def test_viewers_cannot_declare(viewer: User) -> None:
     with pytest.raises(PermissionDenied):
         services.declare_incident(actor=viewer, title="x")
 
 
-def test_a_status_change_writes_a_timeline_entry_and_implied_times(responder: Any) -> None:
+def test_a_status_change_writes_a_timeline_entry_and_implied_times(responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="Shop down", severity="SEV2")
     services.update_incident(incident, actor=responder, changes={"status": "resolved"})
     incident.refresh_from_db()
@@ -76,13 +76,13 @@ def test_a_status_change_writes_a_timeline_entry_and_implied_times(responder: An
     assert incident.resolved_at is None
 
 
-def test_an_unchanged_value_writes_nothing(responder: Any) -> None:
+def test_an_unchanged_value_writes_nothing(responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="x", severity=2)
     services.update_incident(incident, actor=responder, changes={"severity": 2, "title": "x"})
     assert incident.timeline.count() == 1
 
 
-def test_a_bad_field_in_an_update_changes_nothing(responder: Any) -> None:
+def test_a_bad_field_in_an_update_changes_nothing(responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     with pytest.raises(InvalidInput) as error:
         services.update_incident(
@@ -94,7 +94,7 @@ def test_a_bad_field_in_an_update_changes_nothing(responder: Any) -> None:
     assert incident.timeline.count() == 1
 
 
-def test_back_dated_notes_keep_both_times(responder: Any) -> None:
+def test_back_dated_notes_keep_both_times(responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     earlier = timezone.now() - timedelta(minutes=30)
     event = services.add_timeline_event(
@@ -105,7 +105,7 @@ def test_back_dated_notes_keep_both_times(responder: Any) -> None:
     assert event.key_moment
 
 
-def test_it_refuses_a_back_dated_time_in_the_future(responder: Any) -> None:
+def test_it_refuses_a_back_dated_time_in_the_future(responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     with pytest.raises(InvalidInput) as error:
         services.add_timeline_event(
@@ -115,7 +115,7 @@ def test_it_refuses_a_back_dated_time_in_the_future(responder: Any) -> None:
     assert incident.timeline.count() == 1
 
 
-def test_edits_keep_history(responder: Any, other_responder: Any) -> None:
+def test_edits_keep_history(responder: User, other_responder: User) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     event = services.add_timeline_event(incident, actor=responder, body="Rolled back 4.1")
     services.edit_timeline_event(event, actor=other_responder, body="Rolled back 4.2")
@@ -128,7 +128,7 @@ def test_edits_keep_history(responder: Any, other_responder: Any) -> None:
 
 
 def test_handing_over_a_role_ends_the_previous_assignment(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     services.assign_role(incident, actor=responder, role="commander", user=responder)
@@ -144,7 +144,7 @@ def test_handing_over_a_role_ends_the_previous_assignment(
 
 
 def test_private_incidents_are_hidden_from_non_participants(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     secret = services.declare_incident(actor=responder, title="Leaked key", private=True)
     public = services.declare_incident(actor=responder, title="Slow search")
@@ -158,7 +158,7 @@ def test_private_incidents_are_hidden_from_non_participants(
     assert get_incident(other_responder, str(secret.pk)) == secret
 
 
-def test_catchup_structures_where_things_stand(responder: Any, other_responder: Any) -> None:
+def test_catchup_structures_where_things_stand(responder: User, other_responder: User) -> None:
     with time_machine.travel("2026-11-26 03:12:00+00:00", tick=False) as clock:
         incident = services.declare_incident(
             actor=responder, title="Shop down", severity=2, impact="Checkout fails for all users"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.core.models import AuditRecord
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return services.declare_incident(actor=responder, title="Checkout fails", severity=3)
 
 
@@ -61,20 +62,20 @@ def test_a_new_incident_is_at_version_1(incident: Incident) -> None:
     ],
 )
 def test_every_change_of_a_field_raises_the_version_by_one(
-    incident: Incident, responder: Any, changes: dict[str, Any]
+    incident: Incident, responder: User, changes: dict[str, Any]
 ) -> None:
     updated = services.update_incident(incident, actor=responder, changes=changes)
     assert version_of(incident) == 2
     assert updated.version == 2
 
 
-def test_a_change_to_the_same_values_keeps_the_version(incident: Incident, responder: Any) -> None:
+def test_a_change_to_the_same_values_keeps_the_version(incident: Incident, responder: User) -> None:
     services.update_incident(incident, actor=responder, changes={"severity": 3})
     assert version_of(incident) == 1
 
 
 def test_a_role_change_raises_the_version(
-    incident: Incident, responder: Any, other_responder: Any
+    incident: Incident, responder: User, other_responder: User
 ) -> None:
     services.assign_role(incident, actor=responder, role="commander", user=responder)
     assert version_of(incident) == 2
@@ -89,7 +90,7 @@ def test_a_role_change_raises_the_version(
 
 
 def test_notes_tasks_and_participants_keep_the_version(
-    incident: Incident, responder: Any, other_responder: Any
+    incident: Incident, responder: User, other_responder: User
 ) -> None:
     services.add_timeline_event(incident, actor=responder, body="Restarting the pods")
     task = services.add_task(incident, actor=responder, title="Check replica lag")
@@ -99,7 +100,7 @@ def test_notes_tasks_and_participants_keep_the_version(
 
 
 def test_a_change_made_against_an_older_version_is_refused_and_writes_nothing(
-    incident: Incident, responder: Any
+    incident: Incident, responder: User
 ) -> None:
     services.update_incident(incident, actor=responder, changes={"severity": 2})
     entries, audits = TimelineEvent.objects.count(), AuditRecord.objects.count()
@@ -115,7 +116,7 @@ def test_a_change_made_against_an_older_version_is_refused_and_writes_nothing(
 
 
 def test_a_role_change_against_an_older_version_is_refused(
-    incident: Incident, responder: Any
+    incident: Incident, responder: User
 ) -> None:
     services.update_incident(incident, actor=responder, changes={"severity": 2})
     with pytest.raises(services.StaleVersion):
@@ -163,7 +164,7 @@ def test_a_patch_with_the_current_version_is_applied(
 
 
 def test_a_patch_with_an_older_version_answers_412_with_the_current_one(
-    api: Client, incident: Incident, responder: Any
+    api: Client, incident: Incident, responder: User
 ) -> None:
     services.update_incident(incident, actor=responder, changes={"summary": "Payments"})
     response = patch(api, incident, {"summary": "Mine"}, HTTP_IF_MATCH='"1"')
@@ -195,7 +196,7 @@ def test_the_412_answer_is_documented(api: Client) -> None:
     assert "If-Match" in names
 
 
-def test_a_role_put_honours_if_match(api: Client, incident: Incident, responder: Any) -> None:
+def test_a_role_put_honours_if_match(api: Client, incident: Incident, responder: User) -> None:
     services.update_incident(incident, actor=responder, changes={"severity": 2})
     stale = api.put(
         f"{url(incident)}/roles/commander",
@@ -216,7 +217,7 @@ def hidden_versions(html: str) -> list[str]:
 
 
 def test_every_form_that_changes_the_incident_carries_the_rendered_version(
-    responder_client: Client, incident: Incident, responder: Any
+    responder_client: Client, incident: Incident, responder: User
 ) -> None:
     services.update_incident(incident, actor=responder, changes={"severity": 2})
     html = responder_client.get(f"/en/incidents/{incident.ref}/").content.decode()
@@ -230,7 +231,7 @@ def test_every_form_that_changes_the_incident_carries_the_rendered_version(
 
 
 def test_a_stale_status_change_from_the_page_is_refused_with_a_message(
-    responder_client: Client, incident: Incident, other_responder: Any
+    responder_client: Client, incident: Incident, other_responder: User
 ) -> None:
     services.update_incident(incident, actor=other_responder, changes={"severity": 1})
     response = responder_client.post(
@@ -263,7 +264,7 @@ def test_a_status_change_without_a_version_works_as_before(
 
 
 def test_a_stale_details_form_keeps_what_was_typed_and_saves_nothing(
-    responder_client: Client, incident: Incident, other_responder: Any
+    responder_client: Client, incident: Incident, other_responder: User
 ) -> None:
     services.update_incident(incident, actor=other_responder, changes={"summary": "Theirs"})
     response = responder_client.post(
@@ -285,7 +286,7 @@ def test_a_stale_details_form_keeps_what_was_typed_and_saves_nothing(
 
 
 def test_stale_role_forms_are_refused(
-    responder_client: Client, incident: Incident, other_responder: Any, responder: Any
+    responder_client: Client, incident: Incident, other_responder: User, responder: User
 ) -> None:
     services.update_incident(incident, actor=other_responder, changes={"severity": 1})
     take = responder_client.post(

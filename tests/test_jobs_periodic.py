@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from hotwash.jobs import schedule
 from hotwash.jobs.models import PeriodicJobState, RunStatus
@@ -37,7 +37,7 @@ def explode(attempt: int = 1) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     CALLS.clear()
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
@@ -78,7 +78,7 @@ def test_a_slot_is_claimed_once(jobs: dict[str, schedule.PeriodicJob]) -> None:
 
 
 def test_due_jobs_run_once_per_slot_and_failures_are_recorded(
-    jobs: dict[str, schedule.PeriodicJob], _clock: Any
+    jobs: dict[str, schedule.PeriodicJob], _clock: time_machine.Traveller
 ) -> None:
     sync_states()
     assert run_due_jobs("worker-a") == 2
@@ -117,7 +117,7 @@ def test_the_worker_drains_tasks_enqueued_in_bulk() -> None:
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 3
 
 
-def test_retries_back_off_exponentially_up_to_a_limit(settings: Any) -> None:
+def test_retries_back_off_exponentially_up_to_a_limit(settings: Settings) -> None:
     settings.TASK_RETRY_SECONDS = 30.0
     settings.TASK_MAX_ATTEMPTS = 3
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
@@ -137,7 +137,7 @@ def test_a_failing_task_is_recorded_with_its_traceback() -> None:
     assert "RuntimeError: boom 1" in result.traceback
 
 
-def test_old_finished_task_results_are_pruned(_clock: Any) -> None:
+def test_old_finished_task_results_are_pruned(_clock: time_machine.Traveller) -> None:
     from hotwash.jobs.housekeeping import prune_task_results
 
     remember.enqueue("old")

@@ -74,7 +74,7 @@ def test_it_ignores_a_message_without_a_usable_incident() -> None:
 # --- publishing -------------------------------------------------------------
 
 
-def test_it_announces_a_change_once_the_transaction_commits(transactional_db: Any) -> None:
+def test_it_announces_a_change_once_the_transaction_commits(transactional_db: None) -> None:
     bus.ensure_listener()
     with hub.subscribe(7) as inbox:
         with transaction.atomic():
@@ -86,7 +86,7 @@ def test_it_announces_a_change_once_the_transaction_commits(transactional_db: An
     assert message["at"]
 
 
-def test_it_announces_nothing_when_the_transaction_rolls_back(transactional_db: Any) -> None:
+def test_it_announces_nothing_when_the_transaction_rolls_back(transactional_db: None) -> None:
     bus.ensure_listener()
     with hub.subscribe(7) as inbox:
         with contextlib.suppress(Boom), transaction.atomic():
@@ -111,7 +111,7 @@ def own_listen_connection() -> Iterator[psycopg.Connection[Any]]:
 
 
 def test_on_postgresql_the_announcement_is_a_notify_any_process_can_hear(
-    transactional_db: Any,
+    transactional_db: None,
 ) -> None:
     if not on_postgresql():
         pytest.skip("SQLite has no cross-process channel: announcements stay in one process.")
@@ -127,7 +127,7 @@ def test_on_postgresql_the_announcement_is_a_notify_any_process_can_hear(
 
 
 def test_on_postgresql_a_reconnected_listener_tells_subscribers_to_resynchronise(
-    transactional_db: Any,
+    transactional_db: None,
 ) -> None:
     if not on_postgresql():
         pytest.skip("Only the PostgreSQL listener has a connection to lose.")

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
+from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import Settings
 
 from hotwash.incidents.models import Incident
 from hotwash.incidents.services import declare_incident
@@ -30,7 +32,7 @@ def _no_listener_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return declare_incident(actor=responder, title="Checkout is failing")
 
 
@@ -58,7 +60,8 @@ class Stream:
     def __init__(self, response: Any) -> None:
         assert isinstance(response, StreamingHttpResponse), response.content
         self.response = response
-        self.chunks = iter(response.streaming_content)
+        # The live views stream from a plain (sync) generator.
+        self.chunks = iter(cast(Iterator[bytes], response.streaming_content))
 
     def next_chunk(self) -> bytes:
         return bytes(next(self.chunks))
@@ -68,7 +71,7 @@ class Stream:
 
 
 @pytest.fixture
-def open_stream() -> Iterator[Any]:
+def open_stream() -> Iterator[Callable[..., Stream]]:
     streams: list[Stream] = []
 
     def open_(client: Client, pk: int, **headers: Any) -> Stream:
@@ -104,7 +107,7 @@ def test_it_answers_404_for_an_incident_that_does_not_exist(api: Client) -> None
 
 
 def test_it_answers_404_for_someone_elses_private_incident(
-    api: Client, other_responder: Any
+    api: Client, other_responder: User
 ) -> None:
     secret = declare_incident(actor=other_responder, title="Access review", private=True)
     response = api.get(events_url(secret.pk))
@@ -114,7 +117,7 @@ def test_it_answers_404_for_someone_elses_private_incident(
 
 
 def test_it_streams_a_private_incident_to_an_admin(
-    admin_user: Any, other_responder: Any, open_stream: Any
+    admin_user: User, other_responder: User, open_stream: Callable[..., Stream]
 ) -> None:
     secret = declare_incident(actor=other_responder, title="Access review", private=True)
     client = Client()
@@ -124,20 +127,22 @@ def test_it_streams_a_private_incident_to_an_admin(
 
 
 def test_it_streams_to_a_signed_in_browser(
-    incident: Incident, responder_client: Client, open_stream: Any
+    incident: Incident, responder_client: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(responder_client, incident.pk)
     assert parse(stream.next_chunk())[0]["event"] == "ready"
 
 
-def test_it_streams_to_a_viewer(incident: Incident, viewer: Any, open_stream: Any) -> None:
+def test_it_streams_to_a_viewer(
+    incident: Incident, viewer: User, open_stream: Callable[..., Stream]
+) -> None:
     client = Client()
     client.force_login(viewer)
     assert parse(open_stream(client, incident.pk).next_chunk())[0]["event"] == "ready"
 
 
 def test_it_refuses_more_streams_than_it_has_threads_to_spare(
-    incident: Incident, api: Client, open_stream: Any, settings: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream], settings: Settings
 ) -> None:
     settings.LIVE_MAX_STREAMS = 1
     open_stream(api, incident.pk)
@@ -150,7 +155,7 @@ def test_it_refuses_more_streams_than_it_has_threads_to_spare(
 
 
 def test_it_opens_with_a_retry_delay_and_a_ready_event_naming_its_events(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     assert stream.response["Content-Type"].startswith("text/event-stream")
@@ -167,7 +172,7 @@ def test_it_opens_with_a_retry_delay_and_a_ready_event_naming_its_events(
 
 
 def test_it_sends_each_change_to_the_incident_as_an_event(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -184,7 +189,7 @@ def test_it_sends_each_change_to_the_incident_as_an_event(
 
 
 def test_it_sends_a_burst_of_changes_in_one_write(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -196,7 +201,7 @@ def test_it_sends_a_burst_of_changes_in_one_write(
 
 
 def test_it_sends_an_unlisted_kind_as_a_generic_change(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -207,7 +212,7 @@ def test_it_sends_an_unlisted_kind_as_a_generic_change(
 
 
 def test_it_tells_the_client_to_resynchronise_after_the_listener_reconnects(
-    incident: Incident, api: Client, open_stream: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream]
 ) -> None:
     stream = open_stream(api, incident.pk)
     stream.next_chunk()
@@ -218,7 +223,7 @@ def test_it_tells_the_client_to_resynchronise_after_the_listener_reconnects(
 
 
 def test_it_sends_a_heartbeat_comment_while_nothing_happens(
-    incident: Incident, api: Client, open_stream: Any, settings: Any
+    incident: Incident, api: Client, open_stream: Callable[..., Stream], settings: Settings
 ) -> None:
     settings.LIVE_HEARTBEAT_SECONDS = 0.01
     stream = open_stream(api, incident.pk)
@@ -229,12 +234,12 @@ def test_it_sends_a_heartbeat_comment_while_nothing_happens(
 
 
 def test_it_ends_the_stream_after_its_lifetime_and_unsubscribes(
-    incident: Incident, api: Client, settings: Any
+    incident: Incident, api: Client, settings: Settings
 ) -> None:
     settings.LIVE_STREAM_SECONDS = 0.05
     settings.LIVE_HEARTBEAT_SECONDS = 0.01
-    response = api.get(events_url(incident.pk))
-    chunks = list(response.streaming_content)
+    response = cast(StreamingHttpResponse, api.get(events_url(incident.pk)))
+    chunks = list(cast(Iterator[bytes], response.streaming_content))
     assert parse(chunks[0])[-1]["event"] == "ready"
     assert bus.hub.subscriber_count() == 0
 

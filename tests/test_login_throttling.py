@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_api_token
 from hotwash.core.models import AuditRecord
@@ -96,7 +97,7 @@ def test_after_the_cool_off_the_right_password_works(responder: User) -> None:
     assert _signed_in(client)
 
 
-def test_the_limit_and_cool_off_come_from_settings(responder: User, settings: Any) -> None:
+def test_the_limit_and_cool_off_come_from_settings(responder: User, settings: Settings) -> None:
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = timedelta(minutes=2)
     client = Client()
@@ -200,7 +201,7 @@ def test_without_a_configured_header_the_forwarded_address_is_ignored(responder:
 
 
 def test_behind_a_proxy_the_address_comes_from_the_configured_header(
-    responder: User, settings: Any
+    responder: User, settings: Settings
 ) -> None:
     settings.CLIENT_IP_HEADER = "X-Forwarded-For"
     proxy = "10.9.9.9"

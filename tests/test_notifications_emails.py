@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_user
 from hotwash.actions.services import update_action_item
@@ -31,13 +32,13 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpSink]:
+def smtp(settings: Settings) -> Iterator[SmtpSink]:
     with smtp_sink() as sink:
         use_smtp(settings, sink.port)
         settings.DEFAULT_FROM_EMAIL = "Hotwash <hotwash@example.org>"
@@ -50,12 +51,12 @@ def drain() -> int:
 
 
 @pytest.fixture
-def amira(db: Any) -> Any:
+def amira(db: None) -> User:
     return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
 @pytest.fixture
-def lea(db: Any) -> Any:
+def lea(db: None) -> User:
     return create_user(
         "lea",
         email="lea@example.org",
@@ -65,7 +66,7 @@ def lea(db: Any) -> Any:
     )
 
 
-def test_the_reminder_is_in_english_with_an_absolute_link(smtp: SmtpSink, amira: Any) -> None:
+def test_the_reminder_is_in_english_with_an_absolute_link(smtp: SmtpSink, amira: User) -> None:
     item = make_item(amira, due_on=TODAY + timedelta(days=2))
     scan_reminders(NOW)
     assert drain() == 1
@@ -87,7 +88,7 @@ def test_the_reminder_is_in_english_with_an_absolute_link(smtp: SmtpSink, amira:
     assert SentNotification.objects.get().status == DeliveryStatus.SENT
 
 
-def test_the_reminder_is_in_french_for_a_french_reader(smtp: SmtpSink, lea: Any) -> None:
+def test_the_reminder_is_in_french_for_a_french_reader(smtp: SmtpSink, lea: User) -> None:
     item = make_item(lea, due_on=TODAY + timedelta(days=1))
     scan_reminders(NOW)
     drain()
@@ -105,7 +106,7 @@ def test_the_reminder_is_in_french_for_a_french_reader(smtp: SmtpSink, lea: Any)
     assert "préférences de notification" in html
 
 
-def test_the_overdue_notice_cannot_be_muted(smtp: SmtpSink, lea: Any) -> None:
+def test_the_overdue_notice_cannot_be_muted(smtp: SmtpSink, lea: User) -> None:
     update_notification_preferences(lea, digests_muted=True, reminders_muted=True)
     make_item(lea, due_on=TODAY + timedelta(days=1), title="Muted reminder")
     late = make_item(lea, due_on=TODAY - timedelta(days=3), title="Rotate the keys")
@@ -118,7 +119,7 @@ def test_the_overdue_notice_cannot_be_muted(smtp: SmtpSink, lea: Any) -> None:
     assert "Les avis de retard sont toujours envoyés" in text
 
 
-def test_the_postmortem_owner_is_reminded(smtp: SmtpSink, amira: Any) -> None:
+def test_the_postmortem_owner_is_reminded(smtp: SmtpSink, amira: User) -> None:
     item = make_item(amira, due_on=TODAY + timedelta(days=20))
     postmortem = Postmortem.objects.create(
         incident=item.incident,
@@ -141,7 +142,7 @@ def test_the_postmortem_owner_is_reminded(smtp: SmtpSink, amira: Any) -> None:
     assert f"{settings.SITE_URL}/en/postmortems/{postmortem.pk}/" in text
 
 
-def test_a_reminder_no_longer_due_when_it_is_sent_is_dropped(smtp: SmtpSink, amira: Any) -> None:
+def test_a_reminder_no_longer_due_when_it_is_sent_is_dropped(smtp: SmtpSink, amira: User) -> None:
     item = make_item(amira, due_on=TODAY + timedelta(days=1))
     scan_reminders(NOW)
     update_action_item(item, actor=amira, changes={"status": "done"})
@@ -153,7 +154,7 @@ def test_a_reminder_no_longer_due_when_it_is_sent_is_dropped(smtp: SmtpSink, ami
 
 
 def test_a_digest_with_nothing_left_to_report_is_dropped_and_says_so(
-    smtp: SmtpSink, amira: Any, settings: Any
+    smtp: SmtpSink, amira: User, settings: Settings
 ) -> None:
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
     item = make_item(amira, due_on=TODAY + timedelta(days=9))
@@ -167,7 +168,7 @@ def test_a_digest_with_nothing_left_to_report_is_dropped_and_says_so(
 
 
 def test_the_digest_lists_open_and_overdue_work_and_respects_muting(
-    smtp: SmtpSink, amira: Any, lea: Any, settings: Any
+    smtp: SmtpSink, amira: User, lea: User, settings: Settings
 ) -> None:
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
     late = make_item(amira, due_on=TODAY - timedelta(days=40), title="Write the runbook")
@@ -188,7 +189,7 @@ def test_the_digest_lists_open_and_overdue_work_and_respects_muting(
 
 
 def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(
-    smtp: SmtpSink, amira: Any, admin_user: Any, _clock: Any
+    smtp: SmtpSink, amira: User, admin_user: User, _clock: time_machine.Traveller
 ) -> None:
     smtp.refuse = True
     make_item(amira, due_on=TODAY + timedelta(days=1))
@@ -227,7 +228,9 @@ def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(
     assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.SENT, 2, "")
 
 
-def test_it_gives_up_after_the_last_attempt(amira: Any, settings: Any, _clock: Any) -> None:
+def test_it_gives_up_after_the_last_attempt(
+    amira: User, settings: Settings, _clock: time_machine.Traveller
+) -> None:
     use_smtp(settings, free_port())  # nobody listens
     settings.TASK_MAX_ATTEMPTS = 2
     settings.TASK_RETRY_SECONDS = 10.0

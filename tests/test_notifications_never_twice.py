@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ ENV = {
 }
 
 
-def recipients(messages: list) -> Counter[str]:
+def recipients(messages: list[EmailMessage]) -> Counter[str]:
     return Counter(str(m["To"]) for m in messages)
 
 

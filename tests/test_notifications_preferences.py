@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.core.models import AuditRecord
 from hotwash.envconfig import (
@@ -34,7 +34,7 @@ def test_the_page_offers_both_switches_in_both_languages(
 
 @pytest.mark.django_db
 def test_a_person_mutes_the_digest_and_it_is_audited(
-    responder_client: Client, responder: Any
+    responder_client: Client, responder: User
 ) -> None:
     response = responder_client.post("/en/notifications/", {"digests_muted": "on"})
     assert response.status_code == 302
@@ -50,7 +50,7 @@ def test_a_person_mutes_the_digest_and_it_is_audited(
     assert AuditRecord.objects.filter(action="notifications.preferences_changed").count() == 1
 
 
-def test_a_visitor_must_sign_in(db: Any) -> None:
+def test_a_visitor_must_sign_in(db: None) -> None:
     response = Client().get("/en/notifications/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
@@ -85,7 +85,7 @@ def test_smtp_settings_come_from_one_url(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_the_schedule_is_configurable_and_checked(
-    monkeypatch: pytest.MonkeyPatch, settings: Any
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     assert schedule().digest_weekday == 1
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 5, 17

@@ -3,14 +3,16 @@ right person, and respect muting (except for overdue notices)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_user
 from hotwash.actions.models import ActionItem
@@ -28,13 +30,13 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock() -> Any:
+def _frozen_clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
 
 
 @pytest.fixture
-def owner(db: Any) -> Any:
+def owner(db: None) -> User:
     return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
@@ -42,7 +44,7 @@ def kinds() -> list[tuple[str, int]]:
     return sorted(SentNotification.objects.values_list("kind", "object_id"))
 
 
-def test_it_reminds_the_owner_before_the_due_date_once(owner: Any) -> None:
+def test_it_reminds_the_owner_before_the_due_date_once(owner: User) -> None:
     soon = make_item(owner, due_on=TODAY + timedelta(days=3))
     make_item(owner, due_on=TODAY + timedelta(days=4))  # outside the window
     result = scan_reminders(NOW)
@@ -56,7 +58,7 @@ def test_it_reminds_the_owner_before_the_due_date_once(owner: Any) -> None:
     assert SentNotification.objects.count() == 1
 
 
-def test_it_sends_an_overdue_notice_once_per_due_date(owner: Any) -> None:
+def test_it_sends_an_overdue_notice_once_per_due_date(owner: User) -> None:
     item = make_item(owner, due_on=TODAY - timedelta(days=1))
     make_item(owner, due_on=TODAY - timedelta(days=30))  # long overdue: the digest's job
     scan_reminders(NOW)
@@ -69,7 +71,7 @@ def test_it_sends_an_overdue_notice_once_per_due_date(owner: Any) -> None:
     assert kinds() == [(Kind.ACTION_DUE_SOON, item.pk), (Kind.ACTION_OVERDUE, item.pk)]
 
 
-def test_done_items_and_items_without_owner_get_nothing(owner: Any) -> None:
+def test_done_items_and_items_without_owner_get_nothing(owner: User) -> None:
     item = make_item(owner, due_on=TODAY)
     update_action_item(item, actor=owner, changes={"status": "done"})
     make_item(owner, due_on=TODAY + timedelta(days=1), title="Unowned")
@@ -77,7 +79,7 @@ def test_done_items_and_items_without_owner_get_nothing(owner: Any) -> None:
     assert scan_reminders(NOW).decided == 0
 
 
-def test_the_day_is_the_owners_own(owner: Any) -> None:
+def test_the_day_is_the_owners_own(owner: User) -> None:
     # Thursday 12:00 UTC is already Friday 01:00 in Auckland (UTC+13 in
     # November): an item due on Thursday is overdue there, not here.
     kiwi = create_user("aroha", email="aroha@example.org", timezone_name="Pacific/Auckland")
@@ -88,7 +90,7 @@ def test_the_day_is_the_owners_own(owner: Any) -> None:
 
 
 def test_muted_reminders_are_recorded_but_not_emailed_and_overdue_notices_still_go(
-    owner: Any,
+    owner: User,
 ) -> None:
     update_notification_preferences(owner, digests_muted=True, reminders_muted=True)
     soon = make_item(owner, due_on=TODAY + timedelta(days=1))
@@ -103,7 +105,7 @@ def test_muted_reminders_are_recorded_but_not_emailed_and_overdue_notices_still_
     assert rows[Kind.ACTION_OVERDUE].status == DeliveryStatus.PENDING
 
 
-def test_postmortem_owners_are_reminded_before_and_after_the_due_date(owner: Any) -> None:
+def test_postmortem_owners_are_reminded_before_and_after_the_due_date(owner: User) -> None:
     item = make_item(owner, due_on=TODAY + timedelta(days=10))
     common = {"kind": "incident", "template": "standard", "owner": owner}
     common |= {"created_at": NOW, "updated_at": NOW}
@@ -128,7 +130,7 @@ def test_postmortem_owners_are_reminded_before_and_after_the_due_date(owner: Any
     ).exists()
 
 
-def test_the_ledger_refuses_a_second_row_for_the_same_reminder(owner: Any) -> None:
+def test_the_ledger_refuses_a_second_row_for_the_same_reminder(owner: User) -> None:
     from django.db import IntegrityError, transaction
 
     item = make_item(owner, due_on=TODAY)
@@ -145,7 +147,7 @@ def test_the_ledger_refuses_a_second_row_for_the_same_reminder(owner: Any) -> No
         )
 
 
-def test_a_scan_makes_the_same_number_of_queries_for_few_or_many_items(owner: Any) -> None:
+def test_a_scan_makes_the_same_number_of_queries_for_few_or_many_items(owner: User) -> None:
     sam = create_user("sam", email="sam@example.org")
 
     def queries() -> int:
@@ -169,7 +171,7 @@ def test_a_scan_makes_the_same_number_of_queries_for_few_or_many_items(owner: An
 
 
 def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
-    owner: Any, settings: Any
+    owner: User, settings: Settings
 ) -> None:
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 5, 8  # Friday, 08:00
     muted = create_user("lea", email="lea@example.org", language="fr")
@@ -193,7 +195,7 @@ def test_the_weekly_digest_goes_once_a_week_from_the_chosen_day_and_hour(
 
 
 def test_the_digest_goes_only_to_people_who_can_see_their_open_work(
-    owner: Any, settings: Any
+    owner: User, settings: Settings
 ) -> None:
     """The digest shows only work on incidents its reader may see; someone
     whose only open work is on a private incident they cannot see (it was

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from tests.servers import free_port
 
@@ -32,7 +34,7 @@ class _SmtpHandler:
             return "451 4.3.0 Mailbox temporarily unavailable, try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.sink.lock:
-            self.sink.messages.append(message)  # type: ignore[arg-type]
+            self.sink.messages.append(message)
         return "250 Message accepted for delivery"
 
 
@@ -61,7 +63,7 @@ class SmtpSink:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-def use_smtp(settings: Any, port: int) -> None:
+def use_smtp(settings: Settings, port: int) -> None:
     """Point Django's EMAIL_* settings (what HOTWASH_SMTP_URL=smtp://127.0.0.1:<port>
     gives) at a plain SMTP server on loopback, for one test (`settings` is
     pytest-django's fixture, which undoes this afterwards)."""
@@ -164,7 +166,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     return condition()
 
 
-def make_item(owner: Any, *, due_on: date, title: str = "Add a canary stage", **extra: Any) -> Any:
+def make_item(owner: User, *, due_on: date, title: str = "Add a canary stage", **extra: Any) -> Any:
     """An action item on a fresh incident, owned by `owner`, due `due_on`
     (set directly, so it can be in the past)."""
     from hotwash.actions.models import ActionItem

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_user
 from hotwash.actions.services import create_action_item, update_action_item
@@ -29,7 +31,7 @@ SECRET = "whsec-for-tests-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
@@ -41,7 +43,7 @@ def sink() -> Iterator[WebhookSink]:
 
 
 @pytest.fixture
-def amira(db: Any) -> Any:
+def amira(db: None) -> User:
     return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
@@ -67,7 +69,7 @@ def assert_signed(request: Received, secret: str = SECRET) -> None:
     assert not verify(secret, timestamp, request.body + b" ", signature)
 
 
-def test_a_new_action_item_is_posted_signed(sink: WebhookSink, amira: Any) -> None:
+def test_a_new_action_item_is_posted_signed(sink: WebhookSink, amira: User) -> None:
     subscribe(sink)
     incident = declare_incident(actor=amira, title="Checkout fails")
     item = create_action_item(
@@ -96,7 +98,7 @@ def test_a_new_action_item_is_posted_signed(sink: WebhookSink, amira: Any) -> No
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("sent", 1, 200)
 
 
-def test_changes_and_completion_are_separate_events(sink: WebhookSink, amira: Any) -> None:
+def test_changes_and_completion_are_separate_events(sink: WebhookSink, amira: User) -> None:
     subscribe(sink, "action_item.changed", "action_item.done")
     item = make_item(amira, due_on=NOW.date() + timedelta(days=5))
     update_action_item(item, actor=amira, changes={"priority": "high"})
@@ -110,7 +112,7 @@ def test_changes_and_completion_are_separate_events(sink: WebhookSink, amira: An
 
 
 def test_a_failing_receiver_gets_the_same_delivery_again_after_a_backoff(
-    sink: WebhookSink, amira: Any, _clock: Any
+    sink: WebhookSink, amira: User, _clock: time_machine.Traveller
 ) -> None:
     sink.statuses = [500, 503]
     subscribe(sink, "action_item.created")
@@ -139,7 +141,7 @@ def test_a_failing_receiver_gets_the_same_delivery_again_after_a_backoff(
 
 
 def test_the_secret_can_come_from_the_environment(
-    sink: WebhookSink, amira: Any, monkeypatch: pytest.MonkeyPatch
+    sink: WebhookSink, amira: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subscribe(sink, secret="", secret_env="HOTWASH_SECRET_TEST_HOOK")
     monkeypatch.setenv("HOTWASH_SECRET_TEST_HOOK", "from-the-environment")
@@ -149,7 +151,7 @@ def test_the_secret_can_come_from_the_environment(
 
 
 def test_a_missing_secret_is_a_visible_failure_not_an_unsigned_request(
-    sink: WebhookSink, amira: Any
+    sink: WebhookSink, amira: User
 ) -> None:
     subscribe(sink, secret="", secret_env="HOTWASH_SECRET_TEST_UNSET")
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
@@ -160,7 +162,7 @@ def test_a_missing_secret_is_a_visible_failure_not_an_unsigned_request(
     assert "HOTWASH_SECRET_TEST_UNSET" in delivery.last_error
 
 
-def test_reminders_are_webhook_events_too(sink: WebhookSink, amira: Any) -> None:
+def test_reminders_are_webhook_events_too(sink: WebhookSink, amira: User) -> None:
     subscribe(sink, "action_item.overdue", "action_item.due_soon")
     soon = make_item(amira, due_on=NOW.date() + timedelta(days=1))
     late = make_item(amira, due_on=NOW.date() - timedelta(days=1))
@@ -171,7 +173,7 @@ def test_reminders_are_webhook_events_too(sink: WebhookSink, amira: Any) -> None
     assert got == [("action_item.due_soon", soon.ref), ("action_item.overdue", late.ref)]
 
 
-def test_private_incidents_do_not_leak_into_chat(sink: WebhookSink, amira: Any) -> None:
+def test_private_incidents_do_not_leak_into_chat(sink: WebhookSink, amira: User) -> None:
     subscribe(sink)
     incident = declare_incident(actor=amira, title="Credential leak", private=True)
     item = create_action_item(actor=amira, title="Rotate the keys", owner=amira, incident=incident)
@@ -186,7 +188,7 @@ def test_private_incidents_do_not_leak_into_chat(sink: WebhookSink, amira: Any) 
     assert json.loads(sink.received[-1].body)["data"]["changed_fields"] == ["title"]
 
 
-def test_nothing_is_sent_for_a_change_that_rolled_back(sink: WebhookSink, amira: Any) -> None:
+def test_nothing_is_sent_for_a_change_that_rolled_back(sink: WebhookSink, amira: User) -> None:
     subscribe(sink)
     with pytest.raises(RuntimeError), transaction.atomic():
         make_item(amira, due_on=NOW.date() + timedelta(days=5))
@@ -196,7 +198,7 @@ def test_nothing_is_sent_for_a_change_that_rolled_back(sink: WebhookSink, amira:
 
 
 def test_inactive_subscriptions_and_unwanted_events_get_nothing(
-    sink: WebhookSink, amira: Any
+    sink: WebhookSink, amira: User
 ) -> None:
     subscribe(sink, "action_item.overdue")
     subscribe(sink, active=False)
@@ -206,7 +208,7 @@ def test_inactive_subscriptions_and_unwanted_events_get_nothing(
 
 
 def test_postmortems_are_announced_when_drafted_and_when_their_status_changes(
-    sink: WebhookSink, amira: Any, other_responder: Any
+    sink: WebhookSink, amira: User, other_responder: User
 ) -> None:
     from hotwash.postmortems.services import draft_for_incident, set_reviewers, transition
 
@@ -255,7 +257,7 @@ def test_the_secret_variable_must_be_a_hotwash_secret(
 
 
 def test_a_stored_row_naming_another_variable_never_reads_it(
-    sink: WebhookSink, amira: Any, monkeypatch: pytest.MonkeyPatch
+    sink: WebhookSink, amira: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOTWASH_SMTP_URL", "smtp+tls://bot:smtp-password@smtp.example.org:587")
     # Saved before the rule: the model's validation is not run by create().
@@ -289,7 +291,7 @@ def raw_rows() -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def test_the_signing_secret_is_stored_encrypted(sink: WebhookSink, amira: Any) -> None:
+def test_the_signing_secret_is_stored_encrypted(sink: WebhookSink, amira: User) -> None:
     subscription = subscribe(sink, "action_item.created")
     assert SECRET not in repr(raw_rows())
     assert WebhookSubscription.objects.get(pk=subscription.pk).secret == SECRET
@@ -299,7 +301,7 @@ def test_the_signing_secret_is_stored_encrypted(sink: WebhookSink, amira: Any) -
 
 
 def test_a_secret_the_current_key_cannot_decrypt_is_a_clear_failure(
-    sink: WebhookSink, amira: Any, settings: Any
+    sink: WebhookSink, amira: User, settings: Settings
 ) -> None:
     subscribe(sink, "action_item.created")
     settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
@@ -313,7 +315,7 @@ def test_a_secret_the_current_key_cannot_decrypt_is_a_clear_failure(
 
 
 def test_a_dedicated_encryption_key_survives_a_new_secret_key(
-    sink: WebhookSink, amira: Any, settings: Any
+    sink: WebhookSink, amira: User, settings: Settings
 ) -> None:
     settings.ENCRYPTION_KEY = "a-dedicated-encryption-key-" + "y" * 40
     subscribe(sink, "action_item.created")
@@ -327,7 +329,7 @@ def test_a_dedicated_encryption_key_survives_a_new_secret_key(
 
 
 def test_the_admin_shows_the_secret_only_when_it_is_created(
-    sink: WebhookSink, admin_user: Any
+    sink: WebhookSink, admin_user: User
 ) -> None:
     client = Client()
     client.force_login(admin_user)

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.models import Profile, Role
 from hotwash.accounts.oidc import forget_provider
@@ -49,7 +50,7 @@ ADA = {
 
 
 @pytest.fixture
-def provider(settings: Any) -> Iterator[OidcStandIn]:
+def provider(settings: Settings) -> Iterator[OidcStandIn]:
     """The stand-in provider, and Hotwash configured to use it."""
     with OidcStandIn(redirect_uris=(CALLBACK,)) as standin:
         settings.SITE_URL = SITE
@@ -200,7 +201,9 @@ def test_the_role_follows_the_groups_at_every_sign_in(provider: OidcStandIn) -> 
 
 
 @pytest.mark.django_db
-def test_the_role_claim_is_read_from_userinfo_too(provider: OidcStandIn, settings: Any) -> None:
+def test_the_role_claim_is_read_from_userinfo_too(
+    provider: OidcStandIn, settings: Settings
+) -> None:
     settings.OIDC_ROLE_CLAIM = "roles"
     provider.sign_in_as(**{key: value for key, value in ADA.items() if key != "groups"})
     provider.userinfo_extra = {"roles": "hotwash-responders"}  # a single string
@@ -210,7 +213,7 @@ def test_the_role_claim_is_read_from_userinfo_too(provider: OidcStandIn, setting
 
 @pytest.mark.django_db
 def test_without_a_role_map_roles_are_managed_in_hotwash(
-    provider: OidcStandIn, settings: Any
+    provider: OidcStandIn, settings: Settings
 ) -> None:
     settings.OIDC_ROLE_MAP = {}
     provider.sign_in_as(**ADA)
@@ -392,7 +395,7 @@ def test_a_refusal_at_the_provider_gives_a_clear_page(provider: OidcStandIn) -> 
 
 
 @pytest.mark.django_db
-def test_a_wrong_client_secret_is_refused(provider: OidcStandIn, settings: Any) -> None:
+def test_a_wrong_client_secret_is_refused(provider: OidcStandIn, settings: Settings) -> None:
     provider.sign_in_as(**ADA)
     settings.OIDC_CLIENT_SECRET = "not-the-secret"
     client = Client()
@@ -405,7 +408,7 @@ def test_a_wrong_client_secret_is_refused(provider: OidcStandIn, settings: Any) 
 
 
 @pytest.mark.django_db
-def test_a_provider_that_is_down_gives_a_clear_page(settings: Any) -> None:
+def test_a_provider_that_is_down_gives_a_clear_page(settings: Settings) -> None:
     settings.OIDC_ISSUER = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     settings.OIDC_CLIENT_ID = "hotwash"
     settings.OIDC_CLIENT_SECRET = "secret"
@@ -462,7 +465,9 @@ def test_a_provider_answering_garbage_gives_a_clear_page(
 
 
 @pytest.mark.django_db
-def test_discovery_naming_another_issuer_is_refused(provider: OidcStandIn, settings: Any) -> None:
+def test_discovery_naming_another_issuer_is_refused(
+    provider: OidcStandIn, settings: Settings
+) -> None:
     settings.OIDC_ISSUER = provider.issuer + "/tenant-a"
     forget_provider()
     # The stand-in does not serve that path's discovery at all: 404.
@@ -471,7 +476,7 @@ def test_discovery_naming_another_issuer_is_refused(provider: OidcStandIn, setti
 
 
 @pytest.mark.django_db
-def test_sign_on_is_off_until_configured(settings: Any) -> None:
+def test_sign_on_is_off_until_configured(settings: Settings) -> None:
     settings.OIDC_ISSUER = ""
     assert Client().get("/oidc/authenticate/").status_code == 404
     assert Client().get("/oidc/callback/?code=x&state=y").status_code == 404
@@ -495,7 +500,7 @@ def test_the_sign_in_page_offers_the_provider_first(provider: OidcStandIn) -> No
 
 
 @pytest.mark.django_db
-def test_password_sign_in_can_be_switched_off(provider: OidcStandIn, settings: Any) -> None:
+def test_password_sign_in_can_be_switched_off(provider: OidcStandIn, settings: Settings) -> None:
     settings.PASSWORD_LOGIN = False
     create_user("root", password=PASSWORD, role=Role.ADMIN)
     page = Client().get("/en/accounts/login/").content.decode()

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from hotwash.accounts.services import create_user
 from hotwash.jobs.worker import HotwashWorker
@@ -40,13 +42,13 @@ PUBLIC_IP = "93.184.216.34"
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[Any]:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def production(settings: Any) -> Any:
+def production(settings: Settings) -> Settings:
     """Production mode, as HOTWASH_PRODUCTION=1 sets it, with no allow-list."""
     settings.PRODUCTION = True
     settings.OUTBOUND_ALLOW = []
@@ -66,7 +68,7 @@ def github() -> Iterator[GitHubStandIn]:
 
 
 @pytest.fixture
-def amira(db: Any) -> Any:
+def amira(db: None) -> User:
     return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
@@ -154,7 +156,7 @@ def test_public_addresses_pass(address: str) -> None:
     assert refusal_reason(address) is None
 
 
-def test_outside_production_loopback_is_allowed(settings: Any) -> None:
+def test_outside_production_loopback_is_allowed(settings: Settings) -> None:
     from hotwash.core.outbound import check_url
 
     settings.PRODUCTION = False
@@ -172,7 +174,7 @@ def test_outside_production_loopback_is_allowed(settings: Any) -> None:
     ],
 )
 def test_the_allow_list_admits_hosts_and_ranges(
-    production: Any, dns: FakeDns, allow: list[str], url: str
+    production: Settings, dns: FakeDns, allow: list[str], url: str
 ) -> None:
     from hotwash.core.outbound import OutboundRefused, check_url
 
@@ -184,7 +186,7 @@ def test_the_allow_list_admits_hosts_and_ranges(
 
 
 def test_a_name_is_refused_if_any_of_its_addresses_is_internal(
-    production: Any, dns: FakeDns, monkeypatch: pytest.MonkeyPatch
+    production: Settings, dns: FakeDns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hotwash.core.outbound import OutboundRefused, resolve_and_check
 
@@ -209,7 +211,7 @@ def test_a_name_is_refused_if_any_of_its_addresses_is_internal(
 
 
 def test_a_webhook_to_an_internal_address_cannot_be_saved_in_production(
-    production: Any, dns: FakeDns, sink: WebhookSink
+    production: Settings, dns: FakeDns, sink: WebhookSink
 ) -> None:
     dns.answers["points-home.example.test"] = ["127.0.0.1"]
     for url in (
@@ -220,15 +222,15 @@ def test_a_webhook_to_an_internal_address_cannot_be_saved_in_production(
         "https://10.0.0.8/hook",
         "https://points-home.example.test/hook",
     ):
-        errors = url_errors(WebhookSubscription(name="chat", url=url, secret=SECRET))
+        errors = url_errors(WebhookSubscription(name="chat", url=url, secret=SECRET))  # type: ignore[misc]  # property; plugin knows fields only
         assert any("HOTWASH_OUTBOUND_ALLOW" in message for message in errors), (url, errors)
 
     production.OUTBOUND_ALLOW = ["127.0.0.1"]
-    WebhookSubscription(name="chat", url=sink.url, secret=SECRET).full_clean()
+    WebhookSubscription(name="chat", url=sink.url, secret=SECRET).full_clean()  # type: ignore[misc]  # property; plugin knows fields only
 
 
 def test_the_admin_refuses_an_internal_webhook_address_with_a_clear_message(
-    production: Any, admin_user: Any, sink: WebhookSink
+    production: Settings, admin_user: User, sink: WebhookSink
 ) -> None:
     client = Client()
     client.force_login(admin_user)
@@ -251,15 +253,15 @@ def test_the_admin_refuses_an_internal_webhook_address_with_a_clear_message(
 
 
 def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
-    production: Any,
+    production: Settings,
     sink: WebhookSink,
-    amira: Any,
-    admin_user: Any,
-    _clock: Any,
-    settings: Any,
+    amira: User,
+    admin_user: User,
+    _clock: time_machine.Traveller,
+    settings: Settings,
 ) -> None:
     # An old row (saved before the rule, or outside production) still points here.
-    WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)
+    WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
     drain()  # the worker does not crash
     assert sink.received == []
@@ -284,10 +286,10 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
 
 
 def test_an_allow_listed_receiver_gets_its_webhook_in_production(
-    production: Any, sink: WebhookSink, amira: Any
+    production: Settings, sink: WebhookSink, amira: User
 ) -> None:
     production.OUTBOUND_ALLOW = ["127.0.0.0/8"]
-    subscription = WebhookSubscription(name="chat", url=sink.url, secret=SECRET)
+    subscription = WebhookSubscription(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     subscription.full_clean()
     subscription.save()
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
@@ -297,11 +299,11 @@ def test_an_allow_listed_receiver_gets_its_webhook_in_production(
 
 
 def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
-    production: Any, dns: FakeDns, sink: WebhookSink, amira: Any
+    production: Settings, dns: FakeDns, sink: WebhookSink, amira: User
 ) -> None:
     # Public when the admin saves it, 127.0.0.1 when the worker connects.
     dns.answers["hooks.example.test"] = [PUBLIC_IP, "127.0.0.1"]
-    subscription = WebhookSubscription(
+    subscription = WebhookSubscription(  # type: ignore[misc]  # property; plugin knows fields only
         name="chat", url=f"http://hooks.example.test:{sink.port}/hooks/hotwash", secret=SECRET
     )
     subscription.full_clean()
@@ -314,9 +316,9 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
     assert "hooks.example.test" in delivery.last_error and "127.0.0.1" in delivery.last_error
 
 
-def test_a_redirect_is_not_followed(sink: WebhookSink, amira: Any) -> None:
+def test_a_redirect_is_not_followed(sink: WebhookSink, amira: User) -> None:
     sink.statuses = [302]
-    WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)
+    WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
     drain()
     assert len(sink.received) == 1
@@ -339,7 +341,7 @@ def github_tracker(team: Team, base_url: str) -> TrackerConfig:
 
 
 def test_a_tracker_on_an_internal_address_cannot_be_saved_in_production(
-    production: Any, dns: FakeDns, admin_user: Any
+    production: Settings, dns: FakeDns, admin_user: User
 ) -> None:
     team = Team.objects.create(name="Payments", slug="payments")
     dns.answers["jira.internal.example.test"] = ["10.20.30.40"]
@@ -381,12 +383,12 @@ def test_a_tracker_on_an_internal_address_cannot_be_saved_in_production(
 
 
 def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
-    production: Any,
-    responder: Any,
-    admin_user: Any,
+    production: Settings,
+    responder: User,
+    admin_user: User,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     production.PRODUCTION = False  # saved on a laptop, or before the rule
     team = Team.objects.create(name="Payments", slug="payments")
@@ -410,11 +412,11 @@ def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
 
 
 def test_an_allow_listed_tracker_is_reached_in_production(
-    production: Any,
-    responder: Any,
+    production: Settings,
+    responder: User,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     production.OUTBOUND_ALLOW = ["127.0.0.1"]
     production.PRODUCTION = False  # the stand-in speaks http, which production refuses to save
@@ -429,12 +431,12 @@ def test_an_allow_listed_tracker_is_reached_in_production(
 
 
 def test_a_tracker_name_that_rebinds_to_loopback_is_refused_when_polled(
-    production: Any,
+    production: Settings,
     dns: FakeDns,
-    responder: Any,
+    responder: User,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     production.PRODUCTION = False
     team = Team.objects.create(name="Payments", slug="payments")

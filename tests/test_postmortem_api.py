@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents import services as incidents
-from hotwash.incidents.models import TimelineKind
+from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
@@ -31,12 +33,12 @@ def send(client: Client, method: str, path: str, body: Any = None) -> Any:
     return call(path, data=json.dumps(body), content_type="application/json")
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, name='t')}")
 
 
 @pytest.fixture
-def incident(responder: Any) -> Any:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(
         actor=responder, title="Checkout fails", severity=4, services=["checkout"]
     )
@@ -55,7 +57,7 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict[s
 
 
 def test_an_incident_without_a_postmortem_answers_404_until_one_is_started(
-    api: Client, incident: Any
+    api: Client, incident: Incident
 ) -> None:
     path = f"/api/v1/incidents/{incident.ref}/postmortem"
     body = assert_error(api.get(path), 404)
@@ -77,7 +79,7 @@ def test_an_incident_without_a_postmortem_answers_404_until_one_is_started(
 
 
 def test_patching_the_incidents_postmortem_changes_owner_and_due_date(
-    api: Client, incident: Any, other_responder: Any
+    api: Client, incident: Incident, other_responder: User
 ) -> None:
     path = f"/api/v1/incidents/{incident.ref}/postmortem"
     send(api, "post", path, {})
@@ -93,7 +95,7 @@ def test_patching_the_incidents_postmortem_changes_owner_and_due_date(
     assert_error(send(api, "patch", path, {"kind": "success"}), 422, "kind")
 
 
-def test_a_private_incidents_postmortem_is_404_for_outsiders(responder: Any, viewer: Any) -> None:
+def test_a_private_incidents_postmortem_is_404_for_outsiders(responder: User, viewer: User) -> None:
     secret = incidents.declare_incident(actor=responder, title="Secret", private=True)
     postmortem = services.create_retrospective(
         actor=responder, title="", kind="incident", incident=secret
@@ -108,7 +110,7 @@ def test_a_private_incidents_postmortem_is_404_for_outsiders(responder: Any, vie
 # --- the collection -------------------------------------------------------------
 
 
-def test_creating_a_retrospective(api: Client, viewer: Any) -> None:
+def test_creating_a_retrospective(api: Client, viewer: User) -> None:
     response = send(
         api,
         "post",
@@ -141,7 +143,7 @@ def test_creating_a_retrospective(api: Client, viewer: Any) -> None:
 
 
 def test_an_incidents_postmortem_can_be_created_from_the_collection(
-    api: Client, incident: Any
+    api: Client, incident: Incident
 ) -> None:
     response = send(
         api, "post", "/api/v1/postmortems", {"kind": "incident", "incident": incident.ref}
@@ -150,7 +152,7 @@ def test_an_incidents_postmortem_can_be_created_from_the_collection(
     assert response.json()["incident"] == incident.ref
 
 
-def test_the_list_filters(api: Client, responder: Any, other_responder: Any) -> None:
+def test_the_list_filters(api: Client, responder: User, other_responder: User) -> None:
     resolved = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     incident = incidents.declare_incident(actor=responder, title="Disk full", severity=1)
     with time_machine.travel(resolved, tick=False):
@@ -194,7 +196,7 @@ def test_the_list_filters(api: Client, responder: Any, other_responder: Any) -> 
 
 
 def test_saving_a_section_and_the_409_with_both_versions(
-    api: Client, responder: Any, other_responder: Any
+    api: Client, responder: User, other_responder: User
 ) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch", kind="success")
     path = f"/api/v1/postmortems/{postmortem.ref}/sections/summary/en"
@@ -233,7 +235,7 @@ def test_saving_a_section_and_the_409_with_both_versions(
 # --- review -------------------------------------------------------------------------
 
 
-def test_the_review_workflow(api: Client, responder: Any, admin_user: Any) -> None:
+def test_the_review_workflow(api: Client, responder: User, admin_user: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Outage", severity=4)
     postmortem = services.create_retrospective(
         actor=responder, title="", kind="incident", incident=incident
@@ -266,7 +268,7 @@ def test_the_review_workflow(api: Client, responder: Any, admin_user: Any) -> No
     assert {"in_review", "approved", "published"} <= events
 
 
-def test_comments(api: Client, responder: Any) -> None:
+def test_comments(api: Client, responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch", kind="success")
     base = f"/api/v1/postmortems/{postmortem.ref}/comments"
     created = send(api, "post", base, {"body": "Add numbers.", "section": "summary"})
@@ -280,7 +282,7 @@ def test_comments(api: Client, responder: Any) -> None:
     assert_error(api.post(f"{base}/999/resolve"), 404)
 
 
-def test_lint_lists_findings_by_section(api: Client, responder: Any) -> None:
+def test_lint_lists_findings_by_section(api: Client, responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch", kind="success")
     services.save_section(
         postmortem,
@@ -298,7 +300,7 @@ def test_lint_lists_findings_by_section(api: Client, responder: Any) -> None:
 # --- export -----------------------------------------------------------------------------
 
 
-def test_export_one_as_markdown(api: Client, responder: Any) -> None:
+def test_export_one_as_markdown(api: Client, responder: User) -> None:
     postmortem = services.create_retrospective(
         actor=responder, title="Launch réussi", kind="success"
     )
@@ -318,7 +320,7 @@ def test_export_one_as_markdown(api: Client, responder: Any) -> None:
 
 
 def test_export_all_as_a_zip_of_what_the_caller_can_read(
-    responder: Any, viewer: Any, api: Client
+    responder: User, viewer: User, api: Client
 ) -> None:
     secret = incidents.declare_incident(actor=responder, title="Secret", private=True)
     hidden = services.create_retrospective(
@@ -362,7 +364,7 @@ def test_an_imported_postmortem_of_an_unknown_incident_shows_its_imported_facts(
 
 
 def test_a_page_of_postmortems_costs_a_fixed_number_of_queries(
-    api: Client, responder: Any, django_assert_max_num_queries: Any
+    api: Client, responder: User, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     for number in range(30):
         incident = incidents.declare_incident(

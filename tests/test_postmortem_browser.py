@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -22,7 +23,10 @@ from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-sync_api = pytest.importorskip("playwright.sync_api")
+if TYPE_CHECKING:
+    from playwright import sync_api
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
 SCREENSHOT = Path("/tmp/hotwash-postmortem-editor.png")  # French: ...-fr.png
 
 # The blameful sentence each language's author types, and what is flagged.

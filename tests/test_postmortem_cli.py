@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from hotwash.postmortems import services
@@ -179,7 +180,7 @@ def test_round_trip_into_a_brand_new_database(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_export_postmortems_to_a_folder_and_a_zip(responder: Any, tmp_path: Path) -> None:
+def test_export_postmortems_to_a_folder_and_a_zip(responder: User, tmp_path: Path) -> None:
     success = services.create_retrospective(actor=responder, title="Launch", kind="success")
     out = io.StringIO()
     call_command("export-postmortems", str(tmp_path / "out"), stdout=out)
@@ -191,7 +192,7 @@ def test_export_postmortems_to_a_folder_and_a_zip(responder: Any, tmp_path: Path
 
 @pytest.mark.django_db
 def test_import_postmortems_reports_failures_and_exits_non_zero(
-    responder: Any, tmp_path: Path
+    responder: User, tmp_path: Path
 ) -> None:
     good = "---\ntitle: Launch\nkind: success\n---\n\n# Launch\n\n## Summary\n\nFine.\n"
     (tmp_path / "a.md").write_text(good, encoding="utf-8")

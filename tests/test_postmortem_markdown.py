@@ -39,7 +39,7 @@ df -h /var/lib/postgresql
 Emoji 🚒 and “quotes” — and `## inline`."""
 
 
-def _section(postmortem: Postmortem, actor: Any, key: str, language: str, body: str) -> None:
+def _section(postmortem: Postmortem, actor: User, key: str, language: str, body: str) -> None:
     current = Section.objects.filter(postmortem=postmortem, key=key, language=language).first()
     services.save_section(
         postmortem,
@@ -51,7 +51,7 @@ def _section(postmortem: Postmortem, actor: Any, key: str, language: str, body: 
     )
 
 
-def make_incident_postmortem(actor: Any, other: Any) -> Postmortem:
+def make_incident_postmortem(actor: User, other: User) -> Postmortem:
     with time_machine.travel(STARTED + timedelta(minutes=20), tick=False):
         incident = incidents.declare_incident(
             actor=actor,
@@ -82,7 +82,7 @@ def make_incident_postmortem(actor: Any, other: Any) -> Postmortem:
     return postmortem
 
 
-def make_retrospectives(actor: Any) -> list[Postmortem]:
+def make_retrospectives(actor: User) -> list[Postmortem]:
     success = services.create_retrospective(
         actor=actor,
         title="Migration sans interruption de la base",
@@ -129,7 +129,7 @@ def forget_postmortems() -> None:
 
 
 def test_an_incident_postmortem_exports_as_one_file_with_front_matter(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     postmortem = make_incident_postmortem(responder, other_responder)
     exported = export_file(postmortem)
@@ -163,7 +163,7 @@ def test_an_incident_postmortem_exports_as_one_file_with_front_matter(
 
 
 def test_the_other_language_is_its_own_file_with_titles_in_that_language(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     postmortem = make_incident_postmortem(responder, other_responder)
     original, french = export_files(postmortem)
@@ -174,7 +174,7 @@ def test_the_other_language_is_its_own_file_with_titles_in_that_language(
     assert "\n## Résolution et rétablissement\n" in french.text
 
 
-def test_a_version_without_text_is_not_exported(responder: Any) -> None:
+def test_a_version_without_text_is_not_exported(responder: User) -> None:
     project = services.create_retrospective(actor=responder, title="Quiet", kind="project")
     assert [file.name for file in export_files(project)] == [f"{project.ref}-quiet.md"]
 
@@ -183,7 +183,7 @@ def test_a_version_without_text_is_not_exported(responder: Any) -> None:
 
 
 def test_round_trip_with_the_incidents_present(
-    responder: Any, other_responder: Any, tmp_path: Path
+    responder: User, other_responder: User, tmp_path: Path
 ) -> None:
     make_incident_postmortem(responder, other_responder)
     make_retrospectives(responder)
@@ -197,7 +197,7 @@ def test_round_trip_with_the_incidents_present(
 
 
 def test_round_trip_into_an_installation_without_the_incidents_or_people(
-    responder: Any, other_responder: Any, tmp_path: Path
+    responder: User, other_responder: User, tmp_path: Path
 ) -> None:
     postmortem = make_incident_postmortem(responder, other_responder)
     make_retrospectives(responder)
@@ -249,7 +249,7 @@ TRICKY = [
 
 
 @pytest.mark.parametrize("body", TRICKY)
-def test_tricky_texts_survive_the_round_trip(responder: Any, tmp_path: Path, body: str) -> None:
+def test_tricky_texts_survive_the_round_trip(responder: User, tmp_path: Path, body: str) -> None:
     success = services.create_retrospective(actor=responder, title="Tricky", kind="success")
     _section(success, responder, "went_well", "en", body)
     _section(success, responder, "summary", "en", "Before.")
@@ -264,7 +264,7 @@ def test_tricky_texts_survive_the_round_trip(responder: Any, tmp_path: Path, bod
 
 
 def test_importing_updates_the_matching_postmortem_with_a_new_version(
-    responder: Any, other_responder: Any, tmp_path: Path
+    responder: User, other_responder: User, tmp_path: Path
 ) -> None:
     postmortem = make_incident_postmortem(responder, other_responder)
     exported = export_file(postmortem)
@@ -279,7 +279,7 @@ def test_importing_updates_the_matching_postmortem_with_a_new_version(
     assert AuditRecord.objects.filter(action="postmortem.imported").count() == 1
 
 
-def test_a_new_id_is_taken_when_the_files_one_is_in_use(responder: Any, tmp_path: Path) -> None:
+def test_a_new_id_is_taken_when_the_files_one_is_in_use(responder: User, tmp_path: Path) -> None:
     project = services.create_retrospective(actor=responder, title="Partner", kind="project")
     _section(project, responder, "summary", "fr", "Texte.")
     files = {file.name: file.text for file in export_files(project)}
@@ -296,7 +296,7 @@ def test_a_new_id_is_taken_when_the_files_one_is_in_use(responder: Any, tmp_path
 
 
 def test_an_incident_here_with_the_same_number_but_declared_at_another_time_is_not_it(
-    responder: Any, other_responder: Any, tmp_path: Path
+    responder: User, other_responder: User, tmp_path: Path
 ) -> None:
     postmortem = make_incident_postmortem(responder, other_responder)
     files = {file.name: file.text for file in export_files(postmortem)}
@@ -355,7 +355,7 @@ Everything.
     ],
 )
 def test_a_malformed_file_gets_an_error_naming_the_file_and_line(
-    responder: Any, text: str, line: int, words: str
+    responder: User, text: str, line: int, words: str
 ) -> None:
     result = import_file("bad.md", text.encode())
     assert result.error is not None
@@ -366,7 +366,7 @@ def test_a_malformed_file_gets_an_error_naming_the_file_and_line(
 
 
 def test_a_bad_file_imports_nothing_and_the_others_still_import(
-    responder: Any, tmp_path: Path
+    responder: User, tmp_path: Path
 ) -> None:
     (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b.md").write_bytes(b"---\ntitle: x\nkind: success\n---\n\xff\xfe")
@@ -381,7 +381,7 @@ def test_a_bad_file_imports_nothing_and_the_others_still_import(
     assert imported.tags == ["handmade"]
 
 
-def test_headings_are_read_as_the_page_renders_them(responder: Any) -> None:
+def test_headings_are_read_as_the_page_renders_them(responder: User) -> None:
     # A heading-like line in a code block of a list item, and a heading
     # inside a list item, are the section's text; a setext heading is too.
     summary = (

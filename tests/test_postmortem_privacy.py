@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.models import Role
 from hotwash.accounts.services import create_api_token, create_user
@@ -54,13 +55,13 @@ SECRET_ITEM = "Encrypt payroll exports at rest"
 LATE_NOTE = "The partner confirms the file was downloaded twice"
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def _token_client(user: Any) -> Client:
+def _token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, name='tests')}")
 
 
@@ -68,7 +69,7 @@ def _json(client: Client, method: str, path: str, body: Any) -> Any:
     return getattr(client, method)(path, data=json.dumps(body), content_type="application/json")
 
 
-def _publish(postmortem: Postmortem, actor: Any) -> Postmortem:
+def _publish(postmortem: Postmortem, actor: User) -> Postmortem:
     services.set_reviewers(postmortem, actor=actor, usernames=[actor.username])
     for key in CHECKLIST_KEYS:
         services.set_checklist_item(postmortem, actor=actor, key=key, checked=True)
@@ -77,7 +78,7 @@ def _publish(postmortem: Postmortem, actor: Any) -> Postmortem:
     return postmortem
 
 
-def _shared_postmortem(actor: Any) -> Postmortem:
+def _shared_postmortem(actor: User) -> Postmortem:
     """A published postmortem, shared publicly, with an action item, of an
     incident that is not private (yet)."""
     incident = incidents.declare_incident(
@@ -93,12 +94,12 @@ def _shared_postmortem(actor: Any) -> Postmortem:
     return _publish(postmortem, actor)
 
 
-def _make_private(incident: Incident, actor: Any) -> None:
+def _make_private(incident: Incident, actor: User) -> None:
     incidents.update_incident(incident, actor=actor, changes={"private": True})
 
 
 @pytest.fixture(params=["made_private", "flag_left_from_before"])
-def gone_private(request: pytest.FixtureRequest, responder: Any) -> Postmortem:
+def gone_private(request: pytest.FixtureRequest, responder: User) -> Postmortem:
     """A shared postmortem whose incident then turned private, with a
     timeline entry written after that. `flag_left_from_before`: the public
     flag is still set, as it stayed on rows made private before sharing was
@@ -120,7 +121,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_the_full_timeline_page_is_not_found_for_a_viewer(
-    gone_private: Postmortem, viewer: Any, responder: Any
+    gone_private: Postmortem, viewer: User, responder: User
 ) -> None:
     response = _client(viewer).get(f"/en/postmortems/{gone_private.pk}/?timeline=full")
     assert response.status_code == 404
@@ -132,7 +133,7 @@ def test_the_full_timeline_page_is_not_found_for_a_viewer(
 
 
 def test_the_markdown_and_zip_exports_are_not_for_a_viewer(
-    gone_private: Postmortem, viewer: Any, responder: Any
+    gone_private: Postmortem, viewer: User, responder: User
 ) -> None:
     outsider = _token_client(viewer)
     one = outsider.get(f"/api/v1/postmortems/{gone_private.ref}/export")
@@ -146,7 +147,7 @@ def test_the_markdown_and_zip_exports_are_not_for_a_viewer(
     assert SECRET_ITEM in insider.content.decode()
 
 
-def test_a_viewer_cannot_comment(gone_private: Postmortem, viewer: Any) -> None:
+def test_a_viewer_cannot_comment(gone_private: Postmortem, viewer: User) -> None:
     web = _client(viewer).post(
         f"/en/postmortems/{gone_private.pk}/comments/", {"body": "Interesting", "section": ""}
     )
@@ -176,7 +177,7 @@ def test_anonymous_visitors_see_nothing_on_the_public_pages(gone_private: Postmo
     assert not services.can_read(AnonymousUser(), gone_private)
 
 
-def test_the_api_hides_it_from_a_viewer(gone_private: Postmortem, viewer: Any) -> None:
+def test_the_api_hides_it_from_a_viewer(gone_private: Postmortem, viewer: User) -> None:
     outsider = _token_client(viewer)
     assert outsider.get(f"/api/v1/postmortems/{gone_private.ref}").status_code == 404
     assert outsider.get(f"/api/v1/postmortems/{gone_private.ref}/comments").status_code == 404
@@ -190,7 +191,7 @@ def test_the_api_hides_it_from_a_viewer(gone_private: Postmortem, viewer: Any) -
 
 
 def test_its_people_and_admins_still_read_it(
-    gone_private: Postmortem, responder: Any, admin_user: Any
+    gone_private: Postmortem, responder: User, admin_user: User
 ) -> None:
     for person in (responder, admin_user):
         assert services.can_read(person, gone_private)
@@ -202,6 +203,7 @@ def test_its_people_and_admins_still_read_it(
 
 
 def _withdrawals(postmortem: Postmortem) -> list[TimelineEvent]:
+    assert postmortem.incident_id is not None
     return list(
         TimelineEvent.objects.filter(
             incident_id=postmortem.incident_id,
@@ -211,7 +213,7 @@ def _withdrawals(postmortem: Postmortem) -> list[TimelineEvent]:
     )
 
 
-def test_making_the_incident_private_withdraws_sharing_on_the_timeline(responder: Any) -> None:
+def test_making_the_incident_private_withdraws_sharing_on_the_timeline(responder: User) -> None:
     postmortem = _shared_postmortem(responder)
     assert postmortem.incident is not None
     _make_private(postmortem.incident, responder)
@@ -220,6 +222,7 @@ def test_making_the_incident_private_withdraws_sharing_on_the_timeline(responder
     assert not postmortem.public
     [entry] = _withdrawals(postmortem)
     assert entry.author == responder
+    assert postmortem.incident_id is not None
     private_change = TimelineEvent.objects.get(
         incident_id=postmortem.incident_id, data__field="private"
     )
@@ -232,7 +235,7 @@ def test_making_the_incident_private_withdraws_sharing_on_the_timeline(responder
     assert Client().get(f"/en/postmortems/public/{postmortem.pk}/").status_code == 404
 
 
-def test_the_api_path_withdraws_sharing_too(responder: Any) -> None:
+def test_the_api_path_withdraws_sharing_too(responder: User) -> None:
     postmortem = _shared_postmortem(responder)
     response = _json(
         _token_client(responder),
@@ -246,7 +249,7 @@ def test_the_api_path_withdraws_sharing_too(responder: Any) -> None:
     assert len(_withdrawals(postmortem)) == 1
 
 
-def test_hotwash_making_it_private_withdraws_sharing_too(responder: Any) -> None:
+def test_hotwash_making_it_private_withdraws_sharing_too(responder: User) -> None:
     """Trigger policies and other automation change incidents with no person
     as the actor; the withdrawal does not depend on who made the change."""
     postmortem = _shared_postmortem(responder)
@@ -260,7 +263,7 @@ def test_hotwash_making_it_private_withdraws_sharing_too(responder: Any) -> None
     assert AuditRecord.objects.filter(action="postmortem.unshared", actor=None).count() == 1
 
 
-def test_a_postmortem_that_was_not_shared_gets_no_withdrawal_entry(responder: Any) -> None:
+def test_a_postmortem_that_was_not_shared_gets_no_withdrawal_entry(responder: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Slow search", severity=3)
     postmortem = services.create_retrospective(
         actor=responder, title="", kind=PostmortemKind.INCIDENT, incident=incident
@@ -270,7 +273,7 @@ def test_a_postmortem_that_was_not_shared_gets_no_withdrawal_entry(responder: An
     assert not AuditRecord.objects.filter(action="postmortem.unshared").exists()
 
 
-def test_it_cannot_be_made_public_again_while_the_incident_is_private(responder: Any) -> None:
+def test_it_cannot_be_made_public_again_while_the_incident_is_private(responder: User) -> None:
     postmortem = _shared_postmortem(responder)
     assert postmortem.incident is not None
     _make_private(postmortem.incident, responder)
@@ -292,12 +295,13 @@ def test_it_cannot_be_made_public_again_while_the_incident_is_private(responder:
     assert AuditRecord.objects.filter(action__startswith="postmortem.").count() == before
 
 
-def test_a_copy_read_before_the_incident_turned_private_cannot_share_it(responder: Any) -> None:
+def test_a_copy_read_before_the_incident_turned_private_cannot_share_it(responder: User) -> None:
     """The check reads the incident as it is when the change is written, not
     as the caller last saw it."""
     postmortem = _shared_postmortem(responder)
     services.update_postmortem(postmortem, actor=responder, changes={"public": False})
     stale = Postmortem.objects.select_related("incident").get(pk=postmortem.pk)
+    assert postmortem.incident_id is not None
     _make_private(Incident.objects.get(pk=postmortem.incident_id), responder)
     with pytest.raises(InvalidInput):
         services.update_postmortem(stale, actor=responder, changes={"public": True})
@@ -309,7 +313,7 @@ def test_a_copy_read_before_the_incident_turned_private_cannot_share_it(responde
 
 
 def test_the_markdown_export_lists_items_only_for_those_who_can_see_them(
-    responder: Any, viewer: Any
+    responder: User, viewer: User
 ) -> None:
     postmortem = _shared_postmortem(responder)
     assert postmortem.incident is not None
@@ -324,7 +328,7 @@ def test_the_markdown_export_lists_items_only_for_those_who_can_see_them(
 
 
 @pytest.fixture
-def private_postmortem(responder: Any) -> Postmortem:
+def private_postmortem(responder: User) -> Postmortem:
     incident = incidents.declare_incident(
         actor=responder, title=SECRET_TITLE, severity=2, private=True
     )
@@ -333,7 +337,7 @@ def private_postmortem(responder: Any) -> Postmortem:
     )
 
 
-def _unchanged(postmortem: Postmortem, owner: Any) -> None:
+def _unchanged(postmortem: Postmortem, owner: User) -> None:
     postmortem.refresh_from_db()
     assert postmortem.owner == owner
     assert not postmortem.authors.exists()
@@ -349,8 +353,8 @@ def _unchanged(postmortem: Postmortem, owner: Any) -> None:
 )
 def test_the_service_refuses_an_owner_or_author_who_cannot_see_the_incident(
     private_postmortem: Postmortem,
-    responder: Any,
-    other_responder: Any,
+    responder: User,
+    other_responder: User,
     field: str,
     change: dict[str, Any],
 ) -> None:
@@ -363,7 +367,7 @@ def test_the_service_refuses_an_owner_or_author_who_cannot_see_the_incident(
 
 
 def test_the_service_refuses_a_reviewer_who_cannot_see_the_incident(
-    private_postmortem: Postmortem, responder: Any, other_responder: Any
+    private_postmortem: Postmortem, responder: User, other_responder: User
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
         services.set_reviewers(private_postmortem, actor=responder, usernames=["amira", "sam"])
@@ -373,7 +377,7 @@ def test_the_service_refuses_a_reviewer_who_cannot_see_the_incident(
 
 
 def test_participants_and_admins_can_be_given_the_postmortem(
-    private_postmortem: Postmortem, responder: Any, other_responder: Any, admin_user: Any
+    private_postmortem: Postmortem, responder: User, other_responder: User, admin_user: User
 ) -> None:
     incident = private_postmortem.incident
     assert incident is not None
@@ -388,7 +392,7 @@ def test_participants_and_admins_can_be_given_the_postmortem(
 
 
 def test_someone_given_it_before_it_turned_private_does_not_block_other_changes(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="Slow search", severity=3)
     postmortem = services.create_retrospective(
@@ -404,7 +408,7 @@ def test_someone_given_it_before_it_turned_private_does_not_block_other_changes(
 
 
 def test_the_header_form_shows_the_refusal(
-    private_postmortem: Postmortem, responder: Any, other_responder: Any
+    private_postmortem: Postmortem, responder: User, other_responder: User
 ) -> None:
     client = _client(responder)
     for field, value in (("owner", "sam"), ("authors", "sam")):
@@ -420,7 +424,7 @@ def test_the_header_form_shows_the_refusal(
 
 
 def test_the_reviewers_form_shows_the_refusal(
-    private_postmortem: Postmortem, responder: Any, other_responder: Any
+    private_postmortem: Postmortem, responder: User, other_responder: User
 ) -> None:
     response = _client(responder).post(
         f"/en/postmortems/{private_postmortem.pk}/reviewers/", {"add": "sam"}
@@ -431,7 +435,7 @@ def test_the_reviewers_form_shows_the_refusal(
 
 
 def test_the_api_refuses_them(
-    private_postmortem: Postmortem, responder: Any, other_responder: Any
+    private_postmortem: Postmortem, responder: User, other_responder: User
 ) -> None:
     api = _token_client(responder)
     path = f"/api/v1/postmortems/{private_postmortem.ref}"
@@ -453,7 +457,7 @@ def test_the_api_refuses_them(
 
 
 def test_the_markdown_import_refuses_them(
-    private_postmortem: Postmortem, responder: Any, other_responder: Any
+    private_postmortem: Postmortem, responder: User, other_responder: User
 ) -> None:
     exported = markdown.export_file(private_postmortem)
     for before, line in (("owner: amira", "owner: sam"), ("authors: []", "authors: [sam]")):
@@ -474,7 +478,7 @@ TODAY = NOW.date()
 
 
 @pytest.fixture
-def smtp(settings: Any) -> Iterator[SmtpSink]:
+def smtp(settings: Settings) -> Iterator[SmtpSink]:
     with smtp_sink() as sink:
         use_smtp(settings, sink.port)
         settings.DEFAULT_FROM_EMAIL = "Hotwash <hotwash@example.org>"
@@ -488,7 +492,7 @@ def _drain() -> int:
 
 
 @pytest.fixture
-def work_gone_private(db: Any) -> dict[str, Any]:
+def work_gone_private(db: None) -> dict[str, Any]:
     """Lina owns an action item and the postmortem of an incident that later
     turned private without her; she also owns work she can still see."""
     with time_machine.travel(NOW, tick=True):
@@ -607,7 +611,7 @@ def test_addresses_are_read_as_a_browser_reads_them(url: str, internal: bool) ->
     assert is_internal_url(url) is internal
 
 
-def test_the_public_page_loads_no_external_image(responder: Any) -> None:
+def test_the_public_page_loads_no_external_image(responder: User) -> None:
     postmortem = _shared_postmortem(responder)
     postmortem = services.transition(postmortem, actor=responder, action="reopen")
     services.save_section(
@@ -631,7 +635,7 @@ def test_the_public_page_loads_no_external_image(responder: Any) -> None:
 
 
 def test_the_api_and_the_export_say_it_is_not_shared(
-    gone_private: Postmortem, responder: Any
+    gone_private: Postmortem, responder: User
 ) -> None:
     api = _token_client(responder)
     one = api.get(f"/api/v1/postmortems/{gone_private.ref}")
@@ -651,14 +655,14 @@ def test_the_api_and_the_export_say_it_is_not_shared(
 
 
 def test_the_postmortem_page_does_not_offer_the_public_page(
-    gone_private: Postmortem, responder: Any
+    gone_private: Postmortem, responder: User
 ) -> None:
     html = _client(responder).get(f"/en/postmortems/{gone_private.pk}/").content.decode()
     assert f"/postmortems/public/{gone_private.pk}/" not in html
     assert "Public page" not in html
 
 
-def test_sharing_is_reported_while_the_incident_is_not_private(responder: Any) -> None:
+def test_sharing_is_reported_while_the_incident_is_not_private(responder: User) -> None:
     shared = _shared_postmortem(responder)
     api = _token_client(responder)
     assert api.get(f"/api/v1/postmortems/{shared.ref}").json()["public"] is True
@@ -682,7 +686,7 @@ CANNOT_SHARE = "This incident is private, so its postmortem cannot be shared pub
 
 
 def test_the_header_form_explains_instead_of_offering_sharing(
-    private_postmortem: Postmortem, responder: Any
+    private_postmortem: Postmortem, responder: User
 ) -> None:
     html = _client(responder).get(f"/en/postmortems/{private_postmortem.pk}/details/")
     assert html.status_code == 200
@@ -693,7 +697,7 @@ def test_the_header_form_explains_instead_of_offering_sharing(
 
 
 def test_the_header_form_of_a_postmortem_gone_private_saves_without_sharing(
-    gone_private: Postmortem, responder: Any
+    gone_private: Postmortem, responder: User
 ) -> None:
     client = _client(responder)
     page = client.get(f"/en/postmortems/{gone_private.pk}/details/").content.decode()
@@ -714,7 +718,7 @@ def test_the_header_form_of_a_postmortem_gone_private_saves_without_sharing(
 
 
 def test_a_crafted_share_request_is_still_refused(
-    private_postmortem: Postmortem, responder: Any
+    private_postmortem: Postmortem, responder: User
 ) -> None:
     before = private_postmortem.title
     form = {"title": "Renamed", "original_language": "en", "owner": "amira", "public": "on"}

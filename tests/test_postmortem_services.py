@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 RESOLVED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
-def _resolved_incident(actor: Any, severity: int) -> Any:
+def _resolved_incident(actor: User, severity: int) -> Any:
     incident = incidents.declare_incident(
         actor=actor, title="Checkout fails", severity=severity, summary="Payments time out."
     )
@@ -39,7 +40,7 @@ def _resolved_incident(actor: Any, severity: int) -> Any:
 
 
 def test_resolving_a_sev1_drafts_a_full_postmortem_due_in_three_calendar_days(
-    responder: Any,
+    responder: User,
 ) -> None:
     incident = _resolved_incident(responder, 1)
     postmortem = Postmortem.objects.get(incident=incident)
@@ -55,27 +56,27 @@ def test_resolving_a_sev1_drafts_a_full_postmortem_due_in_three_calendar_days(
     assert AuditRecord.objects.filter(action="postmortem.drafted").count() == 1
 
 
-def test_a_sev2_is_due_in_five_business_days(responder: Any) -> None:
+def test_a_sev2_is_due_in_five_business_days(responder: User) -> None:
     postmortem = Postmortem.objects.get(incident=_resolved_incident(responder, 2))
     assert postmortem.required
     # Wednesday + 5 working days skips the weekend: next Wednesday.
     assert postmortem.due_on == date(2026, 12, 2)
 
 
-def test_sev3_gets_an_optional_lightweight_one(responder: Any) -> None:
+def test_sev3_gets_an_optional_lightweight_one(responder: User) -> None:
     postmortem = Postmortem.objects.get(incident=_resolved_incident(responder, 3))
     assert postmortem.template == "lightweight"
     assert not postmortem.required
 
 
-def test_resolving_twice_never_drafts_a_second_one(responder: Any) -> None:
+def test_resolving_twice_never_drafts_a_second_one(responder: User) -> None:
     incident = _resolved_incident(responder, 2)
     incidents.set_status(incident, actor=responder, status="investigating")
     incidents.set_status(incident, actor=responder, status="resolved")
     assert Postmortem.objects.filter(incident=incident).count() == 1
 
 
-def test_resolving_audits_the_draft_as_hotwash_s_own(responder: Any) -> None:
+def test_resolving_audits_the_draft_as_hotwash_s_own(responder: User) -> None:
     incident = _resolved_incident(responder, 1)
     drafted = AuditRecord.objects.get(action="postmortem.drafted")
     assert drafted.actor is None  # drafted by policy, not by the person who resolved
@@ -84,7 +85,7 @@ def test_resolving_audits_the_draft_as_hotwash_s_own(responder: Any) -> None:
 
 
 def test_resolving_starts_the_clock_of_an_existing_postmortem_with_an_audit_record(
-    responder: Any,
+    responder: User,
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
     postmortem = services.create_retrospective(
@@ -107,7 +108,7 @@ def test_resolving_starts_the_clock_of_an_existing_postmortem_with_an_audit_reco
     assert AuditRecord.objects.filter(action="postmortem.updated").count() == 1
 
 
-def test_any_incident_can_get_one_on_request(responder: Any) -> None:
+def test_any_incident_can_get_one_on_request(responder: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Near miss", severity=4)
     postmortem = services.create_retrospective(
         actor=responder, title="", kind="incident", incident=incident
@@ -118,7 +119,7 @@ def test_any_incident_can_get_one_on_request(responder: Any) -> None:
         services.create_retrospective(actor=responder, title="", kind="incident", incident=incident)
 
 
-def test_retrospectives_need_no_incident(responder: Any) -> None:
+def test_retrospectives_need_no_incident(responder: User) -> None:
     success = services.create_retrospective(
         actor=responder,
         title="Zero-downtime database upgrade",
@@ -157,7 +158,7 @@ def test_retrospectives_need_no_incident(responder: Any) -> None:
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(
-    responder: Any, changes: dict[str, Any], field: str
+    responder: User, changes: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
         services.create_retrospective(actor=responder, **changes)
@@ -165,7 +166,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
     assert not Postmortem.objects.exists()
 
 
-def test_viewers_cannot_start_or_edit(responder: Any, viewer: Any) -> None:
+def test_viewers_cannot_start_or_edit(responder: User, viewer: User) -> None:
     with pytest.raises(PermissionDenied):
         services.create_retrospective(actor=viewer, title="x")
     postmortem = services.create_retrospective(actor=responder, title="Launch")
@@ -176,7 +177,7 @@ def test_viewers_cannot_start_or_edit(responder: Any, viewer: Any) -> None:
 
 
 def test_private_incident_postmortem_is_hidden_like_the_incident(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="Leak", private=True)
     postmortem = services.draft_for_incident(incident, actor=responder)
@@ -191,7 +192,7 @@ def test_private_incident_postmortem_is_hidden_like_the_incident(
 
 
 def test_sections_are_versioned_and_a_stale_save_is_a_conflict(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     first = services.save_section(
@@ -213,7 +214,7 @@ def test_sections_are_versioned_and_a_stale_save_is_a_conflict(
     assert Section.objects.get(postmortem=postmortem, key="summary").body == "Mine"
 
 
-def test_two_first_saves_of_the_same_section_conflict(responder: Any) -> None:
+def test_two_first_saves_of_the_same_section_conflict(responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     services.save_section(
         postmortem, actor=responder, key="summary", language="en", body="A", base_version=0
@@ -225,7 +226,7 @@ def test_two_first_saves_of_the_same_section_conflict(responder: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_saves_from_the_same_version_let_exactly_one_win(responder: Any) -> None:
+def test_concurrent_saves_from_the_same_version_let_exactly_one_win(responder: User) -> None:
     if connection.vendor == "sqlite":
         pytest.skip("threads cannot share an in-memory SQLite database")
     postmortem = services.create_retrospective(actor=responder, title="Launch")
@@ -259,7 +260,7 @@ def test_concurrent_saves_from_the_same_version_let_exactly_one_win(responder: A
     assert Section.objects.get(postmortem=postmortem, key="summary").version == 2
 
 
-def test_unknown_section_and_language_are_refused(responder: Any) -> None:
+def test_unknown_section_and_language_are_refused(responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     with pytest.raises(InvalidInput) as caught:
         services.save_section(
@@ -273,7 +274,7 @@ def test_unknown_section_and_language_are_refused(responder: Any) -> None:
     assert caught.value.field == "language"
 
 
-def test_completeness_counts_written_sections_per_language(responder: Any) -> None:
+def test_completeness_counts_written_sections_per_language(responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     services.save_section(
         postmortem, actor=responder, key="summary", language="en", body="Done", base_version=0
@@ -289,13 +290,13 @@ def test_completeness_counts_written_sections_per_language(responder: Any) -> No
     assert counts == {"en": (2, 7), "fr": (1, 7)}
 
 
-def _ready_for_review(postmortem: Postmortem, owner: Any, reviewer: Any) -> None:
+def _ready_for_review(postmortem: Postmortem, owner: User, reviewer: User) -> None:
     services.set_reviewers(postmortem, actor=owner, usernames=[reviewer.username])
     services.transition(postmortem, actor=owner, action="request_review")
 
 
 def test_the_review_workflow_lands_on_the_incident_timeline(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     incident = _resolved_incident(responder, 1)
     postmortem = Postmortem.objects.get(incident=incident)
@@ -331,7 +332,7 @@ def test_the_review_workflow_lands_on_the_incident_timeline(
 
 
 def test_only_named_reviewers_or_admins_approve(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     _ready_for_review(postmortem, responder, other_responder)
@@ -342,7 +343,7 @@ def test_only_named_reviewers_or_admins_approve(
     services.transition(postmortem, actor=admin_user, action="approve")
 
 
-def test_changes_requested_need_a_comment(responder: Any, other_responder: Any) -> None:
+def test_changes_requested_need_a_comment(responder: User, other_responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     _ready_for_review(postmortem, responder, other_responder)
     with pytest.raises(InvalidInput):
@@ -358,7 +359,7 @@ def test_changes_requested_need_a_comment(responder: Any, other_responder: Any) 
         services.review(postmortem, actor=responder, decision="approved")
 
 
-def test_impossible_transitions_change_nothing(responder: Any) -> None:
+def test_impossible_transitions_change_nothing(responder: User) -> None:
     postmortem = services.create_retrospective(actor=responder, title="Launch")
     with pytest.raises(Conflict):
         services.transition(postmortem, actor=responder, action="publish")
@@ -369,7 +370,7 @@ def test_impossible_transitions_change_nothing(responder: Any) -> None:
     assert postmortem.status == Status.DRAFT
 
 
-def test_facts_stay_linked_to_the_incident(responder: Any) -> None:
+def test_facts_stay_linked_to_the_incident(responder: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Slow search", severity=2)
     start = incident.declared_at - timedelta(minutes=30)
     incidents.update_incident(
@@ -393,7 +394,7 @@ def test_facts_stay_linked_to_the_incident(responder: Any) -> None:
 
 
 def test_update_header_fields_and_owner_change_on_timeline(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     incident = _resolved_incident(responder, 2)
     postmortem = Postmortem.objects.get(incident=incident)
@@ -414,7 +415,7 @@ def test_update_header_fields_and_owner_change_on_timeline(
         services.update_postmortem(postmortem, actor=responder, changes={"status": "approved"})
 
 
-def test_lint_lists_blameful_wording_with_participant_names(responder: Any) -> None:
+def test_lint_lists_blameful_wording_with_participant_names(responder: User) -> None:
     incident = _resolved_incident(responder, 2)
     postmortem = Postmortem.objects.get(incident=incident)
     services.save_section(

@@ -10,6 +10,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.template import Context, Template
@@ -25,7 +26,7 @@ from hotwash.postmortems.services import CHECKLIST_KEYS
 pytestmark = pytest.mark.django_db
 
 
-def _postmortem(actor: Any, *, private: bool = False, **kwargs: Any) -> Postmortem:
+def _postmortem(actor: User, *, private: bool = False, **kwargs: Any) -> Postmortem:
     incident = incidents.declare_incident(
         actor=actor,
         title="Checkout fails",
@@ -41,7 +42,7 @@ def _postmortem(actor: Any, *, private: bool = False, **kwargs: Any) -> Postmort
     )
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -56,7 +57,7 @@ def _edit_url(postmortem: Postmortem, key: str) -> str:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_list_shows_what_the_viewer_may_read(
-    responder_client: Client, responder: Any, other_responder: Any, language: str
+    responder_client: Client, responder: User, other_responder: User, language: str
 ) -> None:
     mine = _postmortem(responder)
     hidden = _postmortem(other_responder, private=True)
@@ -67,7 +68,7 @@ def test_the_list_shows_what_the_viewer_may_read(
     assert f'<html lang="{language}">' in html
 
 
-def test_the_list_filters(responder_client: Client, responder: Any) -> None:
+def test_the_list_filters(responder_client: Client, responder: User) -> None:
     late = _postmortem(responder)
     Postmortem.objects.filter(pk=late.pk).update(
         required=True, due_on=date.today() - timedelta(days=2)
@@ -85,7 +86,7 @@ def test_the_list_filters(responder_client: Client, responder: Any) -> None:
     assert late.ref in html and retro.ref in html
 
 
-def test_a_responder_creates_a_retrospective(responder_client: Client, responder: Any) -> None:
+def test_a_responder_creates_a_retrospective(responder_client: Client, responder: User) -> None:
     response = responder_client.post(
         "/en/postmortems/new/",
         {
@@ -109,7 +110,7 @@ def test_a_retrospective_without_title_shows_the_error(responder_client: Client)
     assert not Postmortem.objects.exists()
 
 
-def test_start_postmortem_for_an_incident(responder_client: Client, responder: Any) -> None:
+def test_start_postmortem_for_an_incident(responder_client: Client, responder: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Near miss", severity=4)
     url = f"/en/postmortems/new/?incident={incident.ref}"
     page = responder_client.get(url)
@@ -126,7 +127,7 @@ def test_start_postmortem_for_an_incident(responder_client: Client, responder: A
     assert again["Location"] == f"/en/postmortems/{postmortem.pk}/"
 
 
-def test_viewers_cannot_start_one(viewer: Any, responder: Any) -> None:
+def test_viewers_cannot_start_one(viewer: User, responder: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Near miss", severity=4)
     client = _client(viewer)
     assert client.get(f"/en/postmortems/new/?incident={incident.ref}").status_code == 403
@@ -138,7 +139,7 @@ def test_viewers_cannot_start_one(viewer: Any, responder: Any) -> None:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_page_shows_facts_sections_and_durations(
-    responder_client: Client, responder: Any, language: str
+    responder_client: Client, responder: User, language: str
 ) -> None:
     postmortem = _postmortem(responder)
     response = responder_client.get(f"/{language}/postmortems/{postmortem.pk}/?lang=en")
@@ -151,15 +152,16 @@ def test_the_page_shows_facts_sections_and_durations(
     assert "Amira" in html  # commander
 
 
-def test_the_full_timeline_on_demand(responder_client: Client, responder: Any) -> None:
+def test_the_full_timeline_on_demand(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
+    assert postmortem.incident is not None
     incidents.add_timeline_event(postmortem.incident, actor=responder, body="Looked at graphs")
     url = f"/en/postmortems/{postmortem.pk}/"
     assert "Looked at graphs" not in responder_client.get(url).content.decode()
     assert "Looked at graphs" in responder_client.get(f"{url}?timeline=full").content.decode()
 
 
-def test_the_language_switch_shows_both_versions(responder_client: Client, responder: Any) -> None:
+def test_the_language_switch_shows_both_versions(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
     services.save_section(
         postmortem, actor=responder, key="summary", language="fr", body="Les paiements.",
@@ -182,7 +184,7 @@ def test_the_language_switch_shows_both_versions(responder_client: Client, respo
 
 
 def test_a_private_incidents_postmortem_is_404_for_others(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     postmortem = _postmortem(responder, private=True)
     client = _client(other_responder)
@@ -197,13 +199,13 @@ def test_a_private_incidents_postmortem_is_404_for_others(
     assert postmortem.ref not in client.get("/en/postmortems/").content.decode()
 
 
-def test_signing_in_is_required(responder: Any) -> None:
+def test_signing_in_is_required(responder: User) -> None:
     postmortem = _postmortem(responder)
     response = Client().get(f"/en/postmortems/{postmortem.pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_viewers_read_but_cannot_edit(viewer: Any, responder: Any) -> None:
+def test_viewers_read_but_cannot_edit(viewer: User, responder: User) -> None:
     postmortem = _postmortem(responder)
     client = _client(viewer)
     html = client.get(f"/en/postmortems/{postmortem.pk}/").content.decode()
@@ -219,7 +221,7 @@ def test_viewers_read_but_cannot_edit(viewer: Any, responder: Any) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_editor_renders(responder_client: Client, responder: Any, language: str) -> None:
+def test_the_editor_renders(responder_client: Client, responder: User, language: str) -> None:
     postmortem = _postmortem(responder)
     html = responder_client.get(f"/{language}/postmortems/{postmortem.pk}/edit/").content.decode()
     assert 'name="base_version"' in html and "pm-editor-config" in html
@@ -227,7 +229,7 @@ def test_the_editor_renders(responder_client: Client, responder: Any, language: 
     assert "why_1" in html  # the five-whys helper of contributing factors
 
 
-def test_saving_a_section(responder_client: Client, responder: Any) -> None:
+def test_saving_a_section(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
     response = responder_client.post(
         _edit_url(postmortem, "trigger"),
@@ -238,7 +240,7 @@ def test_saving_a_section(responder_client: Client, responder: Any) -> None:
     assert Section.objects.get(postmortem=postmortem, key="trigger").body == "A config change."
 
 
-def test_saving_with_json_for_the_script(responder_client: Client, responder: Any) -> None:
+def test_saving_with_json_for_the_script(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
     response = responder_client.post(
         _edit_url(postmortem, "summary"),
@@ -249,7 +251,7 @@ def test_saving_with_json_for_the_script(responder_client: Client, responder: An
     assert response.json()["version"] == 2
 
 
-def test_the_five_whys_become_a_list(responder_client: Client, responder: Any) -> None:
+def test_the_five_whys_become_a_list(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
     responder_client.post(
         _edit_url(postmortem, "contributing_factors"),
@@ -261,7 +263,7 @@ def test_the_five_whys_become_a_list(responder_client: Client, responder: Any) -
 
 
 def test_a_conflict_shows_both_versions_and_writes_nothing(
-    responder_client: Client, responder: Any, other_responder: Any
+    responder_client: Client, responder: User, other_responder: User
 ) -> None:
     postmortem = _postmortem(responder)
     # Sam saves while Amira is still editing version 1.
@@ -299,7 +301,7 @@ def test_a_conflict_shows_both_versions_and_writes_nothing(
     assert Section.objects.get(postmortem=postmortem, key="summary").body == "Both summaries."
 
 
-def test_preview_escapes_scripts(responder_client: Client, responder: Any) -> None:
+def test_preview_escapes_scripts(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
     text = "**Bold** <script>alert(1)</script> [x](javascript:alert(1))"
     response = responder_client.post(f"/en/postmortems/{postmortem.pk}/preview/", {"text": text})
@@ -317,7 +319,7 @@ def test_preview_escapes_scripts(responder_client: Client, responder: Any) -> No
     assert not Section.objects.filter(postmortem=postmortem, key="trigger").exists()
 
 
-def test_the_page_never_renders_raw_html(responder_client: Client, responder: Any) -> None:
+def test_the_page_never_renders_raw_html(responder_client: Client, responder: User) -> None:
     postmortem = _postmortem(responder)
     services.save_section(
         postmortem, actor=responder, key="trigger", language="en",
@@ -330,7 +332,9 @@ def test_the_page_never_renders_raw_html(responder_client: Client, responder: An
 # --- header --------------------------------------------------------------------------
 
 
-def test_editing_the_header(responder_client: Client, responder: Any, other_responder: Any) -> None:
+def test_editing_the_header(
+    responder_client: Client, responder: User, other_responder: User
+) -> None:
     postmortem = _postmortem(responder)
     url = f"/en/postmortems/{postmortem.pk}/details/"
     assert responder_client.get(url).status_code == 200
@@ -347,7 +351,7 @@ def test_editing_the_header(responder_client: Client, responder: Any, other_resp
 
 
 def test_a_private_incidents_postmortem_cannot_be_public(
-    responder_client: Client, responder: Any
+    responder_client: Client, responder: User
 ) -> None:
     postmortem = _postmortem(responder, private=True)
     response = responder_client.post(
@@ -362,7 +366,7 @@ def test_a_private_incidents_postmortem_cannot_be_public(
 
 
 def test_the_review_flow_through_the_pages(
-    responder_client: Client, responder: Any, other_responder: Any
+    responder_client: Client, responder: User, other_responder: User
 ) -> None:
     postmortem = _postmortem(responder)
     base = f"/en/postmortems/{postmortem.pk}"
@@ -402,7 +406,7 @@ def test_the_review_flow_through_the_pages(
 
 
 def test_comments_on_a_section_and_resolving_them(
-    responder_client: Client, responder: Any, viewer: Any
+    responder_client: Client, responder: User, viewer: User
 ) -> None:
     postmortem = _postmortem(responder)
     base = f"/en/postmortems/{postmortem.pk}"
@@ -427,7 +431,7 @@ def test_comments_on_a_section_and_resolving_them(
 # --- public pages ------------------------------------------------------------------------
 
 
-def _published(actor: Any, public: bool = True) -> Postmortem:
+def _published(actor: User, public: bool = True) -> Postmortem:
     postmortem = _postmortem(actor)
     services.update_postmortem(postmortem, actor=actor, changes={"public": public})
     services.set_reviewers(postmortem, actor=actor, usernames=[actor.username])
@@ -439,7 +443,7 @@ def _published(actor: Any, public: bool = True) -> Postmortem:
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_public_page_needs_no_sign_in_and_names_nobody(responder: Any, language: str) -> None:
+def test_the_public_page_needs_no_sign_in_and_names_nobody(responder: User, language: str) -> None:
     postmortem = _published(responder)
     client = Client()
     index = client.get(f"/{language}/postmortems/public/").content.decode()
@@ -452,7 +456,7 @@ def test_the_public_page_needs_no_sign_in_and_names_nobody(responder: Any, langu
     assert "Rolled back" not in html  # timeline entries are about people
 
 
-def test_unpublished_or_unshared_ones_are_not_public(responder: Any) -> None:
+def test_unpublished_or_unshared_ones_are_not_public(responder: User) -> None:
     shared_later = _postmortem(responder)
     services.update_postmortem(shared_later, actor=responder, changes={"public": True})
     internal = _published(responder, public=False)
@@ -463,14 +467,14 @@ def test_unpublished_or_unshared_ones_are_not_public(responder: Any) -> None:
 # --- the incident page include --------------------------------------------------------------
 
 
-def _panel(user: Any, incident: Any) -> str:
+def _panel(user: User, incident: Any) -> str:
     request = RequestFactory().get("/en/")
     request.user = user
     template = Template('{% include "postmortems/_incident_panel.html" %}')
     return template.render(Context({"incident": incident, "request": request}))
 
 
-def test_the_incident_panel(responder: Any, viewer: Any) -> None:
+def test_the_incident_panel(responder: User, viewer: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Near miss", severity=4)
     html = _panel(responder, incident)
     assert f"/en/postmortems/new/?incident={incident.ref}" in html
@@ -484,11 +488,12 @@ def test_the_incident_panel(responder: Any, viewer: Any) -> None:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_incident_page_includes_the_panel(
-    responder_client: Client, responder: Any, language: str
+    responder_client: Client, responder: User, language: str
 ) -> None:
     """With a postmortem and without (tests/test_accessibility.py checks
     that the page with it stays valid)."""
     with_one = _postmortem(responder).incident
+    assert with_one is not None
     without = incidents.declare_incident(actor=responder, title="y")
     for incident in (with_one, without):
         response = responder_client.get(f"/{language}/incidents/{incident.ref}/")
@@ -496,7 +501,7 @@ def test_the_incident_page_includes_the_panel(
 
 
 def test_a_published_postmortem_is_read_only_in_the_editor(
-    responder_client: Client, responder: Any
+    responder_client: Client, responder: User
 ) -> None:
     postmortem = _published(responder, public=False)
     html = responder_client.get(f"/en/postmortems/{postmortem.pk}/edit/").content.decode()
@@ -511,7 +516,7 @@ def test_a_published_postmortem_is_read_only_in_the_editor(
 # --- the demo data ------------------------------------------------------------------------
 
 
-def test_every_demo_postmortem_page_renders(admin_user: Any) -> None:
+def test_every_demo_postmortem_page_renders(admin_user: User) -> None:
     """Realistic data (`hotwash demo`): every page of every postmortem, in
     both languages, for an admin who may see everything."""
     call_command("demo", stdout=StringIO())
@@ -531,7 +536,7 @@ def test_every_demo_postmortem_page_renders(admin_user: Any) -> None:
 
 
 def test_the_list_costs_the_same_queries_for_more_rows(
-    responder_client: Client, responder: Any
+    responder_client: Client, responder: User
 ) -> None:
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -548,7 +553,7 @@ def test_the_list_costs_the_same_queries_for_more_rows(
     assert count() == few
 
 
-def test_the_script_endpoints_answer_json_errors(responder_client: Client, responder: Any) -> None:
+def test_the_script_endpoints_answer_json_errors(responder_client: Client, responder: User) -> None:
     postmortem = _published(responder, public=False)
     response = responder_client.post(
         _edit_url(postmortem, "summary"),
@@ -567,7 +572,7 @@ def test_the_script_endpoints_answer_json_errors(responder_client: Client, respo
     )
 
 
-def test_withdraw_and_reopen(responder_client: Client, responder: Any) -> None:
+def test_withdraw_and_reopen(responder_client: Client, responder: User) -> None:
     postmortem = _published(responder, public=False)
     base = f"/en/postmortems/{postmortem.pk}"
     assert responder_client.post(f"{base}/status/", {"action": "reopen"}).status_code == 302

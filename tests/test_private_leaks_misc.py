@@ -11,17 +11,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.accounts.services import create_api_token
-from hotwash.alerts.models import AlertGroup
+from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident
 from hotwash.live import bus
@@ -35,23 +38,23 @@ SECRET_LABEL = "ledger-eu-7"
 SECRET_NOTE = "Customer ledger rows deleted by the nightly purge"
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def token_client(user: Any) -> Client:
+def token_client(user: User) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user)}")
 
 
 @pytest.fixture
-def admin_client(admin_user: Any) -> Client:
+def admin_client(admin_user: User) -> Client:
     return client_for(admin_user)
 
 
 @pytest.fixture
-def viewer_client(viewer: Any) -> Client:
+def viewer_client(viewer: User) -> Client:
     return client_for(viewer)
 
 
@@ -67,7 +70,9 @@ heartbeats:
 
 
 @pytest.fixture
-def silent_heartbeat_incident(db: Any, policy_file: Any, responder: Any) -> Iterator[Incident]:
+def silent_heartbeat_incident(
+    db: None, policy_file: Callable[[str], Path], responder: User
+) -> Iterator[Incident]:
     """A heartbeat whose outage opened an incident, then made private."""
     policy_file(HEARTBEATS)
     with time_machine.travel(T0, tick=False) as clock:
@@ -81,7 +86,7 @@ def silent_heartbeat_incident(db: Any, policy_file: Any, responder: Any) -> Iter
 
 @pytest.mark.django_db
 def test_the_heartbeat_list_hides_a_private_incident_from_those_who_cannot_see_it(
-    silent_heartbeat_incident: Incident, viewer: Any, admin_user: Any
+    silent_heartbeat_incident: Incident, viewer: User, admin_user: User
 ) -> None:
     ref = silent_heartbeat_incident.ref
     listed = token_client(viewer).get("/api/v1/heartbeats")
@@ -96,7 +101,7 @@ def test_the_heartbeat_list_hides_a_private_incident_from_those_who_cannot_see_i
 
 @pytest.mark.django_db
 def test_a_ping_does_not_name_a_private_incident_to_the_responder_pinging(
-    silent_heartbeat_incident: Incident, other_responder: Any
+    silent_heartbeat_incident: Incident, other_responder: User
 ) -> None:
     # The outage is over (ended by a job without an account); the heartbeat
     # still names the incident of its last outage.
@@ -124,7 +129,7 @@ def test_the_trigger_page_hides_a_private_incident_of_a_heartbeat(
 
 
 @pytest.fixture
-def private_group(source: Any) -> AlertGroup:
+def private_group(source: AlertSource) -> AlertGroup:
     """A data-loss alert: the shipped policy opens a private incident."""
     with time_machine.travel(T0, tick=False):
         send(
@@ -144,7 +149,7 @@ def private_group(source: Any) -> AlertGroup:
 
 
 @pytest.fixture
-def public_group(source: Any) -> AlertGroup:
+def public_group(source: AlertSource) -> AlertGroup:
     with time_machine.travel(T0, tick=False):
         send(source, alert("DiskFull", group="disk", service="shop", severity="info"))
     return AlertGroup.objects.get(group_key="disk")
@@ -160,7 +165,7 @@ def _leaks(text: str, group: AlertGroup) -> bool:
 
 @pytest.mark.django_db
 def test_the_api_hides_an_alert_group_of_a_private_incident(
-    private_group: AlertGroup, public_group: AlertGroup, viewer: Any, responder: Any
+    private_group: AlertGroup, public_group: AlertGroup, viewer: User, responder: User
 ) -> None:
     for person in (viewer, responder):
         client = token_client(person)
@@ -181,7 +186,7 @@ def test_the_api_hides_an_alert_group_of_a_private_incident(
 
 @pytest.mark.django_db
 def test_the_api_shows_an_alert_group_of_a_private_incident_to_those_who_can_see_it(
-    private_group: AlertGroup, admin_user: Any
+    private_group: AlertGroup, admin_user: User
 ) -> None:
     client = token_client(admin_user)
     detail = client.get(f"/api/v1/alerts/groups/{private_group.pk}")
@@ -213,7 +218,7 @@ def test_the_pages_hide_an_alert_group_of_a_private_incident(
 
 @pytest.mark.django_db
 def test_a_group_is_hidden_once_its_incident_turns_private(
-    public_group: AlertGroup, responder: Any, viewer_client: Client
+    public_group: AlertGroup, responder: User, viewer_client: Client
 ) -> None:
     incident = incidents.declare_incident(actor=responder, title="Disk full")
     AlertGroup.objects.filter(pk=public_group.pk).update(incident=incident)
@@ -260,13 +265,13 @@ def streams() -> Iterator[Streams]:
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return incidents.declare_incident(actor=responder, title="Checkout fails")
 
 
 @pytest.mark.django_db(transaction=True)  # closing a stream ends its request
 def test_one_person_cannot_hold_more_streams_than_their_share(
-    incident: Incident, viewer: Any, other_responder: Any, streams: Streams, settings: Any
+    incident: Incident, viewer: User, other_responder: User, streams: Streams, settings: Settings
 ) -> None:
     settings.LIVE_STREAMS_PER_PERSON = 2
     browser = client_for(viewer)
@@ -287,7 +292,7 @@ def test_one_person_cannot_hold_more_streams_than_their_share(
 
 @pytest.mark.django_db
 def test_the_cap_for_the_whole_process_still_holds(
-    incident: Incident, viewer: Any, other_responder: Any, streams: Streams, settings: Any
+    incident: Incident, viewer: User, other_responder: User, streams: Streams, settings: Settings
 ) -> None:
     settings.LIVE_MAX_STREAMS = 2
     settings.LIVE_STREAMS_PER_PERSON = 5
@@ -336,16 +341,17 @@ def events_in(chunks: list[bytes]) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stream_ends_at_once_when_its_incident_turns_private(
-    viewer: Any, responder: Any, admin_user: Any, settings: Any
+    viewer: User, responder: User, admin_user: User, settings: Settings
 ) -> None:
     settings.LIVE_STREAM_SECONDS = 5
     settings.LIVE_HEARTBEAT_SECONDS = 1
     incident = incidents.declare_incident(actor=responder, title="Access review")
-    outsider = client_for(viewer).get(events_url(incident))
-    insider = client_for(admin_user).get(events_url(incident))
+    outsider = cast(StreamingHttpResponse, client_for(viewer).get(events_url(incident)))
+    insider = cast(StreamingHttpResponse, client_for(admin_user).get(events_url(incident)))
     try:
-        outsider_chunks = iter(outsider.streaming_content)
-        insider_chunks = iter(insider.streaming_content)
+        # The live views stream from a plain (sync) generator.
+        outsider_chunks = iter(cast(Iterator[bytes], outsider.streaming_content))
+        insider_chunks = iter(cast(Iterator[bytes], insider.streaming_content))
         assert events_in([next(outsider_chunks)]) == ["ready"]
         assert events_in([next(insider_chunks)]) == ["ready"]
 
@@ -370,13 +376,15 @@ def test_a_stream_ends_at_once_when_its_incident_turns_private(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_stream_goes_on_when_its_incident_turns_public(responder: Any, settings: Any) -> None:
+def test_a_stream_goes_on_when_its_incident_turns_public(
+    responder: User, settings: Settings
+) -> None:
     settings.LIVE_STREAM_SECONDS = 5
     settings.LIVE_HEARTBEAT_SECONDS = 1
     incident = incidents.declare_incident(actor=responder, title="Access review", private=True)
-    stream = client_for(responder).get(events_url(incident))
+    stream = cast(StreamingHttpResponse, client_for(responder).get(events_url(incident)))
     try:
-        chunks = iter(stream.streaming_content)
+        chunks = iter(cast(Iterator[bytes], stream.streaming_content))
         next(chunks)
         incidents.update_incident(incident, actor=responder, changes={"private": False})
         heard: list[str] = []
@@ -391,7 +399,7 @@ def test_a_stream_goes_on_when_its_incident_turns_public(responder: Any, setting
 
 @pytest.mark.django_db
 def test_each_person_who_cannot_see_it_is_dropped_participants_stay(
-    incident: Incident, viewer: Any, responder: Any, streams: Streams
+    incident: Incident, viewer: User, responder: User, streams: Streams
 ) -> None:
     """The check made on a visibility message, without the database's own
     delivery: a participant's stream stays, a viewer's ends."""

@@ -9,12 +9,15 @@ test_serve.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import StreamingHttpResponse
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.incidents import services as incidents
 from hotwash.postmortems import services as postmortems
@@ -134,7 +137,7 @@ def test_the_admin_and_the_api_docs_run_under_the_same_policy(admin_user: User, 
     assert inline_code_in(response.content.decode()) == [], path
 
 
-def test_the_server_error_page_has_the_policy(settings: Any) -> None:
+def test_the_server_error_page_has_the_policy(settings: Settings) -> None:
     settings.ROOT_URLCONF = "tests.error_urls"
     response = Client(raise_request_exception=False).get("/en/crash/")
     assert response.status_code == 500
@@ -145,8 +148,8 @@ def get_static(path: str, **extra: Any) -> Any:
     """A static file's response, read to the end: the test client then
     closes it (closing it again would close the test's database connection
     in the middle of its transaction, on PostgreSQL)."""
-    response = Client().get(path, **extra)
-    b"".join(response.streaming_content)
+    response = cast(StreamingHttpResponse, Client().get(path, **extra))
+    b"".join(cast(Iterator[bytes], response.streaming_content))  # WhiteNoise's are sync
     return response
 
 
@@ -174,7 +177,7 @@ def test_no_hsts_unless_configured(responder_client: Client) -> None:
     assert "Strict-Transport-Security" not in responder_client.get("/en/", secure=True)
 
 
-def test_hsts_on_https_when_configured(settings: Any, responder_client: Client) -> None:
+def test_hsts_on_https_when_configured(settings: Settings, responder_client: Client) -> None:
     settings.SECURE_HSTS_SECONDS = 31536000
     response = responder_client.get("/en/", secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000"
@@ -184,7 +187,7 @@ def test_hsts_on_https_when_configured(settings: Any, responder_client: Client) 
     assert "Strict-Transport-Security" not in responder_client.get("/en/")
 
 
-def test_hsts_behind_a_tls_proxy_that_says_so(settings: Any, responder_client: Client) -> None:
+def test_hsts_behind_a_tls_proxy_that_says_so(settings: Settings, responder_client: Client) -> None:
     settings.SECURE_HSTS_SECONDS = 600
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     response = responder_client.get("/en/", headers={"X-Forwarded-Proto": "https"})

@@ -80,7 +80,7 @@ def break_the_incident_table(database: ServerDatabase) -> None:
         import psycopg
 
         with psycopg.connect(database.url, autocommit=True) as connection:
-            connection.execute(sql)  # type: ignore[arg-type]
+            connection.execute(sql)
 
 
 def fresh_get(session: Session, path: str) -> httpx.Response:

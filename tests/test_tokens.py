@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/me"
 
 
-def test_only_a_digest_is_stored(responder: Any) -> None:
+def test_only_a_digest_is_stored(responder: User) -> None:
     token = create_api_token(responder, name="laptop")
     stored = ApiToken.objects.get(user=responder)
     assert token not in (stored.digest, stored.prefix)
@@ -28,7 +29,7 @@ def test_only_a_digest_is_stored(responder: Any) -> None:
     assert user_for_token(token + "x") is None
 
 
-def test_a_token_revoked_after_use_stops_working_at_once(responder: Any) -> None:
+def test_a_token_revoked_after_use_stops_working_at_once(responder: User) -> None:
     token = create_api_token(responder)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get(URL).status_code == 200
@@ -36,7 +37,7 @@ def test_a_token_revoked_after_use_stops_working_at_once(responder: Any) -> None
     assert client.get(URL).status_code == 401
 
 
-def test_a_deactivated_account_loses_its_tokens_at_once(responder: Any) -> None:
+def test_a_deactivated_account_loses_its_tokens_at_once(responder: User) -> None:
     token = create_api_token(responder)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get(URL).status_code == 200
@@ -45,7 +46,7 @@ def test_a_deactivated_account_loses_its_tokens_at_once(responder: Any) -> None:
     assert client.get(URL).status_code == 401
 
 
-def test_a_role_change_applies_to_the_next_call(responder: Any) -> None:
+def test_a_role_change_applies_to_the_next_call(responder: User) -> None:
     token = create_api_token(responder)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert (
@@ -68,7 +69,7 @@ def _me(token: str) -> Any:
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(URL)
 
 
-def test_a_token_works_until_it_expires_then_gets_the_unknown_tokens_401(responder: Any) -> None:
+def test_a_token_works_until_it_expires_then_gets_the_unknown_tokens_401(responder: User) -> None:
     with time_machine.travel(START, tick=False) as clock:
         token = create_api_token(responder, expires_at=START + timedelta(hours=1))
         assert ApiToken.objects.get(user=responder).expires_at == START + timedelta(hours=1)
@@ -82,7 +83,7 @@ def test_a_token_works_until_it_expires_then_gets_the_unknown_tokens_401(respond
     assert expired.json() == unknown.json()
 
 
-def test_a_revoked_token_gets_the_unknown_tokens_401(responder: Any) -> None:
+def test_a_revoked_token_gets_the_unknown_tokens_401(responder: User) -> None:
     token = create_api_token(responder)
     revoke_api_token(ApiToken.objects.get(user=responder), actor=responder)
     revoked, unknown = _me(token), _me(UNKNOWN)
@@ -90,7 +91,7 @@ def test_a_revoked_token_gets_the_unknown_tokens_401(responder: Any) -> None:
     assert revoked.json() == unknown.json()
 
 
-def test_revoking_twice_records_it_once(responder: Any) -> None:
+def test_revoking_twice_records_it_once(responder: User) -> None:
     create_api_token(responder)
     api_token = ApiToken.objects.get(user=responder)
     revoke_api_token(api_token, actor=responder)
@@ -100,7 +101,7 @@ def test_revoking_twice_records_it_once(responder: Any) -> None:
     assert AuditRecord.objects.filter(action="api_token.revoked").count() == 1
 
 
-def test_a_token_cannot_be_created_already_expired(responder: Any) -> None:
+def test_a_token_cannot_be_created_already_expired(responder: User) -> None:
     with pytest.raises(InvalidInput) as refused:
         create_api_token(responder, expires_at=timezone.now() - timedelta(seconds=1))
     assert refused.value.field == "expires_at"
@@ -113,7 +114,7 @@ def _createtoken(*args: str) -> str:
     return out.getvalue().strip()
 
 
-def test_createtoken_days(responder: Any) -> None:
+def test_createtoken_days(responder: User) -> None:
     with time_machine.travel(START, tick=False):
         token = _createtoken("amira", "--days", "30")
         assert _me(token).status_code == 200
@@ -125,7 +126,7 @@ def test_createtoken_days(responder: Any) -> None:
     )
 
 
-def test_createtoken_expires_at_the_end_of_that_day_in_the_persons_zone(responder: Any) -> None:
+def test_createtoken_expires_at_the_end_of_that_day_in_the_persons_zone(responder: User) -> None:
     responder.profile.timezone = "Europe/Paris"
     responder.profile.save()
     with time_machine.travel(START, tick=False):
@@ -134,7 +135,7 @@ def test_createtoken_expires_at_the_end_of_that_day_in_the_persons_zone(responde
     assert stored.expires_at == datetime(2026, 12, 31, 23, 0, tzinfo=UTC)  # midnight in Paris
 
 
-def test_createtoken_without_expiry_never_expires(responder: Any) -> None:
+def test_createtoken_without_expiry_never_expires(responder: User) -> None:
     _createtoken("amira")
     assert ApiToken.objects.get(user=responder).expires_at is None
 
@@ -150,14 +151,14 @@ def test_createtoken_without_expiry_never_expires(responder: Any) -> None:
         (["--days", "30", "--expires", "2026-12-31"], "not both"),
     ],
 )
-def test_createtoken_refuses_a_bad_expiry(responder: Any, args: list[str], words: str) -> None:
+def test_createtoken_refuses_a_bad_expiry(responder: User, args: list[str], words: str) -> None:
     with time_machine.travel(START, tick=False), pytest.raises(CommandError) as refused:
         _createtoken("amira", *args)
     assert words in str(refused.value)
     assert not ApiToken.objects.exists()
 
 
-def test_a_token_expiring_today_works_until_the_end_of_the_day(responder: Any) -> None:
+def test_a_token_expiring_today_works_until_the_end_of_the_day(responder: User) -> None:
     with time_machine.travel(START, tick=False) as clock:
         token = _createtoken("amira", "--expires", "2026-11-26")
         clock.move_to(datetime(2026, 11, 26, 23, 59, tzinfo=UTC))

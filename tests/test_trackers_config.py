@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.teams.models import Team
 from hotwash.trackers.credentials import CredentialMissing, api_token, read_secret, webhook_secret
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
@@ -128,7 +130,7 @@ def test_bad_settings_are_refused_with_the_field_named(
     assert message in " ".join(errors[field])
 
 
-def test_production_refuses_plain_http(team: Team, settings: Any) -> None:
+def test_production_refuses_plain_http(team: Team, settings: Settings) -> None:
     config = tracker(team, base_url="http://github.internal")
     config.full_clean()
     settings.PRODUCTION = True
@@ -136,7 +138,7 @@ def test_production_refuses_plain_http(team: Team, settings: Any) -> None:
 
 
 def test_secrets_come_from_the_environment_or_a_file(
-    team: Team, monkeypatch: Any, tmp_path: Path, settings: Any
+    team: Team, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: Settings
 ) -> None:
     monkeypatch.setenv("HOTWASH_SECRET_GITHUB_PAYMENTS", "  tok-from-env \n")
     assert api_token(tracker(team)) == "tok-from-env"
@@ -162,7 +164,7 @@ def test_secrets_come_from_the_environment_or_a_file(
 
 
 def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
-    team: Team, admin_user: Any, monkeypatch: Any, settings: Any
+    team: Team, admin_user: User, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     settings.SITE_URL = "https://hotwash.example"
     monkeypatch.setenv("HOTWASH_SECRET_GITHUB_PAYMENTS", "very-secret-token-value")
@@ -200,7 +202,7 @@ def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
     assert "very-secret-token-value" not in page
 
 
-def test_the_failed_sync_view_is_for_admins_only(viewer: Any, responder: Any) -> None:
+def test_the_failed_sync_view_is_for_admins_only(viewer: User, responder: User) -> None:
     for user in (viewer, responder):
         client = Client()
         client.force_login(user)
@@ -209,7 +211,7 @@ def test_the_failed_sync_view_is_for_admins_only(viewer: Any, responder: Any) ->
 
 
 def test_the_secret_folders_come_from_the_setting(
-    team: Team, settings: Any, tmp_path: Path
+    team: Team, settings: Settings, tmp_path: Path
 ) -> None:
     # HOTWASH_TRACKER_SECRET_DIRS="<tmp_path>, /srv/keys" (tests/test_settings.py)
     settings.TRACKER_SECRET_DIRS = [str(tmp_path), "/srv/keys"]
@@ -220,7 +222,7 @@ def test_the_secret_folders_come_from_the_setting(
 
 
 def test_a_stored_variable_name_outside_hotwash_secret_is_never_read(
-    team: Team, monkeypatch: Any, admin_user: Any
+    team: Team, monkeypatch: pytest.MonkeyPatch, admin_user: User
 ) -> None:
     """A row saved before the rule (or written around the admin) that names,
     say, the SMTP URL: the token is refused at use, and the admin says why."""
@@ -240,7 +242,7 @@ def test_a_stored_variable_name_outside_hotwash_secret_is_never_read(
     assert "smtp-password" not in page
 
 
-def test_the_admin_refuses_a_variable_outside_hotwash_secret(team: Team, admin_user: Any) -> None:
+def test_the_admin_refuses_a_variable_outside_hotwash_secret(team: Team, admin_user: User) -> None:
     client = Client()
     client.force_login(admin_user)
     refused = client.post(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 
 from hotwash.actions.models import ActionItem, Status
 from hotwash.actions.services import update_action_item
@@ -28,13 +29,13 @@ T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture(autouse=True)
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
@@ -48,7 +49,7 @@ def status(item: ActionItem) -> str:
 
 @pytest.mark.parametrize("kind", ["github", "gitlab", "jira"])
 def test_the_poll_applies_closes_and_reopens_it_missed_across_pages(
-    kind: str, responder: Any, monkeypatch: Any, clock: Any
+    kind: str, responder: User, monkeypatch: pytest.MonkeyPatch, clock: time_machine.Traveller
 ) -> None:
     with standin_for(kind) as standin:
         tracker, items = linked_items(responder, standin, monkeypatch, 5)
@@ -87,7 +88,7 @@ def test_the_poll_applies_closes_and_reopens_it_missed_across_pages(
 
 
 def test_the_poll_leaves_an_item_completed_in_hotwash_alone(
-    responder: Any, monkeypatch: Any, clock: Any
+    responder: User, monkeypatch: pytest.MonkeyPatch, clock: time_machine.Traveller
 ) -> None:
     with GitHubStandIn() as github:
         tracker, (item,) = linked_items(responder, github, monkeypatch, 1)
@@ -99,7 +100,7 @@ def test_the_poll_leaves_an_item_completed_in_hotwash_alone(
 
 
 def test_a_failed_poll_is_recorded_and_the_next_one_catches_up(
-    responder: Any, monkeypatch: Any, clock: Any
+    responder: User, monkeypatch: pytest.MonkeyPatch, clock: time_machine.Traveller
 ) -> None:
     with GitHubStandIn() as github:
         tracker, (item,) = linked_items(responder, github, monkeypatch, 1)
@@ -124,7 +125,7 @@ def test_a_failed_poll_is_recorded_and_the_next_one_catches_up(
 
 
 def test_the_poll_is_a_registered_periodic_job(
-    responder: Any, monkeypatch: Any, clock: Any
+    responder: User, monkeypatch: pytest.MonkeyPatch, clock: time_machine.Traveller
 ) -> None:
     (job,) = [job for job in registered_jobs() if job.name == "trackers.sync"]
     assert job.every == timedelta(seconds=300)
@@ -137,7 +138,10 @@ def test_the_poll_is_a_registered_periodic_job(
 
 
 def test_the_admin_can_read_one_issue_now(
-    responder: Any, admin_user: Any, monkeypatch: Any, clock: Any
+    responder: User,
+    admin_user: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
 ) -> None:
     from django.test import Client
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 import time_machine
-from django.test import Client
+from django.contrib.auth.models import User
+from django.test import Client, RequestFactory
 from django_tasks_db.models import DBTaskResult
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from hotwash.actions.models import ActionItem
 from hotwash.core.errors import Conflict, InvalidInput, NotFound
@@ -37,7 +39,7 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -49,7 +51,7 @@ def github() -> Iterator[GitHubStandIn]:
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
@@ -57,11 +59,11 @@ def team(db: Any) -> Team:
 
 
 def test_the_issue_is_written_in_the_trackers_language(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team, language="fr")
     item = make_item(responder, team)
@@ -72,17 +74,18 @@ def test_the_issue_is_written_in_the_trackers_language(
 
 
 def test_a_private_incidents_title_is_not_sent(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team, private=True)
     services.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
     body = github.sent("POST")[0].body["body"]
     assert "Checkout fails for card payments" not in body
+    assert item.incident is not None
     assert item.incident.ref in body
 
 
@@ -121,11 +124,11 @@ def test_a_rate_limit_is_honoured_then_the_push_succeeds(
     status: int,
     headers: dict[str, str],
     wait: int,
-    responder: Any,
+    responder: User,
     team: Team,
-    monkeypatch: Any,
-    clock: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with standin_for(kind) as standin:
         configure(monkeypatch, standin, team=team)
@@ -157,13 +160,13 @@ def test_a_rate_limit_is_honoured_then_the_push_succeeds(
 
 
 def test_outages_back_off_exponentially(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    clock: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.TASK_RETRY_SECONDS = 30.0
     configure(monkeypatch, github, team=team)
@@ -182,12 +185,12 @@ def test_outages_back_off_exponentially(
 
 
 def test_a_lost_response_never_opens_a_second_issue(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    clock: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
@@ -212,11 +215,11 @@ def test_a_lost_response_never_opens_a_second_issue(
 @pytest.mark.parametrize("kind", ["gitlab", "jira"])
 def test_a_lost_response_is_recovered_on_gitlab_and_jira_too(
     kind: str,
-    responder: Any,
+    responder: User,
     team: Team,
-    monkeypatch: Any,
-    clock: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with standin_for(kind) as standin:
         configure(monkeypatch, standin, team=team)
@@ -234,12 +237,12 @@ def test_a_lost_response_is_recovered_on_gitlab_and_jira_too(
 
 
 def test_a_refused_token_fails_at_once_and_shows_on_the_item_and_in_the_admin(
-    responder: Any,
-    admin_user: Any,
+    responder: User,
+    admin_user: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     monkeypatch.setenv(TOKEN_ENV, "revoked")
@@ -266,13 +269,13 @@ def test_a_refused_token_fails_at_once_and_shows_on_the_item_and_in_the_admin(
 
 
 def test_it_gives_up_after_the_last_allowed_attempt(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    clock: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.TASK_MAX_ATTEMPTS = 3
     configure(monkeypatch, github, team=team)
@@ -294,11 +297,11 @@ def test_it_gives_up_after_the_last_allowed_attempt(
 
 
 def test_a_missing_token_is_a_clear_failure(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     monkeypatch.delenv(TOKEN_ENV)
@@ -311,13 +314,13 @@ def test_a_missing_token_is_a_clear_failure(
 
 
 def test_a_token_can_come_from_a_secret_file(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    tmp_path: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.TRACKER_SECRET_DIRS = [str(tmp_path)]
     secret = tmp_path / "github-token"
@@ -328,14 +331,14 @@ def test_a_token_can_come_from_a_secret_file(
 
 
 def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
-    responder: Any,
-    admin_user: Any,
+    responder: User,
+    admin_user: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    clock: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.TASK_MAX_ATTEMPTS = 1
     configure(monkeypatch, github, team=team)
@@ -364,11 +367,11 @@ def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
 
 
 def test_the_sweep_re_enqueues_a_push_whose_task_was_lost(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
 ) -> None:
     configure(monkeypatch, github, team=team)
     # No on_commit capture: the enqueue after commit never happens, as if
@@ -383,11 +386,11 @@ def test_the_sweep_re_enqueues_a_push_whose_task_was_lost(
 
 
 def test_a_push_claimed_by_one_worker_is_not_run_by_another(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
@@ -401,11 +404,11 @@ def test_a_push_claimed_by_one_worker_is_not_run_by_another(
 
 
 def test_pushing_twice_while_pending_changes_nothing_and_a_linked_item_conflicts(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team)
@@ -418,7 +421,7 @@ def test_pushing_twice_while_pending_changes_nothing_and_a_linked_item_conflicts
         services.request_push(item, actor=responder)
 
 
-def test_an_item_without_a_team_tracker_cannot_be_pushed(responder: Any, team: Team) -> None:
+def test_an_item_without_a_team_tracker_cannot_be_pushed(responder: User, team: Team) -> None:
     item = make_item(responder, team)
     with pytest.raises(InvalidInput, match="no team with a tracker") as error:
         services.request_push(item, actor=responder)
@@ -427,12 +430,12 @@ def test_an_item_without_a_team_tracker_cannot_be_pushed(responder: Any, team: T
 
 
 def test_a_viewer_cannot_push_and_an_outsider_cannot_see_a_private_item(
-    responder: Any,
-    other_responder: Any,
-    viewer: Any,
+    responder: User,
+    other_responder: User,
+    viewer: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team, private=True)
@@ -449,11 +452,11 @@ def test_a_viewer_cannot_push_and_an_outsider_cannot_see_a_private_item(
 
 def test_the_api_pushes_and_answers_202(
     api: Client,
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team)
@@ -475,8 +478,8 @@ def test_the_api_pushes_and_answers_202(
 
 def test_the_api_explains_a_missing_tracker_and_hides_private_items(
     api: Client,
-    responder: Any,
-    other_responder: Any,
+    responder: User,
+    other_responder: User,
     team: Team,
 ) -> None:
     item = make_item(responder, team)
@@ -489,18 +492,19 @@ def test_the_api_explains_a_missing_tracker_and_hides_private_items(
 
 
 def test_the_item_page_panel_shows_the_button_then_the_link_then_a_failure(
-    responder: Any,
+    responder: User,
     responder_client: Client,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
-    rf: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    rf: RequestFactory,
 ) -> None:
     from django.template.loader import render_to_string
 
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team)
+    assert item.incident is not None
     request = rf.get("/en/action-items/")
     request.user = responder
 
@@ -537,11 +541,11 @@ def test_the_item_page_panel_shows_the_button_then_the_link_then_a_failure(
 
 
 def test_the_panel_is_in_french_for_french_readers(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    rf: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    rf: RequestFactory,
 ) -> None:
     from django.template.loader import render_to_string
     from django.utils import translation
@@ -556,11 +560,11 @@ def test_the_panel_is_in_french_for_french_readers(
 
 
 def test_a_get_of_the_push_address_changes_nothing(
-    responder: Any,
+    responder: User,
     responder_client: Client,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team)
@@ -570,11 +574,11 @@ def test_a_get_of_the_push_address_changes_nothing(
 
 
 def test_the_push_page_refuses_an_unsafe_next_address(
-    responder: Any,
+    responder: User,
     responder_client: Client,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team)
@@ -586,13 +590,13 @@ def test_the_push_page_refuses_an_unsafe_next_address(
 
 
 def test_an_answer_that_cannot_be_read_is_retried_and_bounded(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    clock: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.TASK_MAX_ATTEMPTS = 2
     configure(monkeypatch, github, team=team)

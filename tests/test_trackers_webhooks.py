@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.actions.models import Status
@@ -24,7 +25,7 @@ KINDS = ["github", "gitlab", "jira"]
 
 
 @pytest.fixture
-def link_to(responder: Any, monkeypatch: Any) -> Iterator[Callable[[str], Linked]]:
+def link_to(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
     with linker(responder, monkeypatch) as make:
         yield make
 
@@ -114,7 +115,9 @@ def test_an_unknown_tracker_is_a_404(linked: Linked) -> None:
     assert response.json()["message"] == "There is no tracker 999999."
 
 
-def test_a_tracker_without_a_secret_accepts_no_webhooks(linked: Linked, monkeypatch: Any) -> None:
+def test_a_tracker_without_a_secret_accepts_no_webhooks(
+    linked: Linked, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(SECRET_ENV)
     response = linked.send(*linked.close())
     assert response.status_code == 401
@@ -122,7 +125,9 @@ def test_a_tracker_without_a_secret_accepts_no_webhooks(linked: Linked, monkeypa
     assert status_of(linked.item) == Status.OPEN
 
 
-def test_a_signed_body_that_is_not_json_is_refused(responder: Any, monkeypatch: Any) -> None:
+def test_a_signed_body_that_is_not_json_is_refused(
+    responder: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hashlib
     import hmac
 
@@ -140,7 +145,7 @@ def test_a_signed_body_that_is_not_json_is_refused(responder: Any, monkeypatch: 
     assert response.json()["message"] == "The webhook's body is not JSON."
 
 
-def test_the_webhook_needs_no_api_token_but_is_documented(db: Any) -> None:
+def test_the_webhook_needs_no_api_token_but_is_documented(db: None) -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/trackers/{tracker_id}/webhook"]["post"]
     assert operation["security"] == [{"TrackerWebhookSignature": []}]
@@ -150,7 +155,7 @@ def test_the_webhook_needs_no_api_token_but_is_documented(db: Any) -> None:
     assert "Webhooks" in operation["tags"]
 
 
-def test_a_malformed_tracker_number_is_a_404(db: Any) -> None:
+def test_a_malformed_tracker_number_is_a_404(db: None) -> None:
     response = Client().post(
         "/api/v1/trackers/abc/webhook", data=b"{}", content_type="application/json"
     )

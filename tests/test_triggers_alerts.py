@@ -3,15 +3,16 @@ through the real ingestion path against the real database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from hotwash.alerts.models import AlertGroup
+from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import describe_event
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Any:
+def _clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -47,7 +48,9 @@ def only_incident() -> Incident:
 # --- downtime -------------------------------------------------------------------
 
 
-def test_a_critical_alert_declares_an_incident_at_once(source: Any, fired: Any) -> None:
+def test_a_critical_alert_declares_an_incident_at_once(
+    source: AlertSource, fired: support.Fired
+) -> None:
     send(source, alert(service="shop", severity="critical", summary="Checkout answers 503"))
 
     incident = only_incident()
@@ -85,7 +88,9 @@ def test_a_critical_alert_declares_an_incident_at_once(source: Any, fired: Any) 
     assert describe_event(alert_entry).startswith("Alert firing: ShopDown (")
 
 
-def test_the_severity_comes_from_the_labels(source: Any, policy_file: Any) -> None:
+def test_the_severity_comes_from_the_labels(
+    source: AlertSource, policy_file: Callable[[str], Path]
+) -> None:
     policy_file(
         """
 policies:
@@ -97,7 +102,7 @@ policies:
     assert only_incident().severity == 1
 
 
-def test_a_repeat_notification_updates_the_group_and_opens_nothing(source: Any) -> None:
+def test_a_repeat_notification_updates_the_group_and_opens_nothing(source: AlertSource) -> None:
     firing = alert(service="shop", severity="critical")
     send(source, firing)
     incident = only_incident()
@@ -114,7 +119,7 @@ def test_a_repeat_notification_updates_the_group_and_opens_nothing(source: Any) 
     assert PolicyFiring.objects.count() == 1
 
 
-def test_a_new_alert_in_the_group_joins_the_incident(source: Any) -> None:
+def test_a_new_alert_in_the_group_joins_the_incident(source: AlertSource) -> None:
     send(source, alert(service="shop", severity="critical", instance="a"))
     send(
         source,
@@ -128,7 +133,7 @@ def test_a_new_alert_in_the_group_joins_the_incident(source: Any) -> None:
     assert PolicyFiring.objects.count() == 1
 
 
-def test_a_resolved_notification_is_written_on_the_timeline(source: Any) -> None:
+def test_a_resolved_notification_is_written_on_the_timeline(source: AlertSource) -> None:
     send(source, alert(service="shop", severity="critical"))
     later = T0 + timedelta(minutes=12)
     send(source, alert(service="shop", severity="critical", status="resolved"), now=later)
@@ -143,7 +148,7 @@ def test_a_resolved_notification_is_written_on_the_timeline(source: Any) -> None
 
 
 def test_a_policy_can_move_the_incident_on_when_its_alerts_resolve(
-    source: Any, policy_file: Any
+    source: AlertSource, policy_file: Callable[[str], Path]
 ) -> None:
     policy_file("policies:\n  - id: downtime-critical\n    on_alerts_resolved: monitoring\n")
     send(source, alert(service="shop", severity="critical"))
@@ -157,7 +162,9 @@ def test_a_policy_can_move_the_incident_on_when_its_alerts_resolve(
     assert incident.timeline.filter(kind=TimelineKind.STATUS).exists()
 
 
-def test_a_warning_waits_for_its_threshold(source: Any, _clock: Any) -> None:
+def test_a_warning_waits_for_its_threshold(
+    source: AlertSource, _clock: time_machine.Traveller
+) -> None:
     send(source, alert("SlowCheckout", service="shop", severity="warning"))
     assert not Incident.objects.exists()
 
@@ -181,7 +188,7 @@ def test_a_warning_waits_for_its_threshold(source: Any, _clock: Any) -> None:
 
 
 def test_an_alert_that_started_long_ago_fires_a_waiting_policy_at_once(
-    source: Any, _clock: Any
+    source: AlertSource, _clock: time_machine.Traveller
 ) -> None:
     # Prometheus may only send it after its own `for:`; what counts is startsAt.
     _clock.move_to(T0 + timedelta(minutes=20))
@@ -189,13 +196,15 @@ def test_an_alert_that_started_long_ago_fires_a_waiting_policy_at_once(
     assert only_incident().severity == 3
 
 
-def test_alerts_matching_no_policy_open_nothing(source: Any) -> None:
+def test_alerts_matching_no_policy_open_nothing(source: AlertSource) -> None:
     send(source, alert("DiskFilling", service="shop", severity="info"))
     services.run_checks()
     assert not Incident.objects.exists()
 
 
-def test_regular_expressions_and_lists_select_alerts(source: Any, policy_file: Any) -> None:
+def test_regular_expressions_and_lists_select_alerts(
+    source: AlertSource, policy_file: Callable[[str], Path]
+) -> None:
     policy_file(
         """
 inherit_defaults: false
@@ -219,7 +228,7 @@ policies:
 # --- data loss --------------------------------------------------------------------
 
 
-def test_data_loss_declares_a_private_sev2_at_once(source: Any) -> None:
+def test_data_loss_declares_a_private_sev2_at_once(source: AlertSource) -> None:
     send(
         source,
         alert("BackupMissing", service="billing", category="data-loss", severity="warning"),
@@ -234,7 +243,7 @@ def test_data_loss_declares_a_private_sev2_at_once(source: Any) -> None:
     assert services.full_postmortem_required(incident)
 
 
-def test_data_loss_wins_over_downtime_when_both_match(source: Any) -> None:
+def test_data_loss_wins_over_downtime_when_both_match(source: AlertSource) -> None:
     send(source, alert("ReplicaLost", service="db", category="data-loss", severity="critical"))
     incident = only_incident()
     assert incident.private
@@ -245,7 +254,7 @@ def test_data_loss_wins_over_downtime_when_both_match(source: Any) -> None:
     }
 
 
-def test_data_loss_joining_an_open_incident_raises_its_severity(source: Any) -> None:
+def test_data_loss_joining_an_open_incident_raises_its_severity(source: AlertSource) -> None:
     send(source, alert("SlowCheckout", service="shop", severity="warning", starts_at=T0))
     with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
         services.run_checks()
@@ -265,7 +274,7 @@ def test_data_loss_joining_an_open_incident_raises_its_severity(source: Any) -> 
 
 
 def test_propose_mode_records_a_proposal_and_no_incident(
-    source: Any, policy_file: Any, fired: Any
+    source: AlertSource, policy_file: Callable[[str], Path], fired: support.Fired
 ) -> None:
     policy_file("policies:\n  - id: downtime-critical\n    mode: propose\n")
     send(source, alert(service="shop", severity="critical"))
@@ -281,7 +290,9 @@ def test_propose_mode_records_a_proposal_and_no_incident(
     assert Proposal.objects.count() == 1
 
 
-def test_notify_mode_only_records_and_publishes(source: Any, policy_file: Any, fired: Any) -> None:
+def test_notify_mode_only_records_and_publishes(
+    source: AlertSource, policy_file: Callable[[str], Path], fired: support.Fired
+) -> None:
     policy_file("policies:\n  - id: downtime-critical\n    mode: notify\n")
     send(source, alert(service="shop", severity="critical"))
     assert not Incident.objects.exists()
@@ -291,7 +302,9 @@ def test_notify_mode_only_records_and_publishes(source: Any, policy_file: Any, f
     assert fired.firings == [firing]
 
 
-def test_a_disabled_policy_does_nothing(source: Any, policy_file: Any) -> None:
+def test_a_disabled_policy_does_nothing(
+    source: AlertSource, policy_file: Callable[[str], Path]
+) -> None:
     policy_file("policies:\n  - id: downtime-critical\n    enabled: false\n")
     send(source, alert(service="shop", severity="critical"))
     services.run_checks()
@@ -301,7 +314,9 @@ def test_a_disabled_policy_does_nothing(source: Any, policy_file: Any) -> None:
 # --- storms, episodes, heartbeats -------------------------------------------------------
 
 
-def test_a_storm_of_10000_alerts_in_one_group_opens_exactly_one_incident(source: Any) -> None:
+def test_a_storm_of_10000_alerts_in_one_group_opens_exactly_one_incident(
+    source: AlertSource,
+) -> None:
     storm = [
         alert(service="shop", severity="critical", instance=f"pod-{n}", fingerprint=f"fp-{n}")
         for n in range(10_000)
@@ -318,7 +333,7 @@ def test_a_storm_of_10000_alerts_in_one_group_opens_exactly_one_incident(source:
     )
 
 
-def test_a_group_firing_again_after_its_window_opens_a_new_incident(source: Any) -> None:
+def test_a_group_firing_again_after_its_window_opens_a_new_incident(source: AlertSource) -> None:
     send(source, alert(service="shop", severity="critical"))
     first = only_incident()
     incidents.set_status(first, actor=None, status="resolved")
@@ -332,7 +347,7 @@ def test_a_group_firing_again_after_its_window_opens_a_new_incident(source: Any)
     assert Incident.objects.count() == 2
 
 
-def test_the_watchdog_alert_never_opens_an_incident(source: Any) -> None:
+def test_the_watchdog_alert_never_opens_an_incident(source: AlertSource) -> None:
     send(source, alert("Watchdog", severity="critical", group="watchdog"))
     with time_machine.travel(T0 + timedelta(days=2), tick=False):
         send(source, alert("Watchdog", severity="critical", group="watchdog"))
@@ -340,7 +355,7 @@ def test_the_watchdog_alert_never_opens_an_incident(source: Any) -> None:
     assert not Incident.objects.exists()
 
 
-def test_alerts_firing_past_the_resolution_threshold_open_an_incident(source: Any) -> None:
+def test_alerts_firing_past_the_resolution_threshold_open_an_incident(source: AlertSource) -> None:
     send(source, alert("QueueBacklog", service="mail", severity="info"))
     with time_machine.travel(T0 + timedelta(hours=23), tick=False):
         services.run_checks()

@@ -4,9 +4,12 @@ change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.services import create_api_token
@@ -29,7 +32,9 @@ def post(api: Client, **body: Any) -> Any:
     return api.post(URL, body, content_type="application/json")
 
 
-def test_a_rollback_proposes_an_incident_linked_to_the_change(api: Client, fired: Any) -> None:
+def test_a_rollback_proposes_an_incident_linked_to_the_change(
+    api: Client, fired: support.Fired
+) -> None:
     response = post(
         api,
         service="shop",
@@ -58,7 +63,7 @@ def test_a_rollback_proposes_an_incident_linked_to_the_change(api: Client, fired
 
 
 def test_accepting_the_proposal_declares_the_incident_with_the_change(
-    api: Client, responder: Any
+    api: Client, responder: User
 ) -> None:
     post(api, service="shop", kind="rollback", version="4.1.0")
     proposal = Proposal.objects.get()
@@ -79,7 +84,9 @@ def test_accepting_the_proposal_declares_the_incident_with_the_change(
     assert Proposal.objects.count() == 1
 
 
-def test_declare_mode_opens_the_incident_at_once(api: Client, policy_file: Any) -> None:
+def test_declare_mode_opens_the_incident_at_once(
+    api: Client, policy_file: Callable[[str], Path]
+) -> None:
     policy_file("policies:\n  - id: on-call-intervention\n    mode: declare\n    severity: 2\n")
     body = post(api, service="search", kind="reroute", description="Sent traffic to eu-west").json()
     incident = Incident.objects.get()
@@ -93,7 +100,7 @@ def test_declare_mode_opens_the_incident_at_once(api: Client, policy_file: Any) 
     assert {TimelineKind.TRIGGER, TimelineKind.CHANGE} <= kinds
 
 
-def test_a_rollback_during_an_open_incident_joins_it(api: Client, responder: Any) -> None:
+def test_a_rollback_during_an_open_incident_joins_it(api: Client, responder: User) -> None:
     incident = incidents.declare_incident(
         actor=responder, title="Checkout fails", services=["shop"]
     )
@@ -109,7 +116,7 @@ def test_a_rollback_during_an_open_incident_joins_it(api: Client, responder: Any
     assert describe_event(entry) == "Rollback of shop to 4.1.0, recorded by amira."
 
 
-def test_a_plain_deploy_is_only_written_on_open_incidents(api: Client, responder: Any) -> None:
+def test_a_plain_deploy_is_only_written_on_open_incidents(api: Client, responder: User) -> None:
     incident = incidents.declare_incident(actor=responder, title="Slow search", services=["search"])
     body = post(api, service="search", version="7.3").json()
     assert body["kind"] == "deploy"
@@ -124,7 +131,7 @@ def test_a_plain_deploy_is_only_written_on_open_incidents(api: Client, responder
 
 
 def test_a_private_incident_the_caller_cannot_see_is_left_alone(
-    api: Client, other_responder: Any
+    api: Client, other_responder: User
 ) -> None:
     secret = incidents.declare_incident(
         actor=other_responder, title="Leak", services=["shop"], private=True
@@ -167,7 +174,7 @@ def test_malformed_json_is_a_400(api: Client) -> None:
     assert not ChangeEvent.objects.exists()
 
 
-def test_it_needs_a_valid_token_and_a_responder(viewer: Any) -> None:
+def test_it_needs_a_valid_token_and_a_responder(viewer: User) -> None:
     assert (
         Client().post(URL, {"service": "shop"}, content_type="application/json").status_code == 401
     )
@@ -183,7 +190,7 @@ def test_it_needs_a_valid_token_and_a_responder(viewer: Any) -> None:
     assert not ChangeEvent.objects.exists()
 
 
-def test_the_service_function_matches_the_api(responder: Any) -> None:
+def test_the_service_function_matches_the_api(responder: User) -> None:
     outcome = services.record_change(actor=responder, service="shop", kind="rollback")
     assert outcome.proposal is not None
     assert outcome.change.recorded_by == responder

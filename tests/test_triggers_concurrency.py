@@ -8,13 +8,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
 from django.db import connection
+from pytest_django import Settings
 
-from hotwash.alerts.models import AlertGroup
+from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.incidents.models import Incident
 from hotwash.triggers import services
 from hotwash.triggers.models import PolicyFiring
@@ -56,7 +58,7 @@ def race(work: Callable[[int], Any]) -> list[BaseException]:
     return errors
 
 
-def test_concurrent_first_notifications_open_one_incident(source: Any) -> None:
+def test_concurrent_first_notifications_open_one_incident(source: AlertSource) -> None:
     with time_machine.travel(T0, tick=False):
         errors = race(
             lambda n: send(
@@ -70,7 +72,7 @@ def test_concurrent_first_notifications_open_one_incident(source: Any) -> None:
     assert PolicyFiring.objects.count() == 1
 
 
-def test_concurrent_checks_open_one_incident(source: Any) -> None:
+def test_concurrent_checks_open_one_incident(source: AlertSource) -> None:
     with time_machine.travel(T0, tick=False):
         send(source, alert("SlowCheckout", service="shop", severity="warning"))
     later = T0 + timedelta(minutes=20)
@@ -81,7 +83,7 @@ def test_concurrent_checks_open_one_incident(source: Any) -> None:
     assert PolicyFiring.objects.count() == 1
 
 
-def test_concurrent_heartbeat_checks_open_one_outage(settings: Any, tmp_path: Any) -> None:
+def test_concurrent_heartbeat_checks_open_one_outage(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "triggers.yaml"
     path.write_text("heartbeats:\n  - {name: backup, period: 1h, grace: 10m}\n")
     settings.TRIGGER_POLICY_FILE = str(path)
@@ -95,7 +97,7 @@ def test_concurrent_heartbeat_checks_open_one_outage(settings: Any, tmp_path: An
     assert Incident.objects.get().title == "Monitoring failure: backup silent"
 
 
-def test_concurrent_escalations_escalate_once(db: Any) -> None:
+def test_concurrent_escalations_escalate_once(db: None) -> None:
     from hotwash.incidents.services import declare_incident
 
     with time_machine.travel(T0, tick=False):

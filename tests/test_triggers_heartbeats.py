@@ -3,13 +3,17 @@ period + grace, one incident per outage, and the recovery."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 
+from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents.display import describe_event
 from hotwash.incidents.models import DetectionSource, Incident, TimelineKind
@@ -33,12 +37,12 @@ heartbeats:
 
 
 @pytest.fixture(autouse=True)
-def _policies(policy_file: Any) -> None:
+def _policies(policy_file: Callable[[str], Path]) -> None:
     policy_file(POLICY)
 
 
 @pytest.fixture
-def clock() -> Any:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
@@ -47,7 +51,7 @@ def ping(api: Client, name: str = "nightly-backup") -> Any:
     return api.post(f"/api/v1/heartbeats/{name}")
 
 
-def test_the_first_ping_starts_monitoring(api: Client, clock: Any) -> None:
+def test_the_first_ping_starts_monitoring(api: Client, clock: time_machine.Traveller) -> None:
     response = ping(api)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -63,7 +67,9 @@ def test_the_first_ping_starts_monitoring(api: Client, clock: Any) -> None:
     assert AuditRecord.objects.filter(action__startswith="heartbeat.").count() == 1
 
 
-def test_a_silent_heartbeat_opens_one_incident_per_outage(api: Client, clock: Any) -> None:
+def test_a_silent_heartbeat_opens_one_incident_per_outage(
+    api: Client, clock: time_machine.Traveller
+) -> None:
     ping(api)
     clock.move_to(T0 + timedelta(hours=1, minutes=9))
     assert services.run_checks().silent == []
@@ -112,7 +118,9 @@ def test_a_silent_heartbeat_opens_one_incident_per_outage(api: Client, clock: An
     assert Incident.objects.count() == 2
 
 
-def test_a_heartbeat_never_pinged_is_not_monitored(api: Client, clock: Any) -> None:
+def test_a_heartbeat_never_pinged_is_not_monitored(
+    api: Client, clock: time_machine.Traveller
+) -> None:
     clock.move_to(T0 + timedelta(days=3))
     services.run_checks()
     assert not Incident.objects.exists()
@@ -128,7 +136,7 @@ def test_an_unknown_heartbeat_is_refused_and_nothing_is_written(api: Client) -> 
     assert not Heartbeat.objects.exists()
 
 
-def test_pinging_needs_a_token_and_a_responder(viewer: Any, client: Client) -> None:
+def test_pinging_needs_a_token_and_a_responder(viewer: User, client: Client) -> None:
     response = client.post("/api/v1/heartbeats/nightly-backup")
     assert response.status_code == 401
     from hotwash.accounts.services import create_api_token
@@ -142,7 +150,7 @@ def test_pinging_needs_a_token_and_a_responder(viewer: Any, client: Client) -> N
 
 
 def test_propose_mode_asks_before_opening_the_incident(
-    api: Client, clock: Any, policy_file: Any, responder: Any
+    api: Client, clock: time_machine.Traveller, policy_file: Callable[[str], Path], responder: User
 ) -> None:
     policy_file(POLICY + "policies:\n  - id: monitoring-failure\n    mode: propose\n")
     ping(api)
@@ -168,7 +176,7 @@ heartbeats:
 
 
 def test_the_watchdog_alert_keeps_its_heartbeat_alive(
-    source: Any, clock: Any, policy_file: Any
+    source: AlertSource, clock: time_machine.Traveller, policy_file: Callable[[str], Path]
 ) -> None:
     policy_file(WATCHDOG)
     watchdog = alert("Watchdog", severity="none", group="watchdog")
@@ -201,7 +209,9 @@ def test_the_watchdog_alert_keeps_its_heartbeat_alive(
     )
 
 
-def test_a_resolved_watchdog_is_no_sign_of_life(source: Any, clock: Any, policy_file: Any) -> None:
+def test_a_resolved_watchdog_is_no_sign_of_life(
+    source: AlertSource, clock: time_machine.Traveller, policy_file: Callable[[str], Path]
+) -> None:
     policy_file(WATCHDOG)
     send(source, alert("Watchdog", group="watchdog"))
     services.run_checks()

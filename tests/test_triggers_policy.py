@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from hotwash.envconfig import ConfigurationError
 from hotwash.triggers.policy import (
@@ -115,8 +116,10 @@ def test_disabled_true_is_accepted_for_enabled_false(tmp_path: Path) -> None:
             "heartbeats:\n  - {name: Watchdog, disabled: true}\n",
         )
     )
-    assert policies.policy("on-call-intervention").enabled is False
-    assert policies.policy("degradation").enabled is True
+    on_call, degradation = policies.policy("on-call-intervention"), policies.policy("degradation")
+    assert on_call is not None and degradation is not None
+    assert on_call.enabled is False
+    assert degradation.enabled is True
     assert policies.active_heartbeats() == []
     assert "enabled and disabled disagree" in refused(
         tmp_path, "policies:\n  - {id: degradation, enabled: true, disabled: true}\n"
@@ -212,11 +215,13 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert "nope.yaml" in str(caught.value)
 
 
-def test_the_setting_chooses_the_file(tmp_path: Path, settings: Any) -> None:
+def test_the_setting_chooses_the_file(tmp_path: Path, settings: Settings) -> None:
     settings.TRIGGER_POLICY_FILE = str(
         write(tmp_path, "policies:\n  - {id: degradation, enabled: false}\n")
     )
-    assert load_trigger_policies().first("downtime").id == "downtime-critical"
+    first = load_trigger_policies().first("downtime")
+    assert first is not None
+    assert first.id == "downtime-critical"
     assert [p.id for p in load_trigger_policies().enabled("downtime")] == ["downtime-critical"]
 
 

@@ -3,12 +3,16 @@ gap: "add detection for this" when a person finds what no alert saw."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.services import create_api_token
+from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import describe_event
@@ -23,14 +27,14 @@ _fresh_claims, source, policy_file = support._fresh_claims, support.source, supp
 pytestmark = pytest.mark.django_db
 
 
-def declare(responder: Any, title: str = "Exports are empty", **fields: Any) -> Incident:
+def declare(responder: User, title: str = "Exports are empty", **fields: Any) -> Incident:
     return incidents.declare_incident(actor=responder, title=title, **fields)
 
 
 # --- the detection gap ----------------------------------------------------------
 
 
-def test_an_incident_a_person_found_gets_an_add_detection_proposal(responder: Any) -> None:
+def test_an_incident_a_person_found_gets_an_add_detection_proposal(responder: User) -> None:
     incident = declare(responder, detection_source="customer")
     proposal = Proposal.objects.get()
     assert proposal.kind == ProposalKind.ADD_DETECTION
@@ -47,7 +51,7 @@ def test_an_incident_a_person_found_gets_an_add_detection_proposal(responder: An
 
 
 def test_accepting_it_creates_a_detect_action_item_owned_by_the_acceptor(
-    responder: Any, other_responder: Any
+    responder: User, other_responder: User
 ) -> None:
     from hotwash.actions.models import ActionItem
 
@@ -71,7 +75,7 @@ def test_accepting_it_creates_a_detect_action_item_owned_by_the_acceptor(
     assert f"Action item {item.ref} created." in describe_event(accepted)
 
 
-def test_no_proposal_for_incidents_alerts_saw(responder: Any, source: Any) -> None:
+def test_no_proposal_for_incidents_alerts_saw(responder: User, source: AlertSource) -> None:
     # Opened by a policy (Hotwash is the actor).
     send(source, alert(service="shop", severity="critical"))
     # Declared by a person while an alert of that service fires.
@@ -85,7 +89,9 @@ def test_no_proposal_for_incidents_alerts_saw(responder: Any, source: Any) -> No
     assert Proposal.objects.filter(kind=ProposalKind.ADD_DETECTION).count() == 1
 
 
-def test_notify_mode_records_the_gap_without_a_proposal(responder: Any, policy_file: Any) -> None:
+def test_notify_mode_records_the_gap_without_a_proposal(
+    responder: User, policy_file: Callable[[str], Path]
+) -> None:
     policy_file("policies:\n  - id: detection-gap\n    mode: notify\n")
     incident = declare(responder)
     assert not Proposal.objects.exists()
@@ -95,7 +101,7 @@ def test_notify_mode_records_the_gap_without_a_proposal(responder: Any, policy_f
 # --- the API ---------------------------------------------------------------------
 
 
-def test_list_accept_and_dismiss_through_the_api(api: Client, responder: Any) -> None:
+def test_list_accept_and_dismiss_through_the_api(api: Client, responder: User) -> None:
     first = declare(responder, title="Exports are empty")
     declare(responder, title="Emails are late")
     listed = api.get("/api/v1/proposals").json()
@@ -131,7 +137,7 @@ def test_list_accept_and_dismiss_through_the_api(api: Client, responder: Any) ->
     assert again.json()["message"].startswith("amira already accepted this proposal, at ")
 
 
-def test_proposal_errors(api: Client, responder: Any, viewer: Any) -> None:
+def test_proposal_errors(api: Client, responder: User, viewer: User) -> None:
     declare(responder)
     proposal = Proposal.objects.get()
     assert api.post("/api/v1/proposals/999/accept").status_code == 404
@@ -150,14 +156,14 @@ def test_proposal_errors(api: Client, responder: Any, viewer: Any) -> None:
     assert proposal.status == ProposalStatus.OPEN
 
 
-def test_proposals_about_private_incidents_stay_private(api: Client, other_responder: Any) -> None:
+def test_proposals_about_private_incidents_stay_private(api: Client, other_responder: User) -> None:
     declare(other_responder, title="Payroll leak", private=True)
     proposal = Proposal.objects.get()
     assert api.get("/api/v1/proposals").json() == []
     assert api.post(f"/api/v1/proposals/{proposal.pk}/accept").status_code == 404
 
 
-def test_the_firings_of_an_incident(api: Client, source: Any) -> None:
+def test_the_firings_of_an_incident(api: Client, source: AlertSource) -> None:
     send(source, alert(service="shop", severity="critical", instance="a"))
     incident = Incident.objects.get()
     firings = api.get(f"/api/v1/incidents/{incident.ref}/firings").json()
@@ -174,7 +180,7 @@ def test_the_firings_of_an_incident(api: Client, source: Any) -> None:
 
 
 def test_accepting_a_declare_proposal_for_an_alert_group(
-    api: Client, source: Any, policy_file: Any
+    api: Client, source: AlertSource, policy_file: Callable[[str], Path]
 ) -> None:
     from hotwash.alerts.models import AlertGroup
 
@@ -195,7 +201,11 @@ def test_accepting_a_declare_proposal_for_an_alert_group(
 
 
 def test_accepting_after_the_group_got_an_incident_joins_it(
-    api: Client, source: Any, policy_file: Any, responder: Any, other_responder: Any
+    api: Client,
+    source: AlertSource,
+    policy_file: Callable[[str], Path],
+    responder: User,
+    other_responder: User,
 ) -> None:
     from hotwash.alerts.models import AlertGroup
 

@@ -3,11 +3,13 @@ escalated one level, once per level, and need a full postmortem."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
@@ -24,17 +26,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clock() -> Any:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def incident(clock: Any) -> Incident:
+def incident(clock: time_machine.Traveller) -> Incident:
     return incidents.declare_incident(actor=None, title="Exports are slow", severity=3)
 
 
-def test_an_incident_open_too_long_is_escalated(incident: Incident, clock: Any, fired: Any) -> None:
+def test_an_incident_open_too_long_is_escalated(
+    incident: Incident, clock: time_machine.Traveller, fired: support.Fired
+) -> None:
     clock.move_to(T0 + timedelta(hours=23))
     services.run_checks()
     incident.refresh_from_db()
@@ -67,7 +71,9 @@ def test_an_incident_open_too_long_is_escalated(incident: Incident, clock: Any, 
     assert PolicyFiring.objects.count() == 1
 
 
-def test_the_clock_restarts_at_each_escalation(incident: Incident, clock: Any) -> None:
+def test_the_clock_restarts_at_each_escalation(
+    incident: Incident, clock: time_machine.Traveller
+) -> None:
     clock.move_to(T0 + timedelta(days=1, minutes=1))
     services.run_checks()
     # SEV2's threshold is 8 h, counted from the escalation, not the declaration.
@@ -92,7 +98,9 @@ def test_the_clock_restarts_at_each_escalation(incident: Incident, clock: Any) -
     assert "already at the highest severity" in services.describe_firing(last)
 
 
-def test_resolved_incidents_are_left_alone(incident: Incident, clock: Any) -> None:
+def test_resolved_incidents_are_left_alone(
+    incident: Incident, clock: time_machine.Traveller
+) -> None:
     incidents.set_status(incident, actor=None, status="resolved")
     clock.move_to(T0 + timedelta(days=10))
     services.run_checks()
@@ -102,7 +110,10 @@ def test_resolved_incidents_are_left_alone(incident: Incident, clock: Any) -> No
 
 
 def test_propose_mode_asks_to_raise_the_severity(
-    incident: Incident, clock: Any, policy_file: Any, responder: Any
+    incident: Incident,
+    clock: time_machine.Traveller,
+    policy_file: Callable[[str], Path],
+    responder: User,
 ) -> None:
     policy_file("policies:\n  - id: resolution-time\n    mode: propose\n")
     clock.move_to(T0 + timedelta(days=1, minutes=1))
@@ -121,7 +132,7 @@ def test_propose_mode_asks_to_raise_the_severity(
 
 
 def test_thresholds_come_from_the_policy_file(
-    incident: Incident, clock: Any, policy_file: Any
+    incident: Incident, clock: time_machine.Traveller, policy_file: Callable[[str], Path]
 ) -> None:
     policy_file("policies:\n  - id: resolution-time\n    thresholds: {3: 30m}\n")
     clock.move_to(T0 + timedelta(minutes=31))

@@ -4,13 +4,14 @@ through the real ingestion path, and a policy file of the test's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_django import Settings
 
 from hotwash.alerts.ingest import IncomingAlert, IngestResult, ingest
 from hotwash.alerts.models import AlertSource
@@ -29,7 +30,7 @@ def _fresh_claims() -> Iterator[None]:
 
 
 @pytest.fixture
-def source(db: Any) -> AlertSource:
+def source(db: None) -> AlertSource:
     return create_source(name="prometheus", kind="alertmanager")[0]
 
 
@@ -62,7 +63,7 @@ def send(source: AlertSource, *alerts: IncomingAlert, now: datetime | None = Non
 
 
 @pytest.fixture
-def policy_file(tmp_path: Path, settings: Any) -> Any:
+def policy_file(tmp_path: Path, settings: Settings) -> Iterator[Callable[[str], Path]]:
     """Write a trigger policy file and make it the one in force."""
 
     def write(text: str) -> Path:

@@ -3,16 +3,19 @@ policy firings shown on an incident (the include the incident page uses)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.middleware.csrf import get_token
 from django.template import engines
 from django.test import Client, RequestFactory
 from django.utils import translation
+from pytest_django import Settings
 
 import hotwash
+from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident
@@ -26,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def csrf_client(responder: Any) -> Client:
+def csrf_client(responder: User) -> Client:
     client = Client(enforce_csrf_checks=True)
     client.force_login(responder)
     return client
@@ -40,7 +43,7 @@ def csrf_of(client: Client, path: str) -> str:
 
 
 def test_the_proposals_page_answers_with_one_click(
-    csrf_client: Client, responder: Any, other_responder: Any
+    csrf_client: Client, responder: User, other_responder: User
 ) -> None:
     incidents.declare_incident(actor=other_responder, title="Exports are empty")
     proposal = Proposal.objects.get()
@@ -71,7 +74,7 @@ def test_the_proposals_page_answers_with_one_click(
     assert AuditRecord.objects.filter(action="proposal.accepted", actor=responder).exists()
 
 
-def test_dismissing_on_the_page(csrf_client: Client, other_responder: Any) -> None:
+def test_dismissing_on_the_page(csrf_client: Client, other_responder: User) -> None:
     incidents.declare_incident(actor=other_responder, title="Exports are empty")
     proposal = Proposal.objects.get()
     token = csrf_of(csrf_client, "/fr/triggers/proposals/")
@@ -93,7 +96,7 @@ def test_dismissing_on_the_page(csrf_client: Client, other_responder: Any) -> No
 
 
 def test_accepting_a_declare_proposal_opens_the_incident_page(
-    csrf_client: Client, responder: Any, policy_file: Any
+    csrf_client: Client, responder: User, policy_file: Callable[[str], Path]
 ) -> None:
     from hotwash.triggers.services import record_change
 
@@ -108,7 +111,7 @@ def test_accepting_a_declare_proposal_opens_the_incident_page(
     assert response["Location"] == f"/en/incidents/{incident.ref}/"
 
 
-def test_viewers_cannot_see_or_answer_proposals(viewer: Any, responder: Any) -> None:
+def test_viewers_cannot_see_or_answer_proposals(viewer: User, responder: User) -> None:
     incidents.declare_incident(actor=responder, title="Exports are empty")
     proposal = Proposal.objects.get()
     client = Client()
@@ -121,7 +124,7 @@ def test_viewers_cannot_see_or_answer_proposals(viewer: Any, responder: Any) -> 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_overview_lists_policies_heartbeats_and_firings(
-    responder_client: Client, source: Any, language: str
+    responder_client: Client, source: AlertSource, language: str
 ) -> None:
     send(source, alert(service="shop", severity="critical"))
     response = responder_client.get(f"/{language}/triggers/")
@@ -140,7 +143,7 @@ PAGE = (
 )
 
 
-def render_for(user: Any, incident: Incident, language: str = "en") -> str:
+def render_for(user: User, incident: Incident, language: str = "en") -> str:
     request = RequestFactory().get(f"/{language}/incidents/{incident.ref}/")
     request.user = user
     with translation.override(language):
@@ -151,7 +154,7 @@ def render_for(user: Any, incident: Incident, language: str = "en") -> str:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_incident_shows_its_firings_and_open_proposals(
-    responder: Any, other_responder: Any, language: str
+    responder: User, other_responder: User, language: str
 ) -> None:
     incident = incidents.declare_incident(actor=other_responder, title="Exports are empty")
     html = render_for(responder, incident, language)
@@ -162,7 +165,7 @@ def test_the_incident_shows_its_firings_and_open_proposals(
 
 
 def test_the_include_is_empty_without_firings_and_flags_full_postmortems(
-    responder: Any, source: Any, viewer: Any
+    responder: User, source: AlertSource, viewer: User
 ) -> None:
     quiet = incidents.declare_incident(actor=None, title="Quiet")
     assert 'id="trigger-firings"' not in render_for(responder, quiet)
@@ -180,7 +183,7 @@ INCLUDE_LINE = "{% load triggers_tags %}{% policy_firings incident %}"
 
 
 @pytest.fixture
-def incident_page_with_firings(tmp_path: Any, settings: Any) -> None:
+def incident_page_with_firings(tmp_path: Path, settings: Settings) -> None:
     """The incident page with the one line the lead adds to detail.html
     (already there once added; inserted into a copy until then)."""
     source = Path(hotwash.__file__).parent / "incidents" / "templates" / "incidents" / "detail.html"
@@ -196,7 +199,7 @@ def incident_page_with_firings(tmp_path: Any, settings: Any) -> None:
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_incident_page_shows_firings_and_answers_proposals(
-    incident_page_with_firings: None, csrf_client: Client, other_responder: Any, language: str
+    incident_page_with_firings: None, csrf_client: Client, other_responder: User, language: str
 ) -> None:
     incident = incidents.declare_incident(actor=other_responder, title="Exports are empty")
     path = f"/{language}/incidents/{incident.ref}/"

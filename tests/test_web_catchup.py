@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.incidents import services
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_tells_a_latecomer_where_things_stand(
-    responder: Any, other_responder: Any, responder_client: Client
+    responder: User, other_responder: User, responder_client: Client
 ) -> None:
     with time_machine.travel("2026-11-26 03:12:00+00:00", tick=False) as clock:
         incident = services.declare_incident(
@@ -52,13 +51,13 @@ def test_it_tells_a_latecomer_where_things_stand(
     assert "Page the DBA" not in tasks
 
 
-def test_the_incident_page_links_to_it(responder: Any, responder_client: Client) -> None:
+def test_the_incident_page_links_to_it(responder: User, responder_client: Client) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     html = responder_client.get(f"/en/incidents/{incident.ref}/").content.decode()
     assert f'href="/en/incidents/{incident.ref}/catchup/">Just joined? Catch up</a>' in html
 
 
-def test_it_follows_the_live_update_contract(responder: Any, responder_client: Client) -> None:
+def test_it_follows_the_live_update_contract(responder: User, responder_client: Client) -> None:
     incident = services.declare_incident(actor=responder, title="x")
     html = responder_client.get(f"/en/incidents/{incident.ref}/catchup/").content.decode()
     assert f'data-live-events="/live/incidents/{incident.pk}/events"' in html
@@ -66,7 +65,7 @@ def test_it_follows_the_live_update_contract(responder: Any, responder_client: C
     assert html.count('data-live-region="catchup"') == 1
 
 
-def test_viewers_can_catch_up(responder: Any, viewer: Any) -> None:
+def test_viewers_can_catch_up(responder: User, viewer: User) -> None:
     incident = services.declare_incident(actor=responder, title="Shop down")
     client = Client()
     client.force_login(viewer)
@@ -74,7 +73,7 @@ def test_viewers_can_catch_up(responder: Any, viewer: Any) -> None:
 
 
 def test_a_private_incident_has_no_catch_up_for_outsiders(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     secret = services.declare_incident(actor=responder, title="Leaked key", private=True)
     outsider, admin = Client(), Client()
@@ -84,7 +83,7 @@ def test_a_private_incident_has_no_catch_up_for_outsiders(
     assert admin.get(f"/en/incidents/{secret.ref}/catchup/").status_code == 200
 
 
-def test_it_renders_in_french(responder: Any, responder_client: Client) -> None:
+def test_it_renders_in_french(responder: User, responder_client: Client) -> None:
     incident = services.declare_incident(actor=responder, title="Boutique en panne", severity=1)
     response = responder_client.get(f"/fr/incidents/{incident.ref}/catchup/")
     html = response.content.decode()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.incidents import services
@@ -13,7 +12,7 @@ from hotwash.incidents.models import Incident, TimelineEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_it_declares_with_only_a_title(responder_client: Client, responder: Any) -> None:
+def test_it_declares_with_only_a_title(responder_client: Client, responder: User) -> None:
     response = responder_client.post("/en/", {"title": "Exports are empty"})
     incident = Incident.objects.get()
     assert response.status_code == 302
@@ -75,7 +74,7 @@ def test_each_severity_shows_its_definition(responder_client: Client) -> None:
     assert html.count('name="severity"') == 4
 
 
-def test_viewers_see_no_declare_form_and_cannot_post(viewer: Any) -> None:
+def test_viewers_see_no_declare_form_and_cannot_post(viewer: User) -> None:
     client = Client()
     client.force_login(viewer)
     page = client.get("/en/")
@@ -86,7 +85,7 @@ def test_viewers_see_no_declare_form_and_cannot_post(viewer: Any) -> None:
 
 
 def test_it_lists_open_incidents_the_viewer_may_see(
-    responder_client: Client, responder: Any, other_responder: Any
+    responder_client: Client, responder: User, other_responder: User
 ) -> None:
     services.declare_incident(actor=responder, title="Search is slow")
     done = services.declare_incident(actor=responder, title="Old outage")
@@ -108,19 +107,19 @@ def test_it_lists_open_incidents_the_viewer_may_see(
         "/en/accounts/preferences/",
     ],
 )
-def test_signed_out_visitors_are_sent_to_sign_in(db: Any, url: str) -> None:
+def test_signed_out_visitors_are_sent_to_sign_in(db: None, url: str) -> None:
     response = Client().get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(f"/en/accounts/login/?next={url}")
 
 
-def test_signed_out_posts_change_nothing(db: Any) -> None:
+def test_signed_out_posts_change_nothing(db: None) -> None:
     response = Client().post("/en/", {"title": "x"})
     assert response.status_code == 302
     assert not Incident.objects.exists()
 
 
-def test_the_sign_in_page_signs_in(responder: Any) -> None:
+def test_the_sign_in_page_signs_in(responder: User) -> None:
     client = Client()
     page = client.get("/en/accounts/login/")
     assert page.status_code == 200

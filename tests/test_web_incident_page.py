@@ -4,10 +4,10 @@ forms that change them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def incident(responder: Any) -> Incident:
+def incident(responder: User) -> Incident:
     return services.declare_incident(
         actor=responder,
         title="Shop front unreachable",
@@ -46,13 +46,13 @@ def page(client: Client, incident: Incident) -> str:
     return response.content.decode()
 
 
-def client_for(user: Any) -> Client:
+def client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_the_header_says_where_things_stand(responder: Any) -> None:
+def test_the_header_says_where_things_stand(responder: User) -> None:
     with time_machine.travel("2026-11-26 03:12:00+00:00", tick=False) as clock:
         incident = services.declare_incident(
             actor=responder, title="Shop down", severity=2, detection_source="alert"
@@ -67,7 +67,7 @@ def test_the_header_says_where_things_stand(responder: Any) -> None:
     assert "Alert" in html
 
 
-def test_it_shows_times_in_the_viewers_own_zone(responder: Any, incident: Incident) -> None:
+def test_it_shows_times_in_the_viewers_own_zone(responder: User, incident: Incident) -> None:
     profile = profile_for(responder)
     profile.timezone = "Asia/Tokyo"
     profile.save()
@@ -115,7 +115,7 @@ def test_an_unknown_status_is_an_error_on_the_status_field(
 
 
 def test_taking_command_is_one_click(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     assert "Take command" in page(responder_client, incident)
     response = responder_client.post(
@@ -131,7 +131,7 @@ def test_taking_command_is_one_click(
 
 
 def test_handing_over_a_role_keeps_its_history(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     services.assign_role(incident, actor=responder, role="scribe", user=responder)
     response = responder_client.post(
@@ -160,7 +160,7 @@ def test_assigning_a_role_to_nobody_known_is_an_error(
 
 
 def test_the_holder_can_step_down(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     services.assign_role(incident, actor=responder, role="operations", user=responder)
     responder_client.post(f"/en/incidents/{incident.ref}/roles/step-down/", {"role": "operations"})
@@ -193,7 +193,7 @@ def test_a_decision_can_be_a_key_moment(responder_client: Client, incident: Inci
     assert "Key moment" in entry  # said in words, not only with colour
 
 
-def test_a_back_dated_note_is_read_in_the_writers_zone(responder: Any, incident: Incident) -> None:
+def test_a_back_dated_note_is_read_in_the_writers_zone(responder: User, incident: Incident) -> None:
     profile = profile_for(responder)
     profile.timezone = "Europe/Paris"
     profile.save()
@@ -246,7 +246,7 @@ def test_a_bad_entry_is_refused_on_its_field(
 
 
 def test_correcting_an_entry_shows_its_history(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     event = services.add_timeline_event(incident, actor=responder, body="Rolled back 4.1")
     url = f"/en/incidents/{incident.ref}/timeline/{event.pk}/edit/"
@@ -284,7 +284,7 @@ def test_generated_entries_cannot_be_edited_as_text(
 
 
 def test_saving_details_changes_only_what_the_person_changed(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     html = page(responder_client, incident)
     assert 'name="initial-severity" value="2"' in html
@@ -313,7 +313,7 @@ def test_saving_details_changes_only_what_the_person_changed(
     assert incident.severity == 1  # the other person's change stands
 
 
-def test_an_impact_time_is_read_in_the_viewers_zone(responder: Any, incident: Incident) -> None:
+def test_an_impact_time_is_read_in_the_viewers_zone(responder: User, incident: Incident) -> None:
     profile = profile_for(responder)
     profile.timezone = "America/New_York"
     profile.save()
@@ -355,7 +355,7 @@ def test_saving_unchanged_details_writes_nothing(
 
 
 def test_tasks_can_be_added_assigned_and_done(
-    responder_client: Client, other_responder: Any, incident: Incident
+    responder_client: Client, other_responder: User, incident: Incident
 ) -> None:
     responder_client.post(
         f"/en/incidents/{incident.ref}/tasks/", {"title": "Check replica lag", "assignee": "sam"}
@@ -378,7 +378,7 @@ def test_a_task_needs_a_title(responder_client: Client, incident: Incident) -> N
 
 
 def test_a_task_of_another_incident_is_not_found(
-    responder_client: Client, responder: Any, incident: Incident
+    responder_client: Client, responder: User, incident: Incident
 ) -> None:
     other = services.declare_incident(actor=responder, title="Other")
     task = services.add_task(other, actor=responder, title="Elsewhere")
@@ -387,7 +387,7 @@ def test_a_task_of_another_incident_is_not_found(
 
 
 def test_adding_a_participant_opens_a_private_incident_to_them(
-    responder_client: Client, responder: Any, other_responder: Any
+    responder_client: Client, responder: User, other_responder: User
 ) -> None:
     secret = services.declare_incident(actor=responder, title="Leaked key", private=True)
     sam = client_for(other_responder)
@@ -398,7 +398,7 @@ def test_adding_a_participant_opens_a_private_incident_to_them(
     assert "Leaked key" in page(sam, secret)
 
 
-def test_a_private_incident_is_not_found_by_others(responder: Any, other_responder: Any) -> None:
+def test_a_private_incident_is_not_found_by_others(responder: User, other_responder: User) -> None:
     secret = services.declare_incident(actor=responder, title="Leaked key", private=True)
     sam = client_for(other_responder)
     for url in ("", "catchup/", f"timeline/{secret.timeline.get().pk}/edit/"):
@@ -424,7 +424,7 @@ ACTIONS = [
 ]
 
 
-def test_viewers_see_the_page_without_forms(viewer: Any, incident: Incident) -> None:
+def test_viewers_see_the_page_without_forms(viewer: User, incident: Incident) -> None:
     html = page(client_for(viewer), incident)
     main = html.split('id="main"')[1]
     assert "Shop front unreachable" in main
@@ -434,7 +434,7 @@ def test_viewers_see_the_page_without_forms(viewer: Any, incident: Incident) -> 
 
 @pytest.mark.parametrize(("action", "data"), ACTIONS)
 def test_viewers_cannot_post(
-    viewer: Any, incident: Incident, action: str, data: dict[str, str]
+    viewer: User, incident: Incident, action: str, data: dict[str, str]
 ) -> None:
     response = client_for(viewer).post(f"/en/incidents/{incident.ref}/{action}", data)
     assert response.status_code == 403
@@ -444,7 +444,7 @@ def test_viewers_cannot_post(
     assert not RoleAssignment.objects.exists() and not Task.objects.exists()
 
 
-def test_a_viewer_cannot_edit_an_entry(viewer: Any, responder: Any, incident: Incident) -> None:
+def test_a_viewer_cannot_edit_an_entry(viewer: User, responder: User, incident: Incident) -> None:
     event = services.add_timeline_event(incident, actor=responder, body="x")
     url = f"/en/incidents/{incident.ref}/timeline/{event.pk}/edit/"
     assert client_for(viewer).get(url).status_code == 403
@@ -483,7 +483,7 @@ def test_a_live_refresh_leaves_messages_for_the_page_they_belong_to(
 
 
 def test_the_page_costs_the_same_queries_however_long_the_timeline(
-    responder_client: Client, responder: Any, other_responder: Any, incident: Incident
+    responder_client: Client, responder: User, other_responder: User, incident: Incident
 ) -> None:
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -29,7 +29,7 @@ def listing(client: Client, query: str = "", status: int = 200) -> str:
 
 
 @pytest.fixture
-def incidents(responder: Any) -> dict[str, Incident]:
+def incidents(responder: User) -> dict[str, Incident]:
     made = {}
     with time_machine.travel("2026-11-20 10:00:00+00:00", tick=False) as clock:
         for title, severity, service in [
@@ -113,7 +113,7 @@ def test_a_bad_filter_value_is_a_form_error(
 
 
 def test_it_pages_by_fifty_and_keeps_filters_in_page_links(
-    responder_client: Client, responder: Any
+    responder_client: Client, responder: User
 ) -> None:
     for n in range(120):
         services.declare_incident(actor=responder, title=f"Blip {n}", severity=4)
@@ -132,7 +132,7 @@ def test_it_pages_by_fifty_and_keeps_filters_in_page_links(
 
 
 def test_private_incidents_are_listed_only_for_participants_and_admins(
-    responder: Any, other_responder: Any, admin_user: Any
+    responder: User, other_responder: User, admin_user: User
 ) -> None:
     services.declare_incident(actor=responder, title="Leaked key", private=True)
     services.declare_incident(actor=responder, title="Slow search")
@@ -153,7 +153,7 @@ def test_private_incidents_are_listed_only_for_participants_and_admins(
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rows(
-    responder_client: Client, responder: Any
+    responder_client: Client, responder: User
 ) -> None:
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -169,7 +169,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
 
 
 def test_past_a_cap_it_says_more_than_instead_of_counting_everything(
-    responder_client: Client, responder: Any, monkeypatch: pytest.MonkeyPatch
+    responder_client: Client, responder: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(listing_module, "COUNT_CAP", 5)
     monkeypatch.setattr(listing_module, "PER_PAGE", 2)

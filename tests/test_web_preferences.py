@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.models import ApiToken, Profile
@@ -28,7 +28,7 @@ def test_it_shows_the_current_choices(responder_client: Client) -> None:
 
 
 def test_changing_the_time_zone_changes_the_times_shown(
-    responder: Any, responder_client: Client
+    responder: User, responder_client: Client
 ) -> None:
     incident = services.declare_incident(actor=responder, title="Shop down")
     assert "UTC" in responder_client.get(f"/en/incidents/{incident.ref}/").content.decode()
@@ -45,7 +45,7 @@ def test_changing_the_time_zone_changes_the_times_shown(
 
 
 def test_changing_the_language_moves_to_that_language(
-    responder: Any, responder_client: Client
+    responder: User, responder_client: Client
 ) -> None:
     response = responder_client.post(
         "/en/accounts/preferences/", {"timezone": "UTC", "language": "fr"}
@@ -66,7 +66,7 @@ def test_changing_the_language_moves_to_that_language(
     ],
 )
 def test_a_bad_choice_is_an_error_and_saves_nothing(
-    responder: Any, responder_client: Client, data: dict[str, str], field: str
+    responder: User, responder_client: Client, data: dict[str, str], field: str
 ) -> None:
     response = responder_client.post("/en/accounts/preferences/", data)
     assert response.status_code == 422
@@ -76,7 +76,7 @@ def test_a_bad_choice_is_an_error_and_saves_nothing(
     assert not AuditRecord.objects.filter(action="profile.preferences_changed").exists()
 
 
-def test_viewers_have_preferences_too(viewer: Any) -> None:
+def test_viewers_have_preferences_too(viewer: User) -> None:
     client = Client()
     client.force_login(viewer)
     response = client.post(
@@ -93,7 +93,7 @@ def _token_client(token: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
-def test_it_lists_the_persons_own_tokens(responder: Any, other_responder: Any) -> None:
+def test_it_lists_the_persons_own_tokens(responder: User, other_responder: User) -> None:
     with time_machine.travel(datetime(2026, 11, 26, 9, 0, tzinfo=UTC), tick=False):
         laptop = create_api_token(responder, name="laptop")
         create_api_token(responder, name="ci job", expires_at=datetime(2027, 1, 1, tzinfo=UTC))
@@ -116,7 +116,7 @@ def test_it_lists_the_persons_own_tokens(responder: Any, other_responder: Any) -
     assert html.count(">Revoke<") == 2
 
 
-def test_revoking_a_token_stops_it_and_is_audited(responder: Any) -> None:
+def test_revoking_a_token_stops_it_and_is_audited(responder: User) -> None:
     token = create_api_token(responder, name="laptop")
     api_token = ApiToken.objects.get(user=responder)
     assert _token_client(token).get("/api/v1/me").status_code == 200
@@ -138,7 +138,7 @@ def test_revoking_a_token_stops_it_and_is_audited(responder: Any) -> None:
     assert ">Revoke<" not in after
 
 
-def test_revoking_needs_the_csrf_token(responder: Any) -> None:
+def test_revoking_needs_the_csrf_token(responder: User) -> None:
     token = create_api_token(responder)
     client = Client(enforce_csrf_checks=True)
     client.force_login(responder)
@@ -148,7 +148,7 @@ def test_revoking_needs_the_csrf_token(responder: Any) -> None:
     assert _token_client(token).get("/api/v1/me").status_code == 200
 
 
-def test_nobody_revokes_someone_elses_token(responder: Any, other_responder: Any) -> None:
+def test_nobody_revokes_someone_elses_token(responder: User, other_responder: User) -> None:
     token = create_api_token(other_responder)
     pk = ApiToken.objects.get(user=other_responder).pk
     client = Client()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.apps import apps
@@ -69,7 +68,7 @@ def test_a_registry_refuses_two_integrations_of_one_kind() -> None:
         registry.get("b")
 
 
-def test_a_registry_read_before_the_apps_are_ready_says_so(monkeypatch: Any) -> None:
+def test_a_registry_read_before_the_apps_are_ready_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     registry: Registry[Thing] = Registry("thing")
     registry.register(Thing("a"))
     monkeypatch.setattr(apps, "ready", False)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self, cast
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -91,7 +91,7 @@ class StandIn:
 
     # --- lifecycle -------------------------------------------------------------
 
-    def __enter__(self) -> StandIn:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -102,7 +102,8 @@ class StandIn:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        # typeshed allows a bytes host for any socket family; AF_INET gives str.
+        host, port = cast(tuple[str, int], self._server.server_address[:2])
         return f"http://{host}:{port}"
 
     # --- what subclasses provide ---------------------------------------------------

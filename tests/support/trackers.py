@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.actions.models import ActionItem
 from hotwash.actions.services import create_action_item
@@ -69,7 +71,7 @@ def configure(
     return tracker
 
 
-def make_item(actor: Any, team: Team, *, private: bool = False, **fields: Any) -> ActionItem:
+def make_item(actor: User, team: Team, *, private: bool = False, **fields: Any) -> ActionItem:
     incident = declare_incident(
         actor=actor, title="Checkout fails for card payments", severity=2, private=private
     )
@@ -101,7 +103,7 @@ def queued_runs() -> list[datetime | None]:
     return [row.run_after if row.run_after.year < 9999 else None for row in rows]
 
 
-def push(item: ActionItem, actor: Any, capture: Any) -> TrackerLink:
+def push(item: ActionItem, actor: User, capture: DjangoCaptureOnCommitCallbacks) -> TrackerLink:
     """Ask for a push, running the on-commit enqueue (`capture` is
     pytest-django's django_capture_on_commit_callbacks)."""
     with capture(execute=True):
@@ -109,7 +111,7 @@ def push(item: ActionItem, actor: Any, capture: Any) -> TrackerLink:
 
 
 def linked_items(
-    responder: Any, standin: StandInAny, monkeypatch: Any, count: int
+    responder: User, standin: StandInAny, monkeypatch: pytest.MonkeyPatch, count: int
 ) -> tuple[TrackerConfig, list[ActionItem]]:
     """A team tracker on `standin` and `count` items pushed to it."""
     team = Team.objects.create(name="Payments", slug="payments")
@@ -169,13 +171,14 @@ class Linked:
 
 
 @contextmanager
-def linker(responder: Any, monkeypatch: Any) -> Iterator[Callable[[str], Linked]]:
+def linker(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
     """Make a stand-in of a kind, a team tracker for it, and an item linked
     there; the stand-ins stop when the block ends."""
     with ExitStack() as stack:
 
         def make(kind: str) -> Linked:
-            standin = stack.enter_context(standin_for(kind))
+            # enter_context joins the union's members to their base, StandIn.
+            standin = cast(StandInAny, stack.enter_context(standin_for(kind)))
             team = Team.objects.create(name=f"Payments {kind}", slug=f"payments-{kind}")
             tracker = configure(monkeypatch, standin, team=team)
             item = make_item(responder, team)

@@ -18,7 +18,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class HotwashUserAdmin(UserAdmin):
+class HotwashUserAdmin(UserAdmin[User]):
     """Django's user admin, plus unlocking someone locked out of signing in."""
 
     actions = ["unlock_sign_in"]
@@ -41,14 +41,14 @@ class HotwashUserAdmin(UserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(admin.ModelAdmin[Profile]):
     list_display = ("user", "role", "timezone", "language")
     list_filter = ("role", "language")
     search_fields = ("user__username", "user__email")
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Tokens are created with `hotwash createtoken`; here they can only be
     inspected, revoked (set "revoked at") or given an expiry. People revoke
     their own on their preferences page."""

@@ -11,7 +11,7 @@ from hotwash.accounts.oidc_models import OidcIdentity
 
 
 @admin.register(OidcIdentity)
-class OidcIdentityAdmin(admin.ModelAdmin):
+class OidcIdentityAdmin(admin.ModelAdmin[OidcIdentity]):
     list_display = ("user", "subject", "issuer", "created_at", "last_sign_in_at")
     search_fields = ("user__username", "user__email", "subject")
     list_filter = ("issuer",)

@@ -213,6 +213,6 @@ def revoke_api_token(api_token: ApiToken, *, actor: User | None) -> None:
 def unlock_sign_in(user: User, *, actor: User | None) -> int:
     """Let `user` sign in again at once, from every address: forget their
     failed attempts. Returns how many attempt records were cleared."""
-    cleared = reset_sign_in_attempts(username=user.get_username())
+    cleared: int = reset_sign_in_attempts(username=user.get_username())
     record_audit(actor=actor, action="auth.unlocked", obj=user, changes={"cleared": cleared})
     return cleared

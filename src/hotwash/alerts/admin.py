@@ -17,7 +17,7 @@ from hotwash.alerts.services import create_source, forget_remembered_sources, re
 
 
 @admin.register(AlertSource)
-class AlertSourceAdmin(admin.ModelAdmin):
+class AlertSourceAdmin(admin.ModelAdmin[AlertSource]):
     list_display = ("name", "kind", "enabled", "prefix", "created_at", "last_used_at")
     list_filter = ("kind", "enabled")
     search_fields = ("name", "prefix")
@@ -40,7 +40,7 @@ class AlertSourceAdmin(admin.ModelAdmin):
         return (*self.readonly_fields, "kind") if obj is not None else self.readonly_fields
 
     def save_model(
-        self, request: HttpRequest, obj: AlertSource, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: AlertSource, form: ModelForm[AlertSource], change: bool
     ) -> None:
         if change:
             super().save_model(request, obj, form, change)
@@ -92,7 +92,7 @@ class AlertSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertGroup)
-class AlertGroupAdmin(admin.ModelAdmin):
+class AlertGroupAdmin(admin.ModelAdmin[AlertGroup]):
     list_display = (
         "group_key",
         "source",
@@ -117,7 +117,7 @@ class AlertGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(admin.ModelAdmin[Alert]):
     list_display = ("fingerprint", "source", "status", "starts_at", "ends_at", "notification_count")
     list_filter = ("status", "source")
     search_fields = ("fingerprint",)

@@ -5,7 +5,7 @@ from hotwash.core.models import AuditRecord
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):
+class AuditRecordAdmin(admin.ModelAdmin[AuditRecord]):
     """Read-only: the audit trail is written by service functions only."""
 
     list_display = ("at", "actor", "action", "object_type", "object_id")

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext as _
 from whitenoise.middleware import WhiteNoiseMiddleware
 from whitenoise.responders import StaticFile
@@ -30,7 +30,7 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
 
     @staticmethod
     def serve(static_file: StaticFile, request: HttpRequest) -> HttpResponseBase:
-        response = WhiteNoiseMiddleware.serve(static_file, request)
+        response: FileResponse = WhiteNoiseMiddleware.serve(static_file, request)
         # granian offers no wsgi.file_wrapper, so Django sends the file in
         # blocks of this size: 4 kB by default, 370 blocks for the API docs'
         # 1.5 MB script.

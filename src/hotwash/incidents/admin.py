@@ -4,13 +4,13 @@ from hotwash.incidents.models import Incident, Service
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(admin.ModelAdmin[Service]):
     list_display = ("name",)
     search_fields = ("name",)
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(admin.ModelAdmin[Incident]):
     """Incidents are changed on their own pages, where every change is put on
     the timeline; the admin only lists them."""
 

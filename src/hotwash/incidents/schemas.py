@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from ninja import HeaderEx, P, PathEx
 from pydantic import BaseModel, Field, WithJsonSchema
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 from hotwash.core.api.errors import Error
 from hotwash.core.api.paging import DEFAULT_PER_PAGE, Page, PageNumber, PerPage

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
@@ -64,7 +65,7 @@ class HotwashWorker(Worker):
 
     # --- tasks (django-tasks-db's claim, one task at a time) ------------------
 
-    def claim_task(self) -> tuple[DBTaskResult | None, bool]:
+    def claim_task(self) -> tuple[DBTaskResult[..., Any] | None, bool]:
         """Claim the next ready task: (the task or None, whether the queue
         could be read; False when SQLite was busy)."""
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

@@ -256,7 +256,10 @@ def test_an_always_firing_alert_falling_silent_opens_a_monitoring_failure(stack:
 
         def notified_twice() -> bool:
             group = stack.group_named("DeadMansSwitch")
-            return bool(group) and stack.detail(group)["alerts"][0]["notification_count"] >= 2
+            if not group:
+                return False
+            count: int = stack.detail(group)["alerts"][0]["notification_count"]
+            return count >= 2
 
         eventually(notified_twice, "the heartbeat alert to be re-sent")
         stack.database.run("triggers", "check")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import TimelineEvent, TimelineKind
@@ -27,19 +28,19 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two issues a page, so a few issues make several pages."""
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
@@ -50,12 +51,12 @@ def github() -> Iterator[GitHubStandIn]:
 
 
 def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
-    responder: Any,
+    responder: User,
     team: Team,
     github: GitHubStandIn,
-    monkeypatch: Any,
-    settings: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     settings.SITE_URL = "https://hotwash.example"
     configure(monkeypatch, github, team=team, labels="incident-followup")
@@ -82,6 +83,7 @@ def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
     reader = Client()
     reader.force_login(responder)
     assert reader.get(f"/en/action-items/{item.pk}/").status_code == 200  # the link works
+    assert item.incident is not None and item.due_on is not None
     assert f"https://hotwash.example/en/incidents/{item.incident.ref}/" in body
     assert "Checkout fails for card payments" in body
     assert "Page the on-call" in body
@@ -101,7 +103,10 @@ def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(
 
 
 def test_github_pages_follow_the_link_header(
-    responder: Any, monkeypatch: Any, clock: Any, small_pages: None
+    responder: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    small_pages: None,
 ) -> None:
     with GitHubStandIn() as github:
         tracker, _items = linked_items(responder, github, monkeypatch, 5)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.teams.models import Team
 from hotwash.trackers import services
@@ -23,24 +24,27 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two issues a page, so a few issues make several pages."""
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
 def test_it_pushes_to_gitlab_with_a_due_date(
-    responder: Any, team: Team, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    responder: User,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with GitLabStandIn() as gitlab:
         configure(monkeypatch, gitlab, team=team)
@@ -54,13 +58,17 @@ def test_it_pushes_to_gitlab_with_a_due_date(
     (sent,) = gitlab.sent("POST")
     assert sent.path == "/api/v4/projects/acme%2Fpayments/issues"
     assert sent.headers["private-token"] == "gl-token"
+    assert item.due_on is not None
     assert sent.body["due_date"] == item.due_on.isoformat()
     assert "severity:SEV2" in sent.body["labels"].split(",")
     assert link.marker in sent.body["description"]
 
 
 def test_gitlab_asks_for_the_linked_iids_and_follows_x_next_page(
-    responder: Any, monkeypatch: Any, clock: Any, small_pages: None
+    responder: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    small_pages: None,
 ) -> None:
     with GitLabStandIn() as gitlab:
         tracker, _items = linked_items(responder, gitlab, monkeypatch, 3)

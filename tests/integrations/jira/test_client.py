@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.teams.models import Team
 from hotwash.trackers import services
@@ -23,29 +24,29 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def clock() -> Iterator[Any]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def small_pages(monkeypatch: Any) -> None:
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two issues a page, so a few issues make several pages."""
     monkeypatch.setattr(TrackerClient, "per_page", 2)
 
 
 @pytest.fixture
-def team(db: Any) -> Team:
+def team(db: None) -> Team:
     return Team.objects.create(name="Payments", slug="payments")
 
 
 @pytest.mark.parametrize("bearer", [False, True], ids=["email-and-api-token", "bearer-token"])
 def test_it_pushes_to_jira_with_either_authentication(
     bearer: bool,
-    responder: Any,
+    responder: User,
     team: Team,
-    monkeypatch: Any,
-    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with JiraStandIn(bearer=bearer) as jira:
         configure(monkeypatch, jira, team=team, issue_type="Story")
@@ -60,6 +61,7 @@ def test_it_pushes_to_jira_with_either_authentication(
     fields = sent.body["fields"]
     assert fields["project"] == {"key": "OPS"}
     assert fields["issuetype"] == {"name": "Story"}
+    assert item.due_on is not None
     assert fields["duedate"] == item.due_on.isoformat()
     assert fields["description"]["type"] == "doc"
     assert link.marker in str(fields["description"])
@@ -67,7 +69,10 @@ def test_it_pushes_to_jira_with_either_authentication(
 
 
 def test_jira_pages_follow_next_page_token(
-    responder: Any, monkeypatch: Any, clock: Any, small_pages: None
+    responder: User,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: time_machine.Traveller,
+    small_pages: None,
 ) -> None:
     with JiraStandIn() as jira:
         tracker, _items = linked_items(responder, jira, monkeypatch, 5)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 
 from hotwash.actions.models import Status
 from tests.integrations.jira.standin import JiraStandIn
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def link_to(responder: Any, monkeypatch: Any) -> Iterator[Callable[[str], Linked]]:
+def link_to(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
     with linker(responder, monkeypatch) as make:
         yield make
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from django.test import Client
+from pytest_django import Settings
 
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource
 from hotwash.alerts.services import create_source
@@ -106,7 +107,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def stand_in(signer: Signer, settings: Any) -> Iterator[StandIn]:
+def stand_in(signer: Signer, settings: Settings) -> Iterator[StandIn]:
     server = StandIn(("127.0.0.1", 0), Handler)
     server.pem, server.hits = signer.pem, []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -125,7 +126,7 @@ def stand_in(signer: Signer, settings: Any) -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def source(db: Any) -> tuple[AlertSource, Client]:
+def source(db: None) -> tuple[AlertSource, Client]:
     source, token = create_source(name="cloudwatch", kind="sns", allowed_topic_arns=[TOPIC])
     credentials = base64.b64encode(f"hotwash:{token}".encode()).decode()
     return source, Client(HTTP_AUTHORIZATION=f"Basic {credentials}")
@@ -223,7 +224,7 @@ def test_a_bad_signature_is_a_403_and_writes_nothing(
 
 
 def test_a_certificate_outside_sns_is_never_fetched(
-    stand_in: StandIn, signer: Signer, source: tuple[AlertSource, Client], settings: Any
+    stand_in: StandIn, signer: Signer, source: tuple[AlertSource, Client], settings: Settings
 ) -> None:
     _source, client = source
     settings.ALERTS_SNS_URL_PATTERN = stand_in.sns_hosts  # SNS hosts only

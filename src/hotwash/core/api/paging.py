@@ -17,7 +17,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from pydantic import ConfigDict, Field
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 from hotwash.core.api.schemas import ApiModel
 from hotwash.core.errors import InvalidInput

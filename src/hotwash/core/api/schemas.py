@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
-from pydantic.json_schema import JsonDict, JsonValue
+from pydantic.config import JsonDict, JsonValue
 from pydantic_core import PydanticCustomError
 
 from hotwash.core.validators import date_problem

@@ -27,7 +27,7 @@ PER_PAGE = 50
 COUNT_CAP = 10_000
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator[Incident]):
     """Django's paginator, counting at most COUNT_CAP + 1 rows, so a page
     costs the same at 100,000 incidents as at 1,000."""
 

@@ -231,7 +231,8 @@ class Command(ClientCommand):
         if action == "export":
             if "text" in result:
                 return str(result["text"])
-            return _("Wrote %(bytes)d bytes to %(file)s.") % result
+            wrote: str = _("Wrote %(bytes)d bytes to %(file)s.") % result
+            return wrote
         text = postmortem_detail(result, clock)
         if action == "create":
             return _("Created %(ref)s.") % {"ref": result["id"]} + "\n" + text
