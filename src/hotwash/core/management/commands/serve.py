@@ -60,7 +60,7 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         # The thread count bounds the live streams a worker accepts
-        # (hotwash.live.views), so --threads must reach the workers' settings.
+        # (hotwash.incidents.views.live), so --threads must reach the workers' settings.
         # Granian forks its workers from this process, and a forked worker
         # keeps the settings read here: the one setting changed here is
         # SERVER_THREADS. A worker started afresh (the spawn or forkserver
