@@ -16,6 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
 
 
 class Command(BaseCommand):
@@ -46,10 +49,6 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", action="store_true", help="Log every request.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from granian.constants import Interfaces
-        from granian.log import LogLevels
-        from granian.server import Server
-
         static_root = Path(settings.STATIC_ROOT)
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
