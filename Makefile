@@ -34,6 +34,7 @@ test: lint typecheck system-deps $(NODE_MODULES)
 lint: $(BIN)/hotwash
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/hotwash
 	$(BIN)/mypy

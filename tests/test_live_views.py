@@ -21,8 +21,8 @@ from pytest_django import Settings
 
 from hotwash.incidents.models import Incident
 from hotwash.incidents.services import declare_incident
+from hotwash.incidents.views.live import version_of
 from hotwash.live import bus
-from hotwash.live.views import version_of
 
 
 @pytest.fixture(autouse=True, scope="module")

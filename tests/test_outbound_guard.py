@@ -27,7 +27,7 @@ from hotwash.accounts.services import create_user
 from hotwash.jobs.worker import HotwashWorker
 from hotwash.notifications.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from hotwash.teams.models import Team
-from hotwash.trackers import services
+from hotwash.trackers import services, tasks
 from hotwash.trackers.models import SyncState, TrackerConfig
 from tests.integrations.github.standin import GitHubStandIn
 from tests.support.trackers import configure
@@ -398,7 +398,7 @@ def test_a_push_to_a_loopback_tracker_is_refused_in_production_and_shown(
         link = services.request_push(item, actor=responder)
 
     production.PRODUCTION = True
-    assert services.attempt_push(link.pk) == "failed"
+    assert tasks.attempt_push(link.pk) == "failed"
     link.refresh_from_db()
     assert link.sync_state == SyncState.FAILED
     assert link.error_kind == "address"
@@ -426,7 +426,7 @@ def test_an_allow_listed_tracker_is_reached_in_production(
     with django_capture_on_commit_callbacks(execute=False):
         link = services.request_push(item, actor=responder)
     production.PRODUCTION = True
-    assert services.attempt_push(link.pk) == "created"
+    assert tasks.attempt_push(link.pk) == "created"
     assert len(github.issues) == 1
 
 
@@ -450,7 +450,7 @@ def test_a_tracker_name_that_rebinds_to_loopback_is_refused_when_polled(
     item = make_team_item(responder, team)
     with django_capture_on_commit_callbacks(execute=False):
         link = services.request_push(item, actor=responder)
-    assert services.attempt_push(link.pk) == "created"  # outside production: fine
+    assert tasks.attempt_push(link.pk) == "created"  # outside production: fine
     seen = len(github.requests)
 
     production.PRODUCTION = True

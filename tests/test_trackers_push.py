@@ -20,7 +20,7 @@ from hotwash.core.errors import Conflict, InvalidInput, NotFound
 from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import TimelineEvent, TimelineKind
 from hotwash.teams.models import Team
-from hotwash.trackers import services
+from hotwash.trackers import services, tasks
 from hotwash.trackers.models import ErrorKind, SyncState, TrackerLink
 from hotwash.trackers.tasks import push_action_item
 from tests.integrations.github.standin import GitHubStandIn
@@ -67,7 +67,7 @@ def test_the_issue_is_written_in_the_trackers_language(
 ) -> None:
     configure(monkeypatch, github, team=team, language="fr")
     item = make_item(responder, team)
-    services.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
+    tasks.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
     body = github.sent("POST")[0].body["body"]
     assert "/fr/action-items/" in body
     assert "Fermer ce ticket" in body
@@ -82,7 +82,7 @@ def test_a_private_incidents_title_is_not_sent(
 ) -> None:
     configure(monkeypatch, github, team=team)
     item = make_item(responder, team, private=True)
-    services.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
+    tasks.attempt_push(push(item, responder, django_capture_on_commit_callbacks).pk)
     body = github.sent("POST")[0].body["body"]
     assert "Checkout fails for card payments" not in body
     assert item.incident is not None
@@ -175,13 +175,13 @@ def test_outages_back_off_exponentially(
     waits = []
     for _attempt in range(3):
         before = datetime.now(UTC)
-        assert services.attempt_push(link.pk) == "retrying"
+        assert tasks.attempt_push(link.pk) == "retrying"
         link.refresh_from_db()
         assert link.next_attempt_at is not None
         waits.append((link.next_attempt_at - before).total_seconds())
         clock.move_to(link.next_attempt_at)
     assert waits == [30, 60, 120]
-    assert services.attempt_push(link.pk) == "created"
+    assert tasks.attempt_push(link.pk) == "created"
 
 
 def test_a_lost_response_never_opens_a_second_issue(
@@ -196,14 +196,14 @@ def test_a_lost_response_never_opens_a_second_issue(
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.drop_next_response("POST")  # GitHub creates the issue; the answer never arrives
 
-    assert services.attempt_push(link.pk) == "retrying"
+    assert tasks.attempt_push(link.pk) == "retrying"
     link.refresh_from_db()
     assert link.error_kind == ErrorKind.UNAVAILABLE
     assert len(github.issues) == 1
     assert link.next_attempt_at is not None
     clock.move_to(link.next_attempt_at)
 
-    assert services.attempt_push(link.pk) == "found"
+    assert tasks.attempt_push(link.pk) == "found"
     link.refresh_from_db()
     assert (link.sync_state, link.external_key) == (SyncState.SYNCED, "1")
     assert len(github.issues) == 1
@@ -225,11 +225,11 @@ def test_a_lost_response_is_recovered_on_gitlab_and_jira_too(
         configure(monkeypatch, standin, team=team)
         link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
         standin.drop_next_response("POST")
-        assert services.attempt_push(link.pk) == "retrying"
+        assert tasks.attempt_push(link.pk) == "retrying"
         link.refresh_from_db()
         assert link.next_attempt_at is not None
         clock.move_to(link.next_attempt_at)
-        assert services.attempt_push(link.pk) == "found"
+        assert tasks.attempt_push(link.pk) == "found"
     assert len(standin.issues) == 1
 
 
@@ -249,7 +249,7 @@ def test_a_refused_token_fails_at_once_and_shows_on_the_item_and_in_the_admin(
     item = make_item(responder, team)
     link = push(item, responder, django_capture_on_commit_callbacks)
 
-    assert services.attempt_push(link.pk) == "failed"
+    assert tasks.attempt_push(link.pk) == "failed"
 
     link.refresh_from_db()
     assert (link.sync_state, link.error_kind) == (SyncState.FAILED, ErrorKind.AUTH)
@@ -283,7 +283,7 @@ def test_it_gives_up_after_the_last_allowed_attempt(
     github.fail_next(503, times=5, method="POST")
     outcomes = []
     for _attempt in range(3):
-        outcomes.append(services.attempt_push(link.pk))
+        outcomes.append(tasks.attempt_push(link.pk))
         link.refresh_from_db()
         if link.next_attempt_at:
             clock.move_to(link.next_attempt_at)
@@ -306,7 +306,7 @@ def test_a_missing_token_is_a_clear_failure(
     configure(monkeypatch, github, team=team)
     monkeypatch.delenv(TOKEN_ENV)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
-    assert services.attempt_push(link.pk) == "failed"
+    assert tasks.attempt_push(link.pk) == "failed"
     link.refresh_from_db()
     assert link.error_kind == ErrorKind.CREDENTIALS
     assert f"environment variable {TOKEN_ENV} is not set" in link.last_error
@@ -327,7 +327,7 @@ def test_a_token_can_come_from_a_secret_file(
     secret.write_text("gh-token\n")
     configure(monkeypatch, github, team=team, token_env="", token_file=str(secret))
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
-    assert services.attempt_push(link.pk) == "created"
+    assert tasks.attempt_push(link.pk) == "created"
 
 
 def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
@@ -344,7 +344,7 @@ def test_retrying_a_failed_push_finds_the_issue_an_earlier_attempt_made(
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.drop_next_response("POST")
-    assert services.attempt_push(link.pk) == "failed"
+    assert tasks.attempt_push(link.pk) == "failed"
     DBTaskResult.objects.all().delete()
 
     # The admin's retry action on the failed-sync view.
@@ -395,8 +395,8 @@ def test_a_push_claimed_by_one_worker_is_not_run_by_another(
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     now = datetime.now(UTC)
-    assert services._claim(link.pk, now) is not None
-    assert services.attempt_push(link.pk) == "skipped"
+    assert tasks._claim(link.pk, now) is not None
+    assert tasks.attempt_push(link.pk) == "skipped"
     assert github.requests == []
 
 
@@ -416,7 +416,7 @@ def test_pushing_twice_while_pending_changes_nothing_and_a_linked_item_conflicts
     again = push(item, responder, django_capture_on_commit_callbacks)
     assert first.pk == again.pk
     assert TrackerLink.objects.count() == 1
-    services.attempt_push(first.pk)
+    tasks.attempt_push(first.pk)
     with pytest.raises(Conflict, match="already linked"):
         services.request_push(item, actor=responder)
 
@@ -470,7 +470,7 @@ def test_the_api_pushes_and_answers_202(
     assert data["error"] == ""
     assert queued_runs() == [None]
 
-    services.attempt_push(TrackerLink.objects.get().pk)
+    tasks.attempt_push(TrackerLink.objects.get().pk)
     conflict = api.post(f"/api/v1/action-items/{item.ref}/push")
     assert conflict.status_code == 409
     assert "already linked" in conflict.json()["message"]
@@ -523,7 +523,7 @@ def test_the_item_page_panel_shows_the_button_then_the_link_then_a_failure(
     html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
     assert "Waiting to be sent to GitHub Issues." in html
 
-    services.attempt_push(TrackerLink.objects.get().pk)
+    tasks.attempt_push(TrackerLink.objects.get().pk)
     html = render_to_string("trackers/_item_tracker.html", {"item": item, "request": request})
     assert 'href="https://github.example/acme/payments/issues/1"' in html
     assert "acme/payments#1" in html
@@ -602,10 +602,10 @@ def test_an_answer_that_cannot_be_read_is_retried_and_bounded(
     configure(monkeypatch, github, team=team)
     link = push(make_item(responder, team), responder, django_capture_on_commit_callbacks)
     github.fail_next(201, body={"unexpected": True}, times=2, method="POST")
-    assert services.attempt_push(link.pk) == "retrying"
+    assert tasks.attempt_push(link.pk) == "retrying"
     link.refresh_from_db()
     assert link.error_kind == ErrorKind.UNEXPECTED
     assert "KeyError" in link.last_error
     assert link.next_attempt_at is not None
     clock.move_to(link.next_attempt_at)
-    assert services.attempt_push(link.pk) == "failed"
+    assert tasks.attempt_push(link.pk) == "failed"

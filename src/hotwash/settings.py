@@ -38,14 +38,14 @@ DATA_DIR = env_path("HOTWASH_DATA_DIR", Path.cwd() / "data")
 PRODUCTION = env_bool("HOTWASH_PRODUCTION", False)
 # Django's debug pages print settings, environment variables and every
 # frame's locals (database and SMTP passwords included): off unless asked for
-# by name, and even then shown to signed-in admins only (hotwash.core.debug).
+# by name, and even then shown to signed-in admins only (hotwash.accounts.debug).
 DEBUG = env_bool("HOTWASH_DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ConfigurationError(
         "HOTWASH_PRODUCTION is on, so HOTWASH_DEBUG must be off: debug pages are for a "
         "developer's machine."
     )
-DEFAULT_EXCEPTION_REPORTER = "hotwash.core.debug.AdminOnlyExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER = "hotwash.accounts.debug.AdminOnlyExceptionReporter"
 
 _DEV_SECRET_KEY = "hotwash-development-key-do-not-use-in-production"
 SECRET_KEY = env_str("HOTWASH_SECRET_KEY", _DEV_SECRET_KEY)
@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "hotwash.core.middleware.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
-    "hotwash.core.debug.AdminOnlyDebugPagesMiddleware",
+    "hotwash.accounts.debug.AdminOnlyDebugPagesMiddleware",
     "hotwash.core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -293,7 +293,7 @@ LIVE_STREAMS_PER_PERSON = env_int("HOTWASH_LIVE_STREAMS_PER_PERSON", 10, minimum
 # --- Serving (hotwash serve; hotwash/core/management/commands/serve.py) -----
 # Worker processes and threads per worker, the defaults of `serve --workers`
 # and `--threads`. Each open live stream holds a thread, so the thread count
-# also bounds the streams one process accepts (hotwash.live.views).
+# also bounds the streams one process accepts (hotwash.incidents.views.live).
 SERVER_WORKERS = env_int("HOTWASH_WORKERS", 1, minimum=1)
 SERVER_THREADS = env_int("HOTWASH_THREADS", 256, minimum=4)
 

@@ -6,7 +6,7 @@ from hotwash.api.urls import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
-    path("live/", include("hotwash.live.urls")),
+    path("live/", include("hotwash.incidents.live_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Single sign-on (OpenID Connect): no language prefix, so one redirect
     # URI serves every language (hotwash/accounts/oidc.py).
@@ -29,5 +29,5 @@ urlpatterns += i18n_patterns(
 
 handler404 = "hotwash.core.views.not_found"
 # Hotwash's own 500 (JSON under /api/); Django's debug page only ever
-# reaches a signed-in admin with HOTWASH_DEBUG=1 (hotwash.core.debug).
+# reaches a signed-in admin with HOTWASH_DEBUG=1 (hotwash.accounts.debug).
 handler500 = "hotwash.core.views.server_error"

@@ -19,7 +19,7 @@ from hotwash.actions.models import ActionItem
 from hotwash.actions.services import create_action_item
 from hotwash.incidents.services import declare_incident
 from hotwash.teams.models import Team
-from hotwash.trackers import services
+from hotwash.trackers import services, tasks
 from hotwash.trackers.models import AuthMethod, TrackerConfig, TrackerLink
 from tests.integrations.github.standin import GitHubStandIn
 from tests.integrations.gitlab.standin import GitLabStandIn
@@ -119,7 +119,7 @@ def linked_items(
     items = [make_item(responder, team) for _ in range(count)]
     for item in items:
         link = services.request_push(item, actor=responder)
-        assert services.attempt_push(link.pk) == "created"
+        assert tasks.attempt_push(link.pk) == "created"
     return tracker, items
 
 
@@ -183,7 +183,7 @@ def linker(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
             tracker = configure(monkeypatch, standin, team=team)
             item = make_item(responder, team)
             link = services.request_push(item, actor=responder)
-            assert services.attempt_push(link.pk) == "created"
+            assert tasks.attempt_push(link.pk) == "created"
             return Linked(standin, tracker, item)
 
         yield make

@@ -8,10 +8,10 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Router
 
+from hotwash.accounts.api_auth import caller
 from hotwash.accounts.permissions import role_of
 from hotwash.accounts.schemas import MeOut
 from hotwash.accounts.services import profile_for
-from hotwash.core.api.auth import caller
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.api.present import display_name
 

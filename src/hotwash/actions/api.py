@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from hotwash.accounts.api_auth import caller, responder
 from hotwash.actions import services
 from hotwash.actions.present import present_item, present_items
 from hotwash.actions.queries import ItemFilters, get_item, parse_postmortem, search_items
@@ -19,7 +20,6 @@ from hotwash.actions.schemas import (
     ActionItemPatch,
     ItemRef,
 )
-from hotwash.core.api.auth import caller, responder
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.api.paging import present_page
 from hotwash.core.errors import InvalidInput

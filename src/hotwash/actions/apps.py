@@ -6,11 +6,3 @@ class ActionItemsConfig(AppConfig):
     name = "hotwash.actions"
     label = "actions"
     verbose_name = _("Action items")
-
-    def ready(self) -> None:
-        from hotwash.actions.display import describe
-        from hotwash.incidents.display import register_describer
-        from hotwash.incidents.models import TimelineKind
-
-        # Timeline entries about action items read in each reader's language.
-        register_describer(TimelineKind.ACTION_ITEM, describe)

@@ -11,23 +11,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotwash.accounts.permissions import is_admin
+from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.actions.models import OPEN_STATUSES, REF_PREFIX, ActionItem, Status, overdue_q
 from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.refs import ref_number
 from hotwash.incidents.queries import can_view, get_incident, visible_incidents
+from hotwash.postmortems.hooks import ListedActionItem
 from hotwash.postmortems.models import REF_PREFIX as POSTMORTEM_PREFIX
 from hotwash.postmortems.models import Postmortem
 from hotwash.teams.models import Team
-
-AnyUser = User | AnonymousUser
-
 
 # A status filter value meaning "still to do": open or in progress.
 ACTIVE = "active"
@@ -225,3 +222,20 @@ def items_for(user: AnyUser, *, incident: Any = None, postmortem: Any = None) ->
     else:
         return []
     return list(items.order_by("due_on", "id"))
+
+
+def postmortem_items(postmortem: Postmortem, reader: AnyUser | None) -> list[ListedActionItem]:
+    """The postmortem's action items `reader` may see (None: all of them), as
+    its Markdown export lists them (postmortems.hooks.action_items)."""
+    candidates = ActionItem.objects.all() if reader is None else visible_items(reader)
+    items = candidates.filter(postmortem=postmortem).select_related("owner").order_by("id")
+    return [
+        ListedActionItem(
+            pk=item.pk,
+            title=item.title,
+            owner=item.owner.username if item.owner else None,
+            due_on=item.due_on,
+            status=str(item.get_status_display()),
+        )
+        for item in items
+    ]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from pydantic import BaseModel
 
+from hotwash.accounts.api_auth import caller
 from hotwash.alerts.auth import Refusal
 from hotwash.alerts.ingest import IngestResult, ingest
 from hotwash.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus
@@ -34,7 +35,6 @@ from hotwash.alerts.schemas import (
     GroupListQuery,
 )
 from hotwash.alerts.sources import AlertSourceKind, sources
-from hotwash.core.api.auth import caller
 from hotwash.core.api.errors import Error, describe_validation_error, error_body, error_responses
 from hotwash.core.api.paging import present_page
 from hotwash.core.api.present import local

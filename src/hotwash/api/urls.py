@@ -15,11 +15,11 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError, ValidationErrorContext
 
 from hotwash.accounts import api as accounts_api
+from hotwash.accounts import audit_api
+from hotwash.accounts.api_auth import SessionAuth, TokenAuth
 from hotwash.actions import api as actions_api
 from hotwash.alerts import api as alerts_api
 from hotwash.blameless import api as blameless_api
-from hotwash.core.api import audit as audit_api
-from hotwash.core.api.auth import SessionAuth, TokenAuth
 from hotwash.core.api.errors import (
     JsonParser,
     install_error_handlers,

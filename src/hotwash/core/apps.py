@@ -6,9 +6,3 @@ class CoreConfig(AppConfig):
     name = "hotwash.core"
     label = "core"
     verbose_name = _("Core")
-
-    def ready(self) -> None:
-        # Fail at start-up, not on first use, when the policy file is wrong.
-        from hotwash.policies import load_policies
-
-        load_policies()

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from hotwash.core.api.auth import caller, responder
+from hotwash.accounts.api_auth import caller, responder
 from hotwash.core.api.errors import ERRORS, error_body
 from hotwash.core.api.paging import present_page
 from hotwash.core.errors import InvalidInput, NotFound

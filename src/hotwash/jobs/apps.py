@@ -6,6 +6,3 @@ class JobsConfig(AppConfig):
     name = "hotwash.jobs"
     label = "jobs"
     verbose_name = _("Background jobs")
-
-    def ready(self) -> None:
-        from hotwash.jobs import housekeeping  # noqa: F401  (registers its periodic job)

@@ -177,6 +177,8 @@ class PostgresListener(threading.Thread):
                 delay = min(delay * 2, 10.0)
 
     def _listen(self, *, resync: bool) -> None:
+        # Imported here: only PostgreSQL deployments listen, so a SQLite one
+        # never loads the driver.
         import psycopg
 
         with psycopg.connect(**self.conninfo, autocommit=True) as conn:

@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from hotwash.notifications.models import WebhookEvent
+from hotwash.notifications.outbox import emit
 from hotwash.notifications.reminders import action_item_data, postmortem_data
-from hotwash.notifications.webhooks import emit, events_for_change
+from hotwash.notifications.webhooks import events_for_change
 
 
 def on_action_item_changed(

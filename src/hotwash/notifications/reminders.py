@@ -39,9 +39,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import translation
 
 from hotwash.actions.models import OPEN_STATUSES, ActionItem
+from hotwash.jobs.queue import enqueue_many
 from hotwash.notifications.conf import Schedule, schedule
+from hotwash.notifications.emails import has_digest_content
+from hotwash.notifications.links import action_item_url, postmortem_url
 from hotwash.notifications.models import (
     MUTABLE_REMINDERS,
     DeliveryStatus,
@@ -49,6 +53,8 @@ from hotwash.notifications.models import (
     SentNotification,
     WebhookEvent,
 )
+from hotwash.notifications.outbox import emit_many
+from hotwash.notifications.tasks import deliver_notification
 from hotwash.postmortems.models import Postmortem
 
 MUTED_NOTE = "Muted by the recipient."
@@ -222,8 +228,6 @@ def action_item_data(row: dict[str, Any]) -> dict[str, Any]:
     """An action item as webhook payloads show it. Items of private
     incidents keep their title to themselves: chat channels are wider
     audiences than the incident."""
-    from hotwash.notifications.links import action_item_url
-
     private = bool(row.get("private"))
     return {
         "id": row["pk"],
@@ -242,8 +246,6 @@ def action_item_data(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def postmortem_data(row: dict[str, Any]) -> dict[str, Any]:
-    from hotwash.notifications.links import postmortem_url
-
     private = bool(row.get("private"))
     return {
         "id": row["pk"],
@@ -260,8 +262,6 @@ def postmortem_data(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _in_default_language(function: Any, pk: int) -> str:
-    from django.utils import translation
-
     with translation.override(settings.LANGUAGE_CODE):
         return str(function(pk))
 
@@ -324,8 +324,6 @@ def _with_visible_work(pks: Sequence[int]) -> set[int]:
     would be empty). Asked only of those whose digest is due and not yet
     recorded this week: once a week for most, at every scan only for the
     few left out this way."""
-    from hotwash.notifications.emails import has_digest_content
-
     if not pks:
         return set()
     people = User.objects.filter(pk__in=pks).select_related("profile")
@@ -339,10 +337,6 @@ def record(candidates: Sequence[Candidate], now: datetime) -> ScanResult:
     """Insert the ledger rows for `candidates` (skipping any that exist),
     then enqueue an email task for each row this call inserted and a
     webhook delivery for each event. Call inside a transaction."""
-    from hotwash.jobs.queue import enqueue_many
-    from hotwash.notifications.tasks import deliver_notification
-    from hotwash.notifications.webhooks import emit_many
-
     result = ScanResult()
     if not candidates:
         return result

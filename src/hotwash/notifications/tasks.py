@@ -17,7 +17,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from hotwash.jobs.retry import retry_later
+from hotwash.notifications.emails import Skip, build_email
 from hotwash.notifications.models import DeliveryStatus, SentNotification, WebhookDelivery
+from hotwash.notifications.webhooks import post
 
 logger = logging.getLogger("hotwash.notifications")
 
@@ -33,8 +35,6 @@ class WebhookRefused(RuntimeError):
 
 @task()
 def deliver_notification(notification_id: int, attempt: int = 1) -> str:
-    from hotwash.notifications.emails import Skip, build_email
-
     notification = (
         SentNotification.objects.select_related("recipient").filter(pk=notification_id).first()
     )
@@ -100,8 +100,6 @@ def _failed(notification: SentNotification, attempt: int, error: Exception) -> N
 
 @task()
 def deliver_webhook(delivery_id: str, attempt: int = 1) -> str:
-    from hotwash.notifications.webhooks import post
-
     delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None or delivery.status in DONE:
         return "nothing to do"

@@ -2,7 +2,8 @@
 
 Each event becomes one WebhookDelivery per active subscription that wants
 it, created in the transaction that decided the event, and one task that
-POSTs it (retried with backoff). The request:
+POSTs it (retried with backoff): outbox.py creates and enqueues them, this
+module signs and sends one. The request:
 
     POST <subscription url>
     Content-Type: application/json
@@ -32,13 +33,13 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+import httpx
 
 from hotwash.core.crypto import SecretUndecryptable
+from hotwash.core.outbound import GuardedTransport
 from hotwash.core.secret_env import SecretEnvRefused, read_secret_env
 from hotwash.notifications.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
@@ -107,47 +108,9 @@ def secret_of(subscription: WebhookSubscription) -> str:
         raise WebhookSecretMissing(f"Webhook {subscription.name!r}: {error}") from None
 
 
-def emit_many(events: Sequence[tuple[str, dict[str, Any]]], now: datetime) -> int:
-    """Create and enqueue the deliveries of `events` ((event, data) pairs) to
-    every active subscription that wants them; return how many. Call inside
-    the transaction that decided the events."""
-    from hotwash.jobs.queue import enqueue_many
-    from hotwash.notifications.tasks import deliver_webhook
-
-    if not events:
-        return 0
-    subscriptions = list(WebhookSubscription.objects.filter(active=True))
-    if not subscriptions:
-        return 0
-    deliveries = []
-    for event, data in events:
-        for subscription in subscriptions:
-            if subscription.wants(event):
-                delivery_id = uuid.uuid4()
-                deliveries.append(
-                    WebhookDelivery(
-                        id=delivery_id,
-                        subscription=subscription,
-                        event=event,
-                        body=body_for(delivery_id, event, data, now),
-                        created_at=now,
-                    )
-                )
-    WebhookDelivery.objects.bulk_create(deliveries)
-    return enqueue_many(deliver_webhook, [((str(d.id),), {}) for d in deliveries])
-
-
-def emit(event: str, data: dict[str, Any], now: datetime | None = None) -> int:
-    return emit_many([(event, data)], now or timezone.now())
-
-
 def post(delivery: WebhookDelivery, client_timeout: float) -> int:
     """POST the delivery once; return the HTTP status. Raises on transport
     errors, on a missing secret and on a refused address (OutboundRefused)."""
-    import httpx
-
-    from hotwash.core.outbound import GuardedTransport
-
     body = delivery.body.encode()
     timestamp = str(int(time.time()))
     headers = {

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from hotwash.accounts.api_auth import caller
 from hotwash.core import refs
-from hotwash.core.api.auth import caller
 from hotwash.core.api.errors import ERRORS, error_body, error_responses
 from hotwash.core.api.paging import present_page
 from hotwash.core.api.present import local, username

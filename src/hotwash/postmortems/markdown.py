@@ -33,7 +33,10 @@ from django.utils.translation import gettext as _
 from hotwash.accounts.permissions import AnyUser
 from hotwash.core import markdown_blocks
 from hotwash.core.markdown_blocks import Heading
+from hotwash.incidents.display import describe_event
 from hotwash.incidents.models import Incident
+from hotwash.postmortems.facts import incident_facts
+from hotwash.postmortems.hooks import hooks
 from hotwash.postmortems.models import Kind, Language, Postmortem
 from hotwash.postmortems.outlines import Outline, get_outline
 from hotwash.postmortems.queries import is_marked_public
@@ -275,8 +278,6 @@ def _line(label: str, value: str) -> str:
 
 
 def header_facts(incident: Incident) -> str:
-    from hotwash.postmortems.facts import incident_facts
-
     facts = incident_facts(incident)
     lines = [
         _line(_("Incident"), f"{incident.ref} — {incident.title}"),
@@ -291,9 +292,6 @@ def header_facts(incident: Incident) -> str:
 
 
 def key_moments(incident: Incident) -> str:
-    from hotwash.incidents.display import describe_event
-    from hotwash.postmortems.facts import incident_facts
-
     moments = incident_facts(incident).key_moments
     if not moments:
         return _("No key moments on the incident's timeline.")
@@ -308,23 +306,17 @@ def key_moments(incident: Incident) -> str:
 def action_items(postmortem: Postmortem, *, reader: AnyUser | None = None) -> str | None:
     """The postmortem's action items `reader` may see (None: all of them),
     or None when there are none."""
-    try:
-        from hotwash.actions.models import ActionItem
-        from hotwash.actions.queries import visible_items
-    except ImportError:  # pragma: no cover - the actions app is optional
-        return None
-    candidates = ActionItem.objects.all() if reader is None else visible_items(reader)
-    items = list(candidates.filter(postmortem=postmortem).select_related("owner").order_by("id"))
+    items = hooks.action_items(postmortem, reader)
     if not items:
         return None
     lines = []
     for item in items:
         details = [
-            item.owner.username if item.owner else _("no owner"),
+            item.owner or _("no owner"),
             _("due %(date)s") % {"date": item.due_on.isoformat()}
             if item.due_on
             else _("no due date"),
-            str(item.get_status_display()),
+            item.status,
         ]
         lines.append(f"- AI-{item.pk} — {item.title} ({', '.join(details)})")
     return "\n".join(lines)

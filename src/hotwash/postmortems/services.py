@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotwash.accounts.permissions import can_respond, is_admin
+from hotwash.blameless.engine import lint_markdown
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -37,6 +38,7 @@ from hotwash.incidents.services import (
     services_named,
 )
 from hotwash.policies import postmortem_rule
+from hotwash.postmortems.hooks import hooks
 from hotwash.postmortems.models import (
     ChecklistItem,
     Comment,
@@ -314,11 +316,7 @@ def _current_commander(incident: Incident) -> User | None:
 
 def _full_postmortem_required(incident: Incident) -> bool:
     """A trigger policy (resolution time) can demand a full postmortem."""
-    try:
-        from hotwash.triggers.services import full_postmortem_required
-    except ImportError:
-        return False
-    return bool(full_postmortem_required(incident))
+    return hooks.full_postmortem_required(incident)
 
 
 def _prefill(postmortem: Postmortem, incident: Incident, now: datetime) -> None:
@@ -955,12 +953,7 @@ def approval_problems(postmortem: Postmortem) -> list[str]:
     for key, label in CHECKLIST:
         if key not in ticked:
             problems.append(_("Checklist not ticked: %(item)s") % {"item": label})
-    try:
-        from hotwash.actions.services import approval_blockers
-    except ImportError:
-        pass
-    else:
-        problems.extend(approval_blockers(postmortem))
+    problems.extend(hooks.approval_blockers(postmortem))
     return problems
 
 
@@ -1085,8 +1078,6 @@ def _check_approver(actor: Actor, postmortem: Postmortem) -> None:
 def lint_postmortem(postmortem: Postmortem) -> list[dict[str, Any]]:
     """Blameless-language findings in every section (shown on review; they
     never block it). Participants' names are passed so naming them is seen."""
-    from hotwash.blameless.engine import lint_markdown
-
     names: list[str] = []
     if postmortem.incident_id:
         for user in postmortem.incident.participants.all():  # type: ignore[union-attr]

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.security import APIKeyHeader
 
+from hotwash.accounts.api_auth import caller
 from hotwash.actions.models import Status as ItemStatus
 from hotwash.actions.queries import get_item
 from hotwash.actions.schemas import ItemRef
-from hotwash.core.api.auth import caller
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.api.present import local
 from hotwash.core.errors import NotFound

@@ -6,7 +6,7 @@ How a push stays safe:
   and its audit record in one transaction and enqueues the worker's task
   when that commits. The row is the source of truth: if the task is lost,
   the periodic sweep finds the pending link and enqueues it again.
-- `attempt_push` claims the link with a conditional UPDATE (pending and
+- `attempt_push` (in tasks.py, beside the task it enqueues again) claims the link with a conditional UPDATE (pending and
   due), so two workers never call the tracker for the same link at once. It
   calls the tracker outside any transaction, then records the outcome. A
   retryable failure sets `next_attempt_at` (the tracker's Retry-After or
@@ -23,26 +23,20 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
-from django.db.models import F, Min, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.actions.models import CLOSED_STATUSES, OPEN_STATUSES, ActionItem, Status
-from hotwash.actions.services import can_view_item, item_incident, update_action_item
+from hotwash.actions.services import can_view_item, update_action_item
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hotwash.incidents.models import TimelineKind
-from hotwash.incidents.services import record_system_event
-from hotwash.jobs.retry import retry_delay
-from hotwash.trackers.clients import RemoteIssue, TrackerError, client_for
-from hotwash.trackers.content import build_draft, marker_for
+from hotwash.trackers.clients import TrackerError, client_for
+from hotwash.trackers.content import marker_for
 from hotwash.trackers.credentials import CredentialMissing
 from hotwash.trackers.models import (
     ErrorKind,
@@ -52,18 +46,14 @@ from hotwash.trackers.models import (
     TrackerLink,
 )
 from hotwash.trackers.registry import trackers
+from hotwash.trackers.tasks import enqueue_push, enqueue_push_on_commit
 
 logger = logging.getLogger("hotwash.trackers")
 
 Actor = User | AnonymousUser | None
 
-# A claimed attempt that has not finished after this long (its worker died)
-# may be claimed again.
-LEASE = timedelta(minutes=10)
 # The sweep re-enqueues a pending link this long after it was due.
 SWEEP_GRACE = timedelta(minutes=2)
-# A marker search looks this far before the first attempt (clock skew).
-SEARCH_MARGIN = timedelta(minutes=10)
 # Polls look this far before the previous poll (clock skew, slow indexes).
 POLL_OVERLAP = timedelta(minutes=5)
 
@@ -84,17 +74,6 @@ def can_push(user: User | AnonymousUser, item: ActionItem) -> bool:
     if not can_view_item(user, item):
         return False
     return can_respond(user) or (item.owner_id is not None and item.owner_id == user.pk)
-
-
-def _enqueue(link_id: int, run_after: datetime | None = None) -> None:
-    from hotwash.trackers.tasks import push_action_item
-
-    task = push_action_item if run_after is None else push_action_item.using(run_after=run_after)
-    task.enqueue(link_id)
-
-
-def _enqueue_on_commit(link_id: int, run_after: datetime | None = None) -> None:
-    transaction.on_commit(lambda: _enqueue(link_id, run_after))
 
 
 # --- asking for a push --------------------------------------------------------
@@ -152,7 +131,7 @@ def request_push(item: ActionItem, *, actor: Actor) -> TrackerLink:
                 obj=link,
                 changes={"item": item.ref, "tracker": tracker.kind, "project": tracker.project},
             )
-            _enqueue_on_commit(link.pk)
+            enqueue_push_on_commit(link.pk)
     except IntegrityError:
         # Someone pushed the same item a moment ago: that push stands.
         concurrent = link_of(item)
@@ -180,147 +159,8 @@ def retry_push(link: TrackerLink, *, actor: Actor) -> TrackerLink:
             update_fields=["sync_state", "attempts", "next_attempt_at", "error_kind", "last_error"]
         )
         record_audit(actor=actor, action="tracker.push_retried", obj=link)
-        _enqueue_on_commit(link.pk)
+        enqueue_push_on_commit(link.pk)
     return link
-
-
-# --- one attempt (the worker's task) --------------------------------------------
-
-
-def _claim(link_id: int, now: datetime) -> TrackerLink | None:
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    claimed = (
-        TrackerLink.objects.filter(due, pk=link_id, sync_state=SyncState.PENDING).update(
-            next_attempt_at=now + LEASE,
-            attempts=F("attempts") + 1,
-            last_attempt_at=now,
-            first_attempt_at=Coalesce(F("first_attempt_at"), now),
-        )
-        == 1
-    )
-    if not claimed:
-        return None
-    return TrackerLink.objects.select_related(
-        "tracker", "item__owner", "item__incident", "item__postmortem"
-    ).get(pk=link_id)
-
-
-def attempt_push(link_id: int) -> str:
-    """One attempt to create the tracker issue of link `link_id`. Returns
-    what happened: "skipped" (not due, or another worker has it),
-    "created", "found" (an earlier attempt's issue), "retrying" or "failed"."""
-    now = timezone.now()
-    # Read before claiming: whether an earlier attempt may have reached the
-    # tracker (its response lost), in which case we look before creating.
-    tried_before = TrackerLink.objects.filter(pk=link_id, first_attempt_at__isnull=False).exists()
-    link = _claim(link_id, now)
-    if link is None:
-        return "skipped"
-    tracker = link.tracker
-    try:
-        draft = build_draft(
-            link.item,
-            marker=link.marker,
-            language=tracker.language,
-            extra_labels=tracker.extra_labels,
-        )
-        with client_for(tracker) as client:
-            remote = None
-            if tried_before and link.first_attempt_at is not None:
-                remote = client.find_by_marker(link.marker, link.first_attempt_at - SEARCH_MARGIN)
-            outcome = "found" if remote is not None else "created"
-            if remote is None:
-                remote = client.create_issue(draft)
-    except CredentialMissing as exc:
-        return _record_failure(link, ErrorKind.CREDENTIALS, str(exc), now, retry_at=None)
-    except TrackerError as exc:
-        retry_at = exc.retry_at or (now + retry_delay(link.attempts) if exc.retryable else None)
-        return _record_failure(link, exc.kind, exc.detail, now, retry_at=retry_at)
-    except Exception as exc:  # an answer we could not read: still bounded, still visible
-        logger.exception("Tracker push of %s failed unexpectedly", link.item.ref)
-        detail = f"{type(exc).__name__}: {exc}"
-        return _record_failure(
-            link, ErrorKind.UNEXPECTED, detail, now, retry_at=now + retry_delay(link.attempts)
-        )
-    _record_success(link, remote, now, outcome)
-    return outcome
-
-
-def _record_success(link: TrackerLink, remote: RemoteIssue, now: datetime, outcome: str) -> None:
-    with transaction.atomic():
-        link.external_key = remote.key
-        link.external_id = remote.id
-        link.url = remote.url
-        link.issue_state = IssueState.CLOSED if remote.closed else IssueState.OPEN
-        link.remote_updated_at = remote.updated_at
-        link.sync_state = SyncState.SYNCED
-        link.error_kind = ErrorKind.NONE
-        link.last_error = ""
-        link.next_attempt_at = None
-        link.last_synced_at = now
-        link.save()
-        record_audit(
-            actor=None,
-            action="tracker.pushed",
-            obj=link,
-            changes={
-                "item": link.item.ref,
-                "issue": link.display_key,
-                "url": link.url,
-                "how": outcome,
-            },
-        )
-        _timeline(link, {"event": "tracker_linked", "url": link.url, "tracker": link.tracker.kind})
-
-
-def _record_failure(
-    link: TrackerLink, kind: str, detail: str, now: datetime, *, retry_at: datetime | None
-) -> str:
-    give_up = retry_at is None or link.attempts >= settings.TASK_MAX_ATTEMPTS
-    with transaction.atomic():
-        link.error_kind = kind
-        link.last_error = detail[:2000]
-        if give_up:
-            link.sync_state = SyncState.FAILED
-            link.next_attempt_at = None
-        else:
-            link.next_attempt_at = retry_at
-        link.save(update_fields=["error_kind", "last_error", "sync_state", "next_attempt_at"])
-        if give_up:
-            record_audit(
-                actor=None,
-                action="tracker.push_failed",
-                obj=link,
-                changes={"item": link.item.ref, "error": kind, "detail": link.last_error},
-            )
-            _timeline(
-                link,
-                {"event": "tracker_failed", "tracker": link.tracker.kind, "error": _short(detail)},
-            )
-        else:
-            _enqueue_on_commit(link.pk, retry_at)
-    if give_up:
-        logger.warning("Tracker push of %s failed for good: %s", link.item.ref, detail)
-        return "failed"
-    logger.info("Tracker push of %s will be retried at %s: %s", link.item.ref, retry_at, detail)
-    return "retrying"
-
-
-def _short(detail: str) -> str:
-    return detail if len(detail) <= 160 else detail[:157] + "…"
-
-
-def _timeline(link: TrackerLink, data: dict[str, Any]) -> None:
-    item = link.item
-    incident = item_incident(item)
-    if incident is None:
-        return
-    record_system_event(
-        incident,
-        kind=TimelineKind.ACTION_ITEM,
-        data={"item": item.pk, "ref": item.ref, "title": item.title, **data},
-        body=f"{item.ref} {data.get('url') or data.get('error', '')}".strip(),
-    )
 
 
 def sweep_stalled_pushes(now: datetime) -> int:
@@ -333,7 +173,7 @@ def sweep_stalled_pushes(now: datetime) -> int:
         ).values_list("pk", flat=True)[:500]
     )
     for link_id in stalled:
-        _enqueue(link_id)
+        enqueue_push(link_id)
     return len(stalled)
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from hotwash.core.api.auth import caller, responder
+from hotwash.accounts.api_auth import caller, responder
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.api.present import local, username
 from hotwash.core.errors import InvalidInput

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import AnyUser, can_respond
+from hotwash.actions.services import create_action_item
 from hotwash.alerts.models import AlertGroup
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, NotFound, PermissionDenied
@@ -253,11 +254,6 @@ def _accept_add_detection(proposal: Proposal, user: User, now: datetime) -> None
     incident = proposal.incident
     if incident is None:
         raise NotFound(_("The incident of this proposal no longer exists."))
-    try:
-        from hotwash.actions.services import create_action_item
-    except ImportError:  # the action items app is not installed
-        proposal.result = {"action_item": None}
-        return
     days = proposal.details.get("due_in_days")
     due: date | None = timezone.localdate(now) + timedelta(days=int(days)) if days else None
     item = create_action_item(

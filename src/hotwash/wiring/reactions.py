@@ -9,9 +9,8 @@ queue a task, which runs only after the commit. A receiver that writes data
 writes its audit record with it.
 
 This module sits above every app (it imports them; none imports it).
-`WiringConfig.ready()` connects everything once, after all apps are loaded;
-the apps' own `ready()` methods only load their configuration and fill
-registries (timeline describers, periodic jobs).
+`WiringConfig.ready()` connects everything once, after all apps are loaded,
+and runs `startup.py` first (configuration checks, registries).
 
 Signal (sent by)
   -> receiver

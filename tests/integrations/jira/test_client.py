@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.teams.models import Team
-from hotwash.trackers import services
+from hotwash.trackers import services, tasks
 from hotwash.trackers.clients import TrackerClient
 from hotwash.trackers.models import SyncState
 from tests.integrations.jira.standin import JiraStandIn
@@ -52,7 +52,7 @@ def test_it_pushes_to_jira_with_either_authentication(
         configure(monkeypatch, jira, team=team, issue_type="Story")
         item = make_item(responder, team)
         link = push(item, responder, django_capture_on_commit_callbacks)
-        assert services.attempt_push(link.pk) == "created"
+        assert tasks.attempt_push(link.pk) == "created"
 
     link.refresh_from_db()
     assert (link.sync_state, link.external_key) == (SyncState.SYNCED, "OPS-1")

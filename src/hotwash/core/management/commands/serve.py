@@ -16,6 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
 
 
 class Command(BaseCommand):
@@ -46,10 +49,6 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", action="store_true", help="Log every request.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from granian.constants import Interfaces
-        from granian.log import LogLevels
-        from granian.server import Server
-
         static_root = Path(settings.STATIC_ROOT)
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
@@ -60,7 +59,7 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         # The thread count bounds the live streams a worker accepts
-        # (hotwash.live.views), so --threads must reach the workers' settings.
+        # (hotwash.incidents.views.live), so --threads must reach the workers' settings.
         # Granian forks its workers from this process, and a forked worker
         # keeps the settings read here: the one setting changed here is
         # SERVER_THREADS. A worker started afresh (the spawn or forkserver

@@ -16,6 +16,7 @@ from hotwash.triggers.policy import (
     load_from,
     load_trigger_policies,
 )
+from hotwash.triggers.services import run_checks
 
 
 class Command(BaseCommand):
@@ -41,8 +42,6 @@ class Command(BaseCommand):
             self.stdout.write(describe(load_trigger_policies()))
 
     def _check(self) -> None:
-        from hotwash.triggers.services import run_checks
-
         report = run_checks(timezone.now())
         self.stdout.write(
             f"Looked at {report.groups} alert group(s); "

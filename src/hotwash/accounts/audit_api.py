@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from hotwash.accounts.api_auth import caller
 from hotwash.accounts.permissions import is_admin
-from hotwash.core.api.auth import caller
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.api.paging import present_page
 from hotwash.core.api.present import local, username

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from hotwash.live import views
+from hotwash.incidents.views import live as views
 
 app_name = "live"
 urlpatterns: list[URLPattern] = [

@@ -1,0 +1,68 @@
+"""What Hotwash checks and registers at start-up, once every app is loaded.
+
+Called by `WiringConfig.ready()`, after every other app's `ready()`. Here,
+not in each app's own `ready()`, because these imports need the app
+registry ready (they import models) and because some go upwards: the
+foundation (`core`) must not import `policies`' loader, and `postmortems`
+must not import `actions` or `triggers`, whose functions they are given.
+
+In order:
+- the configuration files are read and validated, so a wrong file stops
+  the start instead of the first request or alert that needs it: the policy
+  file (HOTWASH_POLICY_FILE), the blameless rule files, the postmortem
+  templates, the trigger policies;
+- the registries are filled: how each app's timeline entries read, and
+  what postmortems ask of actions and triggers;
+- the modules that declare periodic jobs and queued tasks are imported, so
+  that every process (web or worker) knows them.
+"""
+
+from __future__ import annotations
+
+# Imported for what they register (@periodic jobs, @task functions).
+import hotwash.jobs.housekeeping
+import hotwash.notifications.jobs
+import hotwash.trackers.jobs
+import hotwash.trackers.tasks
+import hotwash.triggers.jobs  # noqa: F401
+from hotwash.actions import display as action_display
+from hotwash.actions.queries import postmortem_items
+from hotwash.actions.services import approval_blockers
+from hotwash.blameless.engine import LANGUAGES, ruleset
+from hotwash.incidents.display import register_describer
+from hotwash.incidents.models import TimelineKind
+from hotwash.policies import load_policies
+from hotwash.postmortems import hooks
+from hotwash.postmortems.display import describe_postmortem_event
+from hotwash.postmortems.outlines import load_outlines
+from hotwash.triggers import describe
+from hotwash.triggers.policy import load_trigger_policies
+from hotwash.triggers.services import full_postmortem_required
+
+
+def start() -> None:
+    check_configuration()
+    fill_registries()
+
+
+def check_configuration() -> None:
+    """Fail at start-up, not on first use, when a configuration file is wrong."""
+    load_policies()
+    for language in LANGUAGES:
+        ruleset(language)
+    load_outlines()
+    load_trigger_policies()
+
+
+def fill_registries() -> None:
+    # Timeline entries written by other apps read in each reader's language.
+    register_describer(TimelineKind.POSTMORTEM, describe_postmortem_event)
+    register_describer(TimelineKind.ACTION_ITEM, action_display.describe)
+    register_describer(TimelineKind.ALERT, describe.describe_alert)
+    register_describer(TimelineKind.TRIGGER, describe.describe_trigger)
+    register_describer(TimelineKind.CHANGE, describe.describe_change)
+    hooks.fill(
+        full_postmortem_required=full_postmortem_required,
+        approval_blockers=approval_blockers,
+        action_items=postmortem_items,
+    )
