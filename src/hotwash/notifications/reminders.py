@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -137,69 +137,55 @@ def _classify(
 
 
 def _action_item_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
-    low, high = _window(now, conf)
-    rows = (
-        ActionItem.objects.filter(
-            status__in=OPEN_STATUSES, owner__is_active=True, due_on__range=(low, high)
-        )
-        .annotate(soon_sent=_sent(Kind.ACTION_DUE_SOON), overdue_sent=_sent(Kind.ACTION_OVERDUE))
-        .filter(Q(soon_sent=False) | Q(overdue_sent=False))
-        .values(
-            "pk",
-            "title",
-            "status",
-            "priority",
-            "kind",
-            "due_on",
-            "owner_id",
-            "incident_id",
-            "postmortem_id",
-            "soon_sent",
-            "overdue_sent",
-            owner_username=F("owner__username"),
-            zone=F("owner__profile__timezone"),
-            muted=F("owner__notification_preference__reminders_muted"),
-            private=F("incident__private"),
-        )
+    return _due_candidates(
+        ActionItem.objects.filter(status__in=OPEN_STATUSES),
+        ("title", "status", "priority", "kind", "postmortem_id"),
+        soon=Kind.ACTION_DUE_SOON,
+        overdue=Kind.ACTION_OVERDUE,
+        data=action_item_data,
+        now=now,
+        conf=conf,
     )
-    candidates = []
-    for row in rows:
-        kind = _classify(row, now, conf, Kind.ACTION_DUE_SOON, Kind.ACTION_OVERDUE)
-        if kind is None:
-            continue
-        candidates.append(
-            Candidate(
-                kind=kind,
-                object_id=row["pk"],
-                recipient_id=row["owner_id"],
-                slot=row["due_on"],
-                muted=bool(row["muted"]) and kind in MUTABLE_REMINDERS,
-                data=action_item_data(row),
-            )
-        )
-    return candidates
 
 
 def _postmortem_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
+    return _due_candidates(
+        Postmortem.objects.open(),
+        ("title", "status", "required"),
+        soon=Kind.POSTMORTEM_DUE_SOON,
+        overdue=Kind.POSTMORTEM_OVERDUE,
+        data=postmortem_data,
+        now=now,
+        conf=conf,
+    )
+
+
+def _due_candidates(
+    objects: QuerySet[Any],
+    fields: Sequence[str],
+    *,
+    soon: str,
+    overdue: str,
+    data: Callable[[dict[str, Any]], dict[str, Any]],
+    now: datetime,
+    conf: Schedule,
+) -> list[Candidate]:
+    """The reminders `objects` (action items or postmortems, each with an
+    owner and a due date) are due for: one query, with each row's `fields`
+    for its webhook payload (`data`) and its owner's zone and muting."""
     low, high = _window(now, conf)
     rows = (
-        Postmortem.objects.open()
-        .filter(owner__is_active=True, due_on__range=(low, high))
-        .annotate(
-            soon_sent=_sent(Kind.POSTMORTEM_DUE_SOON),
-            overdue_sent=_sent(Kind.POSTMORTEM_OVERDUE),
-        )
+        objects.filter(owner__is_active=True, due_on__range=(low, high))
+        .annotate(soon_sent=_sent(soon), overdue_sent=_sent(overdue))
         .filter(Q(soon_sent=False) | Q(overdue_sent=False))
         .values(
             "pk",
-            "title",
-            "status",
             "due_on",
             "owner_id",
             "incident_id",
-            "required",
             "soon_sent",
             "overdue_sent",
+            *fields,
             owner_username=F("owner__username"),
             zone=F("owner__profile__timezone"),
             muted=F("owner__notification_preference__reminders_muted"),
@@ -208,7 +194,7 @@ def _postmortem_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
     )
     candidates = []
     for row in rows:
-        kind = _classify(row, now, conf, Kind.POSTMORTEM_DUE_SOON, Kind.POSTMORTEM_OVERDUE)
+        kind = _classify(row, now, conf, soon, overdue)
         if kind is None:
             continue
         candidates.append(
@@ -218,7 +204,7 @@ def _postmortem_candidates(now: datetime, conf: Schedule) -> list[Candidate]:
                 recipient_id=row["owner_id"],
                 slot=row["due_on"],
                 muted=bool(row["muted"]) and kind in MUTABLE_REMINDERS,
-                data=postmortem_data(row),
+                data=data(row),
             )
         )
     return candidates
