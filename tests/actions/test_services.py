@@ -34,11 +34,6 @@ def _clock() -> Any:
         yield
 
 
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
-
-
 def _postmortem(incident: Incident | None, **fields: Any) -> Postmortem:
     now = timezone.now()
     return Postmortem.objects.create(

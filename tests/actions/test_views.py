@@ -30,11 +30,6 @@ def _clock() -> Any:
         yield
 
 
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return incidents.declare_incident(actor=responder, title="Checkout fails", severity=2)
-
-
 def _item(actor: Any, incident: Incident, **fields: Any) -> ActionItem:
     fields.setdefault("owner", actor)
     fields.setdefault("title", "Add an alert")

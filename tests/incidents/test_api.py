@@ -103,11 +103,6 @@ def test_times_are_given_in_the_callers_time_zone(responder: Any) -> None:
 # --- reading ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return services.declare_incident(actor=responder, title="Shop down", severity=2)
-
-
 @pytest.mark.parametrize("form", ["INC-{n}", "inc-{n}", "{n}"])
 def test_it_finds_an_incident_by_any_form_of_its_reference(
     api: Client, incident: Incident, form: str

@@ -14,11 +14,6 @@ from hotwash.incidents.models import Incident, RoleAssignment, TimelineEvent, Ti
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return services.declare_incident(actor=responder, title="Shop down")
-
-
 def url(incident: Incident, rest: str) -> str:
     return f"/api/v1/incidents/{incident.ref}/{rest}"
 

@@ -16,11 +16,6 @@ from hotwash.incidents.models import Incident, TimelineEdit, TimelineEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return services.declare_incident(actor=responder, title="Shop down", severity=2)
-
-
 def url(incident: Incident, rest: str = "") -> str:
     return f"/api/v1/incidents/{incident.ref}/timeline{rest}"
 

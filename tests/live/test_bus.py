@@ -22,14 +22,6 @@ class Boom(Exception):
     pass
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _no_listener_left_behind() -> Iterator[None]:
-    # The PostgreSQL listener holds a connection to the test database, which
-    # could not be dropped at the end of the run while it is open.
-    yield
-    bus.stop_listener()
-
-
 def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 

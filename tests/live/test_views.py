@@ -23,17 +23,6 @@ from hotwash.live import bus
 from hotwash.live.views import version_of
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _no_listener_left_behind() -> Iterator[None]:
-    yield
-    bus.stop_listener()
-
-
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return declare_incident(actor=responder, title="Checkout is failing")
-
-
 def events_url(pk: int) -> str:
     return reverse("live:incident-events", kwargs={"pk": pk})
 

@@ -50,11 +50,6 @@ def drain() -> int:
 
 
 @pytest.fixture
-def amira(db: Any) -> Any:
-    return create_user("amira", email="amira@example.org", first_name="Amira")
-
-
-@pytest.fixture
 def lea(db: Any) -> Any:
     return create_user(
         "lea",

@@ -13,14 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
 
-from hotwash.accounts.services import create_user
 from hotwash.actions.services import create_action_item, update_action_item
 from hotwash.incidents.services import declare_incident
 from hotwash.jobs.worker import HotwashWorker
 from hotwash.notifications.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from hotwash.notifications.reminders import scan_reminders
 from hotwash.notifications.webhooks import sign, verify
-from tests.support.notifications import Received, WebhookSink, make_item, webhook_sink
+from tests.support.notifications import Received, WebhookSink, make_item
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +31,6 @@ SECRET = "whsec-for-tests-0123456789"
 def _clock() -> Iterator[Any]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def amira(db: Any) -> Any:
-    return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
 def subscribe(sink: WebhookSink, *events: str, **fields: Any) -> WebhookSubscription:

@@ -21,14 +21,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from hotwash.accounts.services import create_user
 from hotwash.jobs.worker import HotwashWorker
 from hotwash.notifications.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from hotwash.teams.models import Team
 from hotwash.trackers import services
 from hotwash.trackers.models import SyncState, TrackerConfig
 from tests.integrations.github.standin import GitHubStandIn
-from tests.support.notifications import WebhookSink, make_item, webhook_sink
+from tests.support.notifications import WebhookSink, make_item
 from tests.support.trackers import configure
 from tests.support.trackers import make_item as make_team_item
 
@@ -51,23 +50,6 @@ def production(settings: Any) -> Any:
     settings.PRODUCTION = True
     settings.OUTBOUND_ALLOW = []
     return settings
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    with webhook_sink() as receiver:
-        yield receiver
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStandIn]:
-    with GitHubStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def amira(db: Any) -> Any:
-    return create_user("amira", email="amira@example.org", first_name="Amira")
 
 
 class FakeDns:

@@ -225,12 +225,6 @@ def test_a_group_is_hidden_once_its_incident_turns_private(
 # --- live streams: a cap per person -------------------------------------------------
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _no_listener_left_behind() -> Iterator[None]:
-    yield
-    bus.stop_listener()
-
-
 def events_url(incident: Incident) -> str:
     return f"/live/incidents/{incident.pk}/events"
 
@@ -257,11 +251,6 @@ def streams() -> Iterator[Streams]:
     opened = Streams()
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def incident(responder: Any) -> Incident:
-    return incidents.declare_incident(actor=responder, title="Checkout fails")
 
 
 @pytest.mark.django_db(transaction=True)  # closing a stream ends its request

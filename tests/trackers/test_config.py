@@ -17,11 +17,6 @@ from hotwash.trackers.models import AuthMethod, TrackerConfig
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def team(db: Any) -> Team:
-    return Team.objects.create(name="Payments", slug="payments")
-
-
 def tracker(team: Team, **fields: Any) -> TrackerConfig:
     values: dict[str, Any] = {
         "team": team,

@@ -42,17 +42,6 @@ def clock() -> Iterator[Any]:
         yield traveller
 
 
-@pytest.fixture
-def github() -> Iterator[GitHubStandIn]:
-    with GitHubStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def team(db: Any) -> Team:
-    return Team.objects.create(name="Payments", slug="payments")
-
-
 # --- success (what each tracker is sent: tests/integrations/<tracker>/) ----------
 
 

@@ -4,7 +4,7 @@ in tests/integrations/<tracker>/test_webhook.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,17 +16,11 @@ from hotwash.core.models import AuditRecord
 from hotwash.trackers.models import IssueState
 from tests.integrations.github.standin import GitHubStandIn
 from tests.integrations.jira.standin import JiraStandIn
-from tests.support.trackers import SECRET, SECRET_ENV, Linked, configure, linker, status_of
+from tests.support.trackers import SECRET, SECRET_ENV, Linked, configure, status_of
 
 pytestmark = pytest.mark.django_db
 
 KINDS = ["github", "gitlab", "jira"]
-
-
-@pytest.fixture
-def link_to(responder: Any, monkeypatch: Any) -> Iterator[Callable[[str], Linked]]:
-    with linker(responder, monkeypatch) as make:
-        yield make
 
 
 @pytest.fixture(params=KINDS)

@@ -1,0 +1,15 @@
+"""Fixtures the integrations' tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hotwash.trackers.clients import TrackerClient
+
+
+@pytest.fixture
+def small_pages(monkeypatch: Any) -> None:
+    """Two issues a page, so a few issues make several pages."""
+    monkeypatch.setattr(TrackerClient, "per_page", 2)
