@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_client import MAKE_USERS, Cli
+from tests.support.cli import MAKE_USERS, Cli
 from tests.support.servers import running_server, server_database
 
 pytestmark = pytest.mark.server

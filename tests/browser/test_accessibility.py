@@ -40,8 +40,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hotwash.demo.load import DEMO_PASSWORD
-from tests.browser.test_live_timeline import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.support.axe import assert_accessible, misnested_in_paragraphs, require_axe
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.support.servers import (
     RunningServer,
     ServerDatabase,

@@ -11,7 +11,6 @@ runs an event loop, so this test never touches the ORM: it sets up through
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,23 +18,11 @@ import httpx
 import pytest
 
 from tests.support.axe import assert_accessible, require_axe
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WAIT_MS, signed_in
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "pw-for-tests-42"
-WAIT_MS = 10_000  # for things that should happen; never asserted
 SCREENSHOT = Path("/tmp/hotwash-live.png")  # French: hotwash-live-fr.png
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -77,19 +64,6 @@ def browser() -> Iterator[sync_api.Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def signed_in(
-    browser: sync_api.Browser, server: RunningServer, language: str, username: str
-) -> sync_api.Page:
-    page = browser.new_context(base_url=server.url).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"/{language}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form.stacked-form button[type=submit]").click()
-    page.wait_for_url(re.compile(rf"/{language}/(?!accounts/login)"))
-    return page
 
 
 def declare(page: sync_api.Page, language: str, title: str) -> str:

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.test_live_timeline import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
 from tests.support.axe import assert_accessible, require_axe
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
