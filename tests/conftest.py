@@ -3,7 +3,7 @@ whichever DATABASE_URL names (`make test` runs the suite on both)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,6 +13,13 @@ from pytest_django import Settings
 
 from hotwash.accounts.models import Role
 from hotwash.accounts.services import create_api_token, create_user
+from hotwash.incidents.models import Incident
+from hotwash.incidents.services import declare_incident
+from hotwash.live import bus
+from hotwash.teams.models import Team
+from tests.integrations.github.standin import GitHubStandIn
+from tests.support.notifications import WebhookSink, webhook_sink
+from tests.support.trackers import Linked, linker
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +79,53 @@ def responder_token(responder: User) -> str:
 def api(responder_token: str) -> Client:
     """A test client that sends the responder's bearer token."""
     return Client(HTTP_AUTHORIZATION=f"Bearer {responder_token}")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_listener_left_behind() -> Iterator[None]:
+    # A test that opens an event stream starts this process's live listener;
+    # on PostgreSQL it holds a connection to the test database, which could
+    # not be dropped at the end of the run while it is open.
+    yield
+    bus.stop_listener()
+
+
+@pytest.fixture
+def incident(responder: User) -> Incident:
+    """An incident the responder declared (SEV2). A file whose tests read
+    another title or severity declares its own."""
+    return declare_incident(actor=responder, title="Shop down", severity=2)
+
+
+@pytest.fixture
+def amira(db: None) -> User:
+    """A person with an email address, for notifications (the `responder`
+    has none)."""
+    return create_user("amira", email="amira@example.org", first_name="Amira")
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return Team.objects.create(name="Payments", slug="payments")
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStandIn]:
+    """A GitHub stand-in on loopback (tests/integrations/github/standin.py)."""
+    with GitHubStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def link_to(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
+    """Link an action item to an issue of the named tracker's stand-in
+    (tests/support/trackers.py)."""
+    with linker(responder, monkeypatch) as make:
+        yield make
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    """An HTTP receiver for outbound webhooks on loopback."""
+    with webhook_sink() as receiver:
+        yield receiver

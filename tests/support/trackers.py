@@ -1,4 +1,4 @@
-"""Hotwash-side setup shared by the tracker tests (tests/test_trackers_*.py
+"""Hotwash-side setup shared by the tracker tests (tests/trackers/
 and tests/integrations/<tracker>/): a team whose tracker is one of the
 stand-ins, an action item of that team, pushes and webhooks."""
 

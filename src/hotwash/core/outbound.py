@@ -249,7 +249,7 @@ class GuardedTransport(httpx.HTTPTransport):
         # httpx offers no hook for name resolution; httpcore's pool takes a
         # network backend. Replace the pool httpx built with the same one
         # (httpx's defaults) over the guarded backend. httpx is pinned, and
-        # tests/test_outbound_guard.py fails if this stops being used.
+        # tests/security/test_outbound_guard.py fails if this stops being used.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             max_connections=100,

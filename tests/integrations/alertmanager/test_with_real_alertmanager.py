@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from tests.servers import free_port, running_server, server_database, stop
+from tests.support.servers import free_port, running_server, server_database, stop
 
 pytestmark = [
     pytest.mark.server,

@@ -16,7 +16,6 @@ from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import TimelineEvent, TimelineKind
 from hotwash.teams.models import Team
 from hotwash.trackers import services
-from hotwash.trackers.clients import TrackerClient
 from hotwash.trackers.models import IssueState, SyncState
 from hotwash.trackers.tasks import push_action_item
 from tests.integrations.github.standin import GitHubStandIn
@@ -31,23 +30,6 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two issues a page, so a few issues make several pages."""
-    monkeypatch.setattr(TrackerClient, "per_page", 2)
-
-
-@pytest.fixture
-def team(db: None) -> Team:
-    return Team.objects.create(name="Payments", slug="payments")
-
-
-@pytest.fixture
-def github() -> Iterator[GitHubStandIn]:
-    with GitHubStandIn() as standin:
-        yield standin
 
 
 def test_it_pushes_to_github_with_a_link_back_labels_and_the_marker(

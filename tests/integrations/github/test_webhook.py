@@ -3,22 +3,15 @@ tracker's repository."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import User
 
 from hotwash.actions.models import Status
 from tests.integrations.github.standin import GitHubStandIn
-from tests.support.trackers import SECRET, Linked, linker, status_of
+from tests.support.trackers import SECRET, Linked, status_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def link_to(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
-    with linker(responder, monkeypatch) as make:
-        yield make
 
 
 def test_github_events_other_than_close_and_reopen_are_ignored(

@@ -13,7 +13,6 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from hotwash.teams.models import Team
 from hotwash.trackers import services, tasks
-from hotwash.trackers.clients import TrackerClient
 from hotwash.trackers.models import SyncState
 from tests.integrations.jira.standin import JiraStandIn
 from tests.support.trackers import configure, linked_items, make_item, push
@@ -27,17 +26,6 @@ T0 = datetime(2026, 11, 26, 3, 12, tzinfo=UTC)
 def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two issues a page, so a few issues make several pages."""
-    monkeypatch.setattr(TrackerClient, "per_page", 2)
-
-
-@pytest.fixture
-def team(db: None) -> Team:
-    return Team.objects.create(name="Payments", slug="payments")
 
 
 @pytest.mark.parametrize("bearer", [False, True], ids=["email-and-api-token", "bearer-token"])

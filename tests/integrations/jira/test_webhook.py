@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import User
 
 from hotwash.actions.models import Status
 from tests.integrations.jira.standin import JiraStandIn
-from tests.support.trackers import SECRET, Linked, linker, status_of
+from tests.support.trackers import SECRET, Linked, status_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def link_to(responder: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Linked]]:
-    with linker(responder, monkeypatch) as make:
-        yield make
 
 
 def test_a_jira_change_that_is_not_a_status_change_is_ignored(

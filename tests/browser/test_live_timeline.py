@@ -1,0 +1,306 @@
+"""The live timeline in a real browser: one person declares an incident and
+adds a note; a second person, already on that incident's page, sees the note
+appear without reloading. Once in English, once in French.
+
+Headless Chromium from Debian (/usr/bin/chromium, `make system-deps`)
+driven by Playwright; a browser is never downloaded. Playwright's sync API
+runs an event loop, so this test never touches the ORM: it sets up through
+`hotwash` subprocesses and acts through the browser.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.support.axe import assert_accessible, require_axe
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WAIT_MS, signed_in
+from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+SCREENSHOT = Path("/tmp/hotwash-live.png")  # French: hotwash-live-fr.png
+
+if TYPE_CHECKING:
+    from playwright import sync_api
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs it; a skip there would hide a broken setup
+        pytest.skip(message)
+    require_axe()
+    with server_database(tmp_path_factory.mktemp("browser")) as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def amira(database: ServerDatabase) -> str:
+    """A responder; her API token."""
+    return database.create_user("amira", password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def sam(database: ServerDatabase) -> str:
+    """Another responder; his API token."""
+    return database.create_user("sam", password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def server(database: ServerDatabase) -> Iterator[RunningServer]:
+    with running_server(database) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def declare(page: sync_api.Page, language: str, title: str) -> str:
+    """Declare from the home page; the new incident's address."""
+    page.goto(f"/{language}/")
+    page.fill(".declare input[name=title]", title)
+    page.locator(".declare__main button[type=submit]").click()
+    page.wait_for_selector("[data-live-events]")
+    return page.url.split("#")[0]
+
+
+def follow(page: sync_api.Page, url: str) -> None:
+    """Open an incident page and wait until it is live: current, and
+    listening, so whatever happens next can only arrive as a live update."""
+    page.goto(url)
+    page.wait_for_selector("[data-live-events][data-live-state='live']")
+    page.evaluate("window.sameDocument = true")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_note_appears_live_on_someone_elses_incident_page(
+    browser: sync_api.Browser, server: RunningServer, amira: str, sam: str, language: str
+) -> None:
+    writer = signed_in(browser, server, language, "amira")
+    reader = signed_in(browser, server, language, "sam")
+    title = f"Checkout is failing ({language})"
+    incident_url = declare(writer, language, title)
+
+    # Sam is already on the page, following along, half-way through a note
+    # of his own.
+    follow(reader, incident_url)
+    assert reader.locator("html").get_attribute("lang") == language
+    sync_api.expect(reader.locator("h1")).to_contain_text(title)
+    draft = reader.locator("#add-entry textarea[name=body]")
+    draft.fill("Customers report")
+
+    # Amira adds a note through the form.
+    note = f"Rolled back the 14:02 deploy ({language})."
+    writer.fill("#add-entry textarea[name=body]", note)
+    writer.locator("#add-entry button[type=submit]").click()
+    sync_api.expect(writer.locator("[data-live-region='timeline']")).to_contain_text(note)
+
+    # Sam sees it without reloading, and his draft is untouched.
+    timeline = reader.locator("[data-live-region='timeline']")
+    sync_api.expect(timeline).to_contain_text(note, timeout=WAIT_MS)
+    assert reader.evaluate("window.sameDocument") is True
+    assert reader.locator("html").get_attribute("lang") == language
+    assert draft.input_value() == "Customers report"
+    sync_api.expect(draft).to_be_focused()
+    updated_text = reader.locator("[data-live-events]").get_attribute("data-live-updated-text")
+    assert updated_text
+    sync_api.expect(reader.locator("#live-status")).to_have_text(updated_text)
+    assert_accessible(reader, f"the incident page after a live update ({language})", language)
+    # For people to look at; not compared with anything.
+    screenshot = (
+        SCREENSHOT if language == "en" else SCREENSHOT.with_stem(f"hotwash-live-{language}")
+    )
+    reader.screenshot(path=str(screenshot), full_page=True)
+
+
+def test_a_page_stops_following_an_incident_that_turns_private(
+    browser: sync_api.Browser, server: RunningServer, amira: str, sam: str
+) -> None:
+    writer = signed_in(browser, server, "en", "amira")
+    reader = signed_in(browser, server, "en", "sam")
+    incident_url = declare(writer, "en", "Suspicious logins")
+    follow(reader, incident_url)
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+
+    response = httpx.patch(
+        f"{server.url}/api/v1/incidents/{ref}",
+        json={"private": True},
+        headers={"Authorization": f"Bearer {amira}"},
+        timeout=WAIT_MS / 1000,
+    )
+    assert response.status_code == 200, response.text
+
+    reader.wait_for_selector("[data-live-events][data-live-state='stopped']")
+    gone_text = reader.locator("[data-live-events]").get_attribute("data-live-gone-text")
+    assert gone_text
+    sync_api.expect(reader.locator("#live-status")).to_have_text(gone_text)
+    # What was on screen stays; nothing new is shown.
+    sync_api.expect(reader.locator("h1")).to_contain_text("Suspicious logins")
+    assert reader.evaluate("window.sameDocument") is True
+    assert_accessible(reader, "an incident page that stopped following", "en")
+
+
+def test_a_burst_of_changes_is_followed_with_one_refetch_at_a_time(
+    browser: sync_api.Browser, server: RunningServer, amira: str, sam: str
+) -> None:
+    writer = signed_in(browser, server, "en", "amira")
+    reader = signed_in(browser, server, "en", "sam")
+    incident_url = declare(writer, "en", "Queue backlog")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    follow(reader, incident_url)
+
+    in_flight = {"now": 0, "most": 0, "total": 0}
+
+    def started(request: sync_api.Request) -> None:
+        if request.headers.get("x-hotwash-live"):
+            in_flight["now"] += 1
+            in_flight["total"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+
+    def ended(request: sync_api.Request) -> None:
+        if request.headers.get("x-hotwash-live"):
+            in_flight["now"] -= 1
+
+    reader.on("request", started)
+    reader.on("requestfinished", ended)
+    reader.on("requestfailed", ended)
+
+    timeline = reader.locator("[data-live-region='timeline']")
+    with httpx.Client(headers={"Authorization": f"Bearer {amira}"}) as api:
+
+        def add(note: str) -> None:
+            response = api.post(
+                f"{server.url}/api/v1/incidents/{ref}/timeline", json={"body": note}
+            )
+            assert response.status_code == 201, response.text
+
+        # Sam is on an entry's edit link when the burst arrives.
+        add("Backlog noticed.")
+        sync_api.expect(timeline).to_contain_text("Backlog noticed.", timeout=WAIT_MS)
+        edit_link = timeline.locator("li", has_text="Backlog noticed.").locator("a").first
+        edit_link.focus()
+        focused_href = edit_link.get_attribute("href")
+
+        notes = [f"Backlog update {n}." for n in range(1, 9)]
+        for note in notes:
+            add(note)
+
+    for note in notes:
+        sync_api.expect(timeline).to_contain_text(note, timeout=WAIT_MS)
+    assert in_flight["most"] == 1
+    # The timeline was replaced, and focus is on the same link in the new one.
+    assert reader.evaluate("document.activeElement.getAttribute('href')") == focused_href
+    assert reader.evaluate("window.sameDocument") is True
+
+
+# --- Content-Security-Policy ---------------------------------------------------
+# Every page is sent with a strict policy (no inline script or style; requests
+# to Hotwash only). A page that broke it would lose its script or its look in
+# silence, so the browser reports every violation and none is allowed.
+
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+STYLED = (
+    "[...document.styleSheets].some((sheet) => sheet.href && sheet.href.includes('/static/')"
+    " && sheet.cssRules.length > 0)"
+)
+
+
+@pytest.fixture(scope="module")
+def ada(database: ServerDatabase) -> str:
+    """An admin; her API token."""
+    return database.create_user("ada", role="admin", password=PASSWORD)
+
+
+def watched(page: sync_api.Page) -> list[str]:
+    """Record this page's policy violations, from the event and the console."""
+    reported: list[str] = []
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            reported.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return reported
+
+
+def violations(page: sync_api.Page, console: list[str]) -> list[str]:
+    return [*page.evaluate("window.__cspViolations || []"), *console]
+
+
+def test_no_page_breaks_the_content_security_policy(
+    browser: sync_api.Browser, server: RunningServer, amira: str, ada: str
+) -> None:
+    page = signed_in(browser, server, "en", "amira")
+    console = watched(page)
+    incident_url = declare(page, "en", "Payments are slow")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    seen: dict[str, list[str]] = {}
+
+    def visit(path: str, ready: str) -> None:
+        page.goto(path)
+        page.wait_for_selector(ready, state="attached")
+        assert page.evaluate(STYLED), f"{path} has no stylesheet"
+        seen[path] = violations(page, console)
+        console.clear()
+
+    for path in ("/en/", "/fr/", "/en/incidents/", "/en/postmortems/", "/en/action-items/"):
+        visit(path, "main h1")
+    visit("/en/action-items/dashboard/", "main h1")
+    visit("/en/alerts/", "main h1")
+    visit("/en/triggers/proposals/", "main h1")
+    visit("/en/accounts/preferences/", "main h1")
+    visit("/en/incidents/INC-99999/", "main h1")  # Hotwash's "not found"
+    # Live updates: the script runs and its event stream is connected.
+    visit(f"/en/incidents/{ref}/", "[data-live-events][data-live-state='live']")
+    visit(f"/en/incidents/{ref}/catchup/", "[data-live-events][data-live-state='live']")
+
+    # The postmortem editor: its script, its blameless check and its preview
+    # (requests back to Hotwash) all run.
+    page.goto(f"/en/postmortems/new/?incident={ref}")
+    page.locator("form.panel button[type=submit]").click()
+    page.wait_for_selector("#pm-editor-config", state="attached")
+    section = page.locator("section.pm-edit-section").first
+    section.locator("textarea[name=body]").fill("Amira should have checked the config.")
+    sync_api.expect(section.locator(".pm-lint__item").first).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate(STYLED)
+    seen["postmortem editor"] = violations(page, console)
+    console.clear()
+
+    admin = signed_in(browser, server, "en", "ada")
+    admin_console = watched(admin)
+    for path, ready in (
+        ("/en/admin/", "#content"),
+        ("/en/admin/auth/user/", "#changelist"),
+        ("/en/admin/auth/user/add/", "form"),
+        # The API docs: Swagger UI draws the operations from openapi.json.
+        ("/api/v1/docs", ".swagger-ui .opblock"),
+    ):
+        admin.goto(path)
+        admin.wait_for_selector(ready, state="attached")
+        assert admin.evaluate(STYLED), f"{path} has no stylesheet"
+        seen[path] = violations(admin, admin_console)
+        admin_console.clear()
+
+    assert {path: found for path, found in seen.items() if found} == {}
+    assert len(seen) == 17

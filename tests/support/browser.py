@@ -1,0 +1,40 @@
+"""Headless Chromium from Debian (/usr/bin/chromium, `make system-deps`),
+driven by Playwright, for the tests in tests/browser/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright import sync_api
+
+    from tests.support.servers import RunningServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "pw-for-tests-42"
+WAIT_MS = 10_000  # for things that should happen; never asserted
+
+
+def signed_in(
+    browser: sync_api.Browser, server: RunningServer, language: str, username: str
+) -> sync_api.Page:
+    page = browser.new_context(base_url=server.url).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"/{language}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form.stacked-form button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/{language}/(?!accounts/login)"))
+    return page
