@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "hotwash.triggers",
     # Above the domains: fills their registries of alert sources and trackers.
     "hotwash.integrations",
+    # Health, readiness, metrics, backup and restore: reads every domain.
+    "hotwash.operations",
     "hotwash.wiring",  # on top: connects the apps' signals (wiring/reactions.py)
     # The composition root: the API (api/urls.py) and the `demo` command.
     "hotwash.api",

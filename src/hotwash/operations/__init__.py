@@ -1,0 +1,1 @@
+"""Running Hotwash: health and readiness, metrics, backup and restore."""
