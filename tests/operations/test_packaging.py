@@ -95,8 +95,8 @@ def third_party_imports() -> dict[str, set[str]]:
 
 def _runtime_imports(node: ast.AST) -> Iterator[str]:
     if isinstance(node, ast.If) and _is_type_checking(node.test):
-        for child in node.orelse:
-            yield from _runtime_imports(child)
+        for statement in node.orelse:
+            yield from _runtime_imports(statement)
         return
     if isinstance(node, ast.Import):
         yield from (alias.name for alias in node.names)
@@ -115,10 +115,14 @@ def _is_type_checking(test: ast.expr) -> bool:
 def modules_named_in_settings() -> list[str]:
     """Modules Django imports by dotted name from the settings, not by an
     import statement: apps, middleware, backends."""
-    named = [*settings.INSTALLED_APPS, *settings.MIDDLEWARE, *settings.AUTHENTICATION_BACKENDS]
-    named += [backend["BACKEND"] for backend in settings.TASKS.values()]
-    named += [template["BACKEND"] for template in settings.TEMPLATES]
-    named += [database["ENGINE"] for database in settings.DATABASES.values()]
+    named: list[str] = [
+        *settings.INSTALLED_APPS,
+        *settings.MIDDLEWARE,
+        *settings.AUTHENTICATION_BACKENDS,
+    ]
+    named += [str(backend["BACKEND"]) for backend in settings.TASKS.values()]
+    named += [str(template["BACKEND"]) for template in settings.TEMPLATES]
+    named += [str(database["ENGINE"]) for database in settings.DATABASES.values()]
     return named
 
 
