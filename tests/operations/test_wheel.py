@@ -196,13 +196,16 @@ def test_the_wheel_carries_every_file_of_the_package(built: Built) -> None:
     (entry_points,) = (name for name in names if name.endswith(".dist-info/entry_points.txt"))
     scripts = zipfile.ZipFile(built.wheel).read(entry_points).decode()
     assert "hotwash = hotwash.cli:main" in scripts
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), (
+        "the wheel carries no licence text"
+    )
 
 
 def test_the_sdist_carries_the_package_and_the_project_files(built: Built) -> None:
     with tarfile.open(built.sdist) as sdist:
         top = built.sdist.name.removesuffix(".tar.gz")
         names = {name.removeprefix(f"{top}/") for name in sdist.getnames()}
-    wanted = {"pyproject.toml", "README.md"} | {f"src/{name}" for name in package_files()}
+    wanted = {"pyproject.toml", "README.md", "LICENSE"} | {f"src/{name}" for name in package_files()}
     missing = sorted(wanted - names)
     assert not missing, f"{len(missing)} files are not in the sdist: {missing[:20]}"
 
