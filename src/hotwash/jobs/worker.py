@@ -95,8 +95,14 @@ class HotwashWorker(Worker):
         ran = 0
         while self.running and (deadline is None or time.monotonic() < deadline):
             _refresh_connections()
+            # The task is in hand from its claim on: the inherited signal
+            # handler exits at once when no task runs, and a stop arriving
+            # between the claim's commit and run_task would leave the task
+            # claimed (RUNNING) and never run.
+            self.running_task = True
             task_result, read = self.claim_task()
             if task_result is None:
+                self.running_task = False
                 if read:
                     break
                 time.sleep(min(self.interval, 0.2) or 0.05)
