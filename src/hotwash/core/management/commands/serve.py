@@ -32,7 +32,12 @@ from granian.server.common import AbstractServer
 from hotwash.core.embedded_worker import EmbeddedWorker, worker_command
 
 
-def uses_sqlite() -> bool:
+def embeds_worker(choice: bool | None) -> bool:
+    """--worker or --no-worker, else the database's default: on SQLite one
+    process runs everything; on PostgreSQL workers are processes of their
+    own, as many as the work needs, whatever the number of web servers."""
+    if choice is not None:
+        return choice
     return str(settings.DATABASES["default"]["ENGINE"]).endswith("sqlite3")
 
 
@@ -48,7 +53,10 @@ class _ThreadCountNotice(logging.Filter):
 
 
 class Command(BaseCommand):
-    help = "Serve Hotwash (pages, API and live updates) with granian."
+    help = (
+        "Serve Hotwash (pages, API and live updates) with granian and, on SQLite, run the "
+        "background worker beside it."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
@@ -92,9 +100,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._collect_static(options["no_collectstatic"])
-        embedded = (
-            uses_sqlite() if options["embedded_worker"] is None else options["embedded_worker"]
-        )
+        embedded = embeds_worker(options["embedded_worker"])
         self._announce(options, embedded)
         # The thread count bounds the live streams a worker accepts
         # (hotwash.incidents.views.live), so --threads must reach the workers' settings.
