@@ -9,8 +9,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # npm's record of what it installed, so make sees when package-lock.json is newer.
 NODE_MODULES := node_modules/.package-lock.json
+# Where `make test` writes each suite's full output (gitignored).
+TEST_LOGS ?= test-logs
+# Extra pytest arguments for the test targets, e.g. PYTEST_ARGS="tests/jobs -x".
+PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres system-deps messages bench clean
+.PHONY: run test test-suites lint typecheck test-sqlite test-postgres system-deps messages bench clean
 
 $(BIN)/hotwash: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +23,11 @@ $(BIN)/hotwash: requirements.txt requirements-dev.txt pyproject.toml
 		|| $(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-## Serve a full instance on http://$(HOST):$(PORT) with demo data.
+## Serve a full instance on http://$(HOST):$(PORT) with demo data: the web
+## server and, on SQLite, the background worker beside it. The demo's sign-in
+## message (printed every time) and the links in emails name that address,
+## unless HOTWASH_SITE_URL says otherwise (a proxy in front).
+run: export HOTWASH_SITE_URL ?= http://$(HOST):$(PORT)
 run: $(BIN)/hotwash
 	$(BIN)/hotwash migrate --no-input
 	$(BIN)/hotwash demo --if-empty
@@ -29,7 +37,30 @@ run: $(BIN)/hotwash
 ## runs share nothing (throwaway databases, free ports, temporary folders) and
 ## spend much of their time waiting on servers, so they run side by side.
 test: lint typecheck system-deps $(NODE_MODULES)
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(MAKE) --no-print-directory test-suites
+
+## Both suites side by side. Each one's full output goes to $(TEST_LOGS)/<suite>.log;
+## the terminal shows pytest's progress lines as they come, prefixed with the
+## suite's name, then each suite's summary and where the logs are. Fails when
+## either suite fails.
+test-suites: $(BIN)/hotwash $(NODE_MODULES)
+	@mkdir -p $(TEST_LOGS)
+	@echo "Running the suite on SQLite and on PostgreSQL side by side; full output in $(TEST_LOGS)/sqlite.log and $(TEST_LOGS)/postgres.log."
+	@status=0; $(MAKE) --no-print-directory -j2 -k test-logged-sqlite test-logged-postgres || status=$$?; \
+	for suite in sqlite postgres; do \
+		echo; awk '/^make/ {next} /short test summary info/ {p = 1} p {print} END {if (!p) print last} {last = $$0}' \
+			$(TEST_LOGS)/$$suite.log | sed "s/^/$$suite: /"; \
+	done; \
+	echo; echo "Full logs: $(TEST_LOGS)/sqlite.log, $(TEST_LOGS)/postgres.log"; \
+	exit $$status
+
+# One suite: everything to its log, its progress lines (pytest's "[ 42%]") to
+# the terminal. bash for pipefail: the suite's status, not the filter's.
+test-logged-%: SHELL := /bin/bash
+test-logged-%:
+	@set -o pipefail; PYTHONUNBUFFERED=1 $(MAKE) --no-print-directory test-$* 2>&1 \
+		| tee $(TEST_LOGS)/$*.log \
+		| { grep --line-buffered -E '\[ *[0-9]+%\]$$' || true; } | sed -u 's/^/$*: /'
 
 lint: $(BIN)/hotwash
 	$(BIN)/ruff check src tests bench
@@ -40,10 +71,10 @@ typecheck: $(BIN)/hotwash
 	$(BIN)/mypy
 
 test-sqlite: $(BIN)/hotwash $(NODE_MODULES)
-	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider
+	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-postgres: $(BIN)/hotwash $(NODE_MODULES)
-	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 ## The npm packages the browser tests inject into pages (axe-core), pinned in
 ## package-lock.json.
@@ -73,4 +104,4 @@ bench: $(BIN)/hotwash
 	$(BIN)/python bench/reminders.py
 
 clean:
-	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules data $(TEST_LOGS) .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from hotwash.core.request_body import read_unsized_bodies
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotwash.settings")
 
-application = get_wsgi_application()
+# Streamed request bodies (no Content-Length) are read before Django sees them.
+application = read_unsized_bodies(get_wsgi_application())

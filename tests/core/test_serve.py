@@ -7,9 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tests.support.notifications import wait_until
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 pytestmark = pytest.mark.server
@@ -145,3 +147,52 @@ def test_with_hotwash_debug_only_an_admin_sees_the_debug_page(tmp_path: Path) ->
                 debug_page = fresh_get(admin, "/en/incidents/")
                 assert debug_page.status_code == 500
                 assert "Traceback" in debug_page.text
+
+
+HEARTBEAT_POLICY = """
+heartbeats:
+  - name: nightly-backup
+    period: 1s
+    grace: 0s
+    service: backups
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the embedded default")
+def test_served_as_make_run_serves_it_the_time_based_work_happens(tmp_path: Path) -> None:
+    """`hotwash serve` with no flag, on SQLite: a heartbeat that went silent
+    opens its incident and the reminder scan runs, with no second command."""
+    policy = tmp_path / "triggers.yaml"
+    policy.write_text(HEARTBEAT_POLICY)
+    with server_database(tmp_path) as database:
+        database.env["HOTWASH_TRIGGER_POLICY_FILE"] = str(policy)
+        database.run(
+            "shell",
+            "-c",
+            "from hotwash.triggers.heartbeats import ping; ping('nightly-backup', actor=None)",
+        )
+        with running_server(database, worker=None) as server:
+            assert "Background worker: runs beside the server" in server.log
+
+            def incidents() -> list[str]:
+                return [row[0] for row in database.query("SELECT title FROM incidents_incident")]
+
+            assert wait_until(
+                lambda: incidents() == ["Monitoring failure: nightly-backup silent"], timeout=90
+            ), server.log
+            runs = dict(
+                database.query(
+                    "SELECT name, run_count FROM jobs_periodicjobstate "
+                    "WHERE last_worker LIKE 'serve-%'"
+                )
+            )
+            assert runs["triggers.heartbeats"] >= 1
+            assert runs["notifications.reminders"] >= 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's default")
+def test_on_postgresql_serve_leaves_background_work_to_hotwash_worker(tmp_path: Path) -> None:
+    with server_database(tmp_path) as database, running_server(database, worker=None) as server:
+        assert "Background worker: not in this process; run `hotwash worker`" in server.log
+        assert "Background worker started" not in server.log
+        assert database.query("SELECT name FROM jobs_periodicjobstate") == []

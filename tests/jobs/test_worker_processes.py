@@ -95,3 +95,32 @@ def test_it_lists_its_jobs_and_refuses_bad_options(tmp_path: Path) -> None:
     )
     assert bad.returncode != 0
     assert "not a number of seconds" in bad.stderr
+
+
+def test_it_stops_gracefully_when_its_standard_input_closes(tmp_path: Path) -> None:
+    """How `hotwash serve` stops the worker it runs beside itself."""
+    with (
+        server_database(tmp_path) as database,
+        subprocess.Popen(
+            [*HOTWASH, "worker", "--stop-when-stdin-closes", "--worker-id", "embedded"],
+            env=database.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        ) as worker,
+    ):
+        assert worker.stdout is not None and worker.stdin is not None
+        try:
+            started = worker.stdout.readline()
+            assert "Worker embedded started" in started
+            worker.stdin.close()
+            worker.wait(timeout=60)
+            output = started + worker.stdout.read()
+        finally:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+    assert worker.returncode == 0, output
+    assert "standard input closed, stopping" in output
+    assert "Worker embedded stopped" in output

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -56,6 +58,18 @@ class ServerDatabase:
                 f"hotwash {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
             )
         return result.stdout
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows read straight from the database (no Django start-up, so it
+        can be polled while a server runs)."""
+        if self.url.startswith("sqlite:"):
+            path = self.url.removeprefix("sqlite:///")
+            with contextlib.closing(sqlite3.connect(path, timeout=20)) as connection:
+                return list(connection.execute(sql).fetchall())
+        import psycopg
+
+        with psycopg.connect(self.url) as connection:
+            return list(connection.execute(sql).fetchall())
 
     def create_user(
         self, username: str, role: str = "responder", password: str = "pw-for-tests-42"
@@ -113,15 +127,26 @@ class RunningServer:
     url: str
     process: subprocess.Popen[str]
     database: ServerDatabase
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
 
 
 @contextlib.contextmanager
-def running_server(database: ServerDatabase, *extra_args: str) -> Iterator[RunningServer]:
-    """`hotwash serve` on a free loopback port; stopped afterwards."""
+def running_server(
+    database: ServerDatabase, *extra_args: str, worker: bool | None = False
+) -> Iterator[RunningServer]:
+    """`hotwash serve` on a free loopback port; stopped afterwards. Without
+    its embedded background worker unless `worker` (None: the server's own
+    default, as `make run` starts it): most tests run the worker themselves
+    (`hotwash worker --once`) to see what it does."""
     port = free_port()
     log = (database.data_dir / f"server-{port}.log").open("w")
+    background = {True: ["--worker"], False: ["--no-worker"], None: []}[worker]
     process = subprocess.Popen(
-        [*HOTWASH, "serve", "--host", "127.0.0.1", "--port", str(port), *extra_args],
+        [*HOTWASH, "serve", "--host", "127.0.0.1", "--port", str(port), *background, *extra_args],
         env=database.env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -129,9 +154,10 @@ def running_server(database: ServerDatabase, *extra_args: str) -> Iterator[Runni
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    log_path = database.data_dir / f"server-{port}.log"
     try:
-        _wait_until_up(url, process, database.data_dir / f"server-{port}.log")
-        yield RunningServer(url, process, database)
+        _wait_until_up(url, process, log_path)
+        yield RunningServer(url, process, database, log_path)
     finally:
         stop(process)
         log.close()

@@ -10,6 +10,7 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 from whitenoise.responders import StaticFile
 
 from hotwash.core.api.errors import error_json
+from hotwash.core.request_body import BODY_OVER_LIMIT
 
 STATIC_BLOCK_BYTES = 256 * 1024
 
@@ -46,17 +47,28 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit: int = settings.MAX_BODY_BYTES
+        if request.META.get(BODY_OVER_LIMIT):
+            # A streamed body (no Content-Length), read up to the limit only.
+            return self.refuse(
+                request,
+                _("The request body is larger than the limit of %(limit)d bytes.")
+                % {"limit": limit},
+            )
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit: int = settings.MAX_BODY_BYTES
         if length > limit:
-            message = _("The request body is %(size)d bytes; the limit is %(limit)d bytes.") % {
-                "size": length,
-                "limit": limit,
-            }
-            if request.path.startswith("/api/"):
-                return error_json(413, message)
-            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+            return self.refuse(
+                request,
+                _("The request body is %(size)d bytes; the limit is %(limit)d bytes.")
+                % {"size": length, "limit": limit},
+            )
         return self.get_response(request)
+
+    @staticmethod
+    def refuse(request: HttpRequest, message: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return error_json(413, message)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -90,6 +90,19 @@ def load_demo() -> DemoData:
         )
         incidents = [player.incident for player in players]
     return DemoData([(demo, demo.username in created) for demo in DEMO_USERS], incidents)
+
+
+def demo_accounts() -> list[tuple[DemoUser, bool]]:
+    """The demo accounts the database has (active ones), each with whether
+    it still has the demo password, for the sign-in message of a later run."""
+    users = User.objects.filter(username__in=[demo.username for demo in DEMO_USERS], is_active=True)
+    hashes = dict(users.values_list("username", "password"))
+    # check_password, not User.check_password: that one may re-hash and save.
+    return [
+        (demo, check_password(DEMO_PASSWORD, hashes[demo.username]))
+        for demo in DEMO_USERS
+        if demo.username in hashes
+    ]
 
 
 def _ensure_users(*, joined: datetime) -> tuple[dict[str, User], set[str]]:

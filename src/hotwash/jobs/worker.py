@@ -12,8 +12,9 @@ running task.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
@@ -63,6 +64,11 @@ class HotwashWorker(Worker):
         self.periodic = periodic
         self.tasks = tasks
 
+    def request_stop(self) -> None:
+        """Leave the loop after the task or periodic job in hand, as a first
+        stop signal does, but callable from any thread and never forceful."""
+        self.running = False
+
     # --- tasks (django-tasks-db's claim, one task at a time) ------------------
 
     def claim_task(self) -> tuple[DBTaskResult[..., Any] | None, bool]:
@@ -89,8 +95,14 @@ class HotwashWorker(Worker):
         ran = 0
         while self.running and (deadline is None or time.monotonic() < deadline):
             _refresh_connections()
+            # The task is in hand from its claim on: the inherited signal
+            # handler exits at once when no task runs, and a stop arriving
+            # between the claim's commit and run_task would leave the task
+            # claimed (RUNNING) and never run.
+            self.running_task = True
             task_result, read = self.claim_task()
             if task_result is None:
+                self.running_task = False
                 if read:
                     break
                 time.sleep(min(self.interval, 0.2) or 0.05)
@@ -134,3 +146,20 @@ class HotwashWorker(Worker):
             if self.running and not worked:
                 time.sleep(self.interval)
         logger.info("Worker %s stopped", self.worker_id)
+
+
+def stop_when_closed(stream: BinaryIO, worker: HotwashWorker) -> threading.Thread:
+    """Ask `worker` to stop once `stream` ends. `hotwash serve` holds the
+    other end of its embedded worker's standard input: closing it stops the
+    worker gracefully, and so does the server's death, however it dies (the
+    kernel closes the pipe), so the worker never outlives its server."""
+
+    def wait_for_the_end() -> None:
+        while stream.read(4096):
+            pass  # what is written is ignored; only the end matters
+        logger.info("Worker %s: standard input closed, stopping", worker.worker_id)
+        worker.request_stop()
+
+    watcher = threading.Thread(target=wait_for_the_end, name="stop-when-closed", daemon=True)
+    watcher.start()
+    return watcher

@@ -13,7 +13,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TASKS_LOGGER
 
 from hotwash.jobs.schedule import registered_jobs
-from hotwash.jobs.worker import HotwashWorker
+from hotwash.jobs.worker import HotwashWorker, stop_when_closed
 
 
 def _seconds(value: str) -> float:
@@ -67,6 +67,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--list", action="store_true", help="List the registered periodic jobs and exit."
         )
+        parser.add_argument(
+            "--stop-when-stdin-closes",
+            action="store_true",
+            help="Also stop gracefully when standard input closes (how `hotwash serve` runs "
+            "the worker it starts beside itself).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
@@ -85,6 +91,8 @@ class Command(BaseCommand):
             tasks=not options["no_tasks"],
         )
         worker.configure_signals()
+        if options["stop_when_stdin_closes"]:
+            stop_when_closed(sys.stdin.buffer, worker)
         try:
             worker.run()
         finally:
