@@ -79,6 +79,21 @@ def test_it_round_trips_a_populated_database(populated: Populated, tmp_path: Pat
         assert "no migration to apply" in output
 
 
+def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path: Path) -> None:
+    """A backup made before a migration (here: the alert sources' last one
+    undone, as an older release had it) is restored, then migrated."""
+    with empty_database(tmp_path, "older") as older, empty_database(tmp_path, "new") as new:
+        older.ok("migrate", "--no-input", "-v0")
+        older.ok("migrate", "alerts", "0001_initial", "-v0")
+        backup = tmp_path / "older.backup"
+        older.ok("backup", str(backup))
+
+        output = new.ok("restore", str(backup))
+
+        assert "to bring it up to date: alerts.0002_kind_choices_from_the_registry" in output
+        assert new.run("migrate", "--check").returncode == 0
+
+
 def test_the_backup_reports_what_it_wrote(populated: Populated, tmp_path: Path) -> None:
     out = tmp_path / "nested" / "again.backup"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.operations.backup import restore
 from hotwash.operations.errors import OperationFailed
@@ -39,9 +40,14 @@ class Command(BaseCommand):
             }
         )
         if restored.migrated:
+            count = len(restored.migrated)
             self.stdout.write(
-                _("Applied %(count)d migrations to bring it up to date: %(names)s.")
-                % {"count": len(restored.migrated), "names": ", ".join(restored.migrated)}
+                ngettext(
+                    "Applied %(count)d migration to bring it up to date: %(names)s.",
+                    "Applied %(count)d migrations to bring it up to date: %(names)s.",
+                    count,
+                )
+                % {"count": count, "names": ", ".join(restored.migrated)}
             )
         else:
             self.stdout.write(_("Its schema is up to date: no migration to apply."))
