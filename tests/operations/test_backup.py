@@ -124,6 +124,18 @@ def test_it_refuses_to_overwrite_a_file_unless_asked(populated: Populated, tmp_p
     assert out.read_bytes() != b"last week's backup"
 
 
+@pytest.mark.skipif(on_postgres(), reason="the live database is a file on SQLite only")
+def test_it_never_writes_over_the_live_database(populated: Populated) -> None:
+    live = populated.database.data_dir / "hotwash.sqlite3"
+    before = populated.database.rows()
+
+    refused = populated.database.run("backup", str(live), "--overwrite")
+
+    assert refused.returncode == 1
+    assert "is the database itself" in refused.stderr
+    assert populated.database.rows() == before
+
+
 def test_it_refuses_to_restore_into_a_database_with_data(
     populated: Populated, tmp_path: Path
 ) -> None:

@@ -54,13 +54,16 @@ def backup(out: Path, *, overwrite: bool = False) -> BackupWritten:
     The file appears complete or not at all: it is written beside `out` and
     moved into place at the end. An existing `out` is kept unless `overwrite`.
     """
+    database = settings.DATABASES[DEFAULT_DB_ALIAS]
+    postgres = _is_postgres(database["ENGINE"])
+    if not postgres:
+        backup_sqlite.refuse_live_file(database, out)
     if out.exists() and not overwrite:
         raise _exists(out)
     if out.is_dir():
         raise OperationFailed(_("%(path)s is a folder; give a file name.") % {"path": out})
-    database = settings.DATABASES[DEFAULT_DB_ALIAS]
     with _partial_file(out) as partial:
-        if _is_postgres(database["ENGINE"]):
+        if postgres:
             rows = backup_postgres.dump(database, partial)
         else:
             rows = backup_sqlite.copy_out(database, partial)

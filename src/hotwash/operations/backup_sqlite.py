@@ -25,6 +25,16 @@ from hotwash.operations.tables import count_rows
 COMPANIONS = ("-wal", "-shm", "-journal")
 
 
+def refuse_live_file(database: Mapping[str, Any], out: Path) -> None:
+    """A backup written over the live database (or its journal) would
+    destroy it, --overwrite or not."""
+    live = _live_path(database)
+    if out.resolve() in (live, *(Path(str(live) + suffix) for suffix in COMPANIONS)):
+        raise OperationFailed(
+            _("%(path)s is the database itself; write the backup to another file.") % {"path": out}
+        )
+
+
 def copy_out(database: Mapping[str, Any], out: Path) -> dict[str, int]:
     """Copy the live database into the (empty) file `out`; rows per table."""
     live = _live_path(database)
