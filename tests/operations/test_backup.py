@@ -124,6 +124,18 @@ def test_it_refuses_to_overwrite_a_file_unless_asked(populated: Populated, tmp_p
     assert out.read_bytes() != b"last week's backup"
 
 
+@pytest.mark.skipif(not on_postgres(), reason="SQLite needs no outside program")
+def test_without_pg_dump_it_says_what_to_install(populated: Populated, tmp_path: Path) -> None:
+    out = tmp_path / "never.backup"
+
+    refused = populated.database.run("backup", str(out), PATH=str(tmp_path))
+
+    assert refused.returncode == 1
+    assert "pg_dump is not installed or not on the PATH" in refused.stderr
+    assert "apt-get install postgresql-client" in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(on_postgres(), reason="the live database is a file on SQLite only")
 def test_it_never_writes_over_the_live_database(populated: Populated) -> None:
     live = populated.database.data_dir / "hotwash.sqlite3"

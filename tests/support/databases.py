@@ -49,15 +49,15 @@ class Database:
         env.update(extra)
         return env
 
-    def run(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """`hotwash ARGS` against this database, whatever its exit status."""
         return subprocess.run(
             [*HOTWASH, *args],
-            env=self.env(),
+            env=self.env(**env),
             cwd=self.data_dir,
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=180,
         )
 
     def ok(self, *args: str) -> str:

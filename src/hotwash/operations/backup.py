@@ -10,8 +10,9 @@ A restore goes only into an empty database: a SQLite file that does not
 exist yet (or has no tables), a PostgreSQL database without tables. It never
 merges into or overwrites data, so a mistyped `DATABASE_URL` cannot destroy
 an instance. After restoring it runs the migrations, so a backup made by an
-older release serves with the installed one; a backup made by a newer
-release is refused before anything is migrated.
+older release serves with the installed one; one made by a newer release
+is restored but not migrated, and the command says which release to
+install.
 """
 
 from __future__ import annotations
