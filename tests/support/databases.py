@@ -1,0 +1,106 @@
+"""Throwaway databases for `hotwash` commands run as real processes, the way
+an operator runs them (tests/operations/): a SQLite file in a temporary
+folder, or a PostgreSQL database with a unique name, created on the suite's
+server and dropped afterwards. Nothing is migrated: a test that wants a
+schema runs `hotwash migrate`, a restore wants none."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from django.conf import settings
+
+HOTWASH = [sys.executable, "-m", "hotwash"]
+ROOT = Path(__file__).resolve().parents[2]
+# Rows per table of the database a process sees, as `hotwash restore` counts them.
+ROWS = "import json; from hotwash.operations.tables import database_rows; print(json.dumps(database_rows()))"
+
+
+def on_postgres() -> bool:
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database and the environment that points `hotwash` at it."""
+
+    url: str
+    data_dir: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("HOTWASH_")}
+        env.update(
+            DATABASE_URL=self.url,
+            HOTWASH_DATA_DIR=str(self.data_dir),
+            PYTHONUNBUFFERED="1",
+            # The tests' own modules (tests.support) importable by `-c` code.
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        env.update(extra)
+        return env
+
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """`hotwash ARGS` against this database, whatever its exit status."""
+        return subprocess.run(
+            [*HOTWASH, *args],
+            env=self.env(**env),
+            cwd=self.data_dir,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    def ok(self, *args: str) -> str:
+        """`hotwash ARGS`, which must succeed; its standard output."""
+        result = self.run(*args)
+        assert result.returncode == 0, f"hotwash {' '.join(args)}:\n{result.stdout}{result.stderr}"
+        return result.stdout
+
+    def shell(self, code: str) -> str:
+        return self.ok("shell", "--no-imports", "-c", code)
+
+    def rows(self) -> dict[str, int]:
+        counts: dict[str, int] = json.loads(self.shell(ROWS))
+        return counts
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        code = (
+            "import json; from django.db import connection\n"
+            "with connection.cursor() as cursor:\n"
+            f"    cursor.execute({sql!r}); print(json.dumps(cursor.fetchall()))"
+        )
+        return [tuple(row) for row in json.loads(self.shell(code))]
+
+
+@contextlib.contextmanager
+def empty_database(folder: Path, name: str) -> Iterator[Database]:
+    """A database of the suite's kind with nothing in it (on SQLite, a file
+    that does not exist yet), removed afterwards."""
+    data_dir = folder / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not on_postgres():
+        yield Database(f"sqlite:///{data_dir / 'hotwash.sqlite3'}", data_dir)
+        return
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    database = f"hotwash_ops_{name}_{uuid.uuid4().hex[:10]}"
+    _admin(f"{server}/postgres", f'CREATE DATABASE "{database}"')
+    try:
+        yield Database(f"{server}/{database}", data_dir)
+    finally:
+        _admin(f"{server}/postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _admin(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(sql.encode())
