@@ -84,3 +84,28 @@ def test_a_bad_value_stops_start_up_naming_the_variable(
     result = _run(tmp_path, {variable: value})
     assert result.returncode != 0
     assert f"{variable} must be one of" in result.stderr
+
+
+def test_outgoing_request_urls_stay_out_of_the_log_at_info(tmp_path: Path) -> None:
+    script = """
+import logging, django
+django.setup()
+logging.getLogger("httpx").info("HTTP Request: POST https://chat.example/hooks/s3cret")
+logging.getLogger("hotwash.example").info("Shown")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "hotwash.settings",
+            "HOTWASH_DATA_DIR": str(tmp_path),
+            "HOTWASH_LOG_LEVEL": "INFO",
+            "HOTWASH_LOG_FORMAT": "text",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Shown" in result.stderr
+    assert "s3cret" not in result.stderr

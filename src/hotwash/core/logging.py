@@ -64,7 +64,12 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     """Django's LOGGING: everything to standard error through one handler,
     in the chosen format, from `level` up."""
     console: dict[str, Any] = {"class": "logging.StreamHandler", "filters": ["request_id"]}
-    loggers: dict[str, Any] = {}
+    loggers: dict[str, Any] = {
+        # httpx writes every outgoing request's full URL at INFO, and a
+        # webhook's URL may hold its secret (a chat's incoming-webhook path):
+        # Hotwash logs failed deliveries itself, without it.
+        "httpx": {"level": "WARNING"},
+    }
     if log_format == "json":
         console["formatter"] = "json"
         # granian's own lines (its access line with `hotwash serve
@@ -72,7 +77,7 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         # so the stream stays one JSON object per line. Applied in granian's
         # workers, which load the Django application after granian set up its
         # logging; the server's parent process keeps granian's own set-up.
-        loggers = {
+        loggers |= {
             "granian.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "_granian": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         }
