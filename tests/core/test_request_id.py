@@ -44,7 +44,7 @@ def json_lines() -> Iterator[JsonLines]:
     handler = logging.StreamHandler(lines.stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
-    loggers = [logging.getLogger("hotwash.request"), logging.getLogger(LOGGER)]
+    loggers = [logging.getLogger(name) for name in ("hotwash.request", "django.request", LOGGER)]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
@@ -144,6 +144,17 @@ def test_static_files_and_unknown_paths_get_an_id_too(json_lines: JsonLines) -> 
         response.close()  # a file response holds the file open
     routes = [line["route"] for line in json_lines.of("hotwash.request")]
     assert routes == [None, None]
+
+
+@pytest.mark.django_db
+def test_djangos_own_request_lines_carry_the_id(json_lines: JsonLines) -> None:
+    # Django writes "Not Found: ..." after every middleware has returned.
+    response = Client().get("/en/no-such-page/", HTTP_X_REQUEST_ID="proxy-404")
+    assert response.status_code == 404
+    [line] = json_lines.of("django.request")
+    assert line["message"] == "Not Found: /en/no-such-page/"
+    assert line["request_id"] == "proxy-404"
+    assert "request" not in line  # the object itself: its method and path are in the message
 
 
 @pytest.mark.server

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
+
+if TYPE_CHECKING:  # settings.py imports this module: nothing of Django's at run time
+    from django.http import HttpRequest
 
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -21,15 +25,23 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The id of the request this thread is serving; None outside a request (the
 # worker, a command). Set and reset by hotwash.core.request_id.
 current_request_id: ContextVar[str | None] = ContextVar("hotwash_request_id", default=None)
+# Where the request keeps its id (in its WSGI environment, as servers keep
+# their own keys), for the records Django writes about a request after the
+# middleware has returned: "Not Found: /path" and other 4xx and 5xx lines.
+REQUEST_ID_KEY = "hotwash.request_id"
 
 
 class RequestIdFilter(logging.Filter):
-    """Gives every record a `request_id` attribute: the current request's
-    id, or None. It lets every record through."""
+    """Gives every record a `request_id` attribute: the id of the request
+    the record is about (Django's request log passes it along) or of the
+    one being served, or None. It lets every record through."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id.get()
+            about: HttpRequest | None = getattr(record, "request", None)
+            meta = getattr(about, "META", None)
+            from_request = meta.get(REQUEST_ID_KEY) if isinstance(meta, dict) else None
+            record.request_id = from_request or current_request_id.get()
         return True
 
 
@@ -44,6 +56,9 @@ class JsonFormatter(_LibraryJsonFormatter):
             ["levelname", "name", "message"],
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp="time",
+            # Django's request log passes the request object along; its
+            # method and path are in the message already.
+            reserved_attrs=[*RESERVED_ATTRS, "request"],
         )
 
     def add_fields(

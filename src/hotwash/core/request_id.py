@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import LazyObject, empty
 
-from hotwash.core.logging import current_request_id
+from hotwash.core.logging import REQUEST_ID_KEY, current_request_id
 
 HEADER = "X-Request-ID"
 MAX_LENGTH = 128
@@ -52,6 +52,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get(HEADER))
+        request.META[REQUEST_ID_KEY] = request_id
         token = current_request_id.set(request_id)
         started = time.perf_counter()
         try:
