@@ -17,10 +17,12 @@ from csp import constants as csp_constants
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.accounts.oidc_config import DEFAULT_SCOPES, oidc_settings
+from hotwash.core.logging import LOG_FORMATS, LOG_LEVELS, logging_config
 from hotwash.envconfig import (
     ConfigurationError,
     SmtpServer,
     env_bool,
+    env_choice,
     env_hour,
     env_int,
     env_list,
@@ -94,6 +96,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response gets its X-Request-ID and its access line
+    # (hotwash/core/request_id.py; see "Logs" below).
+    "hotwash.core.request_id.RequestIdMiddleware",
     # Security headers on everything, static files included (see "Security
     # headers" below).
     "django.middleware.security.SecurityMiddleware",
@@ -449,6 +454,17 @@ CONTENT_SECURITY_POLICY = {
 # Django sends it on HTTPS requests only; behind a TLS proxy, name the header
 # through which the proxy says so (HOTWASH_FORWARDED_PROTO_HEADER).
 SECURE_HSTS_SECONDS = env_int("HOTWASH_HSTS_SECONDS", 0, minimum=0)
+# includeSubDomains and preload commit every subdomain to HTTPS as well, and
+# preload lets the domain be listed in browsers' own lists: set them when
+# that is true of the whole domain (`hotwash check --deploy` asks for both).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOTWASH_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HOTWASH_HSTS_PRELOAD", False)
+# Plain HTTP answered with a redirect to HTTPS. Behind a TLS proxy, only with
+# HOTWASH_FORWARDED_PROTO_HEADER (otherwise every request looks like plain
+# HTTP and redirects forever). Probes on the container's own port (health,
+# readiness, metrics) are answered as they come.
+SECURE_SSL_REDIRECT = env_bool("HOTWASH_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 if _forwarded_proto_header := env_str("HOTWASH_FORWARDED_PROTO_HEADER", "").strip():
     # Only when every request comes through a proxy that sets this header
     # (e.g. X-Forwarded-Proto: https), overwriting any sent by the client.
@@ -462,9 +478,10 @@ if _forwarded_proto_header := env_str("HOTWASH_FORWARDED_PROTO_HEADER", "").stri
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 86400  # as long as granian's static route kept them
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("HOTWASH_LOG_LEVEL", "WARNING")},
-}
+# --- Logs (hotwash/core/logging.py, core/request_id.py) ----------------------
+# To standard error: readable text, or one JSON object per line for a log
+# collector. INFO adds one line per request (the `hotwash.request` logger:
+# method, path, route, status, duration, user and request id).
+LOG_FORMAT = env_choice("HOTWASH_LOG_FORMAT", "text", LOG_FORMATS)
+LOG_LEVEL = env_choice("HOTWASH_LOG_LEVEL", "WARNING", LOG_LEVELS)
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TASKS_LOGGER
 
+from hotwash.core.logging import JsonFormatter, RequestIdFilter
 from hotwash.jobs.schedule import registered_jobs
 from hotwash.jobs.worker import HotwashWorker, stop_when_closed
 
@@ -104,7 +105,13 @@ class Command(BaseCommand):
         level = {0: logging.ERROR, 1: logging.INFO}.get(verbosity, logging.DEBUG)
         handler = logging.StreamHandler(sys.stdout)
         handler.set_name("hotwash-worker")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        # HOTWASH_LOG_FORMAT=json: the same JSON lines as the web server's.
+        handler.setFormatter(
+            JsonFormatter()
+            if settings.LOG_FORMAT == "json"
+            else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        handler.addFilter(RequestIdFilter())
         for name in ("hotwash", "django_tasks_db", TASKS_LOGGER):
             log = logging.getLogger(name)
             log.setLevel(level)
