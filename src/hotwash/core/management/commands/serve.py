@@ -20,6 +20,8 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
+from hotwash.core.prometheus import prepare_metrics
+
 
 class Command(BaseCommand):
     help = "Serve Hotwash (pages, API and live updates) with granian."
@@ -68,6 +70,7 @@ class Command(BaseCommand):
         # (DEBUG once did; every process runs with what settings.py read).
         settings.SERVER_THREADS = options["threads"]
         os.environ["HOTWASH_THREADS"] = str(options["threads"])
+        prepare_metrics(options["workers"])
         Server(
             "hotwash.wsgi:application",
             address=options["host"],
