@@ -36,6 +36,10 @@ class Samples:
         """The sample's value; KeyError when the series is absent."""
         return self.values[(name, frozenset(labels.items()))]
 
+    def get(self, name: str, **labels: str) -> float:
+        """The sample's value, 0 when the series is absent."""
+        return self.values.get((name, frozenset(labels.items())), 0.0)
+
     def names(self) -> set[str]:
         return {name for name, _labels in self.values}
 
@@ -43,12 +47,10 @@ class Samples:
         return [dict(labels) for sample, labels in self.values if sample == name]
 
 
-SCRAPE_CONFIG = """\
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: hotwash
+def scrape_job(name: str, hotwash_url: str, token_file: Path) -> str:
+    """One scrape job of Hotwash every second, with the token in `token_file`."""
+    return f"""\
+  - job_name: {name}
     scrape_interval: 1s
     scrape_timeout: 1s
     metrics_path: /metrics
@@ -56,19 +58,24 @@ scrape_configs:
       type: Bearer
       credentials_file: {token_file}
     static_configs:
-      - targets: ["{target}"]
+      - targets: ["{urlsplit(hotwash_url).netloc}"]
 """
 
 
 @contextlib.contextmanager
-def running_prometheus(tmp_path: Path, hotwash_url: str, token: str) -> Iterator[str]:
-    """Prometheus scraping `hotwash_url`/metrics every second with `token`,
-    on a free loopback port, with its storage in `tmp_path`; its URL."""
-    token_file = tmp_path / "metrics-token"
-    token_file.write_text(token)
+def running_prometheus(
+    tmp_path: Path, jobs: list[str], rule_files: list[Path] | None = None
+) -> Iterator[str]:
+    """Prometheus with these scrape jobs (see `scrape_job`), evaluating
+    `rule_files` every second, on a free loopback port, its storage in
+    `tmp_path`; yields its URL."""
     config = tmp_path / "prometheus.yml"
+    rules = "".join(f"  - {path}\n" for path in rule_files or [])
     config.write_text(
-        SCRAPE_CONFIG.format(token_file=token_file, target=urlsplit(hotwash_url).netloc)
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        + (f"rule_files:\n{rules}" if rules else "")
+        + "scrape_configs:\n"
+        + "".join(jobs)
     )
     port = free_port()
     log_path = tmp_path / "prometheus.log"
@@ -112,11 +119,32 @@ def query(prometheus_url: str, expression: str) -> list[dict[str, Any]]:
     return result
 
 
-def targets(prometheus_url: str) -> list[dict[str, Any]]:
+def targets(prometheus_url: str) -> dict[str, dict[str, Any]]:
+    """Prometheus' active targets by job name."""
     response = httpx.get(f"{prometheus_url}/api/v1/targets", timeout=5)
     response.raise_for_status()
     active: list[dict[str, Any]] = response.json()["data"]["activeTargets"]
-    return active
+    return {target["labels"]["job"]: target for target in active}
+
+
+def alerts(prometheus_url: str) -> list[dict[str, Any]]:
+    """The alerts Prometheus' rules have pending or firing."""
+    response = httpx.get(f"{prometheus_url}/api/v1/alerts", timeout=5)
+    response.raise_for_status()
+    found: list[dict[str, Any]] = response.json()["data"]["alerts"]
+    return found
+
+
+def rule_health(prometheus_url: str) -> dict[str, str]:
+    """Each loaded rule's health ("ok", "err", "unknown" before its first
+    evaluation), by alert name."""
+    response = httpx.get(f"{prometheus_url}/api/v1/rules", timeout=5)
+    response.raise_for_status()
+    return {
+        rule["name"]: rule["health"]
+        for group in response.json()["data"]["groups"]
+        for rule in group["rules"]
+    }
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:

@@ -77,9 +77,13 @@ def check_worker() -> str:
     """A worker (`hotwash worker`, or the one `hotwash serve` runs) beat
     within the last minute."""
     now = timezone.now()
-    if workers_seen(now):
-        return OK
-    seen = last_seen()
+    try:
+        if workers_seen(now):
+            return OK
+        seen = last_seen()
+    except DatabaseError as error:  # say, the heartbeats' migration is not applied
+        logger.warning("Readiness: could not read the workers' heartbeats: %s", error)
+        return f"unknown ({type(error).__name__})"
     if seen is None:
         return "no worker seen"
     seconds = int((now - seen).total_seconds())
