@@ -83,10 +83,12 @@ $(NODE_MODULES): package.json package-lock.json
 
 ## Debian packages the tests drive: Chromium (browser tests), npm (axe-core for
 ## them), gettext (catalogue checks), Prometheus Alertmanager (alert webhooks
-## from the real thing).
+## from the real thing), Prometheus (scrapes /metrics; promtool checks the
+## shipped scrape config and alert rules).
 DEBIAN_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v npm),,npm) \
 	$(if $(shell command -v msgfmt),,gettext) \
-	$(if $(shell command -v prometheus-alertmanager),,prometheus-alertmanager)
+	$(if $(shell command -v prometheus-alertmanager),,prometheus-alertmanager) \
+	$(if $(shell command -v prometheus),,prometheus)
 system-deps:
 	@if [ -n "$(strip $(DEBIAN_PACKAGES))" ]; then \
 		echo "Installing from Debian: $(DEBIAN_PACKAGES)"; \

@@ -52,6 +52,7 @@ def test_production_mode_starts_with_a_real_secret_key(tmp_path: Path) -> None:
         ({"HOTWASH_PRODUCTION": "maybe"}, "HOTWASH_PRODUCTION"),
         ({"HOTWASH_MAX_BODY_BYTES": "lots"}, "HOTWASH_MAX_BODY_BYTES"),
         ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"HOTWASH_METRICS_TOKEN": "too-short"}, "HOTWASH_METRICS_TOKEN"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(

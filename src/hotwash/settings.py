@@ -99,9 +99,15 @@ MIDDLEWARE = [
     # First, so every response gets its X-Request-ID and its access line
     # (hotwash/core/request_id.py; see "Logs" below).
     "hotwash.core.request_id.RequestIdMiddleware",
+    # Request counts and latency per route for /metrics: second, so it times
+    # everything below it (hotwash/operations/middleware.py).
+    "hotwash.operations.middleware.RequestMetricsMiddleware",
     # Security headers on everything, static files included (see "Security
     # headers" below).
     "django.middleware.security.SecurityMiddleware",
+    # /healthz, /readyz and /metrics answered here, before sessions, CSRF,
+    # the language, sign-in and the Host check (probes come by address).
+    "hotwash.operations.middleware.OperationsEndpointsMiddleware",
     "hotwash.core.middleware.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "hotwash.accounts.debug.AdminOnlyDebugPagesMiddleware",
@@ -303,6 +309,20 @@ LIVE_STREAMS_PER_PERSON = env_int("HOTWASH_LIVE_STREAMS_PER_PERSON", 10, minimum
 # also bounds the streams one process accepts (hotwash.incidents.views.live).
 SERVER_WORKERS = env_int("HOTWASH_WORKERS", 1, minimum=1)
 SERVER_THREADS = env_int("HOTWASH_THREADS", 256, minimum=4)
+
+# --- Health, readiness and metrics (hotwash/operations; docs/operations.md) --
+# A bearer token Prometheus must send to read /metrics; empty, /metrics is
+# open to anyone who can reach the server (counts only, no incident's facts).
+METRICS_TOKEN = env_str("HOTWASH_METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ConfigurationError(
+        "HOTWASH_METRICS_TOKEN must be at least 16 characters (for example: python -c "
+        "'import secrets; print(secrets.token_urlsafe(32))'), or empty to leave /metrics open."
+    )
+# Where `hotwash serve --workers N` (N > 1) keeps each worker process's
+# request metrics for /metrics to add up (Prometheus' multiprocess mode);
+# emptied at every start.
+METRICS_MULTIPROCESS_DIR = DATA_DIR / "metrics"
 
 # --- Background work (hotwash worker; hotwash/jobs) -------------------------
 # Seconds an idle worker waits before looking for work again.

@@ -11,6 +11,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Single sign-on (OpenID Connect): no language prefix, so one redirect
     # URI serves every language (hotwash/accounts/oidc.py).
     path("oidc/", include("hotwash.accounts.oidc_urls")),
+    # Health, readiness and metrics for machines: no prefix, no sign-in
+    # (hotwash/operations/urls.py).
+    path("", include("hotwash.operations.urls")),
 ]
 
 # Pages live under /en/ and /fr/; "/" redirects to the visitor's language.

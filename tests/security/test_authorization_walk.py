@@ -461,8 +461,14 @@ def walk(db: None) -> Iterator[Walk]:
 
 
 def _plain_paths(place: Place) -> list[str]:
-    """A parameterless place, plainly and as a search for the secret word."""
+    """A parameterless place, plainly and as a search for the secret word.
+    Not /metrics: its request counters move with every request, so it never
+    answers twice alike; that it counts private incidents and says nothing
+    else of them is tests/operations/test_metrics.py's, and who may read it
+    is HOTWASH_METRICS_TOKEN's (docs/operations.md)."""
     if "/live/" in place.template or place.template.endswith(("logout/", "openapi.json")):
+        return []
+    if place.template == "/metrics":
         return []
     return [place.template, f"{place.template}?q={SECRET}"]
 

@@ -44,6 +44,7 @@ from hotwash.alerts.models import AlertGroup
 from hotwash.alerts.services import create_source
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident, Task, TimelineEvent
+from hotwash.operations.urls import PATHS as OPERATIONS_PATHS
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import ChecklistItem, Comment, Postmortem, Section
 from hotwash.triggers.models import Heartbeat, PolicyFiring, Proposal
@@ -435,6 +436,8 @@ def _list_pages() -> list[str]:
                     continue  # the API is walked above; live streams wait for events
                 if full.endswith(("logout/", ".js", ".json", ".xml")):
                     continue
+                if "/" + full in OPERATIONS_PATHS:
+                    continue  # for machines, read no parameter; /readyz's 503 is an answer
                 pages.append("/" + full)
 
     visit(get_resolver().url_patterns, "")

@@ -1,6 +1,7 @@
 """The periodic jobs in the admin: when each last ran, how it went, when it
 runs next; "run now" makes a job due at once. Failed tasks are in
-django-tasks-db's own "Task results" view (filter by status)."""
+django-tasks-db's own "Task results" view (filter by status); the workers
+and when each was last seen in "Worker heartbeats"."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from hotwash.jobs.models import PeriodicJobState
+from hotwash.jobs.models import PeriodicJobState, WorkerHeartbeat
 
 
 @admin.register(PeriodicJobState)
@@ -66,3 +67,19 @@ class PeriodicJobStateAdmin(admin.ModelAdmin[PeriodicJobState]):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin[WorkerHeartbeat]):
+    """Read-only: the workers write these rows themselves."""
+
+    list_display = ["worker_id", "hostname", "pid", "started_at", "last_seen_at"]
+    search_fields = ["worker_id", "hostname"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: WorkerHeartbeat | None = None
+    ) -> bool:
+        return False

@@ -4,8 +4,9 @@ Queued tasks are claimed and run by django-tasks-db's own machinery (its
 `DBTaskResult.objects.ready().get_locked()` + `claim()` inside its
 `exclusive_transaction`, and `Worker.run_task`, which records success or
 failure and sends django-tasks' signals), so a task behaves exactly as under
-`db_worker`. What this class adds: periodic jobs between tasks, a `--once`
-mode, and a stop signal that lets a running periodic job finish as well as a
+`db_worker`. What this class adds: periodic jobs between tasks, a heartbeat
+on every turn of the loop (`hotwash.jobs.heartbeat`, which readiness and
+the metrics read), a `--once` mode, and a stop signal that lets a running periodic job finish as well as a
 running task.
 """
 
@@ -22,6 +23,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from hotwash.jobs.heartbeat import Heartbeat
 from hotwash.jobs.periodic import run_due_jobs, sync_states
 
 logger = logging.getLogger("hotwash.jobs")
@@ -63,6 +65,7 @@ class HotwashWorker(Worker):
         self.once = once
         self.periodic = periodic
         self.tasks = tasks
+        self.heartbeat = Heartbeat(worker_id)
 
     def request_stop(self) -> None:
         """Leave the loop after the task or periodic job in hand, as a first
@@ -95,6 +98,7 @@ class HotwashWorker(Worker):
         ran = 0
         while self.running and (deadline is None or time.monotonic() < deadline):
             _refresh_connections()
+            self.heartbeat.beat()
             # The task is in hand from its claim on: the inherited signal
             # handler exits at once when no task runs, and a stop arriving
             # between the claim's commit and run_task would leave the task
@@ -137,6 +141,7 @@ class HotwashWorker(Worker):
         if self.periodic:
             sync_states()
         while self.running:
+            self.heartbeat.beat()
             worked = self.run_periodic() if self.periodic else 0
             if self.tasks:
                 worked += self.drain(seconds=None if self.once else PERIODIC_CHECK_SECONDS)

@@ -51,6 +51,8 @@ class _ThreadCountNotice(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return "Python threads, which seems quite high" not in record.getMessage()
 
+from hotwash.core.prometheus import prepare_metrics
+
 
 class Command(BaseCommand):
     help = (
@@ -112,6 +114,7 @@ class Command(BaseCommand):
         # (DEBUG once did; every process runs with what settings.py read).
         settings.SERVER_THREADS = options["threads"]
         os.environ["HOTWASH_THREADS"] = str(options["threads"])
+        prepare_metrics(options["workers"])
         server = self._server(options)
         if embedded:
             self._embed_worker(server, options["verbosity"])
