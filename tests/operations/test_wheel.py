@@ -205,7 +205,9 @@ def test_the_sdist_carries_the_package_and_the_project_files(built: Built) -> No
     with tarfile.open(built.sdist) as sdist:
         top = built.sdist.name.removesuffix(".tar.gz")
         names = {name.removeprefix(f"{top}/") for name in sdist.getnames()}
-    wanted = {"pyproject.toml", "README.md", "LICENSE"} | {f"src/{name}" for name in package_files()}
+    wanted = {"pyproject.toml", "README.md", "LICENSE"} | {
+        f"src/{name}" for name in package_files()
+    }
     missing = sorted(wanted - names)
     assert not missing, f"{len(missing)} files are not in the sdist: {missing[:20]}"
 

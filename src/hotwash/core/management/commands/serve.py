@@ -30,6 +30,7 @@ from granian.server import Server
 from granian.server.common import AbstractServer
 
 from hotwash.core.embedded_worker import EmbeddedWorker, worker_command
+from hotwash.core.prometheus import prepare_metrics
 
 
 def embeds_worker(choice: bool | None) -> bool:
@@ -50,8 +51,6 @@ class _ThreadCountNotice(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "Python threads, which seems quite high" not in record.getMessage()
-
-from hotwash.core.prometheus import prepare_metrics
 
 
 class Command(BaseCommand):
