@@ -95,7 +95,16 @@ ACTIONS = frozenset(
     }
 )
 # Routes that are not pages at all.
-NOT_PAGES = frozenset({"/live/incidents/{pk}/events"})  # an event stream
+NOT_PAGES = frozenset(
+    {
+        "/live/incidents/{pk}/events",  # an event stream
+        # For probes and Prometheus: JSON and Prometheus' text format
+        # (tests/operations).
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    }
+)
 
 # What each path parameter names, by the path segment before it: a key of
 # what accessibility_world.py made.

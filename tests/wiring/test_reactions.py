@@ -12,7 +12,7 @@ from hotwash.wiring import reactions
 PACKAGE = Path(hotwash.__file__).parent
 # A signal's connect or Django's @receiver (the live bus's psycopg.connect opens a
 # database connection).
-CONNECTING = re.compile(r"(?<!psycopg)\.connect\(|@receiver\b")
+CONNECTING = re.compile(r"(?<!psycopg)(?<!sqlite3)\.connect\(|@receiver\b")
 
 
 def test_every_connection_is_made() -> None:

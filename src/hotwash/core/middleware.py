@@ -60,6 +60,7 @@ class BodySizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > limit:
+            _discard_body(request, length, limit)
             return self.refuse(
                 request,
                 _("The request body is %(size)d bytes; the limit is %(limit)d bytes.")
@@ -72,3 +73,25 @@ class BodySizeLimitMiddleware:
         if request.path.startswith("/api/"):
             return error_json(413, message)
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+# How much of a declared-too-large body is read and thrown away before the 413,
+# as a multiple of the limit: a client sends its whole body before it reads the
+# answer, and a server that closes the connection mid-body leaves it with "server
+# disconnected" instead of the 413. Beyond this, the connection is closed unread.
+DISCARD_LIMITS = 4
+DISCARD_CHUNK_BYTES = 64 * 1024
+
+
+def _discard_body(request: HttpRequest, length: int, limit: int) -> None:
+    if length > DISCARD_LIMITS * limit:
+        return
+    stream = request.META.get("wsgi.input")
+    if stream is None:
+        return
+    remaining = length
+    while remaining > 0:
+        chunk = stream.read(min(DISCARD_CHUNK_BYTES, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
