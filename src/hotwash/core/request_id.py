@@ -85,7 +85,7 @@ def _log_access(
         extra={
             "method": method,
             "path": path,
-            "route": _route(request),
+            "route": route_of(request),
             "status": response.status_code,
             "duration_ms": duration_ms,
             "user_id": user_id,
@@ -93,11 +93,12 @@ def _log_access(
     )
 
 
-def _route(request: HttpRequest) -> str | None:
-    """The URL pattern that answered (`en/incidents/<str:ref>/`), or None
-    when none did (a static file, a 404, a refusal before routing)."""
+def route_of(request: HttpRequest) -> str | None:
+    """The URL pattern that answered (`en/incidents/<str:ref>/`), never the
+    path, or None when none did (a static file, a 404, a refusal before
+    routing). The access line and the request metrics group by it."""
     match = getattr(request, "resolver_match", None)
-    return match.route if match is not None else None
+    return match.route or None if match is not None else None
 
 
 def _user_id(request: HttpRequest) -> int | None:

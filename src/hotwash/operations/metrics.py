@@ -36,6 +36,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 import hotwash
 from hotwash.alerts.models import Alert, AlertSource
 from hotwash.core.prometheus import multiprocess_dir
+from hotwash.core.request_id import route_of
 from hotwash.incidents.models import OPEN_STATUSES, Incident, Severity
 from hotwash.jobs.heartbeat import last_seen, workers_seen
 from hotwash.notifications.models import DeliveryStatus, Kind, SentNotification, WebhookDelivery
@@ -69,19 +70,17 @@ LATENCY = Histogram(
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def route_of(request: HttpRequest) -> str:
-    """The URL pattern that answered (`api/v1/incidents/<ref>`), never the
-    path, so the number of series stays bounded whatever clients ask for."""
-    match = request.resolver_match
-    if match is not None and match.route:
-        return match.route
-    if request.path_info.startswith(settings.STATIC_URL):
-        return "static"
-    return "unmatched"
+def _metric_route(request: HttpRequest) -> str:
+    """The URL pattern that answered, so the number of series stays bounded
+    whatever paths clients ask for."""
+    route = route_of(request)
+    if route is not None:
+        return route
+    return "static" if request.path_info.startswith(settings.STATIC_URL) else "unmatched"
 
 
 def record_request(request: HttpRequest, status: int, seconds: float) -> None:
-    route = route_of(request)
+    route = _metric_route(request)
     method = request.method if request.method in METHODS else "other"
     REQUESTS.labels(route, method, str(status)).inc()
     LATENCY.labels(route, method).observe(seconds)
