@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "hotwash.jobs",
     "hotwash.alerts",
     "hotwash.triggers",
+    # Stakeholder updates and the status page (above notifications, which it
+    # feeds with update events and subscribers).
+    "hotwash.statuspage",
     # Above the domains: fills their registries of alert sources and trackers.
     "hotwash.integrations",
     # Health, readiness, metrics, backup and restore: reads every domain.
@@ -395,6 +398,9 @@ POLICY_FILE = env_str("HOTWASH_POLICY_FILE", "")
 ALERTS_GROUP_WINDOW_SECONDS = env_int("HOTWASH_ALERT_GROUP_WINDOW_SECONDS", 3600, minimum=0)
 # Trigger policies (alerts, deploys, heartbeats, resolution time) to change.
 TRIGGER_POLICY_FILE = env_str("HOTWASH_TRIGGER_POLICY_FILE", "")
+# Notification rules: who hears what, through which channel
+# (hotwash/notifications/defaults.yaml; docs/communications.md).
+NOTIFICATION_POLICY_FILE = env_str("HOTWASH_NOTIFICATION_POLICY_FILE", "")
 # An organisation's blameless-language rules (a YAML file, or a folder of
 # them) that add to, replace or disable the shipped ones.
 BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")

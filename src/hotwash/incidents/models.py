@@ -71,6 +71,25 @@ class Service(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
+    # The service catalog: who to reach and where to look. Its owning teams
+    # are the teams that list it (teams.Team.services).
+    escalation_contact = models.CharField(
+        _("escalation contact"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who to reach when the owners do not answer: a person, a rota, an address."),
+    )
+    # [{"title": "...", "url": "https://..."}]
+    runbooks = models.JSONField(_("runbooks"), default=list, blank=True)
+    chat_channel = models.CharField(_("chat channel"), max_length=100, blank=True)
+    # Shown on the public status page (with `public_name`, if the public
+    # knows it by another name).
+    public = models.BooleanField(
+        _("on the status page"),
+        default=False,
+        help_text=_("Show this service and its state on the public status page."),
+    )
+    public_name = models.CharField(_("public name"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["name"]

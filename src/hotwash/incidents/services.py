@@ -52,7 +52,7 @@ from hotwash.incidents.models import (
     severity_level,
 )
 from hotwash.incidents.queries import can_view
-from hotwash.incidents.signals import incident_declared, incident_updated
+from hotwash.incidents.signals import incident_declared, incident_role_assigned, incident_updated
 from hotwash.live.bus import VISIBILITY, publish_incident_change
 from hotwash.policies import load_policies
 
@@ -717,6 +717,15 @@ def assign_role(
             action="incident.role_assigned",
             obj=incident,
             changes={"role": role_value, "from": previous, "to": holder},
+            now=now,
+        )
+        incident_role_assigned.send(
+            sender=Incident,
+            incident=incident,
+            actor=actor,
+            role=role_value,
+            previous=previous,
+            holder=holder,
             now=now,
         )
         publish_incident_change(incident.pk, "role")

@@ -14,3 +14,6 @@ incident_declared = Signal()
 # Sent after fields of an incident change: incident, actor, changes
 # ({field: {"from": old, "to": new}} with JSON-ready values), now.
 incident_updated = Signal()
+# Sent after a role changes hands: incident, actor, role, previous and holder
+# (usernames or None), now.
+incident_role_assigned = Signal()

@@ -37,12 +37,18 @@ def retry_delay(attempt: int) -> timedelta:
     return min(timedelta(seconds=seconds), MAX_RETRY_DELAY)
 
 
-def retry_later(task: Any, *args: Any, attempt: int, **kwargs: Any) -> datetime | None:
-    """Enqueue attempt `attempt + 1` of `task` after the backoff delay and
-    return when it will run, or return None when `attempt` was the last one
-    allowed (TASK_MAX_ATTEMPTS)."""
+def retry_later(
+    task: Any, *args: Any, attempt: int, at_least: float | None = None, **kwargs: Any
+) -> datetime | None:
+    """Enqueue attempt `attempt + 1` of `task` after the backoff delay (or
+    after `at_least` seconds, when the service asked for longer with
+    Retry-After) and return when it will run, or return None when `attempt`
+    was the last one allowed (TASK_MAX_ATTEMPTS)."""
     if attempt >= settings.TASK_MAX_ATTEMPTS:
         return None
-    run_after = timezone.now() + retry_delay(attempt)
+    delay = retry_delay(attempt)
+    if at_least is not None:
+        delay = max(delay, min(timedelta(seconds=at_least), MAX_RETRY_DELAY))
+    run_after = timezone.now() + delay
     task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1, **kwargs)
     return run_after

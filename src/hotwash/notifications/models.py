@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from hotwash.core.crypto import SecretUndecryptable, decrypt, encrypt
 from hotwash.core.outbound import OutboundRefused, check_url
 from hotwash.core.secret_env import disallowed_names, stored_rows, validate_secret_env_name
+from hotwash.notifications.events import EventType
 
 
 class Kind(models.TextChoices):
@@ -105,26 +106,19 @@ class SentNotification(models.Model):
         return f"{self.kind} {self.object_id} → {self.recipient_id} ({self.slot})"
 
 
-class WebhookEvent(models.TextChoices):
-    ACTION_CREATED = "action_item.created", _("Action item created")
-    ACTION_CHANGED = "action_item.changed", _("Action item changed")
-    ACTION_DONE = "action_item.done", _("Action item done")
-    ACTION_DUE_SOON = "action_item.due_soon", _("Action item due soon")
-    ACTION_OVERDUE = "action_item.overdue", _("Action item overdue")
-    POSTMORTEM_DUE_SOON = "postmortem.due_soon", _("Postmortem due soon")
-    POSTMORTEM_OVERDUE = "postmortem.overdue", _("Postmortem overdue")
-    POSTMORTEM_CREATED = "postmortem.created", _("Postmortem created")
-    POSTMORTEM_STATUS_CHANGED = "postmortem.status_changed", _("Postmortem status changed")
+# The webhook events are the whole catalogue (events.py); the old name stays
+# for migrations and callers.
+WebhookEvent = EventType
 
 
 def validate_events(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValidationError(_('List event names, for example ["action_item.overdue"].'))
-    unknown = sorted(set(value) - set(WebhookEvent.values))
+    unknown = sorted(set(value) - set(EventType.values))
     if unknown:
         raise ValidationError(
             _("Unknown events: %(unknown)s. Known: %(known)s.")
-            % {"unknown": ", ".join(unknown), "known": ", ".join(WebhookEvent.values)}
+            % {"unknown": ", ".join(unknown), "known": ", ".join(EventType.values)}
         )
 
 
@@ -162,6 +156,16 @@ class WebhookSubscription(models.Model):
             "it must start with HOTWASH_SECRET_."
         ),
     )
+    # A private incident's events reach a non-person channel only when it
+    # says so (notification rules say `private: true`; a subscription this).
+    include_private = models.BooleanField(
+        _("include private incidents"),
+        default=False,
+        help_text=_(
+            "Also send events of private incidents. Leave off unless the receiver is as "
+            "restricted as the incidents themselves."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -197,7 +201,9 @@ class WebhookSubscription(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def wants(self, event: str) -> bool:
+    def wants(self, event: str, *, private: bool = False) -> bool:
+        if private and not self.include_private:
+            return False
         return self.active and (not self.events or event in self.events)
 
 
@@ -212,7 +218,17 @@ class WebhookDelivery(models.Model):
         on_delete=models.CASCADE,
         related_name="deliveries",
     )
-    event = models.CharField(_("event"), max_length=32, choices=WebhookEvent.choices)
+    event = models.CharField(_("event"), max_length=40, choices=EventType.choices)
+    # The outbox event this delivery carries (None for deliveries made before
+    # the outbox existed).
+    source = models.ForeignKey(
+        "Event",
+        verbose_name=_("event record"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_deliveries",
+    )
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created"))
     status = models.CharField(
@@ -236,6 +252,160 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription_id}"
+
+
+class Event(models.Model):
+    """The outbox: one row per thing that happened, written in the
+    transaction of the change (outbox.emit_event). `data` is the JSON
+    snapshot every channel renders from, so a delivery retried tomorrow
+    says what was true when the event happened."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(_("event"), max_length=40, choices=EventType.choices)
+    occurred_at = models.DateTimeField(_("happened at"))
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    # The incident's privacy when the event happened: a private incident's
+    # events reach only people who can see it and rules that say private.
+    private = models.BooleanField(_("private"), default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(_("data"), default=dict)
+    # Set by routing.route_event in the transaction that wrote the deliveries.
+    routed_at = models.DateTimeField(_("routed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["incident", "-occurred_at"], name="event_incident_idx"),
+            models.Index(fields=["type", "-occurred_at"], name="event_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Delivery(models.Model):
+    """One event to one recipient through one channel: a mail to a person,
+    a page to a PagerDuty service, a post to a webhook named by a rule.
+    `key` names the recipient within the event (for example
+    "email:user:12" or "pagerduty:page-platform:0") and is unique per
+    event, so routing an event twice writes nothing new."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # The integration's kind in the channel registry (channels.py).
+    channel = models.CharField(_("channel"), max_length=32)
+    key = models.CharField(_("recipient key"), max_length=255)
+    # The rule that chose this delivery ("" for followers and subscribers).
+    rule = models.CharField(_("rule"), max_length=100, blank=True)
+    # What the channel needs to send, as the rule (or follow) gave it,
+    # environment variable names rather than secrets.
+    target = models.JSONField(_("target"), default=dict)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "key"], name="delivery_once_per_recipient")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.channel} {self.key}"
+
+
+class Follow(models.Model):
+    """Someone follows an incident or a service: its events reach them by
+    mail, filtered by their preferences (which events), in their language."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    service = models.ForeignKey(
+        "incidents.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    created_at = models.DateTimeField(_("since"))
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(incident__isnull=False, service__isnull=True)
+                    | models.Q(incident__isnull=True, service__isnull=False)
+                ),
+                name="follow_one_thing",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "incident"],
+                condition=models.Q(incident__isnull=False),
+                name="follow_incident_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "service"],
+                condition=models.Q(service__isnull=False),
+                name="follow_service_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.incident_id or self.service_id}"
 
 
 @checks.register(checks.Tags.database)

@@ -1,7 +1,8 @@
-"""Webhook events for changes to action items (hotwash.actions.signals) and
-postmortems (hotwash.postmortems.signals). The receivers run inside the
-change's transaction: the deliveries and their tasks commit (or roll back)
-with the change itself."""
+"""Events for what happens to incidents (hotwash.incidents.signals), trigger
+policies (hotwash.triggers.signals), action items (hotwash.actions.signals)
+and postmortems (hotwash.postmortems.signals), into the outbox. The
+receivers run inside the change's transaction: the events and their tasks
+commit (or roll back) with the change itself."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from hotwash.incidents.models import Status
+from hotwash.notifications.events import EventType
 from hotwash.notifications.models import WebhookEvent
-from hotwash.notifications.outbox import emit
+from hotwash.notifications.outbox import emit, emit_event
+from hotwash.notifications.payloads import incident_data
 from hotwash.notifications.reminders import action_item_data, postmortem_data
 from hotwash.notifications.webhooks import events_for_change
 
@@ -73,3 +77,80 @@ def on_postmortem_status_changed(
 ) -> None:
     data = _postmortem(postmortem) | {"actor": _actor(actor), "previous_status": previous}
     emit(WebhookEvent.POSTMORTEM_STATUS_CHANGED, data, now)
+    if postmortem.status == "published":
+        emit(EventType.POSTMORTEM_PUBLISHED, data, now)
+
+
+# --- incidents ------------------------------------------------------------------
+
+
+def _incident_event(
+    event_type: str, incident: Any, actor: Any, now: datetime, **extra: Any
+) -> None:
+    data = {"incident": incident_data(incident), "actor": _actor(actor), **extra}
+    emit_event(event_type, data, incident=incident, actor=actor, now=now)
+
+
+def on_incident_declared(
+    sender: Any, *, incident: Any, actor: Any, now: datetime, **kwargs: Any
+) -> None:
+    _incident_event(EventType.INCIDENT_DECLARED, incident, actor, now)
+
+
+def on_incident_updated(
+    sender: Any, *, incident: Any, actor: Any, changes: dict[str, Any], now: datetime, **kwargs: Any
+) -> None:
+    """One event per kind of change that matters outside: made private
+    first (so nothing after it is mistaken for public), then severity, then
+    status (and resolved or closed on top of the status change)."""
+    if changes.get("private", {}).get("to") is True:
+        _incident_event(EventType.INCIDENT_MADE_PRIVATE, incident, actor, now)
+    if "severity" in changes:
+        _incident_event(
+            EventType.INCIDENT_SEVERITY_CHANGED, incident, actor, now, change=changes["severity"]
+        )
+    if "status" in changes:
+        change = changes["status"]
+        _incident_event(EventType.INCIDENT_STATUS_CHANGED, incident, actor, now, change=change)
+        if change.get("to") == Status.RESOLVED:
+            _incident_event(EventType.INCIDENT_RESOLVED, incident, actor, now, change=change)
+        elif change.get("to") == Status.CLOSED:
+            if change.get("from") != Status.RESOLVED:
+                # Closed straight from an open status: it is resolved too.
+                _incident_event(EventType.INCIDENT_RESOLVED, incident, actor, now, change=change)
+            _incident_event(EventType.INCIDENT_CLOSED, incident, actor, now, change=change)
+
+
+def on_role_assigned(
+    sender: Any,
+    *,
+    incident: Any,
+    actor: Any,
+    role: str,
+    previous: str | None,
+    holder: str | None,
+    now: datetime,
+    **kwargs: Any,
+) -> None:
+    change = {"role": role, "from": previous, "to": holder}
+    _incident_event(EventType.INCIDENT_ROLE_ASSIGNED, incident, actor, now, change=change)
+
+
+def on_policy_fired(sender: Any, *, firing: Any, proposal: Any, **kwargs: Any) -> None:
+    """Every firing is a `policy.fired` event (the trigger policies'
+    "notify" mode reaches people through the rules that match it); one that
+    proposed an incident is also `proposal.raised`."""
+    incident = firing.incident
+    data: dict[str, Any] = {
+        "policy": firing.policy_id,
+        "trigger": firing.trigger,
+        "mode": firing.mode,
+        "action": firing.action,
+        "details": firing.details,
+        "incident": incident_data(incident) if incident is not None else None,
+    }
+    if proposal is not None:
+        data["proposal"] = {"id": proposal.pk, "title": proposal.title}
+    emit_event(EventType.POLICY_FIRED, data, incident=incident, now=firing.fired_at)
+    if proposal is not None:
+        emit_event(EventType.PROPOSAL_RAISED, data, incident=incident, now=firing.fired_at)

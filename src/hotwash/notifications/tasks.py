@@ -17,8 +17,14 @@ from django.utils import timezone
 from django_tasks import task
 
 from hotwash.jobs.retry import retry_later
+from hotwash.notifications.channels import ChannelFailed, ChannelRejected, channels
 from hotwash.notifications.emails import Skip, build_email
-from hotwash.notifications.models import DeliveryStatus, SentNotification, WebhookDelivery
+from hotwash.notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    SentNotification,
+    WebhookDelivery,
+)
 from hotwash.notifications.webhooks import post
 
 logger = logging.getLogger("hotwash.notifications")
@@ -128,3 +134,53 @@ def deliver_webhook(delivery_id: str, attempt: int = 1) -> str:
     delivery.next_attempt_at = None
     delivery.save()
     return "delivered"
+
+
+@task()
+def deliver(delivery_id: str, attempt: int = 1) -> str:
+    """Send one routed delivery through its channel (channels.py)."""
+    delivery = Delivery.objects.select_related("event").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status in DONE:
+        return "nothing to do"
+    channel = channels.find(delivery.channel)
+    delivery.attempts = attempt
+    if channel is None:
+        _give_up(delivery, f"No channel {delivery.channel!r} is installed.")
+        return "failed"
+    try:
+        delivery.last_status_code = channel.send(delivery)
+    except ChannelRejected as error:
+        delivery.last_status_code = error.status_code
+        _give_up(delivery, str(error))
+        logger.warning("Delivery %s refused by %s: %s", delivery_id, delivery.channel, error)
+        return "failed"
+    except Exception as error:
+        if isinstance(error, ChannelFailed):
+            delivery.last_status_code = error.status_code
+        wait = error.retry_after if isinstance(error, ChannelFailed) else None
+        next_at = retry_later(deliver, delivery_id, attempt=attempt, at_least=wait)
+        delivery.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
+        delivery.status = DeliveryStatus.RETRYING if next_at else DeliveryStatus.FAILED
+        delivery.next_attempt_at = next_at
+        delivery.save()
+        logger.warning(
+            "Delivery %s through %s failed (attempt %d): %s",
+            delivery_id,
+            delivery.channel,
+            attempt,
+            error,
+        )
+        raise
+    delivery.status = DeliveryStatus.SENT
+    delivery.delivered_at = timezone.now()
+    delivery.last_error = ""
+    delivery.next_attempt_at = None
+    delivery.save()
+    return "delivered"
+
+
+def _give_up(delivery: Delivery, reason: str) -> None:
+    delivery.status = DeliveryStatus.FAILED
+    delivery.last_error = reason[:ERROR_LIMIT]
+    delivery.next_attempt_at = None
+    delivery.save()

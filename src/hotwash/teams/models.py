@@ -18,6 +18,22 @@ class Team(models.Model):
     services = models.ManyToManyField(
         Service, verbose_name=_("services"), blank=True, related_name="teams"
     )
+    # How routing reaches the team as "owning-team" (docs/communications.md).
+    email = models.EmailField(
+        _("email address"),
+        blank=True,
+        help_text=_("The team's list address; without one, mail goes to each member."),
+    )
+    pagerduty_routing_key_env = models.CharField(
+        _("PagerDuty routing key variable"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The environment variable (or HOTWASH_SECRET_ file) that holds the integration "
+            "key of the team's PagerDuty service."
+        ),
+    )
+    chat_channel = models.CharField(_("chat channel"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("team")

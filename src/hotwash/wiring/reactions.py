@@ -57,7 +57,20 @@ postmortems.postmortem_status_changed (postmortems.services)
      task after the commit. In the change's transaction.
 
 triggers.policy_fired (triggers.engine.finish)
-     No receiver yet.
+  -> notifications.receivers.on_policy_fired
+     Every firing is a "policy.fired" event (and "proposal.raised" when it
+     proposed an incident): the trigger policies' "notify" mode reaches
+     people through the notification rules. In the firing's transaction.
+
+incidents.incident_declared, incident_updated, incident_role_assigned
+(incidents.services)
+  -> notifications.receivers.on_incident_declared / on_incident_updated /
+     on_role_assigned
+     Incident events into the outbox (notifications/outbox.py): an Event
+     row, webhook deliveries and a queued route_event task, in the
+     change's transaction (the rows are the record, no audit record).
+     Connected after the postmortem and trigger receivers, so the event's
+     snapshot is taken after their writes.
 
 django.db.models.signals.post_save (ApiToken, User, Profile)
   -> forget_tokens (accounts.services.forget_tokens)
@@ -105,17 +118,20 @@ from hotwash.actions.signals import action_item_changed
 from hotwash.alerts.signals import alerts_received
 from hotwash.incidents.models import Participant
 from hotwash.incidents.services import forget_participants as forget_participant_memory
-from hotwash.incidents.signals import incident_declared, incident_updated
+from hotwash.incidents.signals import incident_declared, incident_role_assigned, incident_updated
+from hotwash.notifications import receivers as notify
 from hotwash.notifications.receivers import (
     on_action_item_changed,
     on_postmortem_created,
     on_postmortem_status_changed,
 )
+from hotwash.notifications.routing import forget_policy as forget_notification_policy
 from hotwash.postmortems.services import on_incident_made_private, on_incident_updated
 from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
 from hotwash.triggers.alerting import on_alerts_received
 from hotwash.triggers.detection import on_incident_declared
 from hotwash.triggers.policy import forget_on_setting_change
+from hotwash.triggers.signals import policy_fired
 
 
 def forget_tokens(**kwargs: Any) -> None:
@@ -161,6 +177,11 @@ CONNECTIONS: tuple[Connection, ...] = (
     Connection(alerts_received, on_alerts_received, "hotwash.triggers.alerts"),
     Connection(incident_declared, on_incident_declared, "hotwash.triggers.detection"),
     Connection(setting_changed, forget_on_setting_change, "hotwash.triggers.policy-file"),
+    Connection(incident_declared, notify.on_incident_declared, "notifications.incident_declared"),
+    Connection(incident_updated, notify.on_incident_updated, "notifications.incident_updated"),
+    Connection(incident_role_assigned, notify.on_role_assigned, "notifications.role_assigned"),
+    Connection(policy_fired, notify.on_policy_fired, "notifications.policy_fired"),
+    Connection(setting_changed, forget_notification_policy, "notifications.policy-file"),
 )
 
 

@@ -10,7 +10,8 @@ In order:
 - the configuration files are read and validated, so a wrong file stops
   the start instead of the first request or alert that needs it: the policy
   file (HOTWASH_POLICY_FILE), the blameless rule files, the postmortem
-  templates, the trigger policies;
+  templates, the trigger policies, the notification rules
+  (HOTWASH_NOTIFICATION_POLICY_FILE);
 - the registries are filled: how each app's timeline entries read, and
   what postmortems ask of actions and triggers;
 - the modules that declare periodic jobs and queued tasks are imported, so
@@ -22,6 +23,7 @@ from __future__ import annotations
 # Imported for what they register (@periodic jobs, @task functions).
 import hotwash.jobs.housekeeping
 import hotwash.notifications.jobs
+import hotwash.notifications.routing
 import hotwash.trackers.jobs
 import hotwash.trackers.tasks
 import hotwash.triggers.jobs  # noqa: F401
@@ -31,6 +33,7 @@ from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import LANGUAGES, ruleset
 from hotwash.incidents.display import register_describer
 from hotwash.incidents.models import TimelineKind
+from hotwash.notifications.routing import load_notification_policy
 from hotwash.policies import load_policies
 from hotwash.postmortems import hooks
 from hotwash.postmortems.display import describe_postmortem_event
@@ -52,6 +55,7 @@ def check_configuration() -> None:
         ruleset(language)
     load_outlines()
     load_trigger_policies()
+    load_notification_policy()
 
 
 def fill_registries() -> None:

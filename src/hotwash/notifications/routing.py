@@ -1,0 +1,268 @@
+"""Who hears what: the notification rules and the routing of each event.
+
+Rules come from the shipped defaults (defaults.yaml) merged with the
+organisation's file (HOTWASH_NOTIFICATION_POLICY_FILE), validated at
+start-up (an unknown channel or event stops the start, naming it):
+
+    rules:
+      - name: page-platform-on-major
+        when: {events: [incident.declared], severities: [1, 2], services: [shop]}
+        send:
+          - pagerduty: {routing_key_env: PAGERDUTY_PLATFORM_KEY}
+          - email: {to: [platform-leads@example.org]}
+
+`route_event` (a task queued by outbox.emit_event in the change's
+transaction) reads one event, finds every recipient (rules, followers,
+other apps' recipient sources) and writes one Delivery per recipient with
+its `deliver` task, in one transaction that also marks the event routed.
+
+Privacy: a private incident's event goes to a channel that reaches people
+(mail) only for people who can see the incident; to other channels (pager,
+webhook, chat) only through rules whose `when` says `private: true`.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hotwash.core.yaml_config import merge_entries, read_mapping, validate
+from hotwash.jobs.queue import enqueue_many
+from hotwash.notifications.channels import channels
+from hotwash.notifications.events import EventType
+from hotwash.notifications.models import Delivery, Event
+from hotwash.notifications.tasks import deliver
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
+FILE_VARIABLE = "HOTWASH_NOTIFICATION_POLICY_FILE"
+
+
+class When(BaseModel):
+    """What a rule matches. A key left out matches everything."""
+
+    model_config = ConfigDict(extra="forbid")
+    events: list[str] = Field(min_length=1)
+    severities: list[int] | None = None
+    services: list[str] | None = None
+    teams: list[str] | None = None
+    labels: dict[str, str] | None = None
+    # None: public incidents (and, for channels that reach people, private
+    # ones too, to those who can see them); true: private ones as well, on
+    # every channel; false: public incidents only.
+    private: bool | None = None
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(EventType.values))
+        if unknown:
+            raise ValueError(
+                f"unknown event {', '.join(unknown)}; known: {', '.join(EventType.values)}"
+            )
+        return value
+
+    @field_validator("severities")
+    @classmethod
+    def _known_severities(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and set(value) - {1, 2, 3, 4}:
+            raise ValueError("severities are levels 1 to 4")
+        return value
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    enabled: bool = True
+    when: When
+    # Each entry is {channel kind: target}, e.g. {"pagerduty": {...}}.
+    send: list[dict[str, Any]] = Field(min_length=1)
+
+    @field_validator("send")
+    @classmethod
+    def _known_channels(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        checked: list[dict[str, Any]] = []
+        for entry in value:
+            if len(entry) != 1:
+                raise ValueError("each send entry names one channel, e.g. {email: {to: [...]}}")
+            ((kind, target),) = entry.items()
+            channel = channels.find(kind)
+            if channel is None:
+                raise ValueError(f"unknown channel {kind!r}; known: {', '.join(channels.kinds())}")
+            checked.append({kind: channel.check_target(target or {})})
+        return checked
+
+    def targets(self) -> list[tuple[str, dict[str, Any]]]:
+        """(channel kind, target) pairs, in the file's order."""
+        return [next(iter(entry.items())) for entry in self.send]
+
+
+class NotificationPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> NotificationPolicy:
+        names = [rule.name for rule in self.rules]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"rule names must be unique: {', '.join(twice)}")
+        return self
+
+
+@functools.cache
+def load_notification_policy() -> NotificationPolicy:
+    """The rules in force: the shipped ones, merged by name with the
+    organisation's file (if HOTWASH_NOTIFICATION_POLICY_FILE is set)."""
+    data = read_mapping(DEFAULTS_FILE, "notification policy file")
+    source = str(DEFAULTS_FILE)
+    path = getattr(settings, "NOTIFICATION_POLICY_FILE", "")
+    if path:
+        own = read_mapping(Path(path), "notification policy file", variable=FILE_VARIABLE)
+        data["rules"] = merge_entries(data.get("rules") or [], own.get("rules") or [], "name")
+        source = path
+    policy = validate(NotificationPolicy, data, f"Notification policy file {source}")
+    policy.rules = [rule for rule in policy.rules if rule.enabled]
+    return policy
+
+
+def forget_policy(**kwargs: Any) -> None:
+    """Read the file again on next use (a test changed the setting)."""
+    load_notification_policy.cache_clear()
+
+
+# --- matching -------------------------------------------------------------------
+
+
+def matches(when: When, event: Event, *, reaches_people: bool) -> bool:
+    data = event.data
+    incident = data.get("incident") or {}
+    if event.type not in when.events:
+        return False
+    if event.private and when.private is not True and not reaches_people:
+        return False
+    if event.private and when.private is False:
+        return False
+    if when.severities is not None and incident.get("severity") not in when.severities:
+        return False
+    if when.services is not None and not set(when.services) & set(incident.get("services") or []):
+        return False
+    if when.teams is not None and not set(when.teams) & set(incident.get("teams") or []):
+        return False
+    if when.labels is not None:
+        labels = incident.get("labels") or {}
+        if any(labels.get(key) != value for key, value in when.labels.items()):
+            return False
+    return True
+
+
+# --- recipients -----------------------------------------------------------------
+
+
+@dataclass
+class Planned:
+    """One delivery routing decided, before it is written."""
+
+    channel: str
+    key: str
+    target: dict[str, Any]
+    rule: str = ""
+    recipient_id: int | None = None
+    address: str = ""
+    language: str = ""
+
+
+# Other apps (followers' mail, status page subscribers) add recipients by
+# registering a function here at start-up (hotwash.wiring.startup): given an
+# event, it returns the deliveries it wants. It must apply the privacy rule
+# itself (never a private incident's event to someone who cannot see it).
+RecipientSource = Callable[[Event], Iterable[Planned]]
+
+
+@dataclass
+class _Sources:
+    functions: list[RecipientSource] = field(default_factory=list)
+
+
+recipient_sources = _Sources()
+
+
+def register_recipient_source(source: RecipientSource) -> None:
+    if source not in recipient_sources.functions:
+        recipient_sources.functions.append(source)
+
+
+# A channel that reaches people expands a rule's target into one Planned per
+# person (mail: `to: owning-team` becomes the team's members), filtered by
+# who can see the event's incident. Filled at start-up, by kind.
+Expander = Callable[[Event, "Rule", int, dict[str, Any]], Iterable[Planned]]
+expanders: dict[str, Expander] = {}
+
+
+def plan(event: Event) -> list[Planned]:
+    """Every delivery `event` should have, rules first."""
+    planned: list[Planned] = []
+    for rule in load_notification_policy().rules:
+        for index, (kind, target) in enumerate(rule.targets()):
+            channel = channels.get(kind)
+            if not matches(rule.when, event, reaches_people=channel.reaches_people):
+                continue
+            if kind in expanders:
+                planned.extend(expanders[kind](event, rule, index, target))
+            else:
+                key = f"{kind}:{rule.name}:{index}"
+                planned.append(Planned(channel=kind, key=key, target=target, rule=rule.name))
+    for source in recipient_sources.functions:
+        planned.extend(source(event))
+    return planned
+
+
+@task()
+def route_event(event_id: str) -> str:
+    """Decide and queue the deliveries of one event, once."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.routed_at is not None:
+            return "nothing to do"
+        now = timezone.now()
+        # The event row is locked and not yet routed: no delivery of it exists.
+        rows = _deliveries(event, plan(event), now)
+        Delivery.objects.bulk_create(rows)
+        enqueue_many(deliver, [((str(row.pk),), {}) for row in rows])
+        event.routed_at = now
+        event.save(update_fields=["routed_at"])
+    return f"{len(rows)} deliveries"
+
+
+def _deliveries(event: Event, planned: list[Planned], now: datetime) -> list[Delivery]:
+    seen: set[str] = set()
+    rows: list[Delivery] = []
+    for item in planned:
+        if item.key in seen:
+            continue  # the same person named by two rules hears it once
+        seen.add(item.key)
+        rows.append(
+            Delivery(
+                id=uuid.uuid4(),
+                event=event,
+                channel=item.channel,
+                key=item.key[:255],
+                rule=item.rule,
+                target=item.target,
+                recipient_id=item.recipient_id,
+                address=item.address,
+                language=item.language,
+                created_at=now,
+            )
+        )
+    return rows

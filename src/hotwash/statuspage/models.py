@@ -1,0 +1,136 @@
+"""Stakeholder updates, scheduled maintenance and status page subscribers.
+
+An update is what the communications lead tells stakeholders about an
+incident, in English and French: `internal` ones reach the incident's and
+its services' followers, `public` ones the status page and its
+subscribers. A private incident never appears on the status page.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotwash.incidents.models import Incident, Service
+
+
+class Audience(models.TextChoices):
+    INTERNAL = "internal", _("Internal")
+    PUBLIC = "public", _("Public")
+
+
+class PublicStatus(models.TextChoices):
+    """What the public reads, not necessarily the incident's own status."""
+
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ServiceState(models.TextChoices):
+    OPERATIONAL = "operational", _("Operational")
+    DEGRADED = "degraded", _("Degraded performance")
+    OUTAGE = "outage", _("Outage")
+    MAINTENANCE = "maintenance", _("Under maintenance")
+
+
+class StakeholderUpdate(models.Model):
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="updates"
+    )
+    audience = models.CharField(
+        _("audience"), max_length=8, choices=Audience.choices, default=Audience.INTERNAL
+    )
+    status = models.CharField(_("status"), max_length=16, choices=PublicStatus.choices)
+    text_en = models.TextField(_("text (English)"), blank=True)
+    text_fr = models.TextField(_("text (French)"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        verbose_name = _("stakeholder update")
+        verbose_name_plural = _("stakeholder updates")
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["audience", "-published_at"], name="update_audience_idx"),
+            models.Index(fields=["incident", "-published_at"], name="update_incident_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident.ref} {self.audience} {self.status}"
+
+    def text(self, language: str) -> str:
+        """The text in `language`, falling back to the other one."""
+        if language.startswith("fr"):
+            return self.text_fr or self.text_en
+        return self.text_en or self.text_fr
+
+
+class Maintenance(models.Model):
+    """Scheduled maintenance shown on the status page."""
+
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    services = models.ManyToManyField(
+        Service, verbose_name=_("services"), blank=True, related_name="maintenances"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scheduled maintenance")
+        verbose_name_plural = _("scheduled maintenance")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="maintenance_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class StatusSubscriber(models.Model):
+    """Someone (no account needed) who gets the status page's public
+    updates by mail, in their language, after confirming the address
+    (double opt-in); unsubscribing is one click on a signed link."""
+
+    email = models.EmailField(_("email address"))
+    language = models.CharField(_("language"), max_length=8, default="en")
+    # None: every public service; otherwise only these.
+    service = models.ForeignKey(
+        Service,
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="status_subscribers",
+    )
+    created_at = models.DateTimeField(_("subscribed at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status page subscriber")
+        verbose_name_plural = _("status page subscribers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "service"], name="status_subscriber_once", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
