@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident, Service
-from hotwash.notifications import receivers
+from hotwash.notifications import outbox, receivers
 from hotwash.notifications.models import Delivery, Event
 from hotwash.notifications.routing import Planned, recipient_sources, route_event
 from hotwash.notifications.tasks import deliver
@@ -55,7 +55,7 @@ def emitted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The incident receivers' events in the order they were emitted (the
     rows of one transaction share their time, so the table cannot say)."""
     order: list[str] = []
-    real = receivers.emit_event
+    real = outbox.emit_event
 
     def spy(event_type: str, data: dict[str, Any], **kwargs: Any) -> Event:
         order.append(event_type)
