@@ -111,11 +111,28 @@ def describe_secret(subscription: WebhookSubscription) -> str:
 class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
     form = WebhookSubscriptionForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "url", "active", "events", "secret_source", "created_at"]
-    list_filter = ["active"]
+    list_display = [
+        "name",
+        "url",
+        "active",
+        "events",
+        "include_private",
+        "secret_source",
+        "created_at",
+    ]
+    list_filter = ["active", "include_private"]
     search_fields = ["name", "url"]
     readonly_fields = ["secret_source"]
-    fields = ["name", "url", "events", "secret", "secret_env", "secret_source", "active"]
+    fields = [
+        "name",
+        "url",
+        "events",
+        "include_private",
+        "secret",
+        "secret_env",
+        "secret_source",
+        "active",
+    ]
     created_template = "admin/notifications/webhooksubscription/secret_created.html"
 
     @admin.display(description=gettext_lazy("secret"))

@@ -48,7 +48,7 @@ class WebhookIn(ApiModel):
         description="The name of an environment variable of the worker holding the signing "
         "secret; it must start with HOTWASH_SECRET_. Without it, Hotwash generates a secret "
         "and returns it once.",
-        examples=["HOTWASH_SECRET_CHAT_HOOK"],
+        examples=["HOTWASH_SECRET_CHAT_WEBHOOK"],
     )
     include_private: bool = Field(
         False,
