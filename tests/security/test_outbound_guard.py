@@ -85,6 +85,10 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
     return fake
 
 
+# Declaring the item's incident is an event too; these tests follow the item's one webhook.
+CREATED = ["action_item.created"]
+
+
 def drain() -> int:
     return HotwashWorker(
         worker_id="tests", queue_names=["default"], interval=0, periodic=False
@@ -243,7 +247,7 @@ def test_a_webhook_to_loopback_is_refused_at_send_time_and_recorded_as_failing(
     settings: Settings,
 ) -> None:
     # An old row (saved before the rule, or outside production) still points here.
-    WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
+    WebhookSubscription.objects.create(name="chat", url=sink.url, events=CREATED, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
     drain()  # the worker does not crash
     assert sink.received == []
@@ -271,7 +275,7 @@ def test_an_allow_listed_receiver_gets_its_webhook_in_production(
     production: Settings, sink: WebhookSink, amira: User
 ) -> None:
     production.OUTBOUND_ALLOW = ["127.0.0.0/8"]
-    subscription = WebhookSubscription(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
+    subscription = WebhookSubscription(name="chat", url=sink.url, events=CREATED, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     subscription.full_clean()
     subscription.save()
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
@@ -286,7 +290,10 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
     # Public when the admin saves it, 127.0.0.1 when the worker connects.
     dns.answers["hooks.example.test"] = [PUBLIC_IP, "127.0.0.1"]
     subscription = WebhookSubscription(  # type: ignore[misc]  # property; plugin knows fields only
-        name="chat", url=f"http://hooks.example.test:{sink.port}/hooks/hotwash", secret=SECRET
+        name="chat",
+        url=f"http://hooks.example.test:{sink.port}/hooks/hotwash",
+        events=CREATED,
+        secret=SECRET,
     )
     subscription.full_clean()
     subscription.save()
@@ -300,7 +307,7 @@ def test_a_name_that_rebinds_to_loopback_after_the_save_is_refused_at_send_time(
 
 def test_a_redirect_is_not_followed(sink: WebhookSink, amira: User) -> None:
     sink.statuses = [302]
-    WebhookSubscription.objects.create(name="chat", url=sink.url, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
+    WebhookSubscription.objects.create(name="chat", url=sink.url, events=CREATED, secret=SECRET)  # type: ignore[misc]  # property; plugin knows fields only
     make_item(amira, due_on=NOW.date() + timedelta(days=5))
     drain()
     assert len(sink.received) == 1

@@ -182,6 +182,26 @@ def make_item(owner: User, *, due_on: date, title: str = "Add a canary stage", *
     return item
 
 
+def drain_sends() -> int:
+    """Run every ready task of the default queue in this process; return how
+    many of them sent something (every task but `route_event`, which only
+    decides the sends: a test counting mails or webhook posts counts these)."""
+    from hotwash.jobs.worker import HotwashWorker
+    from hotwash.notifications.routing import route_event
+
+    class Worker(HotwashWorker):
+        sends = 0
+
+        def run_task(self, db_task_result: Any) -> None:
+            super().run_task(db_task_result)
+            if db_task_result.task_path != route_event.module_path:
+                self.sends += 1
+
+    worker = Worker(worker_id="tests", queue_names=["default"], interval=0, periodic=False)
+    worker.drain()
+    return worker.sends
+
+
 @dataclass
 class WorkerProcess:
     process: Any

@@ -1,7 +1,9 @@
 """Notifications in the admin: the ledger of what was decided and how its
-delivery went, webhook subscriptions (editable) and their deliveries, and
-people's preferences. Failures are one filter away (status: failed or
-retrying), with the last error on each row."""
+delivery went, webhook subscriptions (editable) and their deliveries, the
+event outbox and each event's deliveries, and people's preferences.
+Failures are one filter away (status: failed or retrying), with the last
+error on each row; "Retry now" sends failed or retrying deliveries again
+(notifications/retries.py)."""
 
 from __future__ import annotations
 
@@ -9,21 +11,27 @@ import secrets
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from hotwash.core.crypto import SecretUndecryptable
 from hotwash.core.secret_env import SecretEnvRefused, read_secret_env
 from hotwash.notifications.models import (
+    Delivery,
+    Event,
     NotificationPreference,
     SentNotification,
     WebhookDelivery,
     WebhookSubscription,
 )
+from hotwash.notifications.retries import RETRYABLE, retry_now
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -103,11 +111,28 @@ def describe_secret(subscription: WebhookSubscription) -> str:
 class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
     form = WebhookSubscriptionForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "url", "active", "events", "secret_source", "created_at"]
-    list_filter = ["active"]
+    list_display = [
+        "name",
+        "url",
+        "active",
+        "events",
+        "include_private",
+        "secret_source",
+        "created_at",
+    ]
+    list_filter = ["active", "include_private"]
     search_fields = ["name", "url"]
     readonly_fields = ["secret_source"]
-    fields = ["name", "url", "events", "secret", "secret_env", "secret_source", "active"]
+    fields = [
+        "name",
+        "url",
+        "events",
+        "include_private",
+        "secret",
+        "secret_env",
+        "secret_source",
+        "active",
+    ]
     created_template = "admin/notifications/webhooksubscription/secret_created.html"
 
     @admin.display(description=gettext_lazy("secret"))
@@ -135,8 +160,38 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
         return response
 
 
+class RetryNow(ReadOnlyAdmin):
+    """Read-only deliveries that an admin can send again."""
+
+    actions = ["retry_now"]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        # The rows are read-only, but sending one again is a change.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(
+        description=gettext_lazy("Retry now (failed or retrying deliveries)"),
+        permissions=["retry"],
+    )
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        count = sum(
+            retry_now(row, actor=request.user) for row in queryset.filter(status__in=RETRYABLE)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery will be sent again by the worker, attempts counted afresh.",
+                "%(count)d deliveries will be sent again by the worker, attempts counted afresh.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(RetryNow):
     list_display = [
         "id",
         "subscription",
@@ -150,6 +205,96 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "event", "subscription"]
     list_select_related = ["subscription"]
+
+
+EVENT_FIELDS = [
+    "id",
+    "type",
+    "occurred_at",
+    "incident",
+    "private",
+    "actor",
+    "routed_at",
+    "deliveries_link",
+    "webhook_deliveries_link",
+    "data",
+]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """The outbox: what happened, and a link to what was sent for it."""
+
+    list_display = [
+        "type",
+        "occurred_at",
+        "incident",
+        "private",
+        "actor",
+        "routed_at",
+        "deliveries_link",
+        "webhook_deliveries_link",
+    ]
+    list_filter = ["type", "private", ("routed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["incident", "actor"]
+    date_hierarchy = "occurred_at"
+    search_fields = ["=id", "=incident__id"]
+    fields = tuple(EVENT_FIELDS)
+    readonly_fields = EVENT_FIELDS
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
+        events: QuerySet[Event] = super().get_queryset(request)
+        return events.annotate(
+            delivery_count=Count("deliveries", distinct=True),
+            webhook_count=Count("webhook_deliveries", distinct=True),
+        )
+
+    @admin.display(description=gettext_lazy("deliveries"))
+    def deliveries_link(self, obj: Event) -> str:
+        url = reverse("admin:notifications_delivery_changelist")
+        return format_html(
+            '<a href="{}?event__id__exact={}">{}</a>',
+            url,
+            obj.pk,
+            getattr(obj, "delivery_count", ""),
+        )
+
+    @admin.display(description=gettext_lazy("webhook deliveries"))
+    def webhook_deliveries_link(self, obj: Event) -> str:
+        url = reverse("admin:notifications_webhookdelivery_changelist")
+        return format_html(
+            '<a href="{}?source__id__exact={}">{}</a>',
+            url,
+            obj.pk,
+            getattr(obj, "webhook_count", ""),
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(RetryNow):
+    """One event to one recipient through one channel, and how sending it went."""
+
+    list_display = [
+        "event_type",
+        "channel",
+        "key",
+        "rule",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "delivered_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel", "event__type"]
+    list_select_related = ["event"]
+    search_fields = ["key", "address", "rule"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=gettext_lazy("event"), ordering="event__type")
+    def event_type(self, obj: Delivery) -> str:
+        url = reverse("admin:notifications_event_change", args=[obj.event_id])
+        return format_html('<a href="{}">{}</a>', url, obj.event.get_type_display())
 
 
 @admin.register(NotificationPreference)

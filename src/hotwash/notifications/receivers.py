@@ -133,6 +133,10 @@ def on_role_assigned(
     **kwargs: Any,
 ) -> None:
     change = {"role": role, "from": previous, "to": holder}
+    # assign_role sends the caller's copy of the incident, read before the
+    # row was locked: read it again (the lock is held), so the snapshot and
+    # its privacy are those of this moment, not of the caller's page load.
+    incident = type(incident).objects.get(pk=incident.pk)
     _incident_event(EventType.INCIDENT_ROLE_ASSIGNED, incident, actor, now, change=change)
 
 
