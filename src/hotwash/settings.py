@@ -433,6 +433,13 @@ PAGERDUTY_EVENTS_URL = env_str(
     "HOTWASH_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue"
 )
 OPSGENIE_API_URL = env_str("HOTWASH_OPSGENIE_API_URL", "https://api.opsgenie.com").rstrip("/")
+# A typo there would send every page nowhere: stop the start instead.
+for _name, _url in (
+    ("HOTWASH_PAGERDUTY_EVENTS_URL", PAGERDUTY_EVENTS_URL),
+    ("HOTWASH_OPSGENIE_API_URL", OPSGENIE_API_URL),
+):
+    if not _url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"{_name} must be an http(s):// address; got {_url!r}")
 # Seconds before a pager API that does not answer is given up (and the page
 # retried with backoff).
 PAGER_TIMEOUT = env_seconds("HOTWASH_PAGER_TIMEOUT", 10.0, minimum=1.0)
