@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -146,6 +147,6 @@ def _api_key(name: str) -> str:
     return key
 
 
-def _error_detail(response: Any) -> str:
+def _error_detail(response: httpx.Response) -> str:
     message = str(json_of(response).get("message") or "").strip()
     return f": {message}"[:ERROR_DETAIL_LIMIT] if message else "."

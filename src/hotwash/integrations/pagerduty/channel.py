@@ -17,8 +17,9 @@ as documented:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +28,7 @@ from hotwash.integrations.pagerduty.events import NotPageable, event_body
 from hotwash.notifications.channel_http import json_of, post_json, retry_after, scrub
 from hotwash.notifications.channels import ChannelFailed, ChannelRejected
 from hotwash.notifications.models import Delivery, Event
-from hotwash.notifications.routing import Planned
-
-if TYPE_CHECKING:
-    from hotwash.notifications.routing import Rule
+from hotwash.notifications.routing import Planned, Rule
 
 SERVICE = "PagerDuty"
 # PagerDuty's advice after a 429 that gave no Retry-After.
@@ -79,7 +77,7 @@ class PagerDuty:
         )
 
 
-def _error_detail(response: Any) -> str:
+def _error_detail(response: httpx.Response) -> str:
     """PagerDuty's own words: ": <message> (<errors>)", or ""."""
     data = json_of(response)
     message = str(data.get("message") or data.get("status") or "").strip()
