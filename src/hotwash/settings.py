@@ -425,6 +425,25 @@ TRACKER_SECRET_DIRS = env_list(
 # loopback stand-in).
 ALERTS_SNS_URL_PATTERN = r"https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:443)?/"
 
+# Pagers (hotwash/integrations/pagerduty, opsgenie; docs/communications.md):
+# where the notification rules' pages go. PagerDuty's documented Events API
+# v2 endpoint, and Opsgenie's API (https://api.eu.opsgenie.com for an EU
+# account); tests and benches point them at loopback stand-ins.
+PAGERDUTY_EVENTS_URL = env_str(
+    "HOTWASH_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue"
+)
+OPSGENIE_API_URL = env_str("HOTWASH_OPSGENIE_API_URL", "https://api.opsgenie.com").rstrip("/")
+# A typo there would send every page nowhere: stop the start instead.
+for _name, _url in (
+    ("HOTWASH_PAGERDUTY_EVENTS_URL", PAGERDUTY_EVENTS_URL),
+    ("HOTWASH_OPSGENIE_API_URL", OPSGENIE_API_URL),
+):
+    if not _url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"{_name} must be an http(s):// address; got {_url!r}")
+# Seconds before a pager API that does not answer is given up (and the page
+# retried with backoff).
+PAGER_TIMEOUT = env_seconds("HOTWASH_PAGER_TIMEOUT", 10.0, minimum=1.0)
+
 # --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
 # Webhook receivers and tracker APIs are addresses an admin types in. In
 # production mode Hotwash refuses to connect to loopback, link-local, private

@@ -17,6 +17,8 @@ INTEGRATIONS = [
     "hotwash.integrations.github",
     "hotwash.integrations.gitlab",
     "hotwash.integrations.jira",
+    "hotwash.integrations.pagerduty",
+    "hotwash.integrations.opsgenie",
 ]
 
 
