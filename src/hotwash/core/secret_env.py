@@ -74,6 +74,29 @@ def read_secret_env(name: str) -> str:
     return os.environ.get(name, "")
 
 
+def operator_env_name_problem(name: str) -> str | None:
+    """What is wrong with `name` as a variable an operator names in a
+    configuration file (a notification rule), or None: any well-formed name
+    except Hotwash's own secret key."""
+    if not NAME.fullmatch(name):
+        return _("Give the variable's name: letters, digits and underscores.")
+    if name in RESERVED or name == "HOTWASH_SECRET_KEY":
+        return _("%(name)s holds Hotwash's own secret key; name another variable.") % {"name": name}
+    return None
+
+
+def read_operator_env(name: str) -> str:
+    """The value of a variable an operator's configuration file names
+    (empty if unset). Callers check that the name really comes from that
+    file (not from a database row) before calling this."""
+    if (problem := operator_env_name_problem(name)) is not None:
+        raise SecretEnvRefused(
+            _("Hotwash does not read the environment variable %(name)s: %(problem)s")
+            % {"name": name, "problem": problem}
+        )
+    return os.environ.get(name, "")
+
+
 def stored_rows(queryset: QuerySet[M]) -> list[M]:
     """The rows of `queryset`, or none when the table does not exist yet
     (system checks run before `migrate` creates it)."""

@@ -141,6 +141,19 @@ def forget_policy(**kwargs: Any) -> None:
     load_notification_policy.cache_clear()
 
 
+def rules_name(kind: str, key: str, value: str) -> bool:
+    """Whether a rule of the file in force gives `key: value` to channel
+    `kind`. A channel reads an environment variable a Delivery's target
+    names without the HOTWASH_SECRET_ prefix only when this is true: the
+    operator wrote that name in the file, not someone who can write rows."""
+    return any(
+        target.get(key) == value
+        for rule in load_notification_policy().rules
+        for channel, target in rule.targets()
+        if channel == kind
+    )
+
+
 # --- matching -------------------------------------------------------------------
 
 

@@ -164,7 +164,7 @@ def test_a_missing_variable_fails_with_a_clear_message(
     [
         ("{}", "exactly api_key_env"),
         ("{api_key_env: HOTWASH_SECRET_X, team: ops}", "exactly api_key_env"),
-        ("{api_key_env: OPSGENIE_KEY}", "must start with HOTWASH_SECRET_"),
+        ("{api_key_env: HOTWASH_SECRET_KEY}", "Hotwash's own secret key"),
     ],
 )
 def test_a_wrong_target_stops_start_up_naming_it(

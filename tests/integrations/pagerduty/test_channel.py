@@ -19,6 +19,7 @@ from hotwash.incidents.services import declare_incident, set_status, update_inci
 from hotwash.jobs.worker import HotwashWorker
 from hotwash.notifications.models import Delivery, DeliveryStatus
 from hotwash.notifications.routing import load_notification_policy
+from hotwash.notifications.tasks import deliver
 from hotwash.teams.models import Team
 from tests.integrations.pagerduty.standin import PagerDutyStandIn
 
@@ -460,13 +461,42 @@ def test_a_team_variable_must_be_one_hotwash_reads(
     assert pagerduty.requests == []
 
 
+def test_the_rules_file_may_name_any_variable_but_a_row_may_not(
+    responder: User,
+    pagerduty: PagerDutyStandIn,
+    rules: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's example names PAGERDUTY_PLATFORM_KEY: the operator who
+    writes the rules file controls the environment. A Delivery whose target
+    was changed afterwards to name another variable is refused."""
+    monkeypatch.setenv("PAGERDUTY_PLATFORM_KEY", KEY)
+    monkeypatch.setenv("DATABASE_PASSWORD", OTHER_KEY)
+    rules(PAGE_ON_MAJOR.replace(VARIABLE, "PAGERDUTY_PLATFORM_KEY"))
+    incident = declare(responder)
+    drain()
+    [trigger] = pagerduty.events
+    assert trigger["routing_key"] == KEY
+    assert trigger["dedup_key"] == incident.ref
+
+    Delivery.objects.update(target={"routing_key_env": "DATABASE_PASSWORD"})
+    delivery = Delivery.objects.get()
+    delivery.status = DeliveryStatus.PENDING
+    delivery.save()
+    deliver.call(str(delivery.pk))
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert "HOTWASH_SECRET_" in delivery.last_error
+    assert len(pagerduty.events) == 1
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [
         ("{}", "exactly one of routing_key_env"),
         ("{routing_key_env: A, routing_key: owning-team}", "exactly one of routing_key_env"),
         ("{routing_key_env: HOTWASH_SECRET_X, service: shop}", "unknown key service"),
-        ("{routing_key_env: PAGERDUTY_KEY}", "must start with HOTWASH_SECRET_"),
+        ("{routing_key_env: 'PAGERDUTY KEY'}", "letters, digits and underscores"),
         ("{routing_key_env: HOTWASH_SECRET_KEY}", "Hotwash's own secret key"),
         ("{routing_key: 0123456789abcdef0123456789abcdef}", "never write a key itself"),
         ("{routing_key_file: /etc/passwd}", "secret files must be in one of these folders"),

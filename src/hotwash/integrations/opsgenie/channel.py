@@ -28,11 +28,17 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from hotwash.core.secret_env import SecretEnvRefused, env_name_problem, read_secret_env
+from hotwash.core.secret_env import (
+    SecretEnvRefused,
+    operator_env_name_problem,
+    read_operator_env,
+    read_secret_env,
+)
 from hotwash.notifications.channel_http import json_of, post_json, retry_after, scrub
 from hotwash.notifications.channels import ChannelFailed, ChannelRejected
 from hotwash.notifications.events import EventType
 from hotwash.notifications.models import Delivery, Event
+from hotwash.notifications.routing import rules_name
 
 SERVICE = "Opsgenie"
 SOURCE = "Hotwash"
@@ -61,7 +67,10 @@ class Opsgenie:
                 "API integration's key), e.g. {api_key_env: HOTWASH_SECRET_OPSGENIE_KEY}"
             )
         name = target[ENV]
-        if not isinstance(name, str) or (problem := env_name_problem(name.strip())) is not None:
+        if (
+            not isinstance(name, str)
+            or (problem := operator_env_name_problem(name.strip())) is not None
+        ):
             raise ValueError(f"opsgenie: api_key_env {name}: {problem or 'give a name'}")
         return {ENV: name.strip()}
 
@@ -135,8 +144,11 @@ def alert_body(event: Event, incident: dict[str, Any]) -> dict[str, Any]:
 
 
 def _api_key(name: str) -> str:
+    # A name the rules file in force gives is the operator's; any other
+    # (a row changed since) must be a HOTWASH_SECRET_ variable.
+    read = read_operator_env if rules_name("opsgenie", ENV, name) else read_secret_env
     try:
-        key = read_secret_env(name).strip()
+        key = read(name).strip()
     except SecretEnvRefused as refused:
         raise ChannelRejected(f"Opsgenie API key: {refused}") from None
     if not key:

@@ -7,10 +7,12 @@ a Delivery's target is shown in the admin):
     pagerduty: {routing_key_file: /run/secrets/pagerduty-platform}
     pagerduty: {routing_key: owning-team}
 
-- `routing_key_env`: an environment variable of the worker. Its name
-  must start with HOTWASH_SECRET_ (core/secret_env.py): Hotwash sends the
-  value to an outside service, so no other variable of its environment
-  (the database URL, the SMTP password) can be sent by naming it.
+- `routing_key_env`: an environment variable of the worker, any name but
+  Hotwash's secret key: the operator who writes the rules file controls
+  the environment already (core/secret_env.py). A name that reaches the
+  sender from a Delivery row is read only if the rules file in force names
+  it, or if it starts with HOTWASH_SECRET_, so whoever can write rows
+  cannot make Hotwash send, say, DATABASE_URL to PagerDuty.
 - `routing_key_file`: a file (a mounted secret), in one of the folders
   HOTWASH_TRACKER_SECRET_DIRS lists, as for the trackers' tokens; re-read on
   every send, so rotating it needs no restart.
@@ -29,8 +31,9 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from hotwash.core.secret_env import env_name_problem
+from hotwash.core.secret_env import operator_env_name_problem, read_operator_env
 from hotwash.notifications.channels import ChannelRejected
+from hotwash.notifications.routing import rules_name
 from hotwash.teams.models import Team
 from hotwash.trackers.credentials import CredentialMissing, read_secret
 from hotwash.trackers.models import secret_dirs
@@ -65,7 +68,7 @@ def check_target(target: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"pagerduty: {key} must be a non-empty text")
     value = value.strip()
-    if key == ENV and (problem := env_name_problem(value)) is not None:
+    if key == ENV and (problem := operator_env_name_problem(value)) is not None:
         raise ValueError(f"pagerduty: routing_key_env {value}: {problem}")
     if key == FILE and (problem := secret_file_problem(value)) is not None:
         raise ValueError(f"pagerduty: routing_key_file {value}: {problem}")
@@ -109,6 +112,8 @@ def routing_key(target: Mapping[str, Any]) -> str:
         env, file = _team_source(str(target.get("team") or ""))
     else:
         env, file = str(target.get(ENV) or ""), str(target.get(FILE) or "")
+        if env and rules_name("pagerduty", ENV, env):
+            return _operator_key(env)
         if file and (problem := secret_file_problem(file)) is not None:
             raise ChannelRejected(f"PagerDuty routing key file {file}: {problem}.")
     try:
@@ -117,6 +122,16 @@ def routing_key(target: Mapping[str, Any]) -> str:
         raise ChannelRejected(f"PagerDuty routing key unavailable: {missing}.") from None
     if key is None:
         raise ChannelRejected("The rule names no PagerDuty routing key.")
+    return key
+
+
+def _operator_key(name: str) -> str:
+    key = read_operator_env(name).strip()
+    if not key:
+        raise ChannelRejected(
+            f"PagerDuty routing key unavailable: environment variable {name} is not set or "
+            "empty."
+        )
     return key
 
 
