@@ -43,13 +43,17 @@ class UpdateFindings(ApiModel):
 
 
 class UpdateOut(ApiModel):
-    id: int
+    id: int = Field(description="The update's id.")
     incident: str = Field(description="The incident's reference.", examples=["INC-42"])
-    audience: str = Field(json_schema_extra=one_of(Audience.values))
-    status: str = Field(json_schema_extra=one_of(PublicStatus.values))
-    text: UpdateText
+    audience: str = Field(
+        description="internal or public.", json_schema_extra=one_of(Audience.values)
+    )
+    status: str = Field(
+        description="What readers are told.", json_schema_extra=one_of(PublicStatus.values)
+    )
+    text: UpdateText = Field(description="The update in English and French (empty if not given).")
     author: str | None = Field(description="Who published it (username).")
-    published_at: datetime
+    published_at: datetime = Field(description="When it was published, in the caller's zone.")
 
 
 class PublishedOut(UpdateOut):
@@ -61,4 +65,4 @@ class PublishedOut(UpdateOut):
 
 class UpdateList(ApiModel):
     items: list[UpdateOut] = Field(description="The updates, newest first.")
-    count: int
+    count: int = Field(description="How many updates there are.")
