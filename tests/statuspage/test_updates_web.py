@@ -142,3 +142,13 @@ def test_a_private_incident_is_404_to_others(responder: User, other_responder: U
         {"audience": "internal", "status": "identified", "text_en": "x"},
     )
     assert answer.status_code == 404
+
+
+def test_a_private_incident_offers_only_internal_updates(
+    responder_client: Client, responder: User
+) -> None:
+    secret = declare_incident(actor=responder, title="Leaked keys", private=True)
+    html = page(responder_client, secret)
+    assert 'value="internal"' in html
+    assert 'name="audience" value="public"' not in html
+    assert "This incident is private: its updates are internal." in html

@@ -4,7 +4,10 @@ errors are attached back to the field they name."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotwash.core.errors import DomainError
@@ -49,6 +52,19 @@ class UpdateForm(HotwashForm):
     # Sent by the "Publish anyway" button, shown with the blameless
     # assistant's findings.
     publish_anyway = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, internal_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if internal_only:
+            # A private incident never reaches the status page: offer only
+            # what can be published (the service refuses the rest anyway).
+            field = self.fields["audience"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(Audience.INTERNAL.value, Audience.INTERNAL.label)]
+            field.help_text = _(
+                "This incident is private: its updates are internal. Make it public first "
+                "to publish on the status page."
+            )
 
     def texts(self) -> dict[str, str]:
         return {"en": self.cleaned_data["text_en"], "fr": self.cleaned_data["text_fr"]}

@@ -63,7 +63,8 @@ def panel_context(incident: Incident, user: Any, asked_status: str | None) -> di
         context["chosen_status"] = status
         context["open_form"] = bool(asked_status) or bool(context["overdue_hint"])
         context["form"] = UpdateForm(
-            initial={"status": status, "text_en": texts["en"], "text_fr": texts["fr"]}
+            initial={"status": status, "text_en": texts["en"], "text_fr": texts["fr"]},
+            internal_only=incident.private,
         )
     return context
 
