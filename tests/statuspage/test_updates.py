@@ -258,3 +258,24 @@ def test_updates_of_an_incident_made_private_keep_its_event_private(
     update_incident(incident, actor=responder, changes={"private": True})
     publish_update(incident, actor=responder, audience="internal", status="monitoring", text=BOTH)
     assert Event.objects.get(type="incident.update_published").private is True
+
+
+def test_a_failing_receiver_leaves_nothing_behind(incident: Incident, responder: User) -> None:
+    """The update, its timeline entry, audit record and event are one
+    transaction: a receiver that fails undoes them all."""
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the status page could not re-render")
+
+    update_published.connect(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            publish_update(
+                incident, actor=responder, audience="public", status="identified", text=BOTH
+            )
+    finally:
+        update_published.disconnect(broken)
+    assert not StakeholderUpdate.objects.exists()
+    assert not TimelineEvent.objects.filter(kind=TimelineKind.STAKEHOLDER).exists()
+    assert not AuditRecord.objects.filter(action="statuspage.update_published").exists()
+    assert not Event.objects.filter(type="incident.update_published").exists()
