@@ -26,6 +26,8 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("hotwash.notifications.urls")),
     path("alerts/", include("hotwash.alerts.urls")),
     path("triggers/", include("hotwash.triggers.urls")),
+    # Stakeholder updates: the form on the incident page posts here.
+    path("", include("hotwash.statuspage.update_urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )

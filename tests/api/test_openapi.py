@@ -30,6 +30,8 @@ OPERATIONS = {
     ("get", "/api/v1/incidents/{ref}/tasks"),
     ("post", "/api/v1/incidents/{ref}/tasks"),
     ("post", "/api/v1/incidents/{ref}/tasks/{task_id}/done"),
+    ("get", "/api/v1/incidents/{ref}/updates"),
+    ("post", "/api/v1/incidents/{ref}/updates"),
     ("get", "/api/v1/severities"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/lint"),

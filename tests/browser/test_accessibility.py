@@ -91,6 +91,7 @@ ACTIONS = frozenset(
         "/incidents/{ref}/tasks/",
         "/incidents/{ref}/tasks/{task_id}/done/",
         "/incidents/{ref}/participants/",
+        "/incidents/{ref}/updates/",
         "/i18n/setlang/",
     }
 )
@@ -272,6 +273,25 @@ MISTAKES = [
         "/incidents/{incident}/roles/assign/",
         {"role": "scribe", "user": "ghost"},
         422,
+        page="/incidents/{incident}/",
+    ),
+    Mistake(
+        "public update without French",
+        "/incidents/{incident}/updates/",
+        {"audience": "public", "status": "identified", "text_en": "Found it.", "text_fr": ""},
+        422,
+        page="/incidents/{incident}/",
+    ),
+    Mistake(
+        "update with blameful wording",
+        "/incidents/{incident}/updates/",
+        {
+            "audience": "internal",
+            "status": "identified",
+            "text_en": "The outage was caused by human error.",
+            "text_fr": "",
+        },
+        200,
         page="/incidents/{incident}/",
     ),
     Mistake("empty correction", "/incidents/{incident}/timeline/{event}/edit/", {"body": ""}, 422),

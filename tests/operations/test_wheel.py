@@ -58,6 +58,7 @@ PACKAGE_DATA = {
     "the default trigger policies": "hotwash/triggers/defaults.yaml",
     "the blameless rules": "hotwash/blameless/rules/*.yaml",
     "the postmortem templates": "hotwash/postmortems/outlines/*.yaml",
+    "the update starting texts": "hotwash/statuspage/update_templates.yaml",
 }
 
 

@@ -38,6 +38,7 @@ from hotwash.incidents.models import WRITABLE_KINDS, Incident, Task, TimelineEve
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
+from hotwash.statuspage.services import publish_update
 from hotwash.triggers.models import Heartbeat, Proposal
 from hotwash.triggers.proposals import accept
 
@@ -63,6 +64,13 @@ def build() -> dict[str, Any]:
     create_api_token(amira, name="Deploy script")
     task = Task.objects.filter(incident=open_incident).first() or services.add_task(
         open_incident, actor=amira, title="Check the queue"
+    )
+    publish_update(
+        open_incident,
+        actor=amira,
+        audience="internal" if open_incident.private else "public",
+        status="investigating",
+        text={"en": "We are looking into it.", "fr": "Nous examinons le problème."},
     )
     return {
         "incident": open_incident.ref,

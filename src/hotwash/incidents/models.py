@@ -250,6 +250,8 @@ class TimelineKind(models.TextChoices):
     ACTION_ITEM = "action_item", _("Action item")
     TRIGGER = "trigger", _("Trigger policy")
     CHANGE = "change", _("Change event")
+    # A stakeholder update published (hotwash.statuspage).
+    STAKEHOLDER = "stakeholder", _("Stakeholder update")
 
 
 # Kinds a person writes; the others are written by Hotwash itself.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Literal
 
 from django.conf import settings
 from django.utils.translation import get_language
@@ -33,6 +34,24 @@ class SeverityDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: LocalisedText
     description: LocalisedText
+    # How often stakeholders should hear about an open incident of this
+    # severity; the communications lead is reminded when no update was
+    # published for this long (None: no reminder).
+    update_every_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+
+
+Language = Literal["en", "fr"]
+
+
+class UpdatePolicy(BaseModel):
+    """Stakeholder updates (hotwash.statuspage, docs/communications/updates.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # The languages a public update must be written in.
+    public_languages: list[Language] = Field(default_factory=lambda: list[Language](["en", "fr"]))
+    # A YAML file of starting texts per status that replaces the shipped
+    # one (hotwash/statuspage/update_templates.yaml); empty: the shipped one.
+    templates_file: str = ""
 
 
 class PostmortemRule(BaseModel):
@@ -70,6 +89,7 @@ class Policies(BaseModel):
     default_severity: int = 3
     postmortems: dict[int, PostmortemRule]
     action_items: ActionItemPolicy = Field(default_factory=ActionItemPolicy)
+    updates: UpdatePolicy = Field(default_factory=UpdatePolicy)
 
     @model_validator(mode="after")
     def _check_severities(self) -> Policies:
@@ -120,3 +140,7 @@ def severity_definition(level: int) -> SeverityDefinition:
 
 def postmortem_rule(level: int) -> PostmortemRule:
     return load_policies().postmortems[level]
+
+
+def update_policy() -> UpdatePolicy:
+    return load_policies().updates

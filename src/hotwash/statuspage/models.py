@@ -134,3 +134,49 @@ class StatusSubscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Retrying")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class UpdateReminder(models.Model):
+    """One reminder that an incident is due a stakeholder update: the
+    ledger that makes each one happen once. `due_at` is the moment the
+    update was due (the last update, or the declaration, plus a whole
+    number of the severity's intervals); one row per incident and moment,
+    so a reminder goes out once per interval, whichever worker scans."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("update due at"))
+    created_at = models.DateTimeField(_("decided at"))
+    batch = models.UUIDField(editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("update reminder")
+        verbose_name_plural = _("update reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "due_at"], name="update_reminder_once")
+        ]
+        indexes = [models.Index(fields=["batch"], name="update_reminder_batch_idx")]
+
+    def __str__(self) -> str:
+        return f"INC-{self.incident_id} update due {self.due_at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hotwash.jobs.housekeeping
 import hotwash.notifications.jobs
 import hotwash.notifications.routing
+import hotwash.statuspage.update_jobs
 import hotwash.trackers.jobs
 import hotwash.trackers.tasks
 import hotwash.triggers.jobs  # noqa: F401
@@ -38,6 +39,8 @@ from hotwash.policies import load_policies
 from hotwash.postmortems import hooks
 from hotwash.postmortems.display import describe_postmortem_event
 from hotwash.postmortems.outlines import load_outlines
+from hotwash.statuspage.describe import describe_update
+from hotwash.statuspage.update_texts import load_update_templates
 from hotwash.triggers import describe
 from hotwash.triggers.policy import load_trigger_policies
 from hotwash.triggers.services import full_postmortem_required
@@ -56,6 +59,7 @@ def check_configuration() -> None:
     load_outlines()
     load_trigger_policies()
     load_notification_policy()
+    load_update_templates()
 
 
 def fill_registries() -> None:
@@ -65,6 +69,7 @@ def fill_registries() -> None:
     register_describer(TimelineKind.ALERT, describe.describe_alert)
     register_describer(TimelineKind.TRIGGER, describe.describe_trigger)
     register_describer(TimelineKind.CHANGE, describe.describe_change)
+    register_describer(TimelineKind.STAKEHOLDER, describe_update)
     hooks.fill(
         full_postmortem_required=full_postmortem_required,
         approval_blockers=approval_blockers,

@@ -1,0 +1,78 @@
+"""`hotwash update` end to end: the client command as a subprocess, over
+HTTP to a real `hotwash serve` (one server for the module)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.cli import MAKE_USERS, Cli
+from tests.support.servers import running_server, server_database
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    tmp = tmp_path_factory.mktemp("cli")
+    with server_database(tmp) as database, running_server(database) as server:
+        tokens = json.loads(database.run("shell", "-c", MAKE_USERS).strip().splitlines()[-1])
+        home = tmp / "home"
+        home.mkdir()
+        yield Cli(server.url, tokens, home)
+
+
+def test_an_internal_update_by_default(cli: Cli) -> None:
+    ref = cli.declare("Checkout is slow")
+    output = cli.ok("update", ref, "--status", "investigating", "--en", "Looking into it.")
+    assert re.fullmatch(
+        rf"Published an internal update on {ref} \(Investigating\) at "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T\.\n",
+        output,
+    ), output
+    with cli.api() as api:
+        items = api.get(f"/incidents/{ref}/updates").json()["items"]
+    assert [(i["audience"], i["text"]["en"]) for i in items] == [("internal", "Looking into it.")]
+
+
+def test_a_public_update_in_both_languages(cli: Cli) -> None:
+    ref = cli.declare("Search is down")
+    data = cli.json(
+        "update",
+        ref.removeprefix("INC-"),
+        "--public",
+        "--status",
+        "identified",
+        "--en",
+        "Cause found.",
+        "--fr",
+        "Cause trouvée.",
+    )
+    assert (data["audience"], data["status"]) == ("public", "identified")
+    assert data["text"] == {"en": "Cause found.", "fr": "Cause trouvée."}
+
+
+def test_a_missing_language_exits_1_naming_it(cli: Cli) -> None:
+    ref = cli.declare("Mail is late")
+    error = cli.fails("update", ref, "--public", "--status", "identified", "--en", "Cause found.")
+    assert "French text is missing" in error
+
+
+def test_a_viewer_is_refused(cli: Cli) -> None:
+    ref = cli.declare("Exports fail")
+    error = cli.fails("update", ref, "--status", "identified", "--en", "x", user="victor")
+    assert error.strip()
+    with cli.api() as api:
+        assert api.get(f"/incidents/{ref}/updates").json()["count"] == 0
+
+
+def test_findings_are_printed(cli: Cli) -> None:
+    ref = cli.declare("Certificates expired")
+    output = cli.ok(
+        "update", ref, "--status", "identified", "--en", "The outage was caused by human error."
+    )
+    assert "The blameless-language check flagged this wording" in output
+    assert '(EN) "human error"' in output
