@@ -129,8 +129,7 @@ def _operator_key(name: str) -> str:
     key = read_operator_env(name).strip()
     if not key:
         raise ChannelRejected(
-            f"PagerDuty routing key unavailable: environment variable {name} is not set or "
-            "empty."
+            f"PagerDuty routing key unavailable: environment variable {name} is not set or empty."
         )
     return key
 
