@@ -204,3 +204,36 @@ def test_the_internal_page_adds_internal_updates_and_services(
     assert "Hush." not in html and "Secret thing" not in html
     french = client.get("/fr/status/internal/").content.decode()
     assert "état interne" in french
+
+
+def test_saving_maintenance_or_a_service_renders_the_page_again(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        service = public_service("checkout", "Online checkout")
+    assert "Online checkout" in Client().get("/en/status/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        window = Maintenance.objects.create(
+            title_en="Database upgrade",
+            title_fr="Mise à niveau",
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=1),
+        )
+        window.services.add(service)
+    assert "Database upgrade" in Client().get("/en/status/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        service.public_name = "Checkout"
+        service.public = False
+        service.save()
+    html = Client().get("/en/status/").content.decode()
+    assert "Online checkout" not in html
+    assert "No service is listed on the status page yet." in html
+
+
+def test_the_admin_lists_maintenance_and_subscribers(admin_user: User) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    for path in ("maintenance", "statussubscriber"):
+        assert client.get(f"/en/admin/statuspage/{path}/").status_code == 200
+    assert client.get("/en/admin/statuspage/maintenance/add/").status_code == 200
