@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -237,3 +238,27 @@ def test_the_admin_lists_maintenance_and_subscribers(admin_user: User) -> None:
     for path in ("maintenance", "statussubscriber"):
         assert client.get(f"/en/admin/statuspage/{path}/").status_code == 200
     assert client.get("/en/admin/statuspage/maintenance/add/").status_code == 200
+
+
+def test_the_periodic_render_catches_what_changes_with_the_clock(checkout: Service) -> None:
+    from hotwash.jobs.schedule import registered_jobs
+    from hotwash.statuspage.jobs import render_status_page
+
+    assert "statuspage.render" in {job.name for job in registered_jobs()}
+    now = timezone.now()
+    window = Maintenance.objects.create(
+        title_en="Database upgrade",
+        title_fr="Mise à niveau",
+        starts_at=now + timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+    )
+    window.services.add(checkout)
+    render_and_store()
+    assert "All services are operating normally." in Client().get("/en/status/").content.decode()
+    with time_machine.travel(now + timedelta(minutes=6), tick=False):
+        render_status_page(timezone.now())
+    html = Client().get("/en/status/").content.decode()
+    assert 'class="state state--maintenance">Under maintenance<' in html
+    # Nothing changed since: a render writes nothing.
+    with time_machine.travel(now + timedelta(minutes=7), tick=False):
+        assert render_and_store() == 0
