@@ -22,10 +22,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 if TYPE_CHECKING:
     from playwright import sync_api
+    from playwright.sync_api import ViewportSize
 else:
     sync_api = pytest.importorskip("playwright.sync_api")
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 SETUP = """
 from datetime import timedelta
