@@ -350,6 +350,20 @@ NOTIFICATION_SCAN_SECONDS = env_seconds("HOTWASH_NOTIFICATION_SCAN_SECONDS", 300
 # the delivery retried later).
 WEBHOOK_TIMEOUT = env_seconds("HOTWASH_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
 
+# --- Status page (hotwash/statuspage; docs/communications/status-page.md) ---
+# Cache-Control max-age of the public status page and its feeds: short, so a
+# proxy or browser that caches them still shows a new update within seconds.
+STATUS_PAGE_MAX_AGE = env_int("HOTWASH_STATUS_PAGE_MAX_AGE", 1, minimum=0)
+# How often each web process asks the database whether the stored pages
+# changed (one cheap query per process per interval, not per request).
+STATUS_PAGE_CHECK_SECONDS = env_seconds("HOTWASH_STATUS_PAGE_CHECK_SECONDS", 0.5, minimum=0.0)
+# Subscribers: how long a confirmation link works, and how soon a pending
+# address can be sent another one.
+STATUS_CONFIRMATION_MAX_AGE_HOURS = env_int("HOTWASH_STATUS_CONFIRMATION_HOURS", 48, minimum=1)
+STATUS_CONFIRMATION_RESEND_MINUTES = env_int(
+    "HOTWASH_STATUS_CONFIRMATION_RESEND_MINUTES", 15, minimum=1
+)
+
 # --- Mail (Django's EMAIL_* settings) ---------------------------------------
 # Hotwash's notifications and any mail Django sends itself (django.core.mail:
 # send_mail, mail_admins) go through these. One URL, HOTWASH_SMTP_URL

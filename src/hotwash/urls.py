@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("triggers/", include("hotwash.triggers.urls")),
     # Stakeholder updates: the form on the incident page posts here.
     path("", include("hotwash.statuspage.update_urls")),
+    path("status/", include("hotwash.statuspage.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )

@@ -104,6 +104,9 @@ NOT_PAGES = frozenset(
         "/healthz",
         "/readyz",
         "/metrics",
+        # Atom feeds (tests/statuspage/test_feeds.py).
+        "/status/feed.atom",
+        "/status/{service}/feed.atom",
     }
 )
 
@@ -122,6 +125,8 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("groups", "pk"): "group",
     ("proposals", "proposal_id"): "proposal",
     ("tokens", "token_id"): "token",
+    ("confirm", "token"): "status_confirm_token",
+    ("unsubscribe", "token"): "status_unsubscribe_token",
 }
 
 _CONVERTER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")

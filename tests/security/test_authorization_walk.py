@@ -312,7 +312,14 @@ PARAMETERS: dict[tuple[str, str], Filler] = {
     ("heartbeats", "name"): lambda w: w.heartbeat.name,
 }
 # Parameters that name something with no privacy of its own.
-NOT_PRIVATE = {("trackers", "tracker_id"), ("tokens", "token_id")}
+NOT_PRIVATE = {
+    ("trackers", "tracker_id"),
+    ("tokens", "token_id"),
+    # The status page: public services and signed subscription links.
+    ("status", "service"),
+    ("confirm", "token"),
+    ("unsubscribe", "token"),
+}
 # The parameters that stay as they are in the "does not exist" variant.
 SAME_WHEN_MISSING = {"language", "role", "key", "item"}
 

@@ -39,6 +39,8 @@ from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
 from hotwash.statuspage.services import publish_update
+from hotwash.statuspage import subscriptions
+from hotwash.statuspage.models import StatusSubscriber
 from hotwash.triggers.models import Heartbeat, Proposal
 from hotwash.triggers.proposals import accept
 
@@ -90,6 +92,7 @@ def build() -> dict[str, Any]:
         "proposal": _proposals(amira),
         "token": ApiToken.objects.filter(user=amira).latest("pk").pk,
         "standalone": _standalone_pages(),
+        **_status_subscriber(),
     }
 
 
@@ -147,6 +150,17 @@ def _proposals(actor: User) -> int:
     open_ones = Proposal.objects.filter(status="open").order_by("pk")
     accept(open_ones[0], actor=actor)
     return open_ones.latest("pk").pk
+
+
+def _status_subscriber() -> dict[str, str]:
+    """A pending status page subscriber's confirmation and unsubscribe links."""
+    subscriber = StatusSubscriber.objects.create(
+        email="reader@example.org", language="en", created_at=timezone.now()
+    )
+    return {
+        "status_confirm_token": subscriptions.confirm_token(subscriber),
+        "status_unsubscribe_token": subscriptions.unsubscribe_token(subscriber),
+    }
 
 
 def _standalone_pages() -> dict[str, dict[str, str]]:

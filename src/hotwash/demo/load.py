@@ -26,6 +26,7 @@ from hotwash.demo.actions import action_item_scenes
 from hotwash.demo.incidents import STORIES, StoryPlayer
 from hotwash.demo.postmortems import postmortem_scenes
 from hotwash.demo.schedule import play
+from hotwash.demo.status import publish_status_update
 from hotwash.incidents.models import Incident
 
 # Documented in `hotwash demo --help` and the README: demo accounts are for
@@ -89,6 +90,7 @@ def load_demo() -> DemoData:
             ]
         )
         incidents = [player.incident for player in players]
+        publish_status_update(incidents, users, present)
     return DemoData([(demo, demo.username in created) for demo in DEMO_USERS], incidents)
 
 

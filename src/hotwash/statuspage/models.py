@@ -122,6 +122,9 @@ class StatusSubscriber(models.Model):
     )
     created_at = models.DateTimeField(_("subscribed at"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # When the last confirmation mail was queued: a pending address gets
+    # another one only after STATUS_CONFIRMATION_RESEND_MINUTES.
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("status page subscriber")
@@ -180,3 +183,25 @@ class UpdateReminder(models.Model):
 
     def __str__(self) -> str:
         return f"INC-{self.incident_id} update due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class RenderedPage(models.Model):
+    """The public status page and its feeds as served: rendered once per
+    change (statuspage.pages), read by every web process's thin serving
+    layer (statuspage.fast). `version` is the render generation that last
+    changed the row; a process that has seen the highest one has every page."""
+
+    path = models.CharField(_("path"), max_length=200, unique=True)
+    body = models.BinaryField(_("body"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    language = models.CharField(_("language"), max_length=8)
+    etag = models.CharField(_("ETag"), max_length=80)
+    version = models.PositiveBigIntegerField(_("version"), db_index=True)
+    rendered_at = models.DateTimeField(_("rendered at"))
+
+    class Meta:
+        verbose_name = _("rendered status page")
+        verbose_name_plural = _("rendered status pages")
+
+    def __str__(self) -> str:
+        return self.path

@@ -72,6 +72,17 @@ incidents.incident_declared, incident_updated, incident_role_assigned
      Connected after the postmortem and trigger receivers, so the event's
      snapshot is taken after their writes.
 
+statuspage.update_published (statuspage.services, publishing an update)
+incidents.incident_updated (status, privacy, severity or services changed)
+django.db.models.signals post_save / post_delete / m2m_changed (Maintenance
+and its services, Service, StakeholderUpdate, Incident deleted)
+  -> statuspage.pages.on_update_published / on_incident_updated /
+     on_maintenance_changed / on_service_saved / on_deleted
+     Render the public status page and its feeds again after the commit
+     (transaction.on_commit) into the shared store
+     the thin serving layer reads (statuspage.fast). After the commit, in
+     its own transaction; the stored pages are the record, no audit record.
+
 django.db.models.signals.post_save (ApiToken, User, Profile)
   -> forget_tokens (accounts.services.forget_tokens)
      Any change to a token, an account or a role, admin pages included, is
@@ -108,7 +119,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.signals import setting_changed
 from django.db import models
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import Signal
 
 from hotwash.accounts import sign_ins
@@ -116,7 +127,7 @@ from hotwash.accounts.models import ApiToken, Profile
 from hotwash.accounts.services import forget_tokens as forget_token_cache
 from hotwash.actions.signals import action_item_changed
 from hotwash.alerts.signals import alerts_received
-from hotwash.incidents.models import Participant
+from hotwash.incidents.models import Incident, Participant, Service
 from hotwash.incidents.services import forget_participants as forget_participant_memory
 from hotwash.incidents.signals import incident_declared, incident_role_assigned, incident_updated
 from hotwash.notifications import receivers as notify
@@ -128,6 +139,9 @@ from hotwash.notifications.receivers import (
 from hotwash.notifications.routing import forget_policy as forget_notification_policy
 from hotwash.postmortems.services import on_incident_made_private, on_incident_updated
 from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
+from hotwash.statuspage import pages as status_pages
+from hotwash.statuspage.models import Maintenance, StakeholderUpdate
+from hotwash.statuspage.signals import update_published
 from hotwash.triggers.alerting import on_alerts_received
 from hotwash.triggers.detection import on_incident_declared
 from hotwash.triggers.policy import forget_on_setting_change
@@ -182,6 +196,23 @@ CONNECTIONS: tuple[Connection, ...] = (
     Connection(incident_role_assigned, notify.on_role_assigned, "notifications.role_assigned"),
     Connection(policy_fired, notify.on_policy_fired, "notifications.policy_fired"),
     Connection(setting_changed, forget_notification_policy, "notifications.policy-file"),
+    Connection(update_published, status_pages.on_update_published, "statuspage.render-update"),
+    Connection(incident_updated, status_pages.on_incident_updated, "statuspage.render-incident"),
+    *(
+        Connection(signal, status_pages.on_maintenance_changed, f"statuspage.render-{name}", sender)
+        for signal, name, sender in (
+            (post_save, "maintenance-saved", Maintenance),
+            (post_delete, "maintenance-deleted", Maintenance),
+            (m2m_changed, "maintenance-services", Maintenance.services.through),
+        )
+    ),
+    Connection(post_save, status_pages.on_service_saved, "statuspage.render-service", Service),
+    *(
+        Connection(
+            post_delete, status_pages.on_deleted, f"statuspage.render-{model.__name__}", model
+        )
+        for model in (Service, Incident, StakeholderUpdate)
+    ),
 )
 
 

@@ -25,6 +25,8 @@ import hotwash.jobs.housekeeping
 import hotwash.notifications.jobs
 import hotwash.notifications.routing
 import hotwash.statuspage.update_jobs
+import hotwash.statuspage.jobs
+import hotwash.statuspage.subscriptions
 import hotwash.trackers.jobs
 import hotwash.trackers.tasks
 import hotwash.triggers.jobs  # noqa: F401
@@ -34,13 +36,14 @@ from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import LANGUAGES, ruleset
 from hotwash.incidents.display import register_describer
 from hotwash.incidents.models import TimelineKind
-from hotwash.notifications.routing import load_notification_policy
+from hotwash.notifications.routing import load_notification_policy, register_recipient_source
 from hotwash.policies import load_policies
 from hotwash.postmortems import hooks
 from hotwash.postmortems.display import describe_postmortem_event
 from hotwash.postmortems.outlines import load_outlines
 from hotwash.statuspage.describe import describe_update
 from hotwash.statuspage.update_texts import load_update_templates
+from hotwash.statuspage.subscriptions import recipients as status_subscribers
 from hotwash.triggers import describe
 from hotwash.triggers.policy import load_trigger_policies
 from hotwash.triggers.services import full_postmortem_required
@@ -75,3 +78,5 @@ def fill_registries() -> None:
         approval_blockers=approval_blockers,
         action_items=postmortem_items,
     )
+    # Public updates reach the status page's confirmed mail subscribers.
+    register_recipient_source(status_subscribers)
