@@ -38,9 +38,9 @@ from hotwash.incidents.models import WRITABLE_KINDS, Incident, Task, TimelineEve
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
-from hotwash.statuspage.services import publish_update
 from hotwash.statuspage import subscriptions
 from hotwash.statuspage.models import StatusSubscriber
+from hotwash.statuspage.services import publish_update
 from hotwash.triggers.models import Heartbeat, Proposal
 from hotwash.triggers.proposals import accept
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 import hotwash.jobs.housekeeping
 import hotwash.notifications.jobs
 import hotwash.notifications.routing
-import hotwash.statuspage.update_jobs
 import hotwash.statuspage.jobs
 import hotwash.statuspage.subscriptions
+import hotwash.statuspage.update_jobs
 import hotwash.trackers.jobs
 import hotwash.trackers.tasks
 import hotwash.triggers.jobs  # noqa: F401
@@ -42,8 +42,8 @@ from hotwash.postmortems import hooks
 from hotwash.postmortems.display import describe_postmortem_event
 from hotwash.postmortems.outlines import load_outlines
 from hotwash.statuspage.describe import describe_update
-from hotwash.statuspage.update_texts import load_update_templates
 from hotwash.statuspage.subscriptions import recipients as status_subscribers
+from hotwash.statuspage.update_texts import load_update_templates
 from hotwash.triggers import describe
 from hotwash.triggers.policy import load_trigger_policies
 from hotwash.triggers.services import full_postmortem_required
