@@ -14,9 +14,10 @@ from pytest_django import Settings
 from hotwash.accounts.models import Role
 from hotwash.accounts.services import create_api_token, create_user
 from hotwash.incidents.models import Incident
-from hotwash.incidents.services import declare_incident
+from hotwash.incidents.services import declare_incident, forget_participants
 from hotwash.live import bus
 from hotwash.teams.models import Team
+from hotwash.triggers.engine import forget_claims
 from tests.integrations.github.standin import GitHubStandIn
 from tests.support.notifications import WebhookSink, webhook_sink
 from tests.support.trackers import Linked, linker
@@ -39,6 +40,19 @@ def _english_by_default() -> Iterator[None]:
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _forget_process_memories_after_each_test() -> Iterator[None]:
+    """The process remembers committed participants (incidents.services)
+    and trigger claims (triggers.engine). A test that runs on_commit
+    callbacks inside its rolled-back transaction
+    (django_capture_on_commit_callbacks(execute=True)) would otherwise leave
+    pairs for rows that never existed, and the next test, reusing the ids,
+    would skip adding its declarer or firing its policy."""
+    yield
+    forget_participants()
+    forget_claims()
 
 
 @pytest.fixture
