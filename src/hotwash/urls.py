@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("notifications/", include("hotwash.notifications.urls")),
     path("alerts/", include("hotwash.alerts.urls")),
     path("triggers/", include("hotwash.triggers.urls")),
+    path("services/", include("hotwash.teams.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )

@@ -29,6 +29,7 @@ from hotwash.core.api.errors import (
 )
 from hotwash.incidents import api as incidents_api
 from hotwash.postmortems import api as postmortems_api
+from hotwash.teams import api as teams_api
 from hotwash.trackers import api as trackers_api
 from hotwash.triggers import api as triggers_api
 
@@ -99,6 +100,7 @@ for router in (
     actions_api.router,
     trackers_api.router,
     triggers_api.router,
+    teams_api.router,
     audit_api.router,
 ):
     api.add_router("", router)
