@@ -19,9 +19,14 @@ ServiceName = PathEx[
 
 
 class Runbook(ApiModel):
-    title: str = Field(description="What the runbook is for.", examples=["Restart the queue"])
+    # Both required; checked by the services, whose message says which
+    # runbook lacks what.
+    title: str = Field(
+        "", description="What the runbook is for (required).", examples=["Restart the queue"]
+    )
     url: str = Field(
-        description="Its address: http or https only.",
+        "",
+        description="Its address (required): http or https only.",
         examples=["https://wiki.example.org/runbooks/queue"],
     )
 
