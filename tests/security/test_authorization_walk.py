@@ -312,7 +312,7 @@ PARAMETERS: dict[tuple[str, str], Filler] = {
     ("heartbeats", "name"): lambda w: w.heartbeat.name,
 }
 # Parameters that name something with no privacy of its own.
-NOT_PRIVATE = {("trackers", "tracker_id"), ("tokens", "token_id")}
+NOT_PRIVATE = {("trackers", "tracker_id"), ("tokens", "token_id"), ("services", "name")}
 # The parameters that stay as they are in the "does not exist" variant.
 SAME_WHEN_MISSING = {"language", "role", "key", "item"}
 

@@ -11,6 +11,7 @@ from django.test import Client
 
 from hotwash.accounts.services import create_api_token
 from hotwash.core.models import AuditRecord
+from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Service
 from hotwash.teams.models import Team
 
@@ -170,3 +171,21 @@ def test_patch_renames(api: Client, payments: Service) -> None:
     response = patch(api, "payments%20API", {"name": "payments"})
     assert response.json()["url"].endswith("/en/services/payments/")
     assert api.get(f"{URL}/payments").status_code == 200
+
+
+def test_adding_a_service_only_private_incidents_named_does_not_tell_of_them(
+    responder: User, other_responder: User
+) -> None:
+    incidents.declare_incident(
+        actor=responder, title="Payroll leak", services=["payroll-export"], private=True
+    )
+    outsider = token_client(other_responder)
+    assert outsider.get(f"{URL}/payroll-export").status_code == 404
+    assert [i["name"] for i in outsider.get(URL).json()["items"]] == []
+    # Not "already exists": it joins the catalog as if new, and stays there.
+    response = post(outsider, {"name": "payroll-export"})
+    assert response.status_code == 201, response.content
+    assert outsider.get(f"{URL}/payroll-export").status_code == 200
+    assert Service.objects.filter(name="payroll-export").count() == 1
+    # For someone who can see it, the name is taken.
+    assert post(token_client(responder), {"name": "payroll-export"}).status_code == 409

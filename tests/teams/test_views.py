@@ -251,3 +251,29 @@ def test_an_incident_without_services_has_no_panel(
 ) -> None:
     page = text(responder_client.get(f"/en/incidents/{incident.ref}/"))
     assert 'id="service-owners"' not in page
+
+
+# --- a service only private incidents have named -------------------------------------
+
+
+def test_a_service_only_private_incidents_named_is_theirs_until_catalogued(
+    responder: User, other_responder: User, admin_user: User
+) -> None:
+    incidents.declare_incident(
+        actor=responder, title="Payroll leak", services=["payroll-export"], private=True
+    )
+    outsider = client_for(other_responder)
+    assert "payroll-export" not in text(outsider.get("/en/services/"))
+    assert outsider.get("/en/services/payroll-export/").status_code == 404
+    for insider in (responder, admin_user):
+        client = client_for(insider)
+        assert "payroll-export" in text(client.get("/en/services/"))
+        assert client.get("/en/services/payroll-export/").status_code == 200
+    # Catalogued (here: an owner), it is an ordinary service; its incident
+    # stays private.
+    Team.objects.create(name="HR", slug="hr").services.add(
+        Service.objects.get(name="payroll-export")
+    )
+    page = text(outsider.get("/en/services/payroll-export/"))
+    assert "Payroll leak" not in page
+    assert "No incidents you can see." in page

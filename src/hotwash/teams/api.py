@@ -13,7 +13,7 @@ from hotwash.core.api.errors import ERRORS
 from hotwash.core.api.paging import present_page
 from hotwash.incidents.models import Service
 from hotwash.teams import services
-from hotwash.teams.queries import CatalogFilters, get_service, search_services
+from hotwash.teams.queries import CatalogFilters, get_service, search_services, with_owners
 from hotwash.teams.schemas import (
     ServiceCreate,
     ServiceListQuery,
@@ -48,6 +48,11 @@ def present_service(service: Service, request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _fresh(service: Service) -> Service:
+    """The service as saved, with its owners (the caller just wrote it)."""
+    return with_owners(Service.objects.filter(pk=service.pk)).get()
+
+
 @router.get(
     "/services",
     response={200: ServicePage, **ERRORS},
@@ -59,10 +64,10 @@ def list_services(request: HttpRequest, query: Query[ServiceListQuery]) -> dict[
     escalation contact, runbooks and chat channel; `q` searches the name,
     description and public name, `team` keeps the services a team owns.
     Every signed-in person can read it."""
-    caller(request)
+    user = caller(request)
     filters = CatalogFilters.parse(query.q or "", query.team or "")
     return present_page(
-        search_services(filters),
+        search_services(user, filters),
         request,
         page=query.page,
         per_page=query.per_page,
@@ -83,7 +88,7 @@ def create(request: HttpRequest, payload: ServiceCreate) -> Status[dict[str, Any
     and admins only."""
     user = responder(request)
     service = services.create_service(actor=user, **payload.model_dump())
-    return Status(201, present_service(get_service(service.name), request))
+    return Status(201, present_service(_fresh(service), request))
 
 
 @router.get(
@@ -95,8 +100,7 @@ def create(request: HttpRequest, payload: ServiceCreate) -> Status[dict[str, Any
 def read(request: HttpRequest, name: ServiceName) -> dict[str, Any]:
     """One service of the catalog, by name (URL-encode spaces and other
     special characters), with its owners and runbooks."""
-    caller(request)
-    return present_service(get_service(name), request)
+    return present_service(get_service(caller(request), name), request)
 
 
 @router.patch(
@@ -111,7 +115,7 @@ def update(request: HttpRequest, name: ServiceName, payload: ServicePatch) -> di
     their team owns, or one no team owns yet. The change is recorded in the
     audit log; nothing changes when any field is refused."""
     user = caller(request)
-    service = get_service(name)
+    service = get_service(user, name)
     changes = payload.model_dump(include=payload.model_fields_set)
     services.update_service(service, actor=user, changes=changes)
-    return present_service(get_service(service.name), request)
+    return present_service(_fresh(service), request)

@@ -1,8 +1,16 @@
 """Read-side functions for the service catalog: finding services, their
 owners, and the incidents of a service that a reader may see.
 
-The catalog itself (names, owners, contacts, runbooks) is readable by every
-signed-in person. Incidents are not: `recent_incidents` goes through
+The catalog (names, owners, contacts, runbooks) is readable by every
+signed-in person, with one exception: declaring an incident creates the
+services it names, so a service that only private incidents have named
+would tell of them ("payroll-breach"). Such a service appears only to
+those who can see one of its incidents, until someone catalogues it (gives
+it an owner, a description, a contact, a chat channel, puts it on the
+status page, or adds or changes it through the catalog). `visible_services` is that rule; every list, page and API
+answer goes through it.
+
+Incidents are not public either: `recent_incidents` goes through
 `visible_incidents`, so a private incident is neither listed nor counted
 for a reader who cannot see it.
 """
@@ -11,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from hotwash.accounts.permissions import AnyUser
+from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.core.errors import InvalidInput, NotFound
+from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import Incident, Service
 from hotwash.incidents.queries import visible_incidents
 from hotwash.teams.models import Team
@@ -53,8 +63,40 @@ class CatalogFilters:
         return cls(q=text, team=slug)
 
 
-def search_services(filters: CatalogFilters | None = None) -> QuerySet[Service]:
-    services = Service.objects.order_by("name")
+def visible_services(user: AnyUser) -> QuerySet[Service]:
+    """The services `user` may see (the module's docstring has the rule)."""
+    services = Service.objects.all()
+    if not user.is_authenticated:
+        return services.none()
+    if is_admin(user):
+        return services
+    links = Incident.services.through.objects.filter(service_id=OuterRef("pk"))
+    owners = Team.services.through.objects.filter(service_id=OuterRef("pk"))
+    seen = visible_incidents(user).filter(services=OuterRef("pk"))
+    # Added or changed through the catalog (the web, the API, the import).
+    catalogued = AuditRecord.objects.filter(
+        object_type="incidents.service",
+        object_id=Cast(OuterRef("pk"), CharField()),
+        action__in=["service.created", "service.updated"],
+    )
+    return services.filter(
+        Exists(owners)
+        | ~Exists(links)
+        | Exists(seen)
+        | Exists(catalogued)
+        | ~Q(description="")
+        | ~Q(escalation_contact="")
+        | ~Q(chat_channel="")
+        | Q(public=True)
+    )
+
+
+def can_see_service(user: AnyUser, service: Service) -> bool:
+    return visible_services(user).filter(pk=service.pk).exists()
+
+
+def search_services(user: AnyUser, filters: CatalogFilters | None = None) -> QuerySet[Service]:
+    services = visible_services(user).order_by("name")
     if filters is not None and filters.q:
         services = services.filter(
             Q(name__icontains=filters.q)
@@ -66,8 +108,9 @@ def search_services(filters: CatalogFilters | None = None) -> QuerySet[Service]:
     return with_owners(services)
 
 
-def get_service(name: str) -> Service:
-    service = with_owners(Service.objects.filter(name=name)).first()
+def get_service(user: AnyUser, name: str) -> Service:
+    """The service `name`, or NotFound, also when `user` may not see it."""
+    service = with_owners(visible_services(user).filter(name=name)).first()
     if service is None:
         raise NotFound(_("No service named %(name)s.") % {"name": name})
     return service

@@ -34,6 +34,7 @@ from hotwash.core.errors import Conflict, InvalidInput, PermissionDenied
 from hotwash.incidents.models import Service
 from hotwash.incidents.services import TEXT_MAX, clean_services
 from hotwash.teams.models import Team
+from hotwash.teams.queries import can_see_service
 
 Actor = User | AnonymousUser | None
 
@@ -227,9 +228,11 @@ def _check_name_free(name: str, service: Service | None = None) -> None:
     if service is not None:
         taken = taken.exclude(pk=service.pk)
     if taken.exists():
-        raise Conflict(
-            _("There is already a service named %(name)s.") % {"name": name}, field="name"
-        )
+        raise _name_taken(name)
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(_("There is already a service named %(name)s.") % {"name": name}, field="name")
 
 
 # --- services ---------------------------------------------------------------
@@ -288,8 +291,18 @@ def create_service(
     )
     teams: list[Team] = fields.pop("owners")
     with transaction.atomic():
-        _check_name_free(fields["name"])
-        service = Service.objects.create(**fields)
+        service = Service.objects.select_for_update().filter(name=fields["name"]).first()
+        if service is None:
+            service = Service.objects.create(**fields)
+        elif actor is not None and not can_see_service(actor, service):
+            # Only private incidents the actor cannot see have named it:
+            # "already exists" would tell of them, so it joins the catalog
+            # as if it were new (its incidents stay as private as they are).
+            for field, value in fields.items():
+                setattr(service, field, value)
+            service.save()
+        else:
+            raise _name_taken(fields["name"])
         service.teams.set(teams)
         record_audit(
             actor=actor, action="service.created", obj=service, changes=_snapshot(service), now=now

@@ -34,9 +34,9 @@ from hotwash.teams.queries import (
 PER_PAGE = 100
 
 
-def _service_or_404(name: str) -> Service:
+def _service_or_404(request: HttpRequest, name: str) -> Service:
     try:
-        return get_service(name)
+        return get_service(request.user, name)
     except NotFound as error:
         raise Http404(error.message) from None
 
@@ -53,7 +53,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
     rows = Service.objects.none()
     try:
         rows = search_services(
-            CatalogFilters.parse(request.GET.get("q", ""), request.GET.get("team", ""))
+            request.user,
+            CatalogFilters.parse(request.GET.get("q", ""), request.GET.get("team", "")),
         )
     except DomainError as error:
         form.attach(error)
@@ -73,7 +74,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def service_detail(request: HttpRequest, name: str) -> HttpResponse:
-    service = _service_or_404(name)
+    service = _service_or_404(request, name)
     owners = [
         {"team": team, "members": list(team.members.filter(is_active=True).order_by("username"))}
         for team in service.teams.all()
@@ -137,7 +138,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def service_edit(request: HttpRequest, name: str) -> HttpResponse:
-    service = _service_or_404(name)
+    service = _service_or_404(request, name)
     if not services.can_edit_service(request.user, service):
         raise PermissionDenied
     owners = [team.slug for team in service.teams.all()]
