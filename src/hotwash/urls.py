@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     # Stakeholder updates: the form on the incident page posts here.
     path("", include("hotwash.statuspage.update_urls")),
     path("status/", include("hotwash.statuspage.urls")),
+    path("services/", include("hotwash.teams.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )

@@ -127,6 +127,7 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("tokens", "token_id"): "token",
     ("confirm", "token"): "status_confirm_token",
     ("unsubscribe", "token"): "status_unsubscribe_token",
+    ("services", "name"): "service",
 }
 
 _CONVERTER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
@@ -230,6 +231,8 @@ STATES = [
     Case(
         "action item, as its owner who is a viewer", "/action-items/{viewers_item}/", who="victor"
     ),
+    Case("services of a team", "/services/?team=platform"),
+    Case("service, as a viewer", "/services/{service}/", who="victor"),
 ]
 
 
@@ -366,6 +369,12 @@ MISTAKES = [
         {"status": "wont_do", "reason": ""},
         422,
         page="/action-items/{item}/",
+    ),
+    Mistake(
+        "service with a runbook that is not a web address",
+        "/services/{service}/edit/",
+        {"name": "{service}", "runbooks": "Restart javascript:alert(1)", "owners": "ghosts"},
+        422,
     ),
     # Not a mistake: a change that went through, and the page that confirms it.
     Mistake("notifications saved", "/notifications/", {"digests_muted": "on"}, 200),

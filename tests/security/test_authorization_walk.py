@@ -319,6 +319,7 @@ NOT_PRIVATE = {
     ("status", "service"),
     ("confirm", "token"),
     ("unsubscribe", "token"),
+    ("services", "name"),
 }
 # The parameters that stay as they are in the "does not exist" variant.
 SAME_WHEN_MISSING = {"language", "role", "key", "item"}

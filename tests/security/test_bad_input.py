@@ -43,7 +43,7 @@ from hotwash.alerts.ingest import IncomingAlert, ingest
 from hotwash.alerts.models import AlertGroup
 from hotwash.alerts.services import create_source
 from hotwash.incidents import services as incidents
-from hotwash.incidents.models import Incident, Task, TimelineEvent
+from hotwash.incidents.models import Incident, Service, Task, TimelineEvent
 from hotwash.operations.urls import PATHS as OPERATIONS_PATHS
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import ChecklistItem, Comment, Postmortem, Section
@@ -102,6 +102,7 @@ class World:
             ("proposals", "proposal_id"): str(self.proposal.pk),
             ("heartbeats", "name"): self.heartbeat.name,
             ("trackers", "tracker_id"): "1",
+            ("services", "name"): "payments API",
         }
 
     def body_values(self) -> dict[str, Any]:
@@ -179,6 +180,7 @@ def _build_world() -> World:
         created_at=now,
     )
     heartbeat = Heartbeat.objects.create(name="backup-job", status="up", created_at=now)
+    Service.objects.get_or_create(name="payments API")  # unowned: any responder changes it
     return World(
         admin=admin,
         incident=incident,

@@ -91,6 +91,7 @@ def build() -> dict[str, Any]:
         "group": _alert_group(),
         "proposal": _proposals(amira),
         "token": ApiToken.objects.filter(user=amira).latest("pk").pk,
+        "service": "shop",  # the demo's catalog: owned, with runbooks, public
         "standalone": _standalone_pages(),
         **_status_subscriber(),
     }

@@ -31,6 +31,7 @@ from hotwash.incidents import api as incidents_api
 from hotwash.notifications import api as notifications_api
 from hotwash.postmortems import api as postmortems_api
 from hotwash.statuspage import api as statuspage_api
+from hotwash.teams import api as teams_api
 from hotwash.trackers import api as trackers_api
 from hotwash.triggers import api as triggers_api
 
@@ -102,6 +103,7 @@ for router in (
     trackers_api.router,
     triggers_api.router,
     statuspage_api.router,
+    teams_api.router,
     audit_api.router,
     notifications_api.router,
 ):

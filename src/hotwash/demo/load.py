@@ -23,6 +23,7 @@ from hotwash.accounts.models import Role
 from hotwash.accounts.permissions import can_respond
 from hotwash.accounts.services import create_user
 from hotwash.demo.actions import action_item_scenes
+from hotwash.demo.catalog import service_catalog_scenes
 from hotwash.demo.incidents import STORIES, StoryPlayer
 from hotwash.demo.postmortems import postmortem_scenes
 from hotwash.demo.schedule import play
@@ -84,6 +85,7 @@ def load_demo() -> DemoData:
         players = [StoryPlayer(story, users) for story in stories]
         play(
             [
+                *service_catalog_scenes(users, joined=present - TEAM_AGE),
                 *(scene for player in players for scene in player.scenes(present)),
                 *postmortem_scenes(users, present),
                 *action_item_scenes(present),
