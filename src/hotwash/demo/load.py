@@ -29,6 +29,7 @@ from hotwash.demo.postmortems import postmortem_scenes
 from hotwash.demo.schedule import play
 from hotwash.demo.status import publish_status_update
 from hotwash.incidents.models import Incident
+from hotwash.notifications.outbox import settle_history
 
 # Documented in `hotwash demo --help` and the README: demo accounts are for
 # trying Hotwash out, never for a real instance.
@@ -93,6 +94,8 @@ def load_demo() -> DemoData:
         )
         incidents = [player.incident for player in players]
         publish_status_update(incidents, users, present)
+        # The stories are history: nobody is paged or mailed about them now.
+        settle_history(before=present)
     return DemoData([(demo, demo.username in created) for demo in DEMO_USERS], incidents)
 
 

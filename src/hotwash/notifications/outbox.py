@@ -26,7 +26,10 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from hotwash.jobs.queue import enqueue_many
 from hotwash.notifications.events import EventType
@@ -118,3 +121,27 @@ def _queue_webhooks(events: Sequence[Event], now: datetime) -> int:
                 )
     WebhookDelivery.objects.bulk_create(deliveries)
     return enqueue_many(deliver_webhook, [((str(d.id),), {}) for d in deliveries])
+
+
+def settle_history(*, before: datetime) -> int:
+    """Treat the events recorded up to `before` and not yet routed as
+    already told: mark them routed at the time they happened and withdraw
+    their queued routing tasks. For history written after the fact (the
+    demo's stories), which nobody should be paged or mailed about today.
+    Webhook deliveries are left alone (the demo has no subscriptions).
+    Returns how many events were settled."""
+    events = Event.objects.filter(routed_at__isnull=True, occurred_at__lte=before)
+    settled = {str(pk) for pk in events.values_list("pk", flat=True)}
+    if not settled:
+        return 0
+    queued = DBTaskResult.objects.filter(
+        task_path=route_event.module_path, status=TaskResultStatus.READY
+    )
+    withdrawn = [task.pk for task in queued.only("pk", "args_kwargs") if _event_id(task) in settled]
+    DBTaskResult.objects.filter(pk__in=withdrawn).delete()
+    return events.update(routed_at=F("occurred_at"))
+
+
+def _event_id(task: DBTaskResult[Any, Any]) -> str | None:
+    args = (task.args_kwargs or {}).get("args") or []
+    return str(args[0]) if args else None
