@@ -33,7 +33,8 @@ from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import LANGUAGES, ruleset
 from hotwash.incidents.display import register_describer
 from hotwash.incidents.models import TimelineKind
-from hotwash.notifications.routing import load_notification_policy
+from hotwash.notifications.follows import follower_deliveries
+from hotwash.notifications.routing import load_notification_policy, register_recipient_source
 from hotwash.policies import load_policies
 from hotwash.postmortems import hooks
 from hotwash.postmortems.display import describe_postmortem_event
@@ -70,3 +71,5 @@ def fill_registries() -> None:
         approval_blockers=approval_blockers,
         action_items=postmortem_items,
     )
+    # Followers of an incident or its services hear of it by mail.
+    register_recipient_source(follower_deliveries)
