@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -65,7 +66,7 @@ def shop(db: None) -> Service:
     return Service.objects.create(name="shop")
 
 
-def declare(responder: User, **fields: object) -> Incident:
+def declare(responder: User, **fields: Any) -> Incident:
     return declare_incident(actor=responder, title="Checkout fails", severity=1, **fields)
 
 
