@@ -28,6 +28,7 @@ from hotwash.core.api.errors import (
     validation_errors,
 )
 from hotwash.incidents import api as incidents_api
+from hotwash.notifications import api as notifications_api
 from hotwash.postmortems import api as postmortems_api
 from hotwash.trackers import api as trackers_api
 from hotwash.triggers import api as triggers_api
@@ -100,5 +101,6 @@ for router in (
     trackers_api.router,
     triggers_api.router,
     audit_api.router,
+    notifications_api.router,
 ):
     api.add_router("", router)
