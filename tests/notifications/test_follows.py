@@ -31,8 +31,8 @@ def shop(db: None) -> Service:
     return Service.objects.create(name="shop")
 
 
-def signed_in(user: User, **options: bool) -> Client:
-    client = Client(**options)
+def signed_in(user: User, *, enforce_csrf_checks: bool = False) -> Client:
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
     client.force_login(user)
     return client
 
