@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from pytest_django import Settings
 
@@ -154,6 +155,14 @@ def test_a_failing_smtp_server_means_retries_with_backoff_then_the_mail(
     assert all("451" in d.last_error for d in deliveries)
     assert all(d.next_attempt_at is not None for d in deliveries)
     assert smtp.refused == 2
+    # Shown on the incident, to those who respond to it.
+    client = Client()
+    client.force_login(responder)
+    page = client.get(f"/en/incidents/{incident.ref}/").content.decode()
+    assert "Notifications not delivered" in page
+    assert "noor@example.org" not in page  # accounts are named, not their addresses
+    assert "Failed once; next attempt" in page
+    assert "451" in page
     smtp.refuse = False
     assert drain() == 0  # each retry waits for its time
     _clock.shift(timedelta(seconds=61))
@@ -162,6 +171,8 @@ def test_a_failing_smtp_server_means_retries_with_backoff_then_the_mail(
         (DeliveryStatus.SENT, 2, "")
     ] * 2
     assert len(smtp.messages) == 2
+    page = client.get(f"/en/incidents/{incident.ref}/").content.decode()
+    assert "Notifications not delivered" not in page
     # Each failed attempt also shows among the task results, as a failure.
     assert (
         DBTaskResult.objects.filter(

@@ -1,6 +1,8 @@
 """`{% load follow_tags %}{% follow_button incident %}`: the Follow / Unfollow
 button of an incident page; `notifications/_follow.html` (the same button)
-can also be included with `service=` on a service's page."""
+can also be included with `service=` on a service's page.
+`{% delivery_problems incident %}`: its notifications that failed or wait
+for a retry, for responders."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from django import template
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from hotwash.accounts.permissions import can_respond
 from hotwash.incidents.models import Incident, Service
 from hotwash.notifications.follows import is_following
+from hotwash.notifications.models import Delivery, DeliveryStatus
 
 register = template.Library()
 
@@ -50,3 +54,27 @@ def follow_state(
         "name": name,
         "next": request.get_full_path() if request is not None else "",
     }
+
+
+# Recent problems shown on the incident page: enough to notice that a channel
+# is failing, not a log (the admin has every delivery).
+PROBLEMS_SHOWN = 10
+
+
+@register.inclusion_tag("notifications/_delivery_problems.html", takes_context=True)
+def delivery_problems(context: template.Context, incident: Incident) -> dict[str, Any]:
+    """The incident's deliveries that failed or wait for a retry, for the
+    people who respond to it (a failing channel is shown, never silent)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not can_respond(user):
+        return {"problems": []}
+    problems = list(
+        Delivery.objects.filter(
+            event__incident=incident,
+            status__in=(DeliveryStatus.FAILED, DeliveryStatus.RETRYING),
+        )
+        .select_related("event", "recipient")
+        .order_by("-created_at")[:PROBLEMS_SHOWN]
+    )
+    return {"problems": problems}
