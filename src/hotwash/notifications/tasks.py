@@ -11,6 +11,7 @@ the last attempt the row is marked failed.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, cast
 
 from django.conf import settings
@@ -196,10 +197,11 @@ def deliver_batch(delivery_ids: list[str]) -> str:
             outcomes = [_send_one(channel, delivery) for delivery in group]
         else:
             outcomes = list(send_many(group))
+        now = timezone.now()
         for delivery, outcome in zip(group, outcomes, strict=True):
-            result = settle(delivery, delivery.attempts + 1, outcome)
+            result = settle(delivery, delivery.attempts + 1, outcome, now=now)
             results[result] = results.get(result, 0) + 1
-        Delivery.objects.bulk_update(group, SETTLED_FIELDS)
+        _save_settled(group)
     return ", ".join(f"{count} {result}" for result, count in sorted(results.items()))
 
 
@@ -211,6 +213,17 @@ SETTLED_FIELDS = [
     "next_attempt_at",
     "delivered_at",
 ]
+
+
+def _save_settled(deliveries: list[Delivery]) -> None:
+    """Save each delivery's outcome: one UPDATE per distinct outcome (most
+    of a batch was sent alike), not one per row."""
+    same: dict[tuple[Any, ...], list[Any]] = {}
+    for delivery in deliveries:
+        values = tuple(getattr(delivery, name) for name in SETTLED_FIELDS)
+        same.setdefault(values, []).append(delivery.pk)
+    for values, ids in same.items():
+        Delivery.objects.filter(pk__in=ids).update(**dict(zip(SETTLED_FIELDS, values, strict=True)))
 
 
 def _send_one(channel: Any, delivery: Delivery) -> int | Exception | None:
@@ -226,7 +239,13 @@ def _retryable(outcome: object) -> bool:
     )
 
 
-def settle(delivery: Delivery, attempt: int, outcome: int | Exception | None) -> str:
+def settle(
+    delivery: Delivery,
+    attempt: int,
+    outcome: int | Exception | None,
+    *,
+    now: datetime | None = None,
+) -> str:
     """Record one attempt's outcome on `delivery` (not saved): sent, skipped,
     failed for good, or retrying (the next attempt queued with backoff)."""
     delivery.attempts = attempt
@@ -258,7 +277,7 @@ def settle(delivery: Delivery, attempt: int, outcome: int | Exception | None) ->
         return "retrying" if next_at else "failed"
     delivery.last_status_code = outcome
     delivery.status = DeliveryStatus.SENT
-    delivery.delivered_at = timezone.now()
+    delivery.delivered_at = now or timezone.now()
     delivery.last_error = ""
     delivery.next_attempt_at = None
     return "delivered"

@@ -17,15 +17,20 @@ one message is that delivery's failure, retried alone.
 
 from __future__ import annotations
 
+import copy
 import logging
 import smtplib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
@@ -96,7 +101,7 @@ class EmailChannel:
     def send_many(self, deliveries: Sequence[Delivery]) -> list[int | Exception | None]:
         """Send each delivery (over one SMTP connection); one outcome each."""
         readers = _readers(deliveries)
-        rendered: dict[tuple[str, str], Rendered] = {}
+        prepared: dict[tuple[str, str], Prepared] = {}
         outcomes: list[int | Exception | None] = []
         connection = get_connection(fail_silently=False)
         try:
@@ -107,12 +112,13 @@ class EmailChannel:
                     continue
                 language = language_of(delivery)
                 key = (str(delivery.event_id), language)
-                if key not in rendered:
-                    rendered[key] = render(delivery.event, language)
+                if key not in prepared:
+                    content = render(delivery.event, language)
+                    prepared[key] = prepare(delivery.event, content, language)
                 address = readers.get(str(delivery.event_id), {}).get(
                     delivery.recipient_id or 0, delivery.address
                 )
-                outcomes.append(_send(connection, delivery, address, rendered[key], language))
+                outcomes.append(_send(connection, delivery, address, prepared[key]))
         finally:
             _close(connection)
         return outcomes
@@ -148,34 +154,82 @@ def _skip_reason(delivery: Delivery, readers: dict[str, dict[int, str]]) -> str:
     return ""
 
 
-def _send(
-    connection: Any, delivery: Delivery, address: str, content: Rendered, language: str
-) -> Exception | None:
+@dataclass
+class Prepared:
+    """One event's mail in one language, built once for all its readers:
+    `message` (what any mail backend sends, with its per-reader headers to
+    fill in) and, for SMTP, `shared`: the message's bytes without the
+    headers that differ per reader (To, Date, Message-ID, threading), so a
+    thousand readers cost one MIME build, not a thousand."""
+
+    message: EmailMultiAlternatives
+    shared: bytes
+
+
+def prepare(event: Event, content: Rendered, language: str) -> Prepared:
     message = EmailMultiAlternatives(
         subject=content.subject,
         body=content.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
-        connection=connection,
         headers={
-            **threading_headers(delivery),
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",
-            "X-Hotwash-Event": delivery.event.type,
+            "X-Hotwash-Event": event.type,
             "Content-Language": language,
         },
     )
     message.attach_alternative(content.html, "text/html")
+    mime = message.message()
+    for name in PER_READER_HEADERS:
+        del mime[name]
+    return Prepared(message=message, shared=mime.as_bytes(linesep="\r\n"))
+
+
+PER_READER_HEADERS = ("To", "Date", "Message-ID", "In-Reply-To", "References")
+
+
+def _send(
+    connection: Any, delivery: Delivery, address: str, prepared: Prepared
+) -> Exception | None:
+    headers = threading_headers(delivery)
     try:
-        if getattr(connection, "connection", True) is None:
-            # Kept open for the whole batch (Django would close it after each).
-            connection.open()
-        message.send()
+        if isinstance(connection, SmtpBackend):
+            _send_smtp(connection, address, headers, prepared)
+        else:
+            # Another backend (the console in development, memory in tests).
+            message = copy.copy(prepared.message)
+            message.to = [address]
+            message.extra_headers = {**prepared.message.extra_headers, **headers}
+            message.connection = connection
+            message.send()
     except (smtplib.SMTPException, OSError) as error:
         # The connection may be broken: the next message opens a new one.
         _close(connection)
         return ChannelFailed(f"{type(error).__name__}: {error}")
     return None
+
+
+def _send_smtp(
+    connection: SmtpBackend, address: str, headers: dict[str, str], prepared: Prepared
+) -> None:
+    """What Django's SMTP backend does for one message, with the bytes built
+    once per event and language (`prepared.shared`) and this reader's
+    headers in front."""
+    encoding = prepared.message.encoding or settings.DEFAULT_CHARSET
+    recipient = sanitize_address(address, encoding)
+    lines = [
+        f"To: {recipient}",
+        f"Date: {formatdate(localtime=settings.EMAIL_USE_LOCALTIME)}",
+        *(f"{name}: {value}" for name, value in headers.items()),
+    ]
+    raw = ("\r\n".join(lines) + "\r\n").encode("ascii") + prepared.shared
+    if connection.connection is None:
+        # Kept open for the whole batch (Django would close it after each).
+        connection.open()
+    assert connection.connection is not None
+    connection.connection.sendmail(
+        sanitize_address(prepared.message.from_email, encoding), [recipient], raw
+    )
 
 
 def _close(connection: Any) -> None:

@@ -39,7 +39,9 @@ class Rendered:
 
 
 def host() -> str:
-    return urlsplit(site_url()).hostname or "hotwash.invalid"
+    """The site's host name, ASCII (IDNA) as a Message-ID needs it."""
+    name = urlsplit(site_url()).hostname or "hotwash.invalid"
+    return name.encode("idna").decode("ascii")
 
 
 def thread_id(incident_id: int) -> str:
