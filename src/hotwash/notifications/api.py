@@ -52,6 +52,8 @@ def follow_incident(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
     operation_id="unfollow_incident",
 )
 def unfollow_incident(request: HttpRequest, ref: IncidentRef) -> dict[str, Any]:
+    """Stop following an incident: its events no longer reach you by mail
+    (unless a notification rule names you). Not following it is fine."""
     user = caller(request)
     incident = get_incident(user, ref)
     follows.unfollow(user, incident)
@@ -80,6 +82,8 @@ def follow_service(request: HttpRequest, name: ServiceName) -> dict[str, Any]:
     operation_id="unfollow_service",
 )
 def unfollow_service(request: HttpRequest, name: ServiceName) -> dict[str, Any]:
+    """Stop following a service: its incidents no longer reach you by mail
+    (unless you follow them, or a notification rule names you)."""
     user = caller(request)
     service = _service(name)
     follows.unfollow(user, service)
