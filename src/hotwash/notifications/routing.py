@@ -181,9 +181,11 @@ def describe_errors(data: dict[str, Any], exc: ValidationError) -> str:
     return "; ".join(dict.fromkeys(complaints))
 
 
-def forget_policy(**kwargs: Any) -> None:
-    """Read the file again on next use (a test changed the setting)."""
-    load_notification_policy.cache_clear()
+def forget_policy(setting: str = "", **kwargs: Any) -> None:
+    """Read the file again on next use (a test changed the setting;
+    connected to setting_changed in hotwash.wiring.reactions)."""
+    if setting in ("", "NOTIFICATION_POLICY_FILE"):
+        load_notification_policy.cache_clear()
 
 
 # --- matching -------------------------------------------------------------------

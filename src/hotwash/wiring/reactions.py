@@ -95,6 +95,8 @@ user_login_failed, axes.signals.user_locked_out
 django.core.signals.setting_changed (tests' override_settings)
   -> triggers.policy.forget_on_setting_change
      A test that overrides TRIGGER_POLICY_FILE gets that file's policies.
+  -> notifications.routing.forget_policy
+     A test that overrides NOTIFICATION_POLICY_FILE gets that file's rules.
 """
 
 from __future__ import annotations
