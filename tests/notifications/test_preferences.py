@@ -41,7 +41,12 @@ def test_a_person_mutes_the_digest_and_it_is_audited(
     preference = NotificationPreference.objects.get(user=responder)
     assert (preference.digests_muted, preference.reminders_muted) == (True, False)
     record = AuditRecord.objects.get(action="notifications.preferences_changed")
-    assert record.changes["after"] == {"digests_muted": True, "reminders_muted": False}
+    # The follow boxes were left empty too: no mail for what they follow.
+    assert record.changes["after"] == {
+        "digests_muted": True,
+        "reminders_muted": False,
+        "followed_events": [],
+    }
     page = responder_client.get("/en/notifications/").content.decode()
     assert "Notification preferences saved." in page
     assert 'id="notify_digests_muted" checked' in page

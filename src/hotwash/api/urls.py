@@ -29,6 +29,7 @@ from hotwash.core.api.errors import (
 )
 from hotwash.incidents import api as incidents_api
 from hotwash.notifications import api as notifications_api
+from hotwash.notifications import follow_api
 from hotwash.postmortems import api as postmortems_api
 from hotwash.statuspage import api as statuspage_api
 from hotwash.teams import api as teams_api
@@ -106,5 +107,6 @@ for router in (
     teams_api.router,
     audit_api.router,
     notifications_api.router,
+    follow_api.router,
 ):
     api.add_router("", router)

@@ -19,6 +19,19 @@ from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.functional import Promise
 
 
+class _Filled:
+    """Set by IntegrationsConfig.ready() once every integration registered:
+    the apps that come after it (wiring, which validates the notification
+    rules and their channels at start-up) may read the registries before
+    Django marks every app ready."""
+
+    done = False
+
+
+def mark_filled() -> None:
+    _Filled.done = True
+
+
 class Integration(Protocol):
     """What every integration has, whatever it integrates."""
 
@@ -74,7 +87,7 @@ class Registry(Generic[IntegrationT]):
     def _check_filled(self) -> None:
         # The registry is filled by IntegrationsConfig.ready(); read before
         # that (at import time, say), it would silently look empty.
-        if not apps.ready:
+        if not (apps.ready or _Filled.done):
             raise AppRegistryNotReady(
                 f"The {self.what} registry was read before the apps were ready; "
                 "integrations register themselves in IntegrationsConfig.ready()."

@@ -6,6 +6,8 @@ from importlib import import_module
 
 from django.apps import AppConfig
 
+from hotwash.core.registry import mark_filled
+
 # One line per integration, each a folder with a register() function. The
 # order is the order of choices in forms and of endpoints in the API
 # document. Adding an integration is copying a folder and adding its line.
@@ -19,6 +21,7 @@ INTEGRATIONS = [
     "hotwash.integrations.jira",
     "hotwash.integrations.pagerduty",
     "hotwash.integrations.opsgenie",
+    "hotwash.integrations.email",
 ]
 
 
@@ -31,3 +34,5 @@ class IntegrationsConfig(AppConfig):
         # (integrations use the domains' models), and registers itself.
         for name in INTEGRATIONS:
             import_module(name).register()
+        # The apps after this one (wiring's start-up checks) may read them now.
+        mark_filled()

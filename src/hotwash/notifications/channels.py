@@ -38,6 +38,12 @@ class ChannelRejected(ChannelFailed):
     is marked failed at once and shown."""
 
 
+class ChannelSkipped(Exception):
+    """This delivery is not to be sent after all (the recipient can no
+    longer see the incident, or has no address): marked skipped with the
+    reason, never retried."""
+
+
 class Channel(Protocol):
     """What every channel integration implements."""
 
@@ -64,7 +70,16 @@ class Channel(Protocol):
     def send(self, delivery: Delivery) -> int | None:
         """Send the delivery once (its event is `delivery.event`); return
         the HTTP status the service answered, if any. Raise ChannelFailed
-        to be retried, ChannelRejected to give up."""
+        to be retried, ChannelRejected to give up, ChannelSkipped not to
+        send it at all.
+
+        A channel that sends many deliveries more cheaply together (mail over
+        one SMTP connection) may also have `batch_size` (an int > 1) and
+        `send_many(deliveries)`, which returns one outcome per delivery, in
+        order: the HTTP status (or None) or the exception `send` would have
+        raised. Routing then queues one `deliver_batch` task per
+        `batch_size` new deliveries of that channel instead of one `deliver`
+        each; retries go through `deliver`, one delivery at a time."""
 
 
 channels: Registry[Channel] = Registry("notification channel")

@@ -46,6 +46,29 @@ class DeliveryStatus(models.TextChoices):
     SKIPPED = "skipped", _("Not sent")
 
 
+# The events of what a person follows that can reach them by mail, and those
+# that do until they choose (preferences page).
+FOLLOWABLE_EVENTS = (
+    EventType.INCIDENT_DECLARED,
+    EventType.INCIDENT_SEVERITY_CHANGED,
+    EventType.INCIDENT_STATUS_CHANGED,
+    EventType.INCIDENT_ROLE_ASSIGNED,
+    EventType.INCIDENT_UPDATE_PUBLISHED,
+    EventType.INCIDENT_RESOLVED,
+    EventType.INCIDENT_CLOSED,
+)
+DEFAULT_FOLLOWED_EVENTS = (
+    EventType.INCIDENT_DECLARED,
+    EventType.INCIDENT_SEVERITY_CHANGED,
+    EventType.INCIDENT_UPDATE_PUBLISHED,
+    EventType.INCIDENT_RESOLVED,
+)
+
+
+def default_followed_events() -> list[str]:
+    return [str(event) for event in DEFAULT_FOLLOWED_EVENTS]
+
+
 class NotificationPreference(models.Model):
     """A person's choices about email. Without a row, everything is sent."""
 
@@ -56,6 +79,11 @@ class NotificationPreference(models.Model):
     )
     digests_muted = models.BooleanField(_("no weekly digest"), default=False)
     reminders_muted = models.BooleanField(_("no reminders before due dates"), default=False)
+    # Which events of the incidents and services the person follows reach
+    # them by mail (FOLLOWABLE_EVENTS); an empty list mutes them all.
+    followed_events = models.JSONField(
+        _("events mailed for what I follow"), default=default_followed_events, blank=True
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

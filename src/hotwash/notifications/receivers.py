@@ -15,7 +15,7 @@ from hotwash.incidents.models import Status
 from hotwash.notifications.events import EventType
 from hotwash.notifications.models import WebhookEvent
 from hotwash.notifications.outbox import emit, emit_event
-from hotwash.notifications.payloads import incident_data
+from hotwash.notifications.payloads import incident_data, services_named_by
 from hotwash.notifications.reminders import action_item_data, postmortem_data
 from hotwash.notifications.webhooks import events_for_change
 
@@ -153,6 +153,13 @@ def on_policy_fired(sender: Any, *, firing: Any, proposal: Any, **kwargs: Any) -
         "details": firing.details,
         "incident": incident_data(incident) if incident is not None else None,
     }
+    # Whom a rule's "owning-team" reaches when no incident was opened (the
+    # notify mode): the services the alerts' labels name.
+    data["services"] = (
+        data["incident"]["services"]
+        if incident is not None
+        else services_named_by((firing.details or {}).get("labels") or {})
+    )
     if proposal is not None:
         data["proposal"] = {"id": proposal.pk, "title": proposal.title}
     emit_event(EventType.POLICY_FIRED, data, incident=incident, now=firing.fired_at)

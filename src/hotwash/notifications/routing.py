@@ -35,17 +35,27 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hotwash.core.yaml_config import merge_entries, read_mapping, validate
 from hotwash.jobs.queue import enqueue_many
 from hotwash.notifications.channels import channels
 from hotwash.notifications.events import EventType
 from hotwash.notifications.models import Delivery, Event
-from hotwash.notifications.tasks import deliver
+from hotwash.notifications.tasks import deliver, deliver_batch
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.yaml")
 FILE_VARIABLE = "HOTWASH_NOTIFICATION_POLICY_FILE"
+# The trigger policies' modes (hotwash.triggers.models.Mode), which a rule's
+# `when.modes` may name.
+POLICY_MODES = ("declare", "propose", "notify")
 
 
 class When(BaseModel):
@@ -57,6 +67,9 @@ class When(BaseModel):
     services: list[str] | None = None
     teams: list[str] | None = None
     labels: dict[str, str] | None = None
+    # policy.fired and proposal.raised: the trigger policy's mode
+    # (declare, propose, notify); other events do not match a rule with modes.
+    modes: list[str] | None = None
     # None: public incidents (and, for channels that reach people, private
     # ones too, to those who can see them); true: private ones as well, on
     # every channel; false: public incidents only.
@@ -70,6 +83,14 @@ class When(BaseModel):
             raise ValueError(
                 f"unknown event {', '.join(unknown)}; known: {', '.join(EventType.values)}"
             )
+        return value
+
+    @field_validator("modes")
+    @classmethod
+    def _known_modes(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or []) - set(POLICY_MODES))
+        if unknown:
+            raise ValueError(f"unknown mode {', '.join(unknown)}; known: {', '.join(POLICY_MODES)}")
         return value
 
     @field_validator("severities")
@@ -131,14 +152,40 @@ def load_notification_policy() -> NotificationPolicy:
         own = read_mapping(Path(path), "notification policy file", variable=FILE_VARIABLE)
         data["rules"] = merge_entries(data.get("rules") or [], own.get("rules") or [], "name")
         source = path
-    policy = validate(NotificationPolicy, data, f"Notification policy file {source}")
+    policy = validate(
+        NotificationPolicy,
+        data,
+        f"Notification policy file {source}",
+        describe=functools.partial(describe_errors, data),
+    )
     policy.rules = [rule for rule in policy.rules if rule.enabled]
     return policy
 
 
-def forget_policy(**kwargs: Any) -> None:
-    """Read the file again on next use (a test changed the setting)."""
-    load_notification_policy.cache_clear()
+def describe_errors(data: dict[str, Any], exc: ValidationError) -> str:
+    """Each complaint as `rule "tell-owners", key send.0.email: what`, so
+    the person fixing the file knows which rule and which key."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    complaints: list[str] = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            entry = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            rule = f'rule "{name}"' if name else f"rule {loc[1] + 1}"
+            key = ".".join(str(part) for part in loc[2:]) or "rule"
+            complaints.append(f"{rule}, key {key}: {message}")
+        else:
+            complaints.append(f"{'.'.join(str(p) for p in loc) or 'file'}: {message}")
+    return "; ".join(dict.fromkeys(complaints))
+
+
+def forget_policy(setting: str = "", **kwargs: Any) -> None:
+    """Read the file again on next use (a test changed the setting;
+    connected to setting_changed in hotwash.wiring.reactions)."""
+    if setting in ("", "NOTIFICATION_POLICY_FILE"):
+        load_notification_policy.cache_clear()
 
 
 def rules_name(kind: str, key: str, value: str) -> bool:
@@ -173,10 +220,19 @@ def matches(when: When, event: Event, *, reaches_people: bool) -> bool:
     if when.teams is not None and not set(when.teams) & set(incident.get("teams") or []):
         return False
     if when.labels is not None:
-        labels = incident.get("labels") or {}
+        labels = labels_of(event)
         if any(labels.get(key) != value for key, value in when.labels.items()):
             return False
-    return True
+    return not (when.modes is not None and data.get("mode") not in when.modes)
+
+
+def labels_of(event: Event) -> dict[str, str]:
+    """The labels a rule's `when.labels` is matched against: the
+    incident's (the common labels of its alert groups, payloads.py), or
+    for a firing with no incident the labels of the alerts it saw."""
+    incident = event.data.get("incident") or {}
+    labels = incident.get("labels") or (event.data.get("details") or {}).get("labels") or {}
+    return labels if isinstance(labels, dict) else {}
 
 
 # --- recipients -----------------------------------------------------------------
@@ -251,10 +307,30 @@ def route_event(event_id: str) -> str:
         # The event row is locked and not yet routed: no delivery of it exists.
         rows = _deliveries(event, plan(event), now)
         Delivery.objects.bulk_create(rows)
-        enqueue_many(deliver, [((str(row.pk),), {}) for row in rows])
+        _queue(rows)
         event.routed_at = now
         event.save(update_fields=["routed_at"])
     return f"{len(rows)} deliveries"
+
+
+def _queue(rows: list[Delivery]) -> None:
+    """One `deliver` task per delivery, or one `deliver_batch` per
+    `batch_size` deliveries of a channel that sends many at once (mail:
+    a thousand followers cost ten tasks and ten SMTP connections)."""
+    singles: list[str] = []
+    batched: dict[str, list[str]] = {}
+    for row in rows:
+        size = int(getattr(channels.find(row.channel), "batch_size", 1) or 1)
+        if size > 1:
+            batched.setdefault(row.channel, []).append(str(row.pk))
+        else:
+            singles.append(str(row.pk))
+    enqueue_many(deliver, [((pk,), {}) for pk in singles])
+    calls: list[tuple[tuple[list[str]], dict[str, Any]]] = []
+    for kind, ids in batched.items():
+        size = int(getattr(channels.get(kind), "batch_size", 1))
+        calls.extend(((ids[start : start + size],), {}) for start in range(0, len(ids), size))
+    enqueue_many(deliver_batch, calls)
 
 
 def _deliveries(event: Event, planned: list[Planned], now: datetime) -> list[Delivery]:

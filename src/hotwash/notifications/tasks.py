@@ -11,13 +11,20 @@ the last attempt the row is marked failed.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from hotwash.jobs.retry import retry_later
-from hotwash.notifications.channels import ChannelFailed, ChannelRejected, channels
+from hotwash.notifications.channels import (
+    ChannelFailed,
+    ChannelRejected,
+    ChannelSkipped,
+    channels,
+)
 from hotwash.notifications.emails import Skip, build_email
 from hotwash.notifications.models import (
     Delivery,
@@ -143,39 +150,136 @@ def deliver(delivery_id: str, attempt: int = 1) -> str:
     if delivery is None or delivery.status in DONE:
         return "nothing to do"
     channel = channels.find(delivery.channel)
-    delivery.attempts = attempt
     if channel is None:
+        delivery.attempts = attempt
         _give_up(delivery, f"No channel {delivery.channel!r} is installed.")
+        delivery.save()
         return "failed"
+    outcome: int | Exception | None
     try:
-        delivery.last_status_code = channel.send(delivery)
-    except ChannelRejected as error:
-        delivery.last_status_code = error.status_code
-        _give_up(delivery, str(error))
-        logger.warning("Delivery %s refused by %s: %s", delivery_id, delivery.channel, error)
-        return "failed"
+        outcome = channel.send(delivery)
     except Exception as error:
-        if isinstance(error, ChannelFailed):
-            delivery.last_status_code = error.status_code
-        wait = error.retry_after if isinstance(error, ChannelFailed) else None
-        next_at = retry_later(deliver, delivery_id, attempt=attempt, at_least=wait)
-        delivery.last_error = f"{type(error).__name__}: {error}"[:ERROR_LIMIT]
+        outcome = error
+    result = settle(delivery, attempt, outcome)
+    delivery.save()
+    if result == "retrying" or (result == "failed" and _retryable(outcome)):
+        # Re-raised so the failed task shows, with its traceback, in the admin.
+        assert isinstance(outcome, Exception)
+        raise outcome
+    return result
+
+
+@task()
+def deliver_batch(delivery_ids: list[str]) -> str:
+    """Send the first attempt of several deliveries of one channel together
+    (a channel with `send_many`: mail over one SMTP connection). Each keeps
+    its own status, attempts and error; each failed one is retried alone
+    through `deliver`."""
+    deliveries = list(
+        Delivery.objects.select_related("event", "event__incident")
+        .filter(pk__in=delivery_ids)
+        .exclude(status__in=DONE)
+        .order_by("created_at", "key")
+    )
+    if not deliveries:
+        return "nothing to do"
+    results: dict[str, int] = {}
+    by_channel: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_channel.setdefault(delivery.channel, []).append(delivery)
+    for kind, group in by_channel.items():
+        channel = channels.find(kind)
+        send_many = getattr(channel, "send_many", None)
+        outcomes: list[int | Exception | None]
+        if channel is None:
+            outcomes = [ChannelRejected(f"No channel {kind!r} is installed.")] * len(group)
+        elif send_many is None:
+            outcomes = [_send_one(channel, delivery) for delivery in group]
+        else:
+            outcomes = list(send_many(group))
+        now = timezone.now()
+        for delivery, outcome in zip(group, outcomes, strict=True):
+            result = settle(delivery, delivery.attempts + 1, outcome, now=now)
+            results[result] = results.get(result, 0) + 1
+        _save_settled(group)
+    return ", ".join(f"{count} {result}" for result, count in sorted(results.items()))
+
+
+SETTLED_FIELDS = [
+    "status",
+    "attempts",
+    "last_status_code",
+    "last_error",
+    "next_attempt_at",
+    "delivered_at",
+]
+
+
+def _save_settled(deliveries: list[Delivery]) -> None:
+    """Save each delivery's outcome: one UPDATE per distinct outcome (most
+    of a batch was sent alike), not one per row."""
+    same: dict[tuple[Any, ...], list[Any]] = {}
+    for delivery in deliveries:
+        values = tuple(getattr(delivery, name) for name in SETTLED_FIELDS)
+        same.setdefault(values, []).append(delivery.pk)
+    for values, ids in same.items():
+        Delivery.objects.filter(pk__in=ids).update(**dict(zip(SETTLED_FIELDS, values, strict=True)))
+
+
+def _send_one(channel: Any, delivery: Delivery) -> int | Exception | None:
+    try:
+        return cast(int | None, channel.send(delivery))
+    except Exception as error:
+        return error
+
+
+def _retryable(outcome: object) -> bool:
+    return isinstance(outcome, Exception) and not isinstance(
+        outcome, ChannelRejected | ChannelSkipped
+    )
+
+
+def settle(
+    delivery: Delivery,
+    attempt: int,
+    outcome: int | Exception | None,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Record one attempt's outcome on `delivery` (not saved): sent, skipped,
+    failed for good, or retrying (the next attempt queued with backoff)."""
+    delivery.attempts = attempt
+    if isinstance(outcome, ChannelSkipped):
+        delivery.status = DeliveryStatus.SKIPPED
+        delivery.last_error = str(outcome)[:ERROR_LIMIT]
+        delivery.next_attempt_at = None
+        return "skipped"
+    if isinstance(outcome, ChannelRejected):
+        delivery.last_status_code = outcome.status_code
+        _give_up(delivery, str(outcome))
+        logger.warning("Delivery %s refused by %s: %s", delivery.pk, delivery.channel, outcome)
+        return "failed"
+    if isinstance(outcome, Exception):
+        if isinstance(outcome, ChannelFailed):
+            delivery.last_status_code = outcome.status_code
+        wait = outcome.retry_after if isinstance(outcome, ChannelFailed) else None
+        next_at = retry_later(deliver, str(delivery.pk), attempt=attempt, at_least=wait)
+        delivery.last_error = f"{type(outcome).__name__}: {outcome}"[:ERROR_LIMIT]
         delivery.status = DeliveryStatus.RETRYING if next_at else DeliveryStatus.FAILED
         delivery.next_attempt_at = next_at
-        delivery.save()
         logger.warning(
             "Delivery %s through %s failed (attempt %d): %s",
-            delivery_id,
+            delivery.pk,
             delivery.channel,
             attempt,
-            error,
+            outcome,
         )
-        raise
+        return "retrying" if next_at else "failed"
+    delivery.last_status_code = outcome
     delivery.status = DeliveryStatus.SENT
-    delivery.delivered_at = timezone.now()
+    delivery.delivered_at = now or timezone.now()
     delivery.last_error = ""
     delivery.next_attempt_at = None
-    delivery.save()
     return "delivered"
 
 
@@ -183,4 +287,3 @@ def _give_up(delivery: Delivery, reason: str) -> None:
     delivery.status = DeliveryStatus.FAILED
     delivery.last_error = reason[:ERROR_LIMIT]
     delivery.next_attempt_at = None
-    delivery.save()

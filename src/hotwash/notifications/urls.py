@@ -7,4 +7,6 @@ from hotwash.notifications import views
 app_name = "notifications"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.preferences, name="preferences"),
+    path("follow/incidents/<str:ref>/", views.follow_incident, name="follow_incident"),
+    path("follow/services/<str:name>/", views.follow_service, name="follow_service"),
 ]

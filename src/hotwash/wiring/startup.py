@@ -36,6 +36,7 @@ from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import LANGUAGES, ruleset
 from hotwash.incidents.display import register_describer
 from hotwash.incidents.models import TimelineKind
+from hotwash.notifications.follows import follower_deliveries
 from hotwash.notifications.routing import load_notification_policy, register_recipient_source
 from hotwash.policies import load_policies
 from hotwash.postmortems import hooks
@@ -80,3 +81,5 @@ def fill_registries() -> None:
     )
     # Public updates reach the status page's confirmed mail subscribers.
     register_recipient_source(status_subscribers)
+    # Followers of an incident or its services hear of it by mail.
+    register_recipient_source(follower_deliveries)
