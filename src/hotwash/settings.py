@@ -350,7 +350,7 @@ NOTIFICATION_SCAN_SECONDS = env_seconds("HOTWASH_NOTIFICATION_SCAN_SECONDS", 300
 # the delivery retried later).
 WEBHOOK_TIMEOUT = env_seconds("HOTWASH_WEBHOOK_TIMEOUT", 10.0, minimum=1.0)
 
-# --- Status page (hotwash/statuspage; docs/communications/status-page.md) ---
+# --- Status page (hotwash/statuspage; docs/communications.md#the-status-page) ---
 # Cache-Control max-age of the public status page and its feeds: short, so a
 # proxy or browser that caches them still shows a new update within seconds.
 STATUS_PAGE_MAX_AGE = env_int("HOTWASH_STATUS_PAGE_MAX_AGE", 1, minimum=0)

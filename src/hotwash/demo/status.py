@@ -1,5 +1,5 @@
 """The demo's status page: one public update, so `make run` shows an
-incident there (docs/communications/status-page.md).
+incident there (docs/communications.md#the-status-page).
 
 Only when the demo has an open, non-private incident affecting a public
 service (the service catalog decides which services are public): the most

@@ -24,7 +24,7 @@ router = Router(tags=["Webhooks"])
 WebhookId = PathEx[int, P(description="The webhook subscription's id.")]
 
 EVENTS_DOC = (
-    "Event names from the catalogue (docs/communications/events.md), e.g. "
+    "Event names from the catalogue (docs/communications.md#incident-events-and-outbound-webhooks), e.g. "
     '["incident.declared", "incident.resolved"]; an empty list means every event, '
     "including those added in later versions."
 )

@@ -44,7 +44,7 @@ Language = Literal["en", "fr"]
 
 
 class UpdatePolicy(BaseModel):
-    """Stakeholder updates (hotwash.statuspage, docs/communications/updates.md)."""
+    """Stakeholder updates (hotwash.statuspage, docs/communications.md#stakeholder-updates)."""
 
     model_config = ConfigDict(extra="forbid")
     # The languages a public update must be written in.

@@ -1,6 +1,6 @@
 """What the status page shows, decided once and rendered in each language.
 
-The rule for each service's state (docs/communications/status-page.md):
+The rule for each service's state (docs/communications.md#the-status-page):
 
 - An incident *shows* on the public page when it is not private and has at
   least one public update. It is *current* while the incident is open and

@@ -1,6 +1,6 @@
 """The service catalog from a YAML file (`hotwash import-services FILE`).
 
-The shape (docs/communications/catalog.md; an example ships in
+The shape (docs/communications.md#the-service-catalog-services-have-owners; an example ships in
 docs/communications/catalog.example.yaml):
 
     teams:                      # optional; created or changed by slug

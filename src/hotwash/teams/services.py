@@ -6,7 +6,7 @@ one audit record in one transaction; bad input raises a DomainError naming
 the field before anything is written. The web pages, the API, the YAML
 import (`hotwash import-services`) and the demo all come through here.
 
-Who may change the catalog (docs/communications/catalog.md):
+Who may change the catalog (docs/communications.md#the-service-catalog-services-have-owners):
 - admins: any service, and teams;
 - responders: add a service; change a service their team owns, or one no
   team owns yet (the services an incident declaration creates on the fly);

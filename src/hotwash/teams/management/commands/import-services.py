@@ -18,7 +18,7 @@ class Command(BaseCommand):
         "Import the service catalog from a YAML file: teams (by slug) and services (by name), "
         "with their owners, escalation contacts, runbooks and chat channels. Everything is "
         "checked first and applied in one transaction: a mistake changes nothing. Running "
-        "the same file again changes nothing. See docs/communications/catalog.md for the shape."
+        "the same file again changes nothing. See docs/communications.md#the-service-catalog-services-have-owners for the shape."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
