@@ -320,6 +320,8 @@ NOT_PRIVATE = {
     ("confirm", "token"),
     ("unsubscribe", "token"),
     ("services", "name"),
+    # A webhook subscription: admins only, not about any incident.
+    ("webhooks", "webhook_id"),
 }
 # The parameters that stay as they are in the "does not exist" variant.
 SAME_WHEN_MISSING = {"language", "role", "key", "item"}
