@@ -14,6 +14,7 @@ from django.test import Client
 import hotwash.integrations
 from hotwash.alerts.models import AlertSource
 from hotwash.alerts.sources import sources
+from hotwash.core import registry as registry_module
 from hotwash.core.registry import Registry
 from hotwash.integrations.apps import INTEGRATIONS
 from hotwash.trackers.models import TrackerConfig
@@ -72,5 +73,6 @@ def test_a_registry_read_before_the_apps_are_ready_says_so(monkeypatch: pytest.M
     registry: Registry[Thing] = Registry("thing")
     registry.register(Thing("a"))
     monkeypatch.setattr(apps, "ready", False)
+    monkeypatch.setattr(registry_module._Filled, "done", False)
     with pytest.raises(AppRegistryNotReady):
         registry.kinds()

@@ -103,6 +103,7 @@ class World:
             ("heartbeats", "name"): self.heartbeat.name,
             ("trackers", "tracker_id"): "1",
             ("services", "name"): "payments API",
+            ("webhooks", "webhook_id"): "1",
         }
 
     def body_values(self) -> dict[str, Any]:

@@ -104,9 +104,11 @@ for router in (
     trackers_api.router,
     triggers_api.router,
     statuspage_api.router,
+    # Before the catalog's /services/{name:path}, which would take
+    # /services/shop/follow for a service named "shop/follow".
+    follow_api.router,
     teams_api.router,
     audit_api.router,
     notifications_api.router,
-    follow_api.router,
 ):
     api.add_router("", router)

@@ -8,5 +8,5 @@ app_name = "notifications"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.preferences, name="preferences"),
     path("follow/incidents/<str:ref>/", views.follow_incident, name="follow_incident"),
-    path("follow/services/<str:name>/", views.follow_service, name="follow_service"),
+    path("follow/services/<path:name>/", views.follow_service, name="follow_service"),
 ]
