@@ -24,6 +24,7 @@ from hotwash.notifications.models import Event
 from hotwash.notifications.routing import plan, recipient_sources
 from hotwash.statuspage import subscriptions
 from hotwash.statuspage.models import StatusSubscriber
+from hotwash.statuspage.services import publish_update
 from tests.statuspage.status_helpers import incident, public_service
 from tests.support.notifications import SmtpSink, bodies, smtp_sink, use_smtp
 
@@ -279,3 +280,39 @@ def test_the_source_is_registered_with_routing(responder: User, checkout: Servic
     inc = incident(responder, "Errors", ["checkout"])
     keys = [p.key for p in plan(event(inc))]
     assert "email:addr:all@example.org" in keys
+
+
+# --- the mail a subscriber gets -----------------------------------------------------
+
+
+def test_a_public_update_mails_subscribers_the_public_text_only(
+    responder: User, checkout: Service, smtp: SmtpSink
+) -> None:
+    """End to end: publishing through the service, routing, the email
+    channel, a real SMTP server. The subscriber reads the update in their
+    language with the public name of the service and their own one-click
+    unsubscribe link (body and RFC 8058 headers), never the incident's
+    reference, title or people, which the public does not see."""
+    subscriber("lea@example.org", None, lang="fr")
+    gone = subscriber("gone@example.org", checkout)
+    inc = incident(responder, "Card processor PSP-7 timeouts on db-eu-3", ["checkout"])
+    publish_update(
+        inc,
+        actor=responder,
+        audience="public",
+        status="identified",
+        text={"en": "Payments fail for some customers.", "fr": "Certains paiements échouent."},
+    )
+    subscriptions.unsubscribe(gone)  # after routing decided, before the mail leaves
+    drain()
+    [mail] = [m for m in smtp.messages if "lea@example.org" in str(m["To"])]
+    assert not smtp.to("gone@example.org")
+    text, html = bodies(mail)
+    assert "Certains paiements échouent." in text
+    assert "Online checkout" in str(mail["Subject"]) and "Online checkout" in text
+    for secret in (inc.ref, "PSP-7", "db-eu-3", "amira"):
+        assert secret not in str(mail["Subject"]) + text + html
+    link = re.search(r"https?://\S+/fr/status/subscriptions/unsubscribe/\S+/", text)
+    assert link is not None and link.group(0) in html
+    assert str(mail["List-Unsubscribe"]).strip() == f"<{link.group(0)}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

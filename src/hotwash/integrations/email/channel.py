@@ -34,11 +34,19 @@ from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from hotwash.integrations.email.messages import Rendered, language_of, render, threading_headers
+from hotwash.integrations.email.messages import (
+    Rendered,
+    language_of,
+    render,
+    render_public,
+    threading_headers,
+)
 from hotwash.notifications.channels import ChannelFailed, ChannelSkipped
 from hotwash.notifications.models import Delivery, Event
 from hotwash.notifications.recipients import NAMES, plan_people, who_may_see
 from hotwash.notifications.routing import Planned, Rule
+from hotwash.statuspage.models import StatusSubscriber
+from hotwash.statuspage.subscriptions import unsubscribe_headers, unsubscribe_url
 
 logger = logging.getLogger("hotwash.notifications")
 
@@ -110,6 +118,9 @@ class EmailChannel:
                 if reason:
                     outcomes.append(ChannelSkipped(reason))
                     continue
+                if delivery.target.get("subscriber"):
+                    outcomes.append(_send_to_subscriber(connection, delivery))
+                    continue
                 language = language_of(delivery)
                 key = (str(delivery.event_id), language)
                 if key not in prepared:
@@ -122,6 +133,39 @@ class EmailChannel:
         finally:
             _close(connection)
         return outcomes
+
+
+def _send_to_subscriber(connection: Any, delivery: Delivery) -> Exception | None:
+    """A public update to a status page subscriber: the public text only
+    (messages.render_public), with their own one-click unsubscribe link in
+    the body and in the RFC 8058 headers, so it is built for each of them."""
+    subscriber = StatusSubscriber.objects.filter(
+        pk=delivery.target["subscriber"], confirmed_at__isnull=False
+    ).first()
+    if subscriber is None:
+        return ChannelSkipped("Skipped: the subscriber unsubscribed.")
+    language = language_of(delivery)
+    content = render_public(delivery.event, language, unsubscribe_url=unsubscribe_url(subscriber))
+    message = EmailMultiAlternatives(
+        subject=content.subject,
+        body=content.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[subscriber.email],
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "Content-Language": language,
+            **unsubscribe_headers(subscriber),
+            **threading_headers(delivery),
+        },
+        connection=connection,
+    )
+    message.attach_alternative(content.html, "text/html")
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        _close(connection)
+        return ChannelFailed(f"{type(error).__name__}: {error}")
+    return None
 
 
 def _readers(deliveries: Iterable[Delivery]) -> dict[str, dict[int, str]]:

@@ -20,15 +20,17 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hotwash.incidents.models import IncidentRole, Severity, Status
+from hotwash.incidents.models import IncidentRole, Service, Severity, Status
 from hotwash.notifications.conf import site_url
 from hotwash.notifications.events import EventType
 from hotwash.notifications.links import preferences_url
 from hotwash.notifications.models import Delivery, Event
 from hotwash.notifications.payloads import incident_url
+from hotwash.statuspage.models import PublicStatus
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,51 @@ def render(event: Event, language: str) -> Rendered:
         text = render_to_string("email/incident_event.txt", context)
         html = render_to_string("email/incident_event.html", context)
     return Rendered(subject=context["subject"], text=text, html=html)
+
+
+def render_public(event: Event, language: str, *, unsubscribe_url: str) -> Rendered:
+    """A public stakeholder update as a status page subscriber reads it:
+    the update's text, its public status and the public names of the
+    services it affects; never the incident's reference, title, severity
+    or people, which the public does not see (the status page's rule)."""
+    update = event.data.get("update") or {}
+    texts = update.get("text") or {}
+    services = public_service_names((event.data.get("incident") or {}).get("services") or [])
+    with translation.override(language):
+        values = {
+            "services": ", ".join(services) or _("our services"),
+            "update_status": _public_status(update.get("status")),
+        }
+        context = {
+            "subject": _("%(services)s: %(update_status)s") % values,
+            "headline": _("An update on %(services)s.") % values,
+            "services": ", ".join(services),
+            "update_status": values["update_status"],
+            "update_text": str(texts.get(language) or next((t for t in texts.values() if t), "")),
+            "status_url": status_page_url(language),
+            "unsubscribe_url": unsubscribe_url,
+            "LANGUAGE_CODE": language,
+        }
+        text = render_to_string("email/status_update.txt", context)
+        html = render_to_string("email/status_update.html", context)
+    return Rendered(subject=context["subject"], text=text, html=html)
+
+
+def public_service_names(names: list[str]) -> list[str]:
+    rows = Service.objects.filter(name__in=names, public=True).values_list("name", "public_name")
+    return sorted(public_name or name for name, public_name in rows)
+
+
+def status_page_url(language: str) -> str:
+    with translation.override(language):
+        return site_url() + reverse("statuspage:page")
+
+
+def _public_status(value: Any) -> str:
+    try:
+        return str(PublicStatus(value).label)
+    except ValueError:
+        return str(value or "")
 
 
 def _severity(value: Any) -> str:
