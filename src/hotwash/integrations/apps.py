@@ -22,6 +22,7 @@ INTEGRATIONS = [
     "hotwash.integrations.pagerduty",
     "hotwash.integrations.opsgenie",
     "hotwash.integrations.email",
+    "hotwash.integrations.webhook",
 ]
 
 

@@ -154,13 +154,18 @@ def cloudevents_headers(delivery: WebhookDelivery) -> dict[str, str]:
     """The ce-* headers of a delivery, from its stored body (so every
     attempt sends the same ones). Content-Type is the event's
     datacontenttype: the binding forbids a ce-datacontenttype header."""
-    envelope = json.loads(delivery.body)
+    return cloudevents_headers_for(str(delivery.id), delivery.event, delivery.body)
+
+
+def cloudevents_headers_for(delivery_id: str, event: str, body: str) -> dict[str, str]:
+    """The ce-* headers of one delivery (`body` is its envelope, body_for)."""
+    envelope = json.loads(body)
     occurred_at = datetime.fromisoformat(envelope["occurred_at"])
     headers = {
         "ce-specversion": "1.0",
-        "ce-id": str(delivery.id),
+        "ce-id": delivery_id,
         "ce-source": site_url() + "/",
-        "ce-type": CLOUDEVENTS_TYPE_PREFIX + delivery.event,
+        "ce-type": CLOUDEVENTS_TYPE_PREFIX + event,
         "ce-time": rfc3339(occurred_at),
     }
     subject = incident_ref(envelope.get("data"))
