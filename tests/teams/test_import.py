@@ -23,7 +23,7 @@ teams:
   - slug: platform
     name: Platform
     email: platform@example.org
-    pagerduty_routing_key_env: PAGERDUTY_PLATFORM_KEY
+    pagerduty_routing_key_env: HOTWASH_SECRET_PAGERDUTY_PLATFORM
     chat_channel: "#platform"
     members: [amira]
 services:
@@ -68,7 +68,7 @@ def test_it_imports_teams_and_services(tmp_path: Path, responder: User) -> None:
     team = Team.objects.get(slug="platform")
     assert (team.email, team.pagerduty_routing_key_env) == (
         "platform@example.org",
-        "PAGERDUTY_PLATFORM_KEY",
+        "HOTWASH_SECRET_PAGERDUTY_PLATFORM",
     )
     assert list(team.members.all()) == [responder]
     payments = Service.objects.get(name="payments API")

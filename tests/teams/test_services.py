@@ -209,6 +209,13 @@ def test_teams_are_created_changed_or_left_alone(responder: User, admin_user: Us
             {"name": "SRE", "pagerduty_routing_key_env": "no spaces please"},
             "pagerduty_routing_key_env",
         ),
+        # Stored in a row: only a variable Hotwash reads for rows (the
+        # channel would otherwise send, say, the database's password).
+        (
+            "sre",
+            {"name": "SRE", "pagerduty_routing_key_env": "DATABASE_PASSWORD"},
+            "pagerduty_routing_key_env",
+        ),
         ("sre", {}, "name"),
         ("s r e", {"name": "SRE"}, "slug"),
     ],
@@ -218,6 +225,15 @@ def test_bad_team_input_is_refused(slug: str, changes: dict[str, Any], field: st
         services.save_team(slug, actor=None, changes=changes)
     assert caught.value.field == field
     assert not Team.objects.exists()
+
+
+def test_a_team_key_is_a_hotwash_secret_variable_or_a_secret_file() -> None:
+    for source in ("HOTWASH_SECRET_PD_SRE", "/run/secrets/pagerduty-sre"):
+        team, _outcome, _diff = services.save_team(
+            "sre", actor=None, changes={"name": "SRE", "pagerduty_routing_key_env": source}
+        )
+        team.full_clean()
+        assert team.pagerduty_routing_key_env == source
 
 
 def test_only_admins_change_teams(responder: User) -> None:

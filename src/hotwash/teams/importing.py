@@ -7,7 +7,7 @@ docs/communications/catalog.example.yaml):
       - slug: platform
         name: Platform
         email: platform@example.org
-        pagerduty_routing_key_env: PAGERDUTY_PLATFORM_KEY
+        pagerduty_routing_key_env: HOTWASH_SECRET_PAGERDUTY_PLATFORM
         chat_channel: "#platform"
         members: [sam, jonas]
     services:                   # created or changed by name

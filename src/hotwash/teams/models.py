@@ -4,7 +4,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotwash.core.secret_env import validate_secret_env_name
 from hotwash.incidents.models import Service
+
+
+def validate_pagerduty_key_source(value: str) -> None:
+    """A team's key source is stored in the database, so a variable must be
+    one Hotwash reads for rows (HOTWASH_SECRET_..., core/secret_env.py); a
+    path starts with "/" (its folder is checked when a page is sent)."""
+    if value and not value.startswith("/"):
+        validate_secret_env_name(value)
 
 
 class Team(models.Model):
@@ -28,9 +37,10 @@ class Team(models.Model):
         _("PagerDuty routing key variable"),
         max_length=100,
         blank=True,
+        validators=[validate_pagerduty_key_source],
         help_text=_(
-            "The environment variable (or HOTWASH_SECRET_ file) that holds the integration "
-            "key of the team's PagerDuty service."
+            "A HOTWASH_SECRET_ environment variable of the worker, or the absolute path of a "
+            "secret file, that holds the integration key of the team's PagerDuty service."
         ),
     )
     chat_channel = models.CharField(_("chat channel"), max_length=100, blank=True)

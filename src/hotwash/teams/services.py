@@ -31,6 +31,7 @@ from hotwash.accounts.permissions import can_respond, is_admin
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, PermissionDenied
+from hotwash.core.secret_env import env_name_problem
 from hotwash.incidents.models import Service
 from hotwash.incidents.services import TEXT_MAX, clean_services
 from hotwash.teams.models import Team
@@ -379,14 +380,18 @@ def _clean_email(value: object) -> str:
 
 
 def _clean_variable(value: object) -> str:
+    """A team's PagerDuty key source: the absolute path of a secret file, or
+    an environment variable Hotwash reads for what is stored in the database
+    (HOTWASH_SECRET_..., core/secret_env.py), since the channel reads it
+    from this row."""
     name = str(value or "").strip()
-    if name and not (
-        len(name) <= 100
-        and (name[0].isalpha() or name[0] == "_")
-        and all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in name)
-    ):
+    if not name or name.startswith("/"):
+        return name[:100]
+    problem = env_name_problem(name)
+    if problem is not None or len(name) > 100:
         raise InvalidInput(
-            _("%(name)s is not the name of an environment variable.") % {"name": name[:100]},
+            _("%(name)s: %(problem)s")
+            % {"name": name[:100], "problem": problem or _("Give a shorter name.")},
             field="pagerduty_routing_key_env",
         )
     return name
