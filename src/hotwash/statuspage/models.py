@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.incidents.models import Incident, Service
+from hotwash.notifications.models import DeliveryStatus
 
 
 class Audience(models.TextChoices):
@@ -139,12 +140,8 @@ class StatusSubscriber(models.Model):
         return self.email
 
 
-class ReminderStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    RETRYING = "retrying", _("Retrying")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Not sent")
+# A reminder's mail follows the fate of every other mail Hotwash sends.
+ReminderStatus = DeliveryStatus
 
 
 class UpdateReminder(models.Model):
