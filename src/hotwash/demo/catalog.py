@@ -21,7 +21,7 @@ DEMO_TEAM_CONTACTS = {
     "platform": {
         "email": "platform@example.org",
         "chat_channel": "#platform",
-        "pagerduty_routing_key_env": "PAGERDUTY_PLATFORM_KEY",
+        "pagerduty_routing_key_env": "HOTWASH_SECRET_PAGERDUTY_PLATFORM",
     },
 }
 
