@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q
 
 from hotwash.accounts.models import Role
 
@@ -20,6 +21,12 @@ def role_of(user: AnyUser) -> str | None:
 
 def is_admin(user: AnyUser) -> bool:
     return role_of(user) == Role.ADMIN
+
+
+def admins_q(prefix: str = "") -> Q:
+    """is_admin as a filter on users (`prefix` for a relation, e.g. "user__"):
+    superusers and accounts whose role is admin."""
+    return Q(**{f"{prefix}is_superuser": True}) | Q(**{f"{prefix}profile__role": Role.ADMIN})
 
 
 def can_respond(user: AnyUser) -> bool:

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotwash.accounts.permissions import AnyUser, is_admin
+from hotwash.accounts.permissions import AnyUser, admins_q, is_admin
 from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.validators import check_date
@@ -51,6 +51,13 @@ def can_view(user: AnyUser, incident: Incident) -> bool:
     if not incident.private or is_admin(user):
         return True
     return Participant.objects.filter(incident=incident, user_id=user.pk).exists()
+
+
+def private_readers_q(incident_id: int) -> Q:
+    """can_view for a private incident, as a filter on users: its
+    participants and the admins (for mail to many people at once)."""
+    participants = Participant.objects.filter(incident_id=incident_id).values("user_id")
+    return admins_q() | Q(pk__in=participants)
 
 
 def visible_incident_ids(user: AnyUser, ids: Iterable[int | None]) -> set[int]:

@@ -22,8 +22,9 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
-from hotwash.accounts.models import Role
+from hotwash.accounts.permissions import admins_q
 from hotwash.incidents.models import IncidentRole, Participant, RoleAssignment
+from hotwash.incidents.queries import private_readers_q
 from hotwash.notifications.models import Event, Follow
 from hotwash.notifications.routing import Planned
 from hotwash.teams.models import Team
@@ -43,10 +44,6 @@ class Person:
     language: str
 
 
-def admins_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}is_superuser": True}) | Q(**{f"{prefix}profile__role": Role.ADMIN})
-
-
 def who_may_see(users: QuerySet[User], event: Event) -> QuerySet[User]:
     """The active accounts with an address among `users` that may read
     `event`: everyone for a public incident's event; for a private one (at
@@ -57,8 +54,7 @@ def who_may_see(users: QuerySet[User], event: Event) -> QuerySet[User]:
         return users
     if event.incident_id is None:
         return users.filter(admins_q())
-    participants = Participant.objects.filter(incident_id=event.incident_id).values("user_id")
-    return users.filter(admins_q() | Q(pk__in=participants))
+    return users.filter(private_readers_q(event.incident_id))
 
 
 def people(users: QuerySet[User]) -> list[Person]:
