@@ -92,6 +92,8 @@ ACTIONS = frozenset(
         "/incidents/{ref}/tasks/{task_id}/done/",
         "/incidents/{ref}/participants/",
         "/incidents/{ref}/updates/",
+        "/notifications/follow/incidents/{ref}/",
+        "/notifications/follow/services/{name}/",
         "/i18n/setlang/",
     }
 )
