@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
@@ -118,6 +119,22 @@ def test_subscribing_twice_neither_duplicates_nor_mails_again(
     assert StatusSubscriber.objects.count() == 1
     assert drain() == 0
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize("service_slug", [None, "checkout"])
+def test_the_database_holds_one_subscription_per_address_and_scope(
+    checkout: Service, service_slug: str | None
+) -> None:
+    """The last guard against two simultaneous first requests, on SQLite too
+    (where NULLs are distinct in a plain unique constraint)."""
+    service = checkout if service_slug else None
+    now = timezone.now()
+    StatusSubscriber.objects.create(email="sam@example.org", service=service, created_at=now)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusSubscriber.objects.create(email="sam@example.org", service=service, created_at=now)
+    other = None if service_slug else checkout
+    StatusSubscriber.objects.create(email="sam@example.org", service=other, created_at=now)
+    assert StatusSubscriber.objects.count() == 2
 
 
 def test_a_pending_address_is_mailed_again_only_after_the_interval(

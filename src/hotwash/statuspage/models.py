@@ -130,10 +130,20 @@ class StatusSubscriber(models.Model):
     class Meta:
         verbose_name = _("status page subscriber")
         verbose_name_plural = _("status page subscribers")
+        # Two partial constraints rather than one with nulls_distinct=False,
+        # which SQLite cannot enforce: an address subscribes once to each
+        # service and once to the whole page, on both databases.
         constraints = [
             models.UniqueConstraint(
-                fields=["email", "service"], name="status_subscriber_once", nulls_distinct=False
-            )
+                fields=["email", "service"],
+                condition=models.Q(service__isnull=False),
+                name="status_subscriber_once",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(service__isnull=True),
+                name="status_subscriber_once_for_all",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -215,7 +215,7 @@ def request_subscription(
         with transaction.atomic():
             return _request(email, language, service, now)
     except IntegrityError:
-        # Two identical requests at once (PostgreSQL's unique constraint):
+        # Two identical requests at once (the unique constraints):
         # the other one did it.
         return Requested(None, False, "already subscribed")
 
