@@ -8,13 +8,17 @@ deployment runs: granian, the WSGI app, the live-update listener.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -86,33 +90,80 @@ class ServerDatabase:
 
 @contextlib.contextmanager
 def server_database(tmp_path: Path) -> Iterator[ServerDatabase]:
-    """A migrated database of the suite's kind, deleted afterwards."""
+    """A migrated database of the suite's kind, deleted afterwards.
+
+    Each one is a copy of a template migrated once per test process (a
+    file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL):
+    running every migration again for each of these databases cost minutes
+    of the suite."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    engine = settings.DATABASES["default"]["ENGINE"]
-    base_env = {
-        **os.environ,
-        "HOTWASH_DATA_DIR": str(data_dir),
-        "PYTHONUNBUFFERED": "1",
-    }
-    base_env.pop("HOTWASH_TEST_DATABASE_NAME", None)
-    if engine.endswith("postgresql"):
+    env = _server_env(data_dir)
+    if _is_postgres():
         db = settings.DATABASES["default"]
         name = f"hotwash_e2e_{uuid.uuid4().hex[:12]}"
-        admin_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/postgres"
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-        _psql(admin_url, f'CREATE DATABASE "{name}"')
+        _psql(_postgres_admin_url(), f'CREATE DATABASE "{name}" TEMPLATE "{_template()}"')
         try:
-            database = ServerDatabase(url, data_dir, {**base_env, "DATABASE_URL": url})
-            database.run("migrate", "--no-input", "-v0")
-            yield database
+            yield ServerDatabase(url, data_dir, {**env, "DATABASE_URL": url})
         finally:
-            _psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _psql(_postgres_admin_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
-        url = f"sqlite:///{data_dir / 'hotwash.sqlite3'}"
-        database = ServerDatabase(url, data_dir, {**base_env, "DATABASE_URL": url})
-        database.run("migrate", "--no-input", "-v0")
-        yield database
+        path = data_dir / "hotwash.sqlite3"
+        _copy_sqlite(Path(_template()), path)
+        url = f"sqlite:///{path}"
+        yield ServerDatabase(url, data_dir, {**env, "DATABASE_URL": url})
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "HOTWASH_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env.pop("HOTWASH_TEST_DATABASE_NAME", None)
+    return env
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's backup API rather than a file copy: it sees the write-ahead
+    log too."""
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+
+
+def _is_postgres() -> bool:
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
+
+
+def _postgres_admin_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/postgres"
+
+
+@functools.cache
+def _template() -> str:
+    """The migrated template of this process: a PostgreSQL database's name or
+    a SQLite file's path. Removed when the process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="hotwash-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    if _is_postgres():
+        db = settings.DATABASES["default"]
+        name = f"hotwash_e2e_template_{uuid.uuid4().hex[:12]}"
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
+        _psql(_postgres_admin_url(), f'CREATE DATABASE "{name}"')
+        atexit.register(
+            _psql, _postgres_admin_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
+        ServerDatabase(url, folder, {**_server_env(folder), "DATABASE_URL": url}).run(
+            "migrate", "--no-input", "-v0"
+        )
+        return name
+    path = folder / "hotwash.sqlite3"
+    url = f"sqlite:///{path}"
+    ServerDatabase(url, folder, {**_server_env(folder), "DATABASE_URL": url}).run(
+        "migrate", "--no-input", "-v0"
+    )
+    return str(path)
 
 
 def _psql(url: str, sql: str) -> None:
