@@ -13,6 +13,12 @@ NODE_MODULES := node_modules/.package-lock.json
 TEST_LOGS ?= test-logs
 # Extra pytest arguments for the test targets, e.g. PYTEST_ARGS="tests/jobs -x".
 PYTEST_ARGS ?=
+# Processes per suite (pytest-xdist; 0 runs the suite in one process). Each
+# test file stays in one process (its module fixtures: servers, browsers),
+# and much of the suite waits on the servers it starts, so two per suite
+# keep two cores busy while both suites run.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 .PHONY: run test test-suites lint typecheck test-sqlite test-postgres system-deps messages bench clean
 
@@ -71,10 +77,10 @@ typecheck: $(BIN)/hotwash
 	$(BIN)/mypy
 
 test-sqlite: $(BIN)/hotwash $(NODE_MODULES)
-	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -p no:cacheprovider $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: $(BIN)/hotwash $(NODE_MODULES)
-	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) HOTWASH_TEST_DATABASE_NAME=test_hotwash_$$$$ $(BIN)/pytest -p no:cacheprovider $(XDIST) $(PYTEST_ARGS)
 
 ## The npm packages the browser tests inject into pages (axe-core), pinned in
 ## package-lock.json.

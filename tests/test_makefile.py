@@ -30,6 +30,7 @@ def make(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.database_independent  # `make run` serves the embedded SQLite
 def test_make_run_serves_on_its_port_and_says_how_to_sign_in_every_time(tmp_path: Path) -> None:
     """`make run PORT=8002`, twice, with the real migrate and demo commands
     and a stand-in for `hotwash serve` that reports what it was given."""
@@ -78,6 +79,8 @@ def test_make_test_shows_progress_keeps_logs_and_fails_when_one_suite_fails(
         f"TEST_LOGS={logs}",
         "PYTEST_ARGS=tests/cli/test_demo.py::test_it_refuses_production_mode",
         "PG_URL=postgres://postgres@127.0.0.1:9/nowhere",
+        # One process per suite, so the progress lines name the file.
+        "TEST_WORKERS=0",
         env=env,
     )
     assert result.returncode != 0

@@ -13,6 +13,9 @@ import pytest
 
 from hotwash.envconfig import ConfigurationError, env_bool, env_int, env_list
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Load the settings in a fresh interpreter, as `hotwash` would."""

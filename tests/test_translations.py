@@ -21,6 +21,9 @@ from django.test import override_settings
 
 import hotwash
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 PACKAGE = Path(hotwash.__file__).parent
 DOMAINS = ["django"]
 

@@ -12,10 +12,36 @@ import sys
 
 from django.core.management import execute_from_command_line
 
+from hotwash.core.process import mark_client_only
+
+# The client commands (subclasses of hotwash.core.client_command.ClientCommand,
+# tests/core/test_process.py keeps the two equal): they only talk to a server,
+# so they start without checking its configuration files.
+CLIENT_COMMANDS = frozenset(
+    {
+        "action",
+        "actions",
+        "catchup",
+        "declare",
+        "event",
+        "list",
+        "note",
+        "postmortem",
+        "role",
+        "severity",
+        "show",
+        "status",
+        "update",
+    }
+)
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotwash.settings")
-    execute_from_command_line(argv if argv is not None else sys.argv)
+    argv = argv if argv is not None else sys.argv
+    if len(argv) > 1 and argv[1] in CLIENT_COMMANDS:
+        mark_client_only()
+    execute_from_command_line(argv)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ from typing import Any
 
 import pytest
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SCRIPT = BENCH / "lint_quality.py"
 CATEGORIES = {"naming", "human-error", "counterfactual", "judgement", "blame", "why-question"}

@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 DOC = """# Checkout outage
 
 The root cause was human error.

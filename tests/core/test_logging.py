@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 LOG_TWO_RECORDS = """
 import logging, django
 django.setup()

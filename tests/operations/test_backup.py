@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import HOTWASH, Database, empty_database, on_postgres
+from tests.support.databases import (
+    HOTWASH,
+    Database,
+    empty_database,
+    migrated_database,
+    on_postgres,
+)
 
 # A few records of our own beside the demo's: an account, a token, an alert
 # source, and an incident whose postmortem has text no demo scene writes.
@@ -54,8 +60,7 @@ def export_postmortems(database: Database) -> bytes:
 def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Populated]:
     """The demo data and our own records, and one backup of them."""
     folder = tmp_path_factory.mktemp("backup")
-    with empty_database(folder, "source") as database:
-        database.ok("migrate", "--no-input", "-v0")
+    with migrated_database(folder, "source") as database:
         database.ok("demo")
         database.shell(OWN_RECORDS)
         backup = folder / "hotwash.backup"
@@ -83,8 +88,7 @@ def test_it_round_trips_a_populated_database(populated: Populated, tmp_path: Pat
 def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path: Path) -> None:
     """A backup made before a migration (here: the alert sources' last one
     undone, as an older release had it) is restored, then migrated."""
-    with empty_database(tmp_path, "older") as older, empty_database(tmp_path, "new") as new:
-        older.ok("migrate", "--no-input", "-v0")
+    with migrated_database(tmp_path, "older") as older, empty_database(tmp_path, "new") as new:
         older.ok("migrate", "alerts", "0001_initial", "-v0")
         backup = tmp_path / "older.backup"
         older.ok("backup", str(backup))
@@ -152,8 +156,7 @@ def test_it_never_writes_over_the_live_database(populated: Populated) -> None:
 def test_it_refuses_to_restore_into_a_database_with_data(
     populated: Populated, tmp_path: Path
 ) -> None:
-    with empty_database(tmp_path, "busy") as busy:
-        busy.ok("migrate", "--no-input", "-v0")
+    with migrated_database(tmp_path, "busy") as busy:
         busy.shell(
             "from hotwash.accounts.services import create_user\n"
             "from hotwash.incidents.services import declare_incident\n"
@@ -215,8 +218,7 @@ def test_a_backup_taken_while_writing_is_consistent(populated: Populated, tmp_pa
         f"    if Path({str(stop)!r}).exists(): break\n"
         "    declare_incident(actor=writer, title=f'Load {number}')\n"
     )
-    with empty_database(tmp_path, "busy") as busy:
-        busy.ok("migrate", "--no-input", "-v0")
+    with migrated_database(tmp_path, "busy") as busy:
         writer = subprocess.Popen(
             [*HOTWASH, "shell", "--no-imports", "-c", writer_code],
             env=busy.env(),

@@ -28,6 +28,9 @@ from django.urls import Resolver404, resolve
 
 from hotwash.core.management.commands.serve import Command as ServeCommand
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_SOURCE = (ROOT / "src" / "hotwash" / "settings.py").read_text(encoding="utf-8")
 DOCS = "\n".join(

@@ -25,6 +25,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+# Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "hotwash"
 RUNTIME_PINS = ROOT / "requirements.txt"

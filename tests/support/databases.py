@@ -1,8 +1,8 @@
 """Throwaway databases for `hotwash` commands run as real processes, the way
 an operator runs them (tests/operations/): a SQLite file in a temporary
 folder, or a PostgreSQL database with a unique name, created on the suite's
-server and dropped afterwards. Nothing is migrated: a test that wants a
-schema runs `hotwash migrate`, a restore wants none."""
+server and dropped afterwards. `empty_database` holds nothing (a restore
+wants none); `migrated_database` has the current schema."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
+
+from tests.support.servers import copy_sqlite, migrated_template
 
 HOTWASH = [sys.executable, "-m", "hotwash"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +97,29 @@ def empty_database(folder: Path, name: str) -> Iterator[Database]:
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
     database = f"hotwash_ops_{name}_{uuid.uuid4().hex[:10]}"
     _admin(f"{server}/postgres", f'CREATE DATABASE "{database}"')
+    try:
+        yield Database(f"{server}/{database}", data_dir)
+    finally:
+        _admin(f"{server}/postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def migrated_database(folder: Path, name: str) -> Iterator[Database]:
+    """A database of the suite's kind with the current schema and no data:
+    a copy of the migrated template (tests.support.servers), which is what
+    `hotwash migrate` on an empty database gives, without running every
+    migration again."""
+    data_dir = folder / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not on_postgres():
+        path = data_dir / "hotwash.sqlite3"
+        copy_sqlite(Path(migrated_template()), path)
+        yield Database(f"sqlite:///{path}", data_dir)
+        return
+    db = settings.DATABASES["default"]
+    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
+    database = f"hotwash_ops_{name}_{uuid.uuid4().hex[:10]}"
+    _admin(f"{server}/postgres", f'CREATE DATABASE "{database}" TEMPLATE "{migrated_template()}"')
     try:
         yield Database(f"{server}/{database}", data_dir)
     finally:

@@ -103,14 +103,14 @@ def server_database(tmp_path: Path) -> Iterator[ServerDatabase]:
         db = settings.DATABASES["default"]
         name = f"hotwash_e2e_{uuid.uuid4().hex[:12]}"
         url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
-        _psql(_postgres_admin_url(), f'CREATE DATABASE "{name}" TEMPLATE "{_template()}"')
+        _psql(_postgres_admin_url(), f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template()}"')
         try:
             yield ServerDatabase(url, data_dir, {**env, "DATABASE_URL": url})
         finally:
             _psql(_postgres_admin_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         path = data_dir / "hotwash.sqlite3"
-        _copy_sqlite(Path(_template()), path)
+        copy_sqlite(Path(migrated_template()), path)
         url = f"sqlite:///{path}"
         yield ServerDatabase(url, data_dir, {**env, "DATABASE_URL": url})
 
@@ -121,7 +121,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _copy_sqlite(source: Path, target: Path) -> None:
+def copy_sqlite(source: Path, target: Path) -> None:
     """SQLite's backup API rather than a file copy: it sees the write-ahead
     log too."""
     with (
@@ -141,7 +141,7 @@ def _postgres_admin_url() -> str:
 
 
 @functools.cache
-def _template() -> str:
+def migrated_template() -> str:
     """The migrated template of this process: a PostgreSQL database's name or
     a SQLite file's path. Removed when the process exits."""
     folder = Path(tempfile.mkdtemp(prefix="hotwash-template-"))

@@ -34,6 +34,7 @@ from hotwash.actions import display as action_display
 from hotwash.actions.queries import postmortem_items
 from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import LANGUAGES, ruleset
+from hotwash.core.process import is_client_only
 from hotwash.incidents.display import register_describer
 from hotwash.incidents.models import TimelineKind
 from hotwash.notifications.follows import follower_deliveries
@@ -51,7 +52,9 @@ from hotwash.triggers.services import full_postmortem_required
 
 
 def start() -> None:
-    check_configuration()
+    # A client command's process reads no configuration file (core/process.py).
+    if not is_client_only():
+        check_configuration()
     fill_registries()
 
 
