@@ -23,8 +23,20 @@ from tests.integrations.github.standin import GitHubStandIn
 from tests.support.notifications import WebhookSink, webhook_sink
 from tests.support.trackers import Linked, linker
 
+# Tests that start real processes (a server, a browser, `hotwash` commands):
+# they take most of the suite's time.
+HEAVY_MARKERS = ("server", "browser", "processes")
 
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _leave_out_database_independent_tests_on_postgres(config, items)
+    _heavy_files_first(items)
+
+
+def _leave_out_database_independent_tests_on_postgres(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """`make test` runs the suite twice, once per database: a test marked
     `database_independent` would only repeat itself, so the PostgreSQL run
     leaves it out (reported as deselected)."""
@@ -34,6 +46,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if independent:
         config.hook.pytest_deselected(items=independent)
         items[:] = [item for item in items if not item.get_closest_marker("database_independent")]
+
+
+def _heavy_files_first(items: list[pytest.Item]) -> None:
+    """The files that start processes first, the many quick tests after
+    them: with several processes per suite (`make test`, pytest-xdist,
+    a file per process), the quick ones then fill the gaps at the end
+    instead of one long file running alone. pytest-django's order (tests
+    in a transaction before transactional ones, before those without a
+    database) is kept among the rest; the heavy files use no test database."""
+    heavy = {
+        item.path for item in items if any(item.get_closest_marker(name) for name in HEAVY_MARKERS)
+    }
+    items.sort(key=lambda item: item.path not in heavy)  # stable: keeps each group's order
 
 
 @pytest.fixture(autouse=True)

@@ -506,8 +506,11 @@ def test_the_list_takes_a_fixed_number_of_queries(
     api.get(URL)  # the token's last-used time is written once, not measured
     with django_assert_max_num_queries(6) as few:
         assert len(api.get(URL).json()["items"]) == 2
+    # Read now: the next request resets the connection's query log.
+    limit = len(few.captured_queries)
     declare(20)
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    api.get(URL)  # again: on a busy machine a minute may have passed (once a minute)
+    with django_assert_max_num_queries(limit):
         response = api.get(URL).json()
     assert len(response["items"]) == 22
     assert all(item["roles"]["commander"] == "sam" for item in response["items"])

@@ -24,6 +24,8 @@ from tests.support.databases import (
     on_postgres,
 )
 
+pytestmark = pytest.mark.processes
+
 # A few records of our own beside the demo's: an account, a token, an alert
 # source, and an incident whose postmortem has text no demo scene writes.
 OWN_RECORDS = """

@@ -21,8 +21,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.databases import Database, empty_database
 from tests.support.release_fixture import read_release
+
+pytestmark = pytest.mark.processes
 
 DEMO_PASSWORD = "hotwash-demo"
 

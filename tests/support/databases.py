@@ -93,14 +93,8 @@ def empty_database(folder: Path, name: str) -> Iterator[Database]:
     if not on_postgres():
         yield Database(f"sqlite:///{data_dir / 'hotwash.sqlite3'}", data_dir)
         return
-    db = settings.DATABASES["default"]
-    server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
-    database = f"hotwash_ops_{name}_{uuid.uuid4().hex[:10]}"
-    _admin(f"{server}/postgres", f'CREATE DATABASE "{database}"')
-    try:
-        yield Database(f"{server}/{database}", data_dir)
-    finally:
-        _admin(f"{server}/postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with _postgres_database(name, data_dir) as database:
+        yield database
 
 
 @contextlib.contextmanager
@@ -116,10 +110,17 @@ def migrated_database(folder: Path, name: str) -> Iterator[Database]:
         copy_sqlite(Path(migrated_template()), path)
         yield Database(f"sqlite:///{path}", data_dir)
         return
+    with _postgres_database(name, data_dir, template=migrated_template()) as database:
+        yield database
+
+
+@contextlib.contextmanager
+def _postgres_database(name: str, data_dir: Path, template: str = "") -> Iterator[Database]:
     db = settings.DATABASES["default"]
     server = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}"
     database = f"hotwash_ops_{name}_{uuid.uuid4().hex[:10]}"
-    _admin(f"{server}/postgres", f'CREATE DATABASE "{database}" TEMPLATE "{migrated_template()}"')
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    _admin(f"{server}/postgres", f'CREATE DATABASE "{database}"{copy_of}')
     try:
         yield Database(f"{server}/{database}", data_dir)
     finally:
