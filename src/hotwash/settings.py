@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     # Stakeholder updates and the status page (above notifications, which it
     # feeds with update events and subscribers).
     "hotwash.statuspage",
+    # Chat platforms as a front end (commands, incident conversations, the
+    # timeline from the conversation): above the domains it drives.
+    "hotwash.chat",
     # Above the domains: fills their registries of alert sources and trackers.
     "hotwash.integrations",
     # Health, readiness, metrics, backup and restore: reads every domain.
