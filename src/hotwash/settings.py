@@ -461,6 +461,14 @@ for _name, _url in (
 # retried with backoff).
 PAGER_TIMEOUT = env_seconds("HOTWASH_PAGER_TIMEOUT", 10.0, minimum=1.0)
 
+# --- Slack (hotwash/integrations/slack; docs/chat.md#slack) -----------------
+
+# (Slack's settings go here.)
+
+# --- Microsoft Teams (hotwash/integrations/teams; docs/chat.md#microsoft-teams)
+
+# (Microsoft Teams' settings go here.)
+
 # --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
 # Webhook receivers and tracker APIs are addresses an admin types in. In
 # production mode Hotwash refuses to connect to loopback, link-local, private

@@ -14,6 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Health, readiness and metrics for machines: no prefix, no sign-in
     # (hotwash/operations/urls.py).
     path("", include("hotwash.operations.urls")),
+    # Chat platforms call these (no language prefix, no session: each
+    # request is signed by the platform; docs/chat.md).
+    path("integrations/slack/", include("hotwash.integrations.slack.urls")),
+    path("integrations/teams/", include("hotwash.integrations.teams.urls")),
 ]
 
 # Pages live under /en/ and /fr/; "/" redirects to the visitor's language.
