@@ -33,6 +33,8 @@ urlpatterns += i18n_patterns(
     # Stakeholder updates: the form on the incident page posts here.
     path("", include("hotwash.statuspage.update_urls")),
     path("status/", include("hotwash.statuspage.urls")),
+    # Linking a chat account (the signed link a chat command gives).
+    path("chat/", include("hotwash.chat.urls")),
     path("services/", include("hotwash.teams.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,

@@ -347,7 +347,10 @@ def _message_data(conversation: ChatConversation, message: ChatMessage) -> dict[
         "conversation": conversation.name or conversation.conversation_id,
         "message_id": message.message_id,
         "author_name": message.author_name,
-        "permalink": message.permalink,
+        # Shown as a link: http(s) only, never javascript: or the like.
+        "permalink": message.permalink
+        if message.permalink.startswith(("https://", "http://"))
+        else "",
         "files": [
             {"name": str(f.get("name", "")), "url": str(f.get("url", ""))}
             for f in message.files
