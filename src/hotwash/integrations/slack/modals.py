@@ -162,7 +162,7 @@ def update_view(*, language: str, incident: Incident, channel_id: str) -> dict[s
         ]
         return _modal(
             UPDATE,
-            _("Stakeholder update"),
+            _("Inform stakeholders"),
             _("Publish"),
             blocks,
             {"channel": channel_id, "language": language, "incident": incident.pk},
