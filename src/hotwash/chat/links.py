@@ -36,9 +36,7 @@ def link_url(platform: str, external_id: str, display_name: str = "") -> str:
 def read_link_token(token: str) -> LinkRequest | None:
     """What the token names, or None when it is forged or expired."""
     try:
-        platform, external_id, display_name = signing.loads(
-            token, salt=SALT, max_age=LINK_VALID
-        )
+        platform, external_id, display_name = signing.loads(token, salt=SALT, max_age=LINK_VALID)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return LinkRequest(str(platform), str(external_id), str(display_name))
