@@ -60,6 +60,30 @@ class Reply:
 
 FORMS = ("declare", "update")
 
+# Each command's names, in English and French.
+HELP = ("", "help", "aide")
+DECLARE = ("declare", "declarer", "déclarer")
+STATUS = ("status", "statut")
+SEVERITY = ("severity", "sev", "gravité", "gravite")
+ROLE = ("role", "rôle")
+NOTE = ("note",)
+CATCHUP = ("catchup", "resume", "résumé")
+UPDATE = ("update", "communiquer")
+RESOLVE = ("resolve", "résoudre", "resoudre")
+CHANGES = (*DECLARE, *STATUS, *SEVERITY, *ROLE, *NOTE, *RESOLVE)
+
+
+def changes_something(text: str) -> bool:
+    """Whether `text` is a command that writes (declares, changes, notes).
+    The others only read or open a form, and are answered at once (a
+    platform's form trigger expires within seconds); a platform may run
+    these in its worker and answer later."""
+    name, _space, rest = text.strip().partition(" ")
+    name = name.lower()
+    if name in DECLARE:
+        return bool(rest.strip())  # without a title: the form
+    return name in CHANGES
+
 
 def run(
     text: str,
@@ -82,9 +106,9 @@ def run(
         name = name.lower()
         rest = rest.strip()
         try:
-            if name in ("", "help", "aide"):
+            if name in HELP:
                 return Reply(usage())
-            if name in ("declare", "declarer", "déclarer"):
+            if name in DECLARE:
                 return _declare(rest, actor, platform, requester, language)
             if conversation is None:
                 return Reply(
@@ -145,13 +169,13 @@ def _declare(title: str, actor: User, platform: str, requester: str, language: s
 def _in_conversation(
     name: str, rest: str, actor: User, incident: Incident, resolve_person: PersonResolver
 ) -> Reply:
-    if name in ("status", "statut"):
+    if name in STATUS:
         set_status(incident, actor=actor, status=status_value(rest))
         return Reply(_("Status changed."))
-    if name in ("severity", "sev", "gravité", "gravite"):
+    if name in SEVERITY:
         update_incident(incident, actor=actor, changes={"severity": severity_value(rest)})
         return Reply(_("Severity changed."))
-    if name in ("role", "rôle"):
+    if name in ROLE:
         role_text, _space, person_text = rest.partition(" ")
         person = resolve_person(person_text.strip()) if person_text.strip() else None
         if person is None:
@@ -161,14 +185,14 @@ def _in_conversation(
             )
         assign_role(incident, actor=actor, role=role_value(role_text), user=person)
         return Reply(_("Role given."))
-    if name in ("note",):
+    if name in NOTE:
         add_timeline_event(incident, actor=actor, body=rest)
         return Reply(_("Added to the timeline."))
-    if name in ("catchup", "resume", "résumé"):
+    if name in CATCHUP:
         return Reply(catchup_text(incident))
-    if name in ("update", "communiquer"):
+    if name in UPDATE:
         return Reply("", form="update")
-    if name in ("resolve", "résoudre", "resoudre"):
+    if name in RESOLVE:
         set_status(incident, actor=actor, status=Status.RESOLVED)
         return Reply(_("Resolved."))
     return Reply(_("Unknown command “%(name)s”.") % {"name": name} + "\n" + usage())

@@ -123,9 +123,18 @@ def command(
     user: str,
     channel: str = "D0DIRECT",
     trigger: str = "",
+    slack: SlackStandIn | None = None,
     **headers: str,
 ) -> HttpResponseBase:
-    body = command_body(text, user_id=user, channel_id=channel, trigger_id=trigger)
+    """Send `/incident <text>` as Slack does; answers sent later go to
+    `slack`'s response_url."""
+    body = command_body(
+        text,
+        user_id=user,
+        channel_id=channel,
+        trigger_id=trigger,
+        response_url=slack.response_url if slack else "",
+    )
     return client.post(
         "/integrations/slack/commands",
         data=body,

@@ -90,6 +90,8 @@ class SlackStandIn(StandIn):
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.views: list[dict[str, Any]] = []
+        # What Hotwash answered through slash commands' response_url.
+        self.responses: list[dict[str, Any]] = []
         self.triggers: set[str] = set()
         self._failures: dict[str, deque[Reply]] = {}
         self._ids = itertools.count(1)
@@ -107,8 +109,15 @@ class SlackStandIn(StandIn):
     def api_url(self) -> str:
         return f"{self.url}/api/"
 
+    @property
+    def response_url(self) -> str:
+        """A slash command's response_url (Slack's are
+        https://hooks.slack.com/commands/<team>/<id>/<secret>)."""
+        return f"{self.url}/commands/{TEAM}/{next(self._ids)}/standinresponsesecret"
+
     def routes(self) -> None:
         self.route("POST", r"/api/([a-zA-Z.]+)", self.api)
+        self.route("POST", r"/commands/([A-Z0-9]+)/([0-9]+)/([a-zA-Z0-9]+)", self.command_response)
         self.route("GET", r"/api/([a-zA-Z.]+)", self.api)
 
     def authorised(self, headers: dict[str, str]) -> bool:
@@ -375,6 +384,17 @@ class SlackStandIn(StandIn):
         handler.end_headers()
         handler.wfile.write(payload)
 
+    def command_response(self, request: Recorded, team: str, number: str, secret: str) -> Reply:
+        """A command's response_url: a JSON message (text, response_type);
+        Slack answers "ok", or 404 "no_text" / "invalid_payload"."""
+        body = request.body
+        if not isinstance(body, dict):
+            return Reply(400, "invalid_payload")
+        if not body.get("text") and not body.get("blocks"):
+            return Reply(400, "no_text")
+        self.responses.append(body)
+        return Reply(200, "ok")
+
     # --- helpers ------------------------------------------------------------------------
 
     def _channel(self, key: str) -> Channel | None:
@@ -468,7 +488,13 @@ def signed_headers(
 
 
 def command_body(
-    text: str, *, user_id: str, channel_id: str, trigger_id: str = "", user_name: str = ""
+    text: str,
+    *,
+    user_id: str,
+    channel_id: str,
+    trigger_id: str = "",
+    user_name: str = "",
+    response_url: str = "",
 ) -> bytes:
     """A slash command's form-encoded body, as Slack POSTs it."""
     return urlencode(
@@ -484,7 +510,7 @@ def command_body(
             "text": text,
             "api_app_id": "AHOTWASH",
             "is_enterprise_install": "false",
-            "response_url": f"{WORKSPACE_URL}/commands/{TEAM}/1/response",
+            "response_url": response_url or f"{WORKSPACE_URL}/commands/{TEAM}/1/response",
             "trigger_id": trigger_id or "13345224609.738474920.8088930838d88f008e0",
         }
     ).encode()

@@ -6,6 +6,7 @@ French (the `language` fixture)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -44,24 +45,36 @@ def text_of(language: str, english: str, french: str) -> str:
     return french if language == "fr" else english
 
 
+def answered_later(
+    client: Client, slack: SlackStandIn, text: str, *, user: str, channel: str = "D0DIRECT"
+) -> dict[str, Any]:
+    """A command that changes something: acknowledged at once with an empty
+    200, run by the worker, answered through the response_url."""
+    before = len(slack.responses)
+    response = command(client, text, user=user, channel=channel, slack=slack)
+    assert response.status_code == 200 and not getattr(response, "content", b"")
+    drain()
+    assert len(slack.responses) == before + 1
+    return slack.responses[-1]
+
+
 # --- declaring from Slack ------------------------------------------------------------------
 
 
 def test_declare_from_chat_opens_a_channel_with_topic_and_invitations(
     client: Client, slack: SlackStandIn, people: People, language: str
 ) -> None:
-    response = command(client, "declare Checkout fails", user="U0AMIRA")
+    response = command(client, "declare Checkout fails", user="U0AMIRA", slack=slack)
+    # Acknowledged before anything is declared: that is the worker's job.
+    assert response.status_code == 200 and not Incident.objects.exists()
+    drain()
 
-    assert response.status_code == 200
-    reply = answer(response)
     incident = Incident.objects.get()
+    reply = slack.responses[-1]
     assert reply["response_type"] == "in_channel"
     assert reply["text"].startswith(
         text_of(language, f"{incident.ref} declared by Amira", f"{incident.ref} déclaré par Amira")
     )
-    # Acknowledged before any channel exists: that is the worker's job.
-    assert not slack.called("conversations.create")
-    drain()
 
     channel = slack.channel_named(f"inc-{incident.pk}-checkout-fails")
     assert channel is not None and not channel.is_private
@@ -76,20 +89,21 @@ def test_declare_from_chat_opens_a_channel_with_topic_and_invitations(
 
 
 def test_a_taken_name_gets_a_number_and_a_retry_creates_nothing_twice(
-    client: Client, slack: SlackStandIn, people: People, language: str
+    client: Client, slack: SlackStandIn, people: People, language: str, settings: Any
 ) -> None:
-    command(client, "declare Checkout fails", user="U0AMIRA")
-    incident = Incident.objects.get()
-    slack.add_channel(f"inc-{incident.pk}-checkout-fails")
+    settings.SLACK_CHANNEL_PATTERN = "Incident.{slug}"
+    slack.add_channel("incident-checkout-fails")
     slack.fail_method_next("conversations.setTopic", status=503)
+    command(client, "declare Checkout fails", user="U0AMIRA", slack=slack)
     drain()
+    incident = Incident.objects.get()
     delivery = Delivery.objects.get(channel="slack", event__type=EventType.INCIDENT_DECLARED)
     assert delivery.status != DeliveryStatus.SENT and "503" in delivery.last_error
 
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):
         drain()
     assert len(slack.called("conversations.create")) == 2  # the name, then -2: once
-    opened = slack.channel_named(f"inc-{incident.pk}-checkout-fails-2")
+    opened = slack.channel_named("incident-checkout-fails-2")
     assert opened is not None and opened.topic == topic(incident, language)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
@@ -486,8 +500,15 @@ def test_an_unknown_person_gets_a_clear_reply_and_a_link(
 def test_a_viewer_is_refused(
     client: Client, slack: SlackStandIn, room: Room, language: str
 ) -> None:
-    reply = answer(command(client, "status monitoring", user="U0VICTOR", channel=room.channel.id))
-    assert reply["response_type"] == "ephemeral" and reply["text"]
+    reply = answered_later(
+        client, slack, "status monitoring", user="U0VICTOR", channel=room.channel.id
+    )
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == text_of(
+        language,
+        "Only responders and admins can change incidents.",
+        "Seuls les intervenants et les administrateurs peuvent modifier les incidents.",
+    )
     room.incident.refresh_from_db()
     assert room.incident.status != Status.MONITORING
     ts = slack.post(room.channel.id, "Rolled back", user="U0SAM")
@@ -503,8 +524,8 @@ def test_a_viewer_is_refused(
 def test_commands_in_the_channel_and_mentions(
     client: Client, slack: SlackStandIn, room: Room, people: People, language: str
 ) -> None:
-    reply = answer(
-        command(client, "role commander <@U0SAM|sam>", user="U0AMIRA", channel=room.channel.id)
+    reply = answered_later(
+        client, slack, "role commander <@U0SAM|sam>", user="U0AMIRA", channel=room.channel.id
     )
     assert reply["text"] == text_of(language, "Role given.", "Rôle attribué.")
     drain()
@@ -512,6 +533,6 @@ def test_commands_in_the_channel_and_mentions(
     assert "Sam" in room.channel.topic
     catchup = answer(command(client, "catchup", user="U0AMIRA", channel=room.channel.id))
     assert catchup["response_type"] == "ephemeral" and room.incident.ref in catchup["text"]
-    answer(command(client, "resolve", user="U0AMIRA", channel=room.channel.id))
+    answered_later(client, slack, "resolve", user="U0AMIRA", channel=room.channel.id)
     room.incident.refresh_from_db()
     assert room.incident.status == Status.RESOLVED

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
 
 from hotwash.notifications.channels import ChannelFailed, ChannelRejected
 
@@ -66,6 +68,42 @@ def call(method: str, **arguments: Any) -> dict[str, Any]:
         raise ChannelFailed(f"Slack did not answer {method}: {error}") from None
     data = response.data
     return data if isinstance(data, dict) else {}
+
+
+def response_url_allowed(url: str) -> bool:
+    """A command's response_url is Slack's (https://hooks.slack.com/...), or
+    on the Web API's own host (a stand-in): never anywhere else, whatever a
+    request said."""
+    parts = urlsplit(url)
+    api = urlsplit(settings.SLACK_API_URL)
+    if parts.scheme == "https" and (parts.hostname or "").endswith(".slack.com"):
+        return True
+    return bool(parts.netloc) and (parts.scheme, parts.netloc) == (api.scheme, api.netloc)
+
+
+def respond(url: str, text: str, *, public: bool) -> None:
+    """Answer a slash command through its response_url (valid 30 minutes,
+    five answers)."""
+    if not response_url_allowed(url):
+        raise ChannelRejected("The command's response_url is not Slack's.")
+    client = WebhookClient(url, timeout=int(settings.SLACK_TIMEOUT))
+    try:
+        response = client.send(text=text, response_type="in_channel" if public else "ephemeral")
+    except (SlackClientError, URLError, OSError, ValueError) as error:
+        raise ChannelFailed(f"Slack did not answer the response_url: {error}") from None
+    if response.status_code == 429 or response.status_code >= 500:
+        raise ChannelFailed(
+            f"Slack failed on the response_url (HTTP {response.status_code}).",
+            status_code=response.status_code,
+            retry_after=_retry_after(dict(response.headers))
+            if response.status_code == 429
+            else None,
+        )
+    if response.status_code >= 400:
+        raise ChannelRejected(
+            f"Slack refused the response_url (HTTP {response.status_code}): {response.body}",
+            status_code=response.status_code,
+        )
 
 
 def error_name(error: SlackApiError) -> str:

@@ -35,7 +35,7 @@ from hotwash.integrations.slack.identity import (
     locale_language,
     person_named,
 )
-from hotwash.integrations.slack.tasks import handle_event, say
+from hotwash.integrations.slack.tasks import handle_event, run_command, say
 from hotwash.notifications.channels import ChannelFailed
 from hotwash.notifications.payloads import incident_url
 from hotwash.statuspage.services import publish_update
@@ -82,11 +82,17 @@ def command(request: HttpRequest) -> HttpResponse:
     """`/incident ...`: run it and answer; a form opens a modal."""
     user_id = request.POST.get("user_id", "")
     channel_id = request.POST.get("channel_id", "")
+    text = request.POST.get("text", "")
     actor = account_of(user_id)
+    if actor is not None and commands.changes_something(text):
+        # Declaring or changing takes more than Slack's 3 seconds under
+        # load: the worker runs it and answers through the response_url.
+        run_command.enqueue(text, user_id, channel_id, request.POST.get("response_url", ""))
+        return HttpResponse(status=200)
     language = language_of(actor) if actor is not None else locale_language(user_id)
     conversation = conversation_of(SLACK, channel_id)
     reply = commands.run(
-        request.POST.get("text", ""),
+        text,
         platform=SLACK,
         requester=user_id,
         actor=actor,
