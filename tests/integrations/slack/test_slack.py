@@ -536,3 +536,48 @@ def test_commands_in_the_channel_and_mentions(
     answered_later(client, slack, "resolve", user="U0AMIRA", channel=room.channel.id)
     room.incident.refresh_from_db()
     assert room.incident.status == Status.RESOLVED
+
+
+def test_reading_a_message_while_slack_is_down_is_retried(
+    client: Client, slack: SlackStandIn, room: Room
+) -> None:
+    ts = slack.post(room.channel.id, "Failover done", user="U0SAM")
+    slack.fail_method_next("conversations.history", status=502)
+    event(
+        client,
+        reaction("reaction_added", user="U0AMIRA", channel=room.channel.id, ts=ts),
+        event_id="Ev08",
+    )
+    drain()
+    assert not TimelineEvent.objects.filter(kind=TimelineKind.CHAT).exists()
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):
+        drain()
+    assert TimelineEvent.objects.get(kind=TimelineKind.CHAT).body == "Failover done"
+
+
+def test_a_viewer_cannot_declare_through_the_modal(
+    client: Client, slack: SlackStandIn, people: People, language: str
+) -> None:
+    command(client, "declare", user="U0VICTOR", trigger=slack.trigger())
+    submitted = view_submission(
+        slack.views[-1], user_id="U0VICTOR", values={"title": "Checkout fails", "severity": "2"}
+    )
+    refused = answer(interact(client, submitted))
+    assert refused["response_action"] == "errors"
+    assert list(refused["errors"].values()) == [
+        text_of(
+            language,
+            "Only responders and admins can change incidents.",
+            "Seuls les intervenants et les administrateurs peuvent modifier les incidents.",
+        )
+    ]
+    assert not Incident.objects.exists()
+
+
+def test_an_unconfirmed_slack_address_identifies_nobody(
+    client: Client, slack: SlackStandIn, people: People
+) -> None:
+    slack.users["U0SAM"]["is_email_confirmed"] = False
+    reply = answer(command(client, "catchup", user="U0SAM"))
+    assert "http://127.0.0.1:8000/" in reply["text"] and "/chat/link/" in reply["text"]
+    assert not ChatIdentity.objects.filter(external_id="U0SAM").exists()

@@ -49,7 +49,8 @@ def account_of(user_id: str) -> User | None:
     if account is not None:
         return account
     user = profile_of(user_id)
-    if user.get("is_bot") or user.get("deleted"):
+    # An address Slack has not confirmed identifies nobody.
+    if user.get("is_bot") or user.get("deleted") or user.get("is_email_confirmed") is False:
         return None
     email = str((user.get("profile") or {}).get("email") or "")
     account = account_by_verified_email(email) if email else None
