@@ -134,13 +134,17 @@ def test_a_private_incident_gets_a_private_channel(
 def test_the_declare_modal_has_severities_with_their_definitions(
     client: Client, slack: SlackStandIn, people: People, language: str
 ) -> None:
-    response = command(client, "declare", user="U0AMIRA", trigger=slack.trigger())
+    general = slack.add_channel("general", members=["U0AMIRA"])
+    response = command(
+        client, "declare", user="U0AMIRA", channel=general.id, trigger=slack.trigger()
+    )
     assert response.status_code == 200 and not getattr(response, "content", b"")
     view = slack.views[-1]
     blocks = {block.get("block_id"): block for block in view["blocks"]}
     assert {"title", "severity", "private"} <= set(blocks)
     options = blocks["severity"]["element"]["options"]
     assert [o["value"] for o in options] == ["1", "2", "3", "4"]
+    assert blocks["severity"]["element"]["initial_option"]["value"] == "3"  # the default
     assert all(o["description"]["text"] for o in options)
     assert view["title"]["text"] == text_of(language, "Declare an incident", "Déclarer un incident")
 
@@ -155,6 +159,12 @@ def test_the_declare_modal_has_severities_with_their_definitions(
     assert answer(interact(client, good)) == {"response_action": "clear"}
     incident = Incident.objects.get()
     assert (incident.title, incident.severity) == ("Search slow", 3)
+    drain()
+    # Said where the command was typed, and the incident's own channel opened.
+    assert general.messages[-1]["text"].startswith(
+        text_of(language, f"{incident.ref} declared by Amira", f"{incident.ref} déclaré par Amira")
+    )
+    assert slack.channel_named(f"inc-{incident.pk}-search-slow") is not None
 
 
 def test_the_update_modal_publishes_a_bilingual_update(

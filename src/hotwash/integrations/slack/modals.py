@@ -79,7 +79,8 @@ def _modal(
 
 def declare_view(*, language: str, channel_id: str, title: str = "") -> dict[str, Any]:
     with translation.override(language):
-        levels = sorted(load_policies().severities)
+        policies = load_policies()
+        levels = sorted(policies.severities)
         severities = [
             _option(f"SEV{level} {severity_name(level)}", str(level), severity_description(level))
             for level in levels
@@ -96,7 +97,12 @@ def declare_view(*, language: str, channel_id: str, title: str = "") -> dict[str
             _input(
                 "severity",
                 _("Severity"),
-                {"type": "static_select", "options": severities, "initial_option": severities[-1]},
+                {
+                    "type": "static_select",
+                    "options": severities,
+                    # The policies' default, as on the web form.
+                    "initial_option": severities[levels.index(policies.default_severity)],
+                },
             ),
             {"type": "context", "elements": [{"type": "mrkdwn", "text": definitions[:3000]}]},
         ]

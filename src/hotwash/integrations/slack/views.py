@@ -206,7 +206,7 @@ def _declared(view: dict[str, Any], user_id: str) -> HttpResponse:
                 "title": incident.title,
                 "url": incident_url(incident.ref, language),
             }
-            transaction.on_commit(lambda: say.enqueue(channel, text))
+            say.enqueue(channel, text)  # declare_from_chat has committed
     return JsonResponse({"response_action": "clear"})
 
 
