@@ -138,6 +138,13 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def unknown_person(link_account_url: str, language: str) -> str:
+    """What someone Hotwash does not know is told, in `language`, wherever
+    they acted (a command, a modal, a reaction)."""
+    with translation.override(language):
+        return _unknown_person(link_account_url)
+
+
 def _unknown_person(link_account_url: str) -> str:
     message = _(
         "Hotwash does not know who you are here: no account has your verified email address."

@@ -16,7 +16,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hotwash.accounts.permissions import can_respond
 from hotwash.chat.models import (
     ChatConversation,
     ChatIdentity,
@@ -25,7 +27,9 @@ from hotwash.chat.models import (
     LinkedBy,
 )
 from hotwash.core.audit import record_audit
+from hotwash.core.errors import NotFound, PermissionDenied
 from hotwash.incidents.models import Incident, TimelineEvent, TimelineKind
+from hotwash.incidents.queries import can_view
 from hotwash.incidents.services import declare_incident, record_system_event
 from hotwash.live.bus import publish_incident_change
 
@@ -251,6 +255,17 @@ class ChatMessage:
     files: list[dict[str, str]] = field(default_factory=list)
 
 
+def require_responder(actor: User | None, incident: Incident) -> None:
+    """Marking is writing the timeline: responders and admins who can see
+    the incident, as for every other timeline entry."""
+    if actor is None:
+        return  # Hotwash itself
+    if not can_respond(actor):
+        raise PermissionDenied(_("Only responders and admins can change incidents."))
+    if not can_view(actor, incident):
+        raise NotFound(_("No incident %(ref)s.") % {"ref": incident.ref})
+
+
 def mark_message(
     conversation: ChatConversation,
     message: ChatMessage,
@@ -262,8 +277,10 @@ def mark_message(
     """Put `message` on the incident's timeline, at the time it was posted,
     with its author and permalink. `mark` names what put it there ("pin",
     "reaction:U123"): a second mark on the same message adds nothing but
-    keeps it there until both are removed."""
+    keeps it there until both are removed. PermissionDenied or NotFound
+    for someone who may not write the incident's timeline."""
     now = now or timezone.now()
+    require_responder(actor, conversation.incident)
     with transaction.atomic():
         existing = (
             ChatMessageEntry.objects.select_for_update()
@@ -311,8 +328,10 @@ def unmark_message(
     now: datetime | None = None,
 ) -> bool:
     """Remove `mark`; the timeline entry goes with the last one. True when
-    the entry was removed."""
+    the entry was removed. PermissionDenied or NotFound for someone who may
+    not write the incident's timeline."""
     now = now or timezone.now()
+    require_responder(actor, conversation.incident)
     with transaction.atomic():
         existing = (
             ChatMessageEntry.objects.select_for_update()

@@ -17,7 +17,7 @@ POST https://slack.com/api/<method>, here `{url}/api/<method>`:
   {"ok": false, "error": "ratelimited"}; `fail_method_next`: an HTTP 5xx
   or an `ok: false` error name) for one method.
 
-Methods: chat.postMessage, chat.getPermalink, conversations.create,
+Methods: chat.postMessage, chat.postEphemeral, chat.getPermalink, conversations.create,
 conversations.invite, conversations.setTopic, conversations.history,
 conversations.replies, views.open, users.info, users.lookupByEmail.
 
@@ -90,6 +90,8 @@ class SlackStandIn(StandIn):
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.views: list[dict[str, Any]] = []
+        # Messages only one person saw (chat.postEphemeral).
+        self.ephemeral: list[dict[str, str]] = []
         # What Hotwash answered through slash commands' response_url.
         self.responses: list[dict[str, Any]] = []
         self.triggers: set[str] = set()
@@ -248,6 +250,22 @@ class SlackStandIn(StandIn):
         }
         channel.messages.append(message)
         return ok(channel=channel.id, ts=ts, message=message)
+
+    def m_chat_postEphemeral(self, args: dict[str, Any]) -> Reply:
+        channel = self._channel(str(args.get("channel") or ""))
+        if channel is None:
+            return error("channel_not_found")
+        user = str(args.get("user") or "")
+        if user not in self.users:
+            return error("user_not_found")
+        if user not in channel.members:
+            return error("user_not_in_channel")
+        if not (args.get("text") or args.get("blocks")):
+            return error("no_text")
+        self.ephemeral.append(
+            {"channel": channel.id, "user": user, "text": str(args.get("text") or "")}
+        )
+        return ok(message_ts=self._ts())
 
     def m_chat_getPermalink(self, args: dict[str, Any]) -> Reply:
         channel = self._channel(str(args.get("channel") or ""))

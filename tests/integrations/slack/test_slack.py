@@ -521,6 +521,7 @@ def test_a_viewer_is_refused(
     )
     room.incident.refresh_from_db()
     assert room.incident.status != Status.MONITORING
+    room.channel.members.append("U0VICTOR")
     ts = slack.post(room.channel.id, "Rolled back", user="U0SAM")
     event(
         client,
@@ -529,6 +530,36 @@ def test_a_viewer_is_refused(
     )
     drain()
     assert not TimelineEvent.objects.filter(kind=TimelineKind.CHAT).exists()
+    assert slack.ephemeral[-1] == {
+        "channel": room.channel.id,
+        "user": "U0VICTOR",
+        "text": text_of(
+            language,
+            "Only responders and admins can change incidents.",
+            "Seuls les intervenants et les administrateurs peuvent modifier les incidents.",
+        ),
+    }
+    assert not slack.called("conversations.history")
+
+
+def test_an_unknown_person_reacting_is_told_how_to_link(
+    client: Client, slack: SlackStandIn, room: Room, language: str
+) -> None:
+    room.channel.members.append("U0NOBODY")
+    ts = slack.post(room.channel.id, "Rolled back", user="U0SAM")
+    event(
+        client,
+        reaction("reaction_added", user="U0NOBODY", channel=room.channel.id, ts=ts),
+        event_id="Ev10",
+    )
+    drain()
+    assert not TimelineEvent.objects.filter(kind=TimelineKind.CHAT).exists()
+    told = slack.ephemeral[-1]
+    assert told["user"] == "U0NOBODY"
+    assert told["text"].startswith(
+        text_of(language, "Hotwash does not know who you are", "Hotwash ne sait pas qui vous")
+    )
+    assert f"/{language}/chat/link/" in told["text"]
 
 
 def test_commands_in_the_channel_and_mentions(

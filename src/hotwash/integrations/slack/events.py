@@ -5,17 +5,35 @@ message takes Web API calls, and Slack wants its answer within 3 seconds."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils import translation
 
-from hotwash.accounts.permissions import can_respond
+from hotwash.chat.commands import unknown_person
 from hotwash.chat.models import ChatConversation
-from hotwash.chat.services import ChatMessage, conversation_of, mark_message, unmark_message
-from hotwash.incidents.queries import can_view
+from hotwash.chat.services import (
+    ChatMessage,
+    conversation_of,
+    mark_message,
+    require_responder,
+    unmark_message,
+)
+from hotwash.core.errors import DomainError
 from hotwash.integrations.slack.client import call
-from hotwash.integrations.slack.identity import SLACK, account_of, display_name, profile_of
+from hotwash.integrations.slack.identity import (
+    SLACK,
+    account_of,
+    display_name,
+    language_of,
+    link_address,
+    locale_language,
+    profile_of,
+)
+from hotwash.notifications.channels import ChannelRejected
 
 REACTIONS = ("reaction_added", "reaction_removed")
 PINS = ("pin_added", "pin_removed")
@@ -56,19 +74,41 @@ def handle(event: dict[str, Any]) -> str:
     conversation = conversation_of(SLACK, channel)
     if conversation is None or not ts:
         return "not an incident channel"
-    actor = account_of(str(event.get("user") or ""))
+    user_id = str(event.get("user") or "")
+    actor = account_of(user_id)
     if actor is None:
+        language = locale_language(user_id)
+        tell(channel, user_id, unknown_person(link_address(user_id, language), language))
         return "unknown person"
-    if not (can_respond(actor) and can_view(actor, conversation.incident)):
-        return "not allowed"
+    # Refusals are told in the person's language.
+    with translation.override(language_of(actor)):
+        try:
+            return _apply(event, conversation, channel, ts, actor)
+        except DomainError as refused:
+            tell(channel, user_id, refused.message)
+            return "refused"
+
+
+def _apply(
+    event: dict[str, Any], conversation: ChatConversation, channel: str, ts: str, actor: User
+) -> str:
     if str(event.get("type")).endswith("_removed"):
         removed = unmark_message(conversation, ts, mark=mark_of(event), actor=actor)
         return "removed" if removed else "kept"
+    # Refused before reading the message (no Web API calls for nothing).
+    require_responder(actor, conversation.incident)
     message = read_message(conversation, channel, ts)
     if message is None:
         return "message not found"
     mark_message(conversation, message, mark=mark_of(event), actor=actor)
     return "added"
+
+
+def tell(channel: str, user_id: str, text: str) -> None:
+    """Say why nothing happened, to that person only (chat.postEphemeral):
+    never a silent failure. Best effort: the event itself is handled."""
+    with contextlib.suppress(ChannelRejected):
+        call("chat.postEphemeral", channel=channel, user=user_id, text=text)
 
 
 def read_message(conversation: ChatConversation, channel: str, ts: str) -> ChatMessage | None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from slack_sdk.signature import SignatureVerifier
 
 from hotwash.chat import commands
+from hotwash.chat.commands import unknown_person
 from hotwash.chat.services import conversation_of, declare_from_chat, first_time
 from hotwash.core.errors import DomainError
 from hotwash.incidents.models import Incident
@@ -172,19 +173,8 @@ def _declared(view: dict[str, Any], user_id: str) -> HttpResponse:
     language = language_of(actor)
     with translation.override(language):
         if actor is None:
-            return _errors(
-                "title",
-                commands.run(
-                    "",
-                    platform=SLACK,
-                    requester=user_id,
-                    actor=None,
-                    conversation=None,
-                    resolve_person=person_named,
-                    language=language,
-                    link_account_url=link_address(user_id, language),
-                ).text,
-            )
+            language = locale_language(user_id)
+            return _errors("title", unknown_person(link_address(user_id, language), language))
         try:
             incident = declare_from_chat(
                 actor=actor,
@@ -223,12 +213,8 @@ def _updated(view: dict[str, Any], user_id: str) -> HttpResponse:
             else None
         )
         if actor is None or incident is None:
-            return _errors(
-                "audience",
-                _(
-                    "Hotwash does not know who you are here: no account has your verified email address."
-                ),
-            )
+            language = locale_language(user_id)
+            return _errors("audience", unknown_person(link_address(user_id, language), language))
         try:
             publish_update(
                 incident,
