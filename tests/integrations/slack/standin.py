@@ -21,6 +21,9 @@ Methods: chat.postMessage, chat.postEphemeral, chat.getPermalink, conversations.
 conversations.invite, conversations.setTopic, conversations.history,
 conversations.replies, views.open, users.info, users.lookupByEmail.
 
+A slash command's response_url (POST /commands/<team>/<id>/<secret>, a
+JSON message) answers "ok" and keeps the message in `responses`.
+
 Slack's side of the requests it sends Hotwash (slash commands, events,
 interactivity): `signed_headers` signs a body as Slack does (v0,
 HMAC-SHA256 of "v0:<timestamp>:<body>" with the signing secret), and
