@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     # Stakeholder updates and the status page (above notifications, which it
     # feeds with update events and subscribers).
     "hotwash.statuspage",
+    # Chat platforms as a front end (commands, incident conversations, the
+    # timeline from the conversation): above the domains it drives.
+    "hotwash.chat",
     # Above the domains: fills their registries of alert sources and trackers.
     "hotwash.integrations",
     # Health, readiness, metrics, backup and restore: reads every domain.
@@ -457,6 +460,27 @@ for _name, _url in (
 # Seconds before a pager API that does not answer is given up (and the page
 # retried with backoff).
 PAGER_TIMEOUT = env_seconds("HOTWASH_PAGER_TIMEOUT", 10.0, minimum=1.0)
+
+# --- Slack (hotwash/integrations/slack; docs/chat.md#slack) -----------------
+
+# The Slack app's signing secret (checks every request Slack sends) and its
+# bot token (xoxb-..., for the Web API). Without both, the Slack endpoints
+# answer 404 and the `slack` channel refuses its deliveries.
+SLACK_SIGNING_SECRET = env_str("HOTWASH_SLACK_SIGNING_SECRET", "")
+SLACK_BOT_TOKEN = env_str("HOTWASH_SLACK_BOT_TOKEN", "")
+# The Web API's base (slack_sdk's WebClient base_url); tests use a stand-in.
+SLACK_API_URL = env_str("HOTWASH_SLACK_API_URL", "https://slack.com/api/")
+# An incident channel's name: {number} and {slug} (of the title), lowercased
+# and cut to Slack's 80 characters.
+SLACK_CHANNEL_PATTERN = env_str("HOTWASH_SLACK_CHANNEL_PATTERN", "inc-{number}-{slug}")
+# The reaction that puts a message on the timeline (its name, without colons).
+SLACK_TIMELINE_REACTION = env_str("HOTWASH_SLACK_TIMELINE_REACTION", "pushpin").strip(":")
+# How long one Web API call may take.
+SLACK_TIMEOUT = env_seconds("HOTWASH_SLACK_TIMEOUT", 10.0, minimum=1.0)
+
+# --- Microsoft Teams (hotwash/integrations/teams; docs/chat.md#microsoft-teams)
+
+# (Microsoft Teams' settings go here.)
 
 # --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
 # Webhook receivers and tracker APIs are addresses an admin types in. In

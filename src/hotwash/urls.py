@@ -14,6 +14,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Health, readiness and metrics for machines: no prefix, no sign-in
     # (hotwash/operations/urls.py).
     path("", include("hotwash.operations.urls")),
+    # Chat platforms call these (no language prefix, no session: each
+    # request is signed by the platform; docs/chat.md).
+    path("integrations/slack/", include("hotwash.integrations.slack.urls")),
+    path("integrations/teams/", include("hotwash.integrations.teams.urls")),
 ]
 
 # Pages live under /en/ and /fr/; "/" redirects to the visitor's language.
@@ -29,6 +33,8 @@ urlpatterns += i18n_patterns(
     # Stakeholder updates: the form on the incident page posts here.
     path("", include("hotwash.statuspage.update_urls")),
     path("status/", include("hotwash.statuspage.urls")),
+    # Linking a chat account (the signed link a chat command gives).
+    path("chat/", include("hotwash.chat.urls")),
     path("services/", include("hotwash.teams.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,

@@ -322,6 +322,10 @@ NOT_PRIVATE = {
     ("services", "name"),
     # A webhook subscription: admins only, not about any incident.
     ("webhooks", "webhook_id"),
+    # A person's own chat identities (others' answer 404) and the signed
+    # link that links one: about no incident.
+    ("accounts", "identity_id"),
+    ("link", "token"),
 }
 # The parameters that stay as they are in the "does not exist" variant.
 SAME_WHEN_MISSING = {"language", "role", "key", "item"}

@@ -23,6 +23,8 @@ INTEGRATIONS = [
     "hotwash.integrations.opsgenie",
     "hotwash.integrations.email",
     "hotwash.integrations.webhook",
+    "hotwash.integrations.slack",
+    "hotwash.integrations.teams",
 ]
 
 

@@ -21,6 +21,7 @@ In order:
 from __future__ import annotations
 
 # Imported for what they register (@periodic jobs, @task functions).
+import hotwash.chat.jobs
 import hotwash.jobs.housekeeping
 import hotwash.notifications.jobs
 import hotwash.notifications.routing
@@ -34,6 +35,7 @@ from hotwash.actions import display as action_display
 from hotwash.actions.queries import postmortem_items
 from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import LANGUAGES, ruleset
+from hotwash.chat.recipients import incident_conversations
 from hotwash.core.process import is_client_only
 from hotwash.incidents.display import register_describer
 from hotwash.incidents.models import TimelineKind
@@ -86,3 +88,5 @@ def fill_registries() -> None:
     register_recipient_source(status_subscribers)
     # Followers of an incident or its services hear of it by mail.
     register_recipient_source(follower_deliveries)
+    # An incident's own chat conversation hears of every change.
+    register_recipient_source(incident_conversations)
