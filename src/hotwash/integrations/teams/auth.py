@@ -43,6 +43,11 @@ TOKEN_MARGIN = 300.0  # a token is renewed five minutes before it expires
 TEAMS_CHANNEL = "msteams"
 
 
+def monotonic() -> float:
+    """The clock of the caches (a function, so tests can move it)."""
+    return time.monotonic()
+
+
 class Unauthenticated(Exception):
     """The request is not from the Bot Framework for this bot: 401."""
 
@@ -80,7 +85,7 @@ class KeySet:
     def key(self, kid: str) -> dict[str, Any]:
         """The JWK named `kid`; Unauthenticated when the Bot Framework does
         not publish it (after at most one bounded refresh)."""
-        now = time.monotonic()
+        now = monotonic()
         with self._lock:
             source = settings.TEAMS_OPENID_URL
             keys = self._keys if self._source == source else None
@@ -194,7 +199,7 @@ class BotToken:
     def get(self) -> str:
         url = settings.TEAMS_TOKEN_URL.replace("{tenant}", settings.TEAMS_TENANT_ID)
         with self._lock:
-            now = time.monotonic()
+            now = monotonic()
             if self._token and self._source == url and now < self._expires - TOKEN_MARGIN:
                 return self._token
             token, lifetime = _request_token(url)
