@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
+from django.test.client import _MonkeyPatchedWSGIResponse as Response
 from pytest_django import Settings
 
 from hotwash.integrations.teams.auth import bot_token, signing_keys
@@ -124,15 +124,14 @@ class Connector:
             **kwargs,
         )
 
-    def post(self, activity: dict[str, Any], token: str | None = None) -> HttpResponse:
+    def post(self, activity: dict[str, Any], token: str | None = None) -> Response:
         authorization = f"Bearer {token if token is not None else self.standin.token()}"
-        response: HttpResponse = self.client.post(
+        return self.client.post(
             "/integrations/teams/messages",
             data=json.dumps(activity),
             content_type="application/json",
             HTTP_AUTHORIZATION=authorization,
         )
-        return response
 
 
 @pytest.fixture
