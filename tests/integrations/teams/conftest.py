@@ -8,17 +8,20 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.test.client import _MonkeyPatchedWSGIResponse as Response
 from pytest_django import Settings
 
 from hotwash.integrations.teams.auth import bot_token, signing_keys
 from hotwash.jobs.worker import HotwashWorker
 from tests.integrations.teams.standin import BotFrameworkStandIn
+
+if TYPE_CHECKING:
+    # Only in django-stubs: the test client's answer, with .json().
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 APP_ID = "6f4bd1c0-2e2b-4c1a-9a7e-6b1f2a3c4d5e"
 PASSWORD = "client~secret.value"
