@@ -159,20 +159,27 @@ def test_credentials_refused_fail_at_once_without_showing_the_secret(
     assert PASSWORD not in delivery.last_error
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_a_private_incident_without_a_private_channel_is_not_posted(
     connector: Connector,
     botframework: BotFrameworkStandIn,
+    language: str,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     values = {"hotwash_form": "declare", "title": "Secret", "severity": "2", "private": "true"}
     with django_capture_on_commit_callbacks(execute=True):
-        connector.post(connector.activity(value=values))
+        connector.post(connector.activity(value=values, language=language))
     drain()
     incident = Incident.objects.get(title="Secret")
     delivery = opening(incident)
     assert delivery.status == DeliveryStatus.FAILED
     assert "HOTWASH_TEAMS_PRIVATE_CHANNEL_ID" in delivery.last_error
     assert [r for r in botframework.connector_posts() if "isGroup" in r.body] == []
+    # The answer in the channel where the form was filled names no title.
+    [answer] = botframework.posted("19:general0123@thread.tacv2")
+    assert incident.ref in answer["text"]
+    assert "Secret" not in answer["text"]
+    assert {"en": "declared, private", "fr": "déclaré, privé"}[language] in answer["text"]
 
 
 # --- the workflow webhook ------------------------------------------------------------

@@ -292,6 +292,13 @@ def _declare(context: Context, actor: User, data: Mapping[str, Any]) -> str:
         private=str(data.get("private") or "").lower() == "true",
     )
     _remember_service_url(incident, context.service_url)
+    if incident.private:
+        # The form's answer is posted where it was filled in, which may be
+        # a channel of people who cannot see the incident: its reference only.
+        return _("%(ref)s declared, private: %(url)s") % {
+            "ref": incident.ref,
+            "url": incident_url(incident.ref, context.language),
+        }
     return _("%(ref)s declared by %(person)s: %(title)s %(url)s") % {
         "ref": incident.ref,
         "person": actor.get_full_name() or actor.get_username(),
