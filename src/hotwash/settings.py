@@ -473,6 +473,9 @@ PAGER_TIMEOUT = env_seconds("HOTWASH_PAGER_TIMEOUT", 10.0, minimum=1.0)
 TEAMS_APP_ID = env_str("HOTWASH_TEAMS_APP_ID", "")
 TEAMS_APP_PASSWORD = env_str("HOTWASH_TEAMS_APP_PASSWORD", "")
 TEAMS_TENANT_ID = env_str("HOTWASH_TEAMS_TENANT_ID", "")
+# Or a certificate instead of the secret: a PEM file with the private key
+# and the certificate uploaded to the app registration.
+TEAMS_CERTIFICATE_FILE = env_str("HOTWASH_TEAMS_CERTIFICATE_FILE", "")
 # Where the Bot Framework publishes its signing keys (the OpenID metadata
 # document names the JWKS), and where the bot gets its own token
 # ({tenant} is replaced by HOTWASH_TEAMS_TENANT_ID).

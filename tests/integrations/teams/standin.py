@@ -28,6 +28,7 @@ expired, signed by another key, for another audience, issuer or service URL.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import time
@@ -36,6 +37,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
@@ -44,6 +47,7 @@ from tests.support.tracker_standin import Recorded, Reply, StandIn
 ISSUER = "https://api.botframework.com"
 SCOPE = "https://api.botframework.com/.default"
 CARD = "application/vnd.microsoft.card.adaptive"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 PREFIX = r"(?:/[A-Za-z0-9_-]+)?"
 
 
@@ -62,6 +66,8 @@ class BotFrameworkStandIn(StandIn):
         self.threads: dict[str, list[dict[str, Any]]] = {}
         self.members: dict[str, dict[str, Any]] = {}
         self.webhook_posts: list[dict[str, Any]] = []
+        # The app registration's uploaded certificate, by its SHA-1 thumbprint.
+        self.certificates: dict[str, x509.Certificate] = {}
         self._ids = itertools.count(1700000000001)
         super().__init__()
 
@@ -191,7 +197,11 @@ class BotFrameworkStandIn(StandIn):
             )
         if form.get("grant_type") != "client_credentials":
             return Reply(400, {"error": "unsupported_grant_type"})
-        if form.get("client_id") != self.app_id or form.get("client_secret") != self.password:
+        if form.get("client_assertion_type") == ASSERTION_TYPE:
+            valid = self._assertion_valid(form.get("client_assertion", ""), tenant)
+        else:
+            valid = form.get("client_secret") == self.password
+        if form.get("client_id") != self.app_id or not valid:
             return Reply(
                 401,
                 {
@@ -212,6 +222,27 @@ class BotFrameworkStandIn(StandIn):
                 "access_token": token,
             },
         )
+
+    def upload_certificate(self, certificate: x509.Certificate) -> None:
+        thumbprint = base64.urlsafe_b64encode(certificate.fingerprint(hashes.SHA1()))
+        self.certificates[thumbprint.rstrip(b"=").decode()] = certificate
+
+    def _assertion_valid(self, assertion: str, tenant: str) -> bool:
+        """Entra ID's checks of a certificate credential: a known
+        thumbprint, its key's signature, this endpoint as the audience,
+        the app as issuer and subject, not expired."""
+        try:
+            thumbprint = str(jwt.get_unverified_header(assertion).get("x5t") or "")
+            certificate = self.certificates[thumbprint]
+            claims = jwt.decode(
+                assertion,
+                certificate.public_key(),  # type: ignore[arg-type]
+                algorithms=["RS256", "PS256"],
+                audience=f"{self.url}/{tenant}/oauth2/v2.0/token",
+            )
+        except (jwt.PyJWTError, KeyError):
+            return False
+        return claims.get("iss") == claims.get("sub") == self.app_id
 
     # --- the Bot Connector -------------------------------------------------------------
 

@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 import time_machine
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from django.contrib.auth.models import User
 from pytest_django import Settings
 
@@ -21,7 +25,7 @@ from hotwash.incidents.services import declare_incident, set_status
 from hotwash.integrations.teams.auth import bot_token
 from hotwash.integrations.teams.channel import TeamsWebhook
 from hotwash.notifications.models import Delivery, DeliveryStatus
-from tests.integrations.teams.conftest import PASSWORD, Connector, card_of, card_text, drain
+from tests.integrations.teams.conftest import PASSWORD, TENANT, Connector, card_of, card_text, drain
 from tests.integrations.teams.standin import BotFrameworkStandIn
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +284,56 @@ def test_teams_webhook_without_its_variable_fails_saying_which(
 def test_teams_webhook_targets_are_checked(target: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         TeamsWebhook().check_target(target)
+
+
+def self_signed(path: Path) -> x509.Certificate:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hotwash-bot")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ) + certificate.public_bytes(serialization.Encoding.PEM)
+    path.write_bytes(pem)
+    return certificate
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_bot_can_prove_itself_with_a_certificate(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    settings: Settings,
+    tmp_path: Path,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    botframework.upload_certificate(self_signed(tmp_path / "bot.pem"))
+    settings.TEAMS_APP_PASSWORD = ""
+    settings.TEAMS_CERTIFICATE_FILE = str(tmp_path / "bot.pem")
+    declare_in_teams(connector, language, django_capture_on_commit_callbacks)
+    drain()
+    assert ChatConversation.objects.get().is_open
+    [grant] = botframework.sent("POST", f"/{TENANT}/oauth2/v2.0/token")
+    assert "client_secret" not in grant.body
+    assert "client_assertion=" in grant.body
+
+    # Another certificate than the one uploaded is refused.
+    self_signed(tmp_path / "bot.pem")
+    bot_token.forget()
+    with django_capture_on_commit_callbacks(execute=True):
+        set_status(
+            Incident.objects.get(), actor=User.objects.get(username="amira"), status="monitoring"
+        )
+    drain()
+    refused = Delivery.objects.get(status=DeliveryStatus.FAILED)
+    assert "invalid_client" in refused.last_error

@@ -18,19 +18,27 @@ request's `Authorization: Bearer <JWT>` must be
 Outgoing (the bot calls the Bot Connector): a token from the client
 credentials grant of the bot's tenant (HOTWASH_TEAMS_TOKEN_URL), scope
 https://api.botframework.com/.default, cached until shortly before it
-expires.
+expires. The bot proves itself with its client secret
+(HOTWASH_TEAMS_APP_PASSWORD) or, when HOTWASH_TEAMS_CERTIFICATE_FILE is
+set, with a client assertion signed by its certificate's key (Microsoft
+identity platform's "certificate credentials").
 """
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from django.conf import settings
 
 ISSUER = "https://api.botframework.com"
@@ -41,6 +49,8 @@ METADATA_LIFETIME = 24 * 3600.0  # Microsoft rotates keys, announcing them a day
 KEY_REFRESH_INTERVAL = 60.0  # at most one refresh a minute for unknown kids
 TOKEN_MARGIN = 300.0  # a token is renewed five minutes before it expires
 TEAMS_CHANNEL = "msteams"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_LIFETIME = 600
 
 
 def monotonic() -> float:
@@ -208,17 +218,20 @@ class BotToken:
 
 
 def _request_token(url: str) -> tuple[str, float]:
-    if not (settings.TEAMS_APP_ID and settings.TEAMS_APP_PASSWORD and settings.TEAMS_TENANT_ID):
+    app_id = settings.TEAMS_APP_ID
+    has_credential = settings.TEAMS_APP_PASSWORD or settings.TEAMS_CERTIFICATE_FILE
+    if not (app_id and has_credential and settings.TEAMS_TENANT_ID):
         raise TokenUnavailable(
             "The Teams bot is not configured: set HOTWASH_TEAMS_APP_ID, "
-            "HOTWASH_TEAMS_APP_PASSWORD and HOTWASH_TEAMS_TENANT_ID."
+            "HOTWASH_TEAMS_APP_PASSWORD (or HOTWASH_TEAMS_CERTIFICATE_FILE) and "
+            "HOTWASH_TEAMS_TENANT_ID."
         )
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": settings.TEAMS_APP_ID,
-        "client_secret": settings.TEAMS_APP_PASSWORD,
-        "scope": SCOPE,
-    }
+    form = {"grant_type": "client_credentials", "client_id": app_id, "scope": SCOPE}
+    if settings.TEAMS_CERTIFICATE_FILE:
+        form["client_assertion_type"] = ASSERTION_TYPE
+        form["client_assertion"] = client_assertion(url, settings.TEAMS_CERTIFICATE_FILE)
+    else:
+        form["client_secret"] = settings.TEAMS_APP_PASSWORD
     try:
         with httpx.Client(timeout=settings.TEAMS_TIMEOUT, follow_redirects=False) as client:
             response = client.post(url, data=form)
@@ -239,6 +252,41 @@ def _request_token(url: str) -> tuple[str, float]:
         return str(body["access_token"]), float(body.get("expires_in") or 3600)
     except (ValueError, KeyError, TypeError):
         raise TokenUnavailable("The Microsoft token endpoint gave no token.") from None
+
+
+def client_assertion(url: str, pem_file: str) -> str:
+    """A JWT signed with the certificate's private key, naming the
+    certificate by its thumbprints, for the token endpoint at `url`."""
+    try:
+        pem = Path(pem_file).read_bytes()
+        key = serialization.load_pem_private_key(pem, password=None)
+        certificate = x509.load_pem_x509_certificate(pem)
+    except (OSError, ValueError) as error:
+        raise TokenUnavailable(
+            f"The Teams bot's certificate file {pem_file} cannot be read "
+            f"({type(error).__name__}): it must hold the private key and the certificate, PEM."
+        ) from None
+    now = int(time.time())
+    app_id = settings.TEAMS_APP_ID
+    claims = {
+        "aud": url,
+        "iss": app_id,
+        "sub": app_id,
+        "jti": str(uuid.uuid4()),
+        "nbf": now,
+        "iat": now,
+        "exp": now + ASSERTION_LIFETIME,
+    }
+    headers = {
+        # SHA-1 because Entra ID's `x5t` is defined so; SHA-256 beside it.
+        "x5t": _thumbprint(certificate, hashes.SHA1()),
+        "x5t#S256": _thumbprint(certificate, hashes.SHA256()),
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers=headers)  # type: ignore[arg-type]
+
+
+def _thumbprint(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> str:
+    return base64.urlsafe_b64encode(certificate.fingerprint(algorithm)).rstrip(b"=").decode()
 
 
 def _error_of(response: httpx.Response) -> str:
