@@ -6,12 +6,13 @@ and in French."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from hotwash.chat.models import ChatConversation, ChatIdentity, ChatMessageEntry
 from hotwash.incidents.models import Incident, TimelineEvent
@@ -325,3 +326,26 @@ def test_a_retried_activity_declares_once(
     assert Incident.objects.count() == 1
     assert len(replies(botframework)) == 1
     assert ChatConversation.objects.get().is_open
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_reply_teams_could_not_take_is_sent_later(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    language: str,
+    settings: Settings,
+    _clock: time_machine.Traveller,
+) -> None:
+    settings.TASK_RETRY_SECONDS = 1
+    connector.post(connector.mention("help", language=language))  # the bot has its token
+    botframework.rate_limit_next(retry_after=90)
+    connector.post(connector.mention("declare Checkout fails", language=language))
+    incident = Incident.objects.get()
+    assert len(replies(botframework)) == 1  # the help, not the declaration's reply
+
+    drain()  # the thread opens; the reply waits for the time Teams asked for
+    assert len(replies(botframework)) == 1
+    _clock.shift(timedelta(seconds=91))
+    drain()
+    assert incident.ref in replies(botframework)[-1]["text"]
+    assert DECLARED[language] in replies(botframework)[-1]["text"]

@@ -51,7 +51,7 @@ from hotwash.chat.services import (
 from hotwash.core.errors import DomainError
 from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import can_view, get_incident
-from hotwash.integrations.teams import cards, connector
+from hotwash.integrations.teams import cards, connector, tasks
 from hotwash.notifications.links import absolute
 from hotwash.notifications.payloads import incident_url
 from hotwash.statuspage.services import publish_update
@@ -399,14 +399,16 @@ def _parse_time(value: str) -> datetime:
 
 
 def _reply(context: Context, activity: dict[str, Any]) -> None:
-    """Answer in the conversation, as a reply to the activity. A reply that
-    cannot be sent is logged: what the command did is done and shown on
-    the incident and in the thread's announcements."""
+    """Answer in the conversation, as a reply to the activity: at once,
+    and from the worker when Teams could not take it now (429, 5xx, no
+    answer). What the command did is done whatever becomes of the reply."""
     activity_id = str(context.activity.get("id") or "")
+    where = (context.service_url, context.conversation_id, activity_id, activity)
     try:
-        connector.reply(context.service_url, context.conversation_id, activity_id, activity)
+        connector.reply(*where)
     except connector.ConnectorError as error:
-        logger.warning("Teams: the reply to %s was not sent: %s", activity_id, error)
+        if not tasks.retry_reply(error, *where, attempt=1):
+            logger.warning("Teams: the reply to %s was not sent: %s", activity_id, error)
 
 
 def _plain(activity: Mapping[str, Any]) -> str:
