@@ -15,8 +15,10 @@ from django.contrib.auth.models import User
 from pytest_django import Settings
 
 from hotwash.chat.models import ChatConversation, ChatIdentity, ChatMessageEntry
-from hotwash.incidents.models import Incident, TimelineEvent
+from hotwash.incidents.models import Incident, RoleAssignment, TimelineEvent
 from hotwash.incidents.services import set_status
+from hotwash.integrations.teams.channel import TeamsConversation
+from hotwash.notifications.models import Delivery
 from hotwash.statuspage.models import StakeholderUpdate
 from tests.integrations.teams.conftest import (
     AMIRA_AAD,
@@ -349,3 +351,47 @@ def test_a_reply_teams_could_not_take_is_sent_later(
     drain()
     assert incident.ref in replies(botframework)[-1]["text"]
     assert DECLARED[language] in replies(botframework)[-1]["text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_retried_opening_opens_one_thread(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _incident, conversation = declare(connector, language, django_capture_on_commit_callbacks)
+    [opening] = [d for d in Delivery.objects.filter(channel="teams") if d.target.get("open")]
+    assert TeamsConversation().send(opening) is None  # a retry after it opened
+    assert len([r for r in botframework.connector_posts() if "isGroup" in r.body]) == 1
+    conversation.refresh_from_db()
+    assert conversation.conversation_id.startswith(CHANNEL)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_role_names_the_person_by_their_mention(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    other_responder: User,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    other_responder.email = "sam@example.org"
+    other_responder.save(update_fields=["email"])
+    botframework.add_member("29:1sam", aad_id="aad-sam", name="Sam Lee", email="sam@example.org")
+    incident, conversation = declare(connector, language, django_capture_on_commit_callbacks)
+    word = {"en": "role commander", "fr": "rôle commandant"}[language]
+    activity = connector.mention(
+        f"{word} <at>Sam Lee</at>", language=language, conversation=conversation.conversation_id
+    )
+    activity["entities"].append(
+        {
+            "type": "mention",
+            "mentioned": {"id": "29:1sam", "name": "Sam Lee"},
+            "text": "<at>Sam Lee</at>",
+        }
+    )
+    connector.post(activity)
+    assert RoleAssignment.objects.filter(
+        incident=incident, role="commander", user=other_responder, ended_at__isnull=True
+    ).exists()
