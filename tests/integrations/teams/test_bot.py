@@ -16,7 +16,7 @@ from pytest_django import Settings
 
 from hotwash.chat.models import ChatConversation, ChatIdentity, ChatMessageEntry
 from hotwash.incidents.models import Incident, RoleAssignment, TimelineEvent
-from hotwash.incidents.services import set_status
+from hotwash.incidents.services import set_status, update_incident
 from hotwash.integrations.teams.channel import TeamsConversation
 from hotwash.notifications.models import Delivery
 from hotwash.statuspage.models import StakeholderUpdate
@@ -395,3 +395,21 @@ def test_role_names_the_person_by_their_mention(
     assert RoleAssignment.objects.filter(
         incident=incident, role="commander", user=other_responder, ended_at__isnull=True
     ).exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_public_thread_answers_nothing_about_an_incident_turned_private(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    responder: User,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    incident, conversation = declare(connector, language, django_capture_on_commit_callbacks)
+    update_incident(incident, actor=responder, changes={"private": True, "summary": "Card data"})
+    thread = conversation.conversation_id
+    connector.post(connector.mention("catchup", language=language, conversation=thread))
+    answer = botframework.posted(thread)[-1]["text"]
+    assert {"en": "now private", "fr": "désormais privé"}[language] in answer
+    assert "Card data" not in answer
+    assert "Checkout fails" not in answer

@@ -207,6 +207,17 @@ def _command(context: Context) -> dict[str, Any] | None:
     text = command_text(context.activity)
     actor = actor_of(context)
     conversation = conversation_of(PLATFORM, context.conversation_id)
+    if conversation is not None and conversation.incident.private and not conversation.private:
+        # Teams has no message only the asker sees: in a thread that was
+        # public when the incident turned private, answers would tell
+        # everyone in the channel (the announcements stopped there too).
+        with translation.override(context.language):
+            return cards.text_activity(
+                _(
+                    "This incident is now private: use Hotwash's web page, this thread "
+                    "is not told about it any more."
+                )
+            )
     with transaction.atomic():
         if not first_time(PLATFORM, _receipt(context)):
             return None
