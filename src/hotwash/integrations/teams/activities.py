@@ -161,20 +161,32 @@ def _by_member_email(context: Context, user_id: str, aad_id: str, name: str) -> 
 
 
 def _person_resolver(context: Context) -> commands.PersonResolver:
-    """`role commander @Amira`: the mention's member, as an account."""
-    mentions = {
-        str(entity.get("text") or ""): _mapping(entity.get("mentioned"))
-        for entity in _entities(context.activity)
-    }
-
-    def resolve(token: str) -> User | None:
-        mentioned = mentions.get(token.strip())
-        if not mentioned:
-            return None
+    """`role commander @Amira`: each mention's member, as an account, read
+    now (before the command's transaction, which holds no HTTP call)."""
+    bot_id = str(_mapping(context.activity.get("recipient")).get("id") or "")
+    people: dict[str, User | None] = {}
+    for entity in _entities(context.activity):
+        mentioned = _mapping(entity.get("mentioned"))
         user_id = str(mentioned.get("id") or "")
-        return _by_member_email(context, user_id, "", str(mentioned.get("name") or ""))
+        if user_id and user_id != bot_id:
+            people[str(entity.get("text") or "")] = _by_member_email(
+                context, user_id, "", str(mentioned.get("name") or "")
+            )
+    return lambda token: people.get(token.strip())
 
-    return resolve
+
+def _unknown_person(context: Context) -> str:
+    """What someone Hotwash does not know is told (the chat core's words)."""
+    return commands.run(
+        "",
+        platform=PLATFORM,
+        requester=context.user_id,
+        actor=None,
+        conversation=None,
+        resolve_person=lambda _token: None,
+        language=context.language,
+        link_account_url=_link_account_url(context.language),
+    ).text
 
 
 # --- commands ----------------------------------------------------------------------
@@ -218,6 +230,7 @@ def _command(context: Context) -> dict[str, Any] | None:
                     "is not told about it any more."
                 )
             )
+    resolve_person = _person_resolver(context) if actor is not None else lambda _token: None
     with transaction.atomic():
         if not first_time(PLATFORM, _receipt(context)):
             return None
@@ -227,7 +240,7 @@ def _command(context: Context) -> dict[str, Any] | None:
             requester=context.user_id,
             actor=actor,
             conversation=conversation,
-            resolve_person=_person_resolver(context),
+            resolve_person=resolve_person,
             language=context.language,
             link_account_url=_link_account_url(context.language),
         )
@@ -259,18 +272,7 @@ def _submitted(context: Context, data: Mapping[str, Any]) -> dict[str, Any] | No
     actor = actor_of(context)
     with translation.override(context.language):
         if actor is None:
-            return cards.text_activity(
-                commands.run(
-                    "",
-                    platform=PLATFORM,
-                    requester=context.user_id,
-                    actor=None,
-                    conversation=None,
-                    resolve_person=lambda _token: None,
-                    language=context.language,
-                    link_account_url=_link_account_url(context.language),
-                ).text
-            )
+            return cards.text_activity(_unknown_person(context))
         try:
             with transaction.atomic():
                 if not first_time(PLATFORM, _receipt(context)):
@@ -344,16 +346,7 @@ def _message_action(context: Context, value: Mapping[str, Any]) -> str:
             return _("This message is not in an incident's conversation.")
         actor = actor_of(context)
         if actor is None:
-            return commands.run(
-                "",
-                platform=PLATFORM,
-                requester=context.user_id,
-                actor=None,
-                conversation=None,
-                resolve_person=lambda _token: None,
-                language=context.language,
-                link_account_url=_link_account_url(context.language),
-            ).text
+            return _unknown_person(context)
         if not can_view(actor, conversation.incident):
             return _("You cannot see this incident.")
         if not can_respond(actor):
