@@ -17,6 +17,7 @@ from pytest_django import Settings
 from hotwash.chat.models import ChatConversation, ChatIdentity, ChatMessageEntry
 from hotwash.incidents.models import Incident, RoleAssignment, TimelineEvent
 from hotwash.incidents.services import set_status, update_incident
+from hotwash.integrations.teams.activities import command_text
 from hotwash.integrations.teams.channel import TeamsConversation
 from hotwash.notifications.models import Delivery
 from hotwash.statuspage.models import StakeholderUpdate
@@ -413,3 +414,16 @@ def test_a_public_thread_answers_nothing_about_an_incident_turned_private(
     assert {"en": "now private", "fr": "désormais privé"}[language] in answer
     assert "Card data" not in answer
     assert "Checkout fails" not in answer
+
+
+def test_command_text_drops_the_bots_mention_and_markup_but_keeps_other_mentions() -> None:
+    activity = {
+        "text": "<p><at>Hotwash</at> role commander <at>Sam Lee</at>&nbsp;</p>",
+        "recipient": {"id": "28:bot"},
+        "entities": [
+            {"type": "mention", "mentioned": {"id": "28:bot"}, "text": "<at>Hotwash</at>"},
+            {"type": "mention", "mentioned": {"id": "29:1sam"}, "text": "<at>Sam Lee</at>"},
+        ],
+    }
+    assert command_text(activity) == "role commander <at>Sam Lee</at>"
+    assert command_text({"text": "/incident help"}) == "help"
