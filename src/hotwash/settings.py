@@ -480,7 +480,41 @@ SLACK_TIMEOUT = env_seconds("HOTWASH_SLACK_TIMEOUT", 10.0, minimum=1.0)
 
 # --- Microsoft Teams (hotwash/integrations/teams; docs/chat.md#microsoft-teams)
 
-# (Microsoft Teams' settings go here.)
+# The bot's Azure registration (single-tenant): its application (client)
+# id, a client secret, and the tenant that owns it. Empty: the bot is off
+# (its endpoint answers 401 to everything).
+TEAMS_APP_ID = env_str("HOTWASH_TEAMS_APP_ID", "")
+TEAMS_APP_PASSWORD = env_str("HOTWASH_TEAMS_APP_PASSWORD", "")
+TEAMS_TENANT_ID = env_str("HOTWASH_TEAMS_TENANT_ID", "")
+# Or a certificate instead of the secret: a PEM file with the private key
+# and the certificate uploaded to the app registration.
+TEAMS_CERTIFICATE_FILE = env_str("HOTWASH_TEAMS_CERTIFICATE_FILE", "")
+# Where the Bot Framework publishes its signing keys (the OpenID metadata
+# document names the JWKS), and where the bot gets its own token
+# ({tenant} is replaced by HOTWASH_TEAMS_TENANT_ID).
+TEAMS_OPENID_URL = env_str(
+    "HOTWASH_TEAMS_OPENID_URL",
+    "https://login.botframework.com/v1/.well-known/openidconfiguration",
+)
+TEAMS_TOKEN_URL = env_str(
+    "HOTWASH_TEAMS_TOKEN_URL", "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+)
+# The channel whose threads are the incidents' conversations, and the
+# Bot Connector address to create them with until an activity told it
+# (Teams' global service address by default).
+TEAMS_INCIDENT_CHANNEL_ID = env_str("HOTWASH_TEAMS_INCIDENT_CHANNEL_ID", "")
+TEAMS_PRIVATE_CHANNEL_ID = env_str("HOTWASH_TEAMS_PRIVATE_CHANNEL_ID", "")
+TEAMS_SERVICE_URL = env_str("HOTWASH_TEAMS_SERVICE_URL", "https://smba.trafficmanager.net/teams/")
+# Seconds before the Bot Connector, the token endpoint or a workflow
+# webhook that does not answer is given up (and the delivery retried).
+TEAMS_TIMEOUT = env_seconds("HOTWASH_TEAMS_TIMEOUT", 10.0, minimum=1.0)
+for _name, _url in (
+    ("HOTWASH_TEAMS_OPENID_URL", TEAMS_OPENID_URL),
+    ("HOTWASH_TEAMS_TOKEN_URL", TEAMS_TOKEN_URL),
+    ("HOTWASH_TEAMS_SERVICE_URL", TEAMS_SERVICE_URL),
+):
+    if not _url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"{_name} must be an http(s):// address; got {_url!r}")
 
 # --- Outbound connections (hotwash/core/outbound.py, core/crypto.py) --------
 # Webhook receivers and tracker APIs are addresses an admin types in. In

@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from hotwash.integrations.teams import views
+
+app_name = "teams_bot"
+
+urlpatterns: list[URLPattern] = [
+    path("messages", views.messages, name="messages"),
+]
