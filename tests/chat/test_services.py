@@ -101,7 +101,10 @@ def test_events_reach_the_open_conversation_and_the_declaration_opens_it(
     declared = Event.objects.get(type=EventType.INCIDENT_DECLARED)
     [opening] = incident_conversations(declared)
     assert (opening.channel, opening.language) == ("slack", "fr")
-    assert opening.target == {"conversation": incident.chat_conversations.get().pk, "open": True}
+    assert opening.target == {
+        "conversation": ChatConversation.objects.get(incident=incident).pk,
+        "open": True,
+    }
 
 
 def test_a_private_incident_reaches_only_a_private_conversation(

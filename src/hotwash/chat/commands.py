@@ -95,10 +95,12 @@ def run(
     resolve_person: PersonResolver,
     language: str,
     link_account_url: str = "",
+    service_url: str = "",
 ) -> Reply:
     """Run one `/incident ...` command and say what to answer, in `language`.
     `requester` is the asker's id on `platform` (invited first to a new
-    incident's conversation)."""
+    incident's conversation); `service_url`, where the platform takes
+    requests about a new incident's conversation (Teams)."""
     with translation.override(language):
         if actor is None:
             return Reply(_unknown_person(link_account_url))
@@ -109,7 +111,7 @@ def run(
             if name in HELP:
                 return Reply(usage())
             if name in DECLARE:
-                return _declare(rest, actor, platform, requester, language)
+                return _declare(rest, actor, platform, requester, language, service_url)
             if conversation is None:
                 return Reply(
                     _("Use this command in an incident's channel, or start with: %(usage)s")
@@ -154,11 +156,18 @@ def _unknown_person(link_account_url: str) -> str:
     return message
 
 
-def _declare(title: str, actor: User, platform: str, requester: str, language: str) -> Reply:
+def _declare(
+    title: str, actor: User, platform: str, requester: str, language: str, service_url: str
+) -> Reply:
     if not title:
         return Reply("", form="declare")
     incident = declare_from_chat(
-        actor=actor, platform=platform, requested_by=requester, language=language, title=title
+        actor=actor,
+        platform=platform,
+        requested_by=requester,
+        language=language,
+        title=title,
+        service_url=service_url,
     )
     return Reply(
         _("%(ref)s declared by %(person)s: %(title)s %(url)s")

@@ -144,10 +144,13 @@ def declare_from_chat(
     severity: object = None,
     services: list[str] | None = None,
     private: bool = False,
+    service_url: str = "",
     now: datetime | None = None,
 ) -> Incident:
     """Declare an incident from a chat platform and ask for its own
-    conversation there, in one transaction."""
+    conversation there, in one transaction. `service_url`: where the
+    platform takes requests about it, on platforms that say so per
+    conversation (Teams' serviceUrl)."""
     with transaction.atomic():
         incident = declare_incident(
             actor=actor,
@@ -158,7 +161,12 @@ def declare_from_chat(
             now=now,
         )
         request_conversation(
-            incident, platform=platform, language=language, requested_by=requested_by, now=now
+            incident,
+            platform=platform,
+            language=language,
+            requested_by=requested_by,
+            service_url=service_url,
+            now=now,
         )
     return incident
 
@@ -169,6 +177,7 @@ def request_conversation(
     platform: str,
     language: str,
     requested_by: str = "",
+    service_url: str = "",
     now: datetime | None = None,
 ) -> ChatConversation:
     """Ask for the incident's own conversation on `platform`. Call it in the
@@ -185,6 +194,7 @@ def request_conversation(
                 "language": language,
                 "private": incident.private,
                 "requested_by": requested_by,
+                "service_url": service_url,
                 "created_at": now,
             },
         )

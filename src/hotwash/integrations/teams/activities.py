@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.chat import commands
-from hotwash.chat.models import ChatConversation, LinkedBy, Platform
+from hotwash.chat.models import LinkedBy, Platform
 from hotwash.chat.services import (
     ChatMessage,
     account_by_verified_email,
@@ -49,7 +49,6 @@ from hotwash.chat.services import (
     unmark_message,
 )
 from hotwash.core.errors import DomainError
-from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import can_view, get_incident
 from hotwash.integrations.teams import cards, connector, tasks
 from hotwash.notifications.links import absolute
@@ -243,9 +242,8 @@ def _command(context: Context) -> dict[str, Any] | None:
             resolve_person=resolve_person,
             language=context.language,
             link_account_url=_link_account_url(context.language),
+            service_url=context.service_url,
         )
-        if reply.opened is not None:
-            _remember_service_url(reply.opened, context.service_url)
     if reply.form == "declare":
         return cards.card_activity(cards.declare_form(context.language))
     if reply.form == "update" and conversation is not None:
@@ -253,14 +251,6 @@ def _command(context: Context) -> dict[str, Any] | None:
             cards.update_form(context.language, incident_ref=conversation.incident.ref)
         )
     return cards.text_activity(reply.text)
-
-
-def _remember_service_url(incident: Incident, service_url: str) -> None:
-    """The new conversation opens where the declaration came from.
-    (chat.services.request_conversation takes no service address yet.)"""
-    ChatConversation.objects.filter(
-        platform=PLATFORM, incident=incident, conversation_id=""
-    ).update(service_url=service_url)
 
 
 # --- forms ---------------------------------------------------------------------------
@@ -303,8 +293,8 @@ def _declare(context: Context, actor: User, data: Mapping[str, Any]) -> str:
         severity=data.get("severity") or None,
         services=services,
         private=str(data.get("private") or "").lower() == "true",
+        service_url=context.service_url,
     )
-    _remember_service_url(incident, context.service_url)
     if incident.private:
         # The form's answer is posted where it was filled in, which may be
         # a channel of people who cannot see the incident: its reference only.
