@@ -16,9 +16,11 @@ PYTEST_ARGS ?=
 # Processes per suite (pytest-xdist; 0 runs the suite in one process). Each
 # test file stays in one process (its module fixtures: servers, browsers),
 # and much of the suite waits on the servers it starts, so two per suite
-# keep two cores busy while both suites run.
+# keep two cores busy while both suites run. Files go out in the order
+# tests/conftest.py gives them (those that start processes first), not
+# xdist's most-tests-first, which left the few long files for the end.
 TEST_WORKERS ?= 2
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 .PHONY: run test test-suites lint typecheck test-sqlite test-postgres system-deps messages bench clean
 

@@ -94,6 +94,7 @@ ACTIONS = frozenset(
         "/incidents/{ref}/updates/",
         "/notifications/follow/incidents/{ref}/",
         "/notifications/follow/services/{name}/",
+        "/chat/accounts/{identity_id}/unlink/",
         "/i18n/setlang/",
     }
 )
@@ -130,6 +131,8 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("confirm", "token"): "status_confirm_token",
     ("unsubscribe", "token"): "status_unsubscribe_token",
     ("services", "name"): "service",
+    ("accounts", "identity_id"): "chat_identity",
+    ("link", "token"): "chat_link_token",
 }
 
 _CONVERTER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
@@ -235,6 +238,7 @@ STATES = [
     ),
     Case("services of a team", "/services/?team=platform"),
     Case("service, as a viewer", "/services/{service}/", who="victor"),
+    Case("chat link expired", "/chat/link/not-a-link/", status=400),
 ]
 
 

@@ -50,6 +50,7 @@ def test_a_marked_message_is_on_the_timeline_at_its_own_time(
     entry = services.mark_message(room, posted, mark="pin", actor=other_responder)
     assert (entry.kind, entry.body, entry.author) == ("chat", "Rolled back v2.3.1", responder)
     assert entry.occurred_at == posted.posted_at
+    assert entry.key_moment  # so the catch-up and the postmortem's key moments show it
     assert entry.data["permalink"].startswith("https://example.slack.com/")
     assert entry.data["files"] == [
         {"name": "graph.png", "url": "https://files.slack.com/graph.png"}

@@ -32,6 +32,8 @@ from hotwash.actions.services import create_action_item
 from hotwash.alerts.ingest import IncomingAlert, ingest
 from hotwash.alerts.models import AlertGroup
 from hotwash.alerts.services import create_source
+from hotwash.chat.links import link_token
+from hotwash.chat.services import link_identity
 from hotwash.core.views import server_error
 from hotwash.incidents import services
 from hotwash.incidents.models import WRITABLE_KINDS, Incident, Task, TimelineEvent
@@ -94,6 +96,7 @@ def build() -> dict[str, Any]:
         "service": "shop",  # the demo's catalog: owned, with runbooks, public
         "standalone": _standalone_pages(),
         **_status_subscriber(),
+        **_chat_identity(amira),
     }
 
 
@@ -161,6 +164,16 @@ def _status_subscriber() -> dict[str, str]:
     return {
         "status_confirm_token": subscriptions.confirm_token(subscriber),
         "status_unsubscribe_token": subscriptions.unsubscribe_token(subscriber),
+    }
+
+
+def _chat_identity(amira: User) -> dict[str, str | int]:
+    """A Slack account linked to amira (the list shows it, with its unlink
+    button), and the link another Slack user was given to confirm."""
+    identity = link_identity("slack", "U0AMIRA", amira, linked_by="email", display_name="amira.m")
+    return {
+        "chat_identity": identity.pk,
+        "chat_link_token": link_token("slack", "U0OTHER", "amira.other"),
     }
 
 

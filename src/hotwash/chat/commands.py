@@ -170,16 +170,26 @@ def _declare(
         service_url=service_url,
     )
     return Reply(
-        _("%(ref)s declared by %(person)s: %(title)s %(url)s")
-        % {
-            "ref": incident.ref,
-            "person": actor.get_full_name() or actor.get_username(),
-            "title": incident.title,
-            "url": incident_url(incident.ref, translation.get_language() or "en"),
-        },
+        declared_text(incident, actor, translation.get_language() or "en"),
         public=True,
         opened=incident,
     )
+
+
+def declared_text(incident: Incident, actor: User, language: str) -> str:
+    """What the conversation a declaration came from is told, in
+    `language`. A private incident's title stays out of it: that
+    conversation may hold people who cannot see the incident."""
+    with translation.override(language):
+        url = incident_url(incident.ref, language)
+        if incident.private:
+            return _("%(ref)s declared, private: %(url)s") % {"ref": incident.ref, "url": url}
+        return _("%(ref)s declared by %(person)s: %(title)s %(url)s") % {
+            "ref": incident.ref,
+            "person": actor.get_full_name() or actor.get_username(),
+            "title": incident.title,
+            "url": url,
+        }
 
 
 def _in_conversation(

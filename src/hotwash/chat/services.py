@@ -310,6 +310,9 @@ def mark_message(
             body=message.text,
             occurred_at=message.posted_at,
             data=_message_data(conversation, message),
+            # Someone chose this message out of the conversation: it is one
+            # of the moments the catch-up and the postmortem list.
+            key_moment=True,
             now=now,
         )
         ChatMessageEntry.objects.create(

@@ -38,7 +38,6 @@ from hotwash.integrations.slack.identity import (
 )
 from hotwash.integrations.slack.tasks import handle_event, run_command, say
 from hotwash.notifications.channels import ChannelFailed
-from hotwash.notifications.payloads import incident_url
 from hotwash.statuspage.services import publish_update
 
 View = Callable[[HttpRequest], HttpResponse]
@@ -190,12 +189,7 @@ def _declared(view: dict[str, Any], user_id: str) -> HttpResponse:
             return _errors(modals.DECLARE_FIELDS.get(error.field or "", "title"), error.message)
         channel = str(meta.get("channel") or "")
         if channel and not incident.private:
-            text = _("%(ref)s declared by %(person)s: %(title)s %(url)s") % {
-                "ref": incident.ref,
-                "person": actor.get_full_name() or actor.get_username(),
-                "title": incident.title,
-                "url": incident_url(incident.ref, language),
-            }
+            text = commands.declared_text(incident, actor, language)
             say.enqueue(channel, text)  # declare_from_chat has committed
     return JsonResponse({"response_action": "clear"})
 

@@ -52,7 +52,6 @@ from hotwash.core.errors import DomainError
 from hotwash.incidents.queries import can_view, get_incident
 from hotwash.integrations.teams import cards, connector, tasks
 from hotwash.notifications.links import absolute
-from hotwash.notifications.payloads import incident_url
 from hotwash.statuspage.services import publish_update
 
 logger = logging.getLogger(__name__)
@@ -295,19 +294,8 @@ def _declare(context: Context, actor: User, data: Mapping[str, Any]) -> str:
         private=str(data.get("private") or "").lower() == "true",
         service_url=context.service_url,
     )
-    if incident.private:
-        # The form's answer is posted where it was filled in, which may be
-        # a channel of people who cannot see the incident: its reference only.
-        return _("%(ref)s declared, private: %(url)s") % {
-            "ref": incident.ref,
-            "url": incident_url(incident.ref, context.language),
-        }
-    return _("%(ref)s declared by %(person)s: %(title)s %(url)s") % {
-        "ref": incident.ref,
-        "person": actor.get_full_name() or actor.get_username(),
-        "title": incident.title,
-        "url": incident_url(incident.ref, context.language),
-    }
+    # The form's answer is posted where it was filled in.
+    return commands.declared_text(incident, actor, context.language)
 
 
 def _update(actor: User, data: Mapping[str, Any]) -> str:
