@@ -110,6 +110,11 @@ NOT_PAGES = frozenset(
         # Atom feeds (tests/statuspage/test_feeds.py).
         "/status/feed.atom",
         "/status/{service}/feed.atom",
+        # What Slack and the Bot Framework call, signed (tests/integrations/).
+        "/integrations/slack/commands",
+        "/integrations/slack/events",
+        "/integrations/slack/interactivity",
+        "/integrations/teams/messages",
     }
 )
 
