@@ -91,6 +91,7 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
 
 
 @pytest.mark.server
+@pytest.mark.database_independent  # the client; its server's database: the API tests
 def test_create_show_update_list_and_export(cli: Cli, tmp_path: Path) -> None:
     created = cli.json(
         "postmortem", "create", "Zero-downtime upgrade", "--kind", "success", "--tag", "db"
@@ -117,6 +118,7 @@ def test_create_show_update_list_and_export(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.server
+@pytest.mark.database_independent  # the client; its server's database: the API tests
 def test_an_incidents_postmortem_by_incident_reference(cli: Cli) -> None:
     with cli.api() as api:
         incident = api.post("/incidents", json={"title": "Disk full", "severity": 4}).json()["id"]
@@ -130,6 +132,7 @@ def test_an_incidents_postmortem_by_incident_reference(cli: Cli) -> None:
 
 
 @pytest.mark.server
+@pytest.mark.database_independent  # the client; its server's database: the API tests
 def test_errors_are_one_line_and_exit_1(cli: Cli) -> None:
     assert "No postmortem PM-999" in cli.fails("postmortem", "show", "PM-999")
     assert "Only responders" in cli.fails("postmortem", "create", "x", user="victor")
