@@ -37,8 +37,8 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from hotwash.core.audit import record_audit
@@ -84,8 +84,6 @@ class SubscribeForm(forms.Form):
 
 
 def _language_names() -> list[tuple[str, str]]:
-    from django.utils.translation import get_language_info
-
     return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 

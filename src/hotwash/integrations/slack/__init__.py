@@ -10,9 +10,9 @@ WebClient and says what its failures mean; modals.py builds the forms.
 
 from __future__ import annotations
 
+from hotwash.integrations.slack.channel import Slack
+from hotwash.notifications.channels import channels
+
 
 def register() -> None:
-    from hotwash.integrations.slack.channel import Slack
-    from hotwash.notifications.channels import channels
-
     channels.register(Slack())

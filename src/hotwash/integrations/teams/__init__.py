@@ -9,11 +9,10 @@ thread; `teams_webhook`, a workflow webhook)."""
 
 from __future__ import annotations
 
+from hotwash.integrations.teams.channel import TeamsConversation, TeamsWebhook
+from hotwash.notifications.channels import channels
+
 
 def register() -> None:
-    """Fills the registries (the `teams` channels) once they exist."""
-    from hotwash.integrations.teams.channel import TeamsConversation, TeamsWebhook
-    from hotwash.notifications.channels import channels
-
     channels.register(TeamsConversation())
     channels.register(TeamsWebhook())
