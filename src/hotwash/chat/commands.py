@@ -48,12 +48,15 @@ PersonResolver = Callable[[str], User | None]
 @dataclass(frozen=True)
 class Reply:
     """What to answer. `public`: everyone in the conversation sees it
-    (otherwise only the asker). `form`: open this form instead ("declare",
-    "update"). `opened`: the incident just declared (its conversation is
-    requested and opens in the worker)."""
+    (otherwise only the asker). `personal`: meant for the asker alone, so a
+    platform with no message only one person sees (Teams) sends it in a
+    private chat rather than to the conversation. `form`: open this form
+    instead ("declare", "update"). `opened`: the incident just declared (its
+    conversation is requested and opens in the worker)."""
 
     text: str
     public: bool = False
+    personal: bool = False
     form: str = ""
     opened: Incident | None = None
 
@@ -215,7 +218,7 @@ def _in_conversation(
         add_timeline_event(incident, actor=actor, body=rest)
         return Reply(_("Added to the timeline."))
     if name in CATCHUP:
-        return Reply(catchup_text(incident))
+        return Reply(catchup_text(incident), personal=True)
     if name in UPDATE:
         return Reply("", form="update")
     if name in RESOLVE:

@@ -14,7 +14,10 @@ API reference, "Create a conversation", "Get conversation member", and
 - the Bot Connector, under any service URL prefix ("/emea/"), each call
   needing a token the stand-in issued (401 otherwise):
   - POST /v3/conversations: a new thread in `channelData.channel.id`,
-    answering {"id": "<channel>;messageid=<n>", "activityId": "<n>"};
+    answering {"id": "<channel>;messageid=<n>", "activityId": "<n>"}; or,
+    with `isGroup: false` and one member, the bot's one-to-one chat with
+    that person ({"id": "a:..."}, the same one each time), or 403
+    BotNotInConversationRoster when the person has not added the app;
   - POST /v3/conversations/{id}/activities[/{replyTo}]: a message, {"id"};
   - GET /v3/conversations/{id}/members/{userId}: a TeamsChannelAccount
     (email, userPrincipalName, aadObjectId) or 404 MemberNotFoundInConversation;
@@ -65,6 +68,9 @@ class BotFrameworkStandIn(StandIn):
         self.issued: set[str] = set()
         self.threads: dict[str, list[dict[str, Any]]] = {}
         self.members: dict[str, dict[str, Any]] = {}
+        # People who added the app for themselves: the bot may open a chat with them.
+        self.installed_for: set[str] = set()
+        self.private_chats: dict[str, str] = {}
         self.webhook_posts: list[dict[str, Any]] = []
         # The app registration's uploaded certificate, by its SHA-1 thumbprint.
         self.certificates: dict[str, x509.Certificate] = {}
@@ -256,6 +262,8 @@ class BotFrameworkStandIn(StandIn):
         if (denied := self._denied(request)) is not None:
             return denied
         body = request.body if isinstance(request.body, dict) else {}
+        if body.get("isGroup") is False:
+            return self._private_chat(body)
         channel = str(((body.get("channelData") or {}).get("channel") or {}).get("id") or "")
         activity = body.get("activity")
         if not body.get("isGroup") or not channel or not isinstance(activity, dict):
@@ -264,6 +272,26 @@ class BotFrameworkStandIn(StandIn):
         thread = f"{channel};messageid={message_id}"
         self.threads[thread] = [activity]
         return Reply(201, {"id": thread, "activityId": message_id})
+
+    def _private_chat(self, body: dict[str, Any]) -> Reply:
+        members = body.get("members")
+        tenant = str(((body.get("channelData") or {}).get("tenant") or {}).get("id") or "")
+        bot = str((body.get("bot") or {}).get("id") or "")
+        if not isinstance(members, list) or len(members) != 1 or not bot or tenant != self.tenant:
+            return Reply(400, {"error": {"code": "BadArgument", "message": "Invalid conversation"}})
+        user_id = str((members[0] or {}).get("id") or "")
+        if user_id not in self.installed_for:
+            return Reply(
+                403,
+                {
+                    "error": {
+                        "code": "BotNotInConversationRoster",
+                        "message": "The bot is not part of the conversation roster.",
+                    }
+                },
+            )
+        chat = self.private_chats.setdefault(user_id, f"a:{uuid.uuid4().hex}")
+        return Reply(201, {"id": chat})
 
     def send(self, request: Recorded, conversation: str) -> Reply:
         if (denied := self._denied(request)) is not None:

@@ -22,6 +22,7 @@ from hotwash.integrations.teams.channel import TeamsConversation
 from hotwash.notifications.models import Delivery
 from hotwash.statuspage.models import StakeholderUpdate
 from tests.integrations.teams.conftest import (
+    AMIRA,
     AMIRA_AAD,
     CHANNEL,
     STRANGER,
@@ -414,6 +415,77 @@ def test_a_public_thread_answers_nothing_about_an_incident_turned_private(
     assert {"en": "now private", "fr": "désormais privé"}[language] in answer
     assert "Card data" not in answer
     assert "Checkout fails" not in answer
+
+
+PRIVATE_CHAT = {"en": "private chat", "fr": "conversation privée"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_catch_up_asked_in_a_thread_goes_to_the_askers_private_chat(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    responder: User,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    botframework.installed_for.add(AMIRA)
+    incident, conversation = declare(connector, language, django_capture_on_commit_callbacks)
+    update_incident(incident, actor=responder, changes={"summary": "Card payments time out"})
+    thread = conversation.conversation_id
+    connector.post(connector.mention("catchup", language=language, conversation=thread))
+
+    # The thread hears only that the answer went elsewhere.
+    said = botframework.posted(thread)[-1]["text"]
+    assert PRIVATE_CHAT[language] in said
+    assert "Card payments time out" not in said
+    # The asker's private chat with the bot has the catch-up.
+    [answer] = botframework.posted(botframework.private_chats[AMIRA])
+    assert incident.ref in answer["text"]
+    assert "Card payments time out" in answer["text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_catch_up_for_someone_without_the_app_points_to_the_web_not_the_thread(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    responder: User,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    incident, conversation = declare(connector, language, django_capture_on_commit_callbacks)
+    update_incident(incident, actor=responder, changes={"summary": "Card payments time out"})
+    thread = conversation.conversation_id
+    connector.post(connector.mention("catchup", language=language, conversation=thread))
+
+    said = botframework.posted(thread)[-1]["text"]
+    assert f"/{language}/incidents/{incident.ref}/catchup/" in said
+    assert "Card payments time out" not in said
+    assert botframework.private_chats == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_private_answer_teams_could_not_take_is_sent_from_the_worker(
+    connector: Connector,
+    botframework: BotFrameworkStandIn,
+    responder: User,
+    language: str,
+    django_capture_on_commit_callbacks: Any,
+    settings: Settings,
+    _clock: time_machine.Traveller,
+) -> None:
+    settings.TASK_RETRY_SECONDS = 1
+    botframework.installed_for.add(AMIRA)
+    incident, conversation = declare(connector, language, django_capture_on_commit_callbacks)
+    thread = conversation.conversation_id
+    botframework.rate_limit_next(retry_after=30)
+    connector.post(connector.mention("catchup", language=language, conversation=thread))
+    assert PRIVATE_CHAT[language] in botframework.posted(thread)[-1]["text"]
+    assert AMIRA not in botframework.private_chats
+
+    _clock.shift(timedelta(seconds=31))
+    drain()
+    [answer] = botframework.posted(botframework.private_chats[AMIRA])
+    assert incident.ref in answer["text"]
 
 
 def test_command_text_drops_the_bots_mention_and_markup_but_keeps_other_mentions() -> None:

@@ -49,6 +49,7 @@ from hotwash.chat.services import (
     unmark_message,
 )
 from hotwash.core.errors import DomainError
+from hotwash.incidents.models import Incident
 from hotwash.incidents.queries import can_view, get_incident
 from hotwash.integrations.teams import cards, connector, tasks
 from hotwash.notifications.links import absolute
@@ -80,6 +81,10 @@ class Context:
     user_id: str  # the sender's id in this conversation ("29:...")
     aad_id: str  # the sender's Entra ID object id
     name: str
+    bot_id: str  # the bot's id in this conversation ("28:...")
+    tenant_id: str
+    # "personal" (the bot's chat with one person), "channel" or "groupChat"
+    kind: str
 
 
 def context_of(activity: Mapping[str, Any]) -> Context:
@@ -92,6 +97,12 @@ def context_of(activity: Mapping[str, Any]) -> Context:
         user_id=str(sender.get("id") or ""),
         aad_id=str(sender.get("aadObjectId") or ""),
         name=str(sender.get("name") or ""),
+        bot_id=str(_mapping(activity.get("recipient")).get("id") or ""),
+        tenant_id=str(
+            _mapping(_mapping(activity.get("channelData")).get("tenant")).get("id")
+            or settings.TEAMS_TENANT_ID
+        ),
+        kind=str(_mapping(activity.get("conversation")).get("conversationType") or ""),
     )
 
 
@@ -249,6 +260,8 @@ def _command(context: Context) -> dict[str, Any] | None:
         return cards.card_activity(
             cards.update_form(context.language, incident_ref=conversation.incident.ref)
         )
+    if reply.personal and conversation is not None and context.kind != "personal":
+        return _answered_privately(context, conversation.incident, reply.text)
     return cards.text_activity(reply.text)
 
 
@@ -391,6 +404,31 @@ def _reply(context: Context, activity: dict[str, Any]) -> None:
     except connector.ConnectorError as error:
         if not tasks.retry_reply(error, *where, attempt=1):
             logger.warning("Teams: the reply to %s was not sent: %s", activity_id, error)
+
+
+def _answered_privately(context: Context, incident: Incident, text: str) -> dict[str, Any]:
+    """Teams has no message that only one person in a channel sees (Slack's
+    ephemeral): an answer meant for the asker alone goes to their private
+    chat with the bot, and the conversation is told only that it went
+    there. A person who has not added the app for themself (403) cannot be
+    written to first: they get a link to the same answer on the web."""
+    person = {"bot_id": context.bot_id, "user_id": context.user_id, "tenant_id": context.tenant_id}
+    private = cards.text_activity(text)
+    with translation.override(context.language):
+        try:
+            connector.send_privately(context.service_url, activity=private, **person)
+        except connector.ConnectorError as error:
+            if not tasks.retry_private(error, context.service_url, person, private, attempt=1):
+                logger.info("Teams: no private chat with %s: %s", context.user_id, error)
+                url = absolute(reverse("incidents:catchup", args=[incident.ref]))
+                return cards.text_activity(
+                    _(
+                        "I cannot write to you privately until you add the Hotwash app "
+                        "for yourself in Teams. Read it on the web instead: %(url)s"
+                    )
+                    % {"url": url}
+                )
+        return cards.text_activity(_("I am sending you the answer in a private chat."))
 
 
 def _plain(activity: Mapping[str, Any]) -> str:

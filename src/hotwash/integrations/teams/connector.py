@@ -3,6 +3,9 @@
 - reply to an activity: POST {serviceUrl}/v3/conversations/{id}/activities/{activityId}
 - post to a conversation: POST {serviceUrl}/v3/conversations/{id}/activities
 - start a thread in a channel: POST {serviceUrl}/v3/conversations
+- open (or find) the bot's private chat with a person: POST
+  {serviceUrl}/v3/conversations with `isGroup: false` and the person as
+  the one member (403 when the person has not added the app for themself)
 - read a member (their email): GET {serviceUrl}/v3/conversations/{id}/members/{userId}
 
 Each carries the bot's token (auth.bot_token). The Bot Connector answers
@@ -116,6 +119,32 @@ def create_thread(
             "activity": activity,
         },
     )
+
+
+def private_chat(service_url: str, *, bot_id: str, user_id: str, tenant_id: str) -> str:
+    """The id of the bot's one-to-one chat with `user_id`. Teams answers
+    with the existing chat when there is one, so asking again is safe."""
+    answer = _call(
+        "POST",
+        _url(service_url),
+        {
+            "bot": {"id": bot_id},
+            "members": [{"id": user_id}],
+            "channelData": {"tenant": {"id": tenant_id}},
+            "isGroup": False,
+        },
+    )
+    chat_id = str(answer.get("id") or "")
+    if not chat_id:
+        raise ConnectorError("The Bot Connector did not name the private chat.", status=502)
+    return chat_id
+
+
+def send_privately(
+    service_url: str, *, bot_id: str, user_id: str, tenant_id: str, activity: dict[str, Any]
+) -> None:
+    chat_id = private_chat(service_url, bot_id=bot_id, user_id=user_id, tenant_id=tenant_id)
+    post(service_url, chat_id, activity)
 
 
 def member(service_url: str, conversation_id: str, user_id: str) -> dict[str, Any]:
