@@ -12,6 +12,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
+from pytest_django import Settings
 
 from hotwash.alerts.models import AlertSource
 from hotwash.core.models import AuditRecord
@@ -108,7 +110,7 @@ def test_a_silent_heartbeat_opens_one_incident_per_outage(
     entry = incident.timeline.filter(kind=TimelineKind.TRIGGER).order_by("-id").first()
     assert entry is not None
     assert describe_event(entry) == (
-        "The heartbeat nightly-backup is alive again, after 2 h 0 min of silence."
+        "The heartbeat nightly-backup is alive again, after 2 h of silence."
     )
     assert AuditRecord.objects.filter(action="heartbeat.recovered").count() == 1
 
@@ -162,6 +164,48 @@ def test_propose_mode_asks_before_opening_the_incident(
     incident = Incident.objects.get()
     assert Heartbeat.objects.get().incident_id == incident.pk
     assert incident.created_by == responder
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "described"),
+    [
+        (
+            "en",
+            "(expected every 90 s, with 30 s of grace)",
+            "No sign of life from the heartbeat deploy-probe for more than 2 min.",
+        ),
+        (
+            "fr",
+            "(attendu toutes les 90 s, avec 30 s de marge)",
+            "Aucun signe de vie du battement de cœur deploy-probe depuis plus de 2 min.",
+        ),
+    ],
+)
+def test_the_monitoring_failure_gives_the_period_exactly(
+    api: Client,
+    clock: time_machine.Traveller,
+    policy_file: Callable[[str], Path],
+    settings: Settings,
+    language: str,
+    expected: str,
+    described: str,
+) -> None:
+    """The summary is written in the site's language, the timeline in the
+    reader's: both say 90 s, not "1 min"."""
+    settings.LANGUAGE_CODE = language
+    policy_file("heartbeats:\n  - name: deploy-probe\n    period: 90s\n    grace: 30s\n")
+    ping(api, "deploy-probe")
+    clock.move_to(T0 + timedelta(seconds=121))
+    assert services.run_checks().silent == ["deploy-probe"]
+    incident = Incident.objects.get()
+    assert expected in incident.summary
+    with translation.override(language):
+        assert described in describe_event(incident.timeline.get(kind=TimelineKind.TRIGGER))
+    ping(api, "deploy-probe")
+    recovered = incident.timeline.filter(kind=TimelineKind.TRIGGER).order_by("-id").first()
+    assert recovered is not None
+    with translation.override(language):
+        assert "2 min" in describe_event(recovered)
 
 
 # --- Watchdog ---------------------------------------------------------------------

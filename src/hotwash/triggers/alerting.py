@@ -25,9 +25,9 @@ from django.utils.translation import ngettext
 
 from hotwash.alerts.models import Alert, AlertGroup, AlertStatus
 from hotwash.incidents import services as incidents
-from hotwash.incidents.display import format_duration
 from hotwash.incidents.models import OPEN_STATUSES, Incident, Status, TimelineEvent, TimelineKind
 from hotwash.triggers import engine
+from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.labels import label_value
 from hotwash.triggers.models import Action, PolicyFiring, ProposalKind, Trigger
 from hotwash.triggers.policy import (
@@ -547,7 +547,7 @@ def _long_firing(
     service = str(labels.get("service") or "").strip()[:100]
     with engine.site_language():
         title = _("Alert firing for more than %(duration)s: %(alert)s") % {
-            "duration": format_duration(rule.alerts),
+            "duration": exact_duration(rule.alerts),
             "alert": _alertname(group, first),
         }
         summary = _(

@@ -8,15 +8,14 @@ query per entry.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hotwash.core.choices import choice_label
-from hotwash.incidents.display import format_duration
 from hotwash.incidents.models import Severity, TimelineEvent
+from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.models import (
     Action,
     ChangeKind,
@@ -32,7 +31,7 @@ def _severity(value: Any) -> str:
 
 
 def _duration(seconds: Any) -> str:
-    return format_duration(timedelta(seconds=int(seconds or 0)))
+    return exact_duration(int(seconds or 0))
 
 
 def _labels(labels: Mapping[str, Any]) -> str:

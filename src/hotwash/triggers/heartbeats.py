@@ -25,10 +25,10 @@ from hotwash.alerts.models import Alert, AlertStatus
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import NotFound, PermissionDenied
 from hotwash.incidents import services as incidents
-from hotwash.incidents.display import format_duration
 from hotwash.incidents.models import TimelineKind
 from hotwash.incidents.services import Actor
 from hotwash.triggers import engine
+from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.labels import label_value
 from hotwash.triggers.models import Action, Heartbeat, HeartbeatStatus, Trigger
 from hotwash.triggers.policy import (
@@ -232,8 +232,8 @@ def _fire(
             "policy": rule.id,
             "name": config.name,
             "since": last.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "period": format_duration(config.period),
-            "grace": format_duration(config.grace),
+            "period": exact_duration(config.period),
+            "grace": exact_duration(config.grace),
         }
     subject = engine.Subject(
         title=title,

@@ -20,6 +20,7 @@ from hotwash.core.errors import DomainError, NotFound
 from hotwash.incidents.queries import visible_incident_ids, visible_incidents
 from hotwash.triggers import services
 from hotwash.triggers.describe import describe_firing
+from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.models import (
     Mode,
     PolicyFiring,
@@ -28,7 +29,7 @@ from hotwash.triggers.models import (
     ProposalStatus,
     Trigger,
 )
-from hotwash.triggers.policy import format_duration_short, load_trigger_policies
+from hotwash.triggers.policy import load_trigger_policies
 
 RECENTLY_ANSWERED = 20
 RECENT_FIRINGS = 20
@@ -167,5 +168,5 @@ def _policy_row(policy: Any) -> dict[str, Any]:
         "mode": Mode(policy.mode).label,
         "enabled": policy.enabled,
         "description": policy.description,
-        "threshold": format_duration_short(threshold) if threshold is not None else "",
+        "threshold": exact_duration(threshold) if threshold is not None else "",
     }
