@@ -98,7 +98,7 @@ INSTALLED_APPS = [
     # The composition root: the API (api/urls.py) and the `demo` command.
     "hotwash.api",
     "django_tasks",
-    "django_tasks_db",
+    "hotwash.jobs.apps.TaskResultsConfig",  # django-tasks-db, named in French too
 ]
 
 MIDDLEWARE = [
