@@ -11,8 +11,9 @@ tests use (tests/integrations/slack/standin.py) and the real server
 (`hotwash serve`, bench/core.py's running_server). From 20 threads (one
 kept-alive connection each) it then sends, signed as Slack signs them:
 
-- `/incident declare <title>` slash commands (each declares an incident and
-  asks for its channel, in one transaction, and answers in_channel);
+- `/incident declare <title>` slash commands (each is queued, in one
+  transaction, for the worker, which declares the incident, asks for its
+  channel and answers through the response_url);
 - Events API `reaction_added` callbacks with the timeline reaction, each a
   new event id (each is recorded and queued in one transaction).
 

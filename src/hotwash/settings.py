@@ -173,6 +173,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer commits; IMMEDIATE transactions
     # take the write lock up front so two writers queue instead of failing
     # with "database is locked" half-way through a transaction.
+    # Django's backend, with the threads of a process queueing for the
+    # write lock instead of polling for it (hotwash.core.sqlite3.base).
+    _database["ENGINE"] = "hotwash.core.sqlite3"
     _database["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL;"
