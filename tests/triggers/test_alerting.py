@@ -254,6 +254,38 @@ def test_data_loss_wins_over_downtime_when_both_match(source: AlertSource) -> No
     }
 
 
+SHOP_DOWN = """
+policies:
+  - id: shop-down
+    trigger: downtime
+    description: The shop is down for everyone.
+    match: {service: shop, severity: critical}
+    severity: 1
+    title: "Shop down: {alertname}"
+"""
+
+
+def test_the_organisations_policy_opens_the_incident_before_a_shipped_one(
+    source: AlertSource, policy_file: Callable[[str], Path]
+) -> None:
+    """shop-down and the shipped downtime-critical both match: the
+    organisation's opens the incident, with its title; the shipped one joins."""
+    policy_file(SHOP_DOWN)
+    send(source, alert(service="shop", severity="critical", summary="Checkout answers 503"))
+    incident = only_incident()
+    assert incident.title == "Shop down: ShopDown"
+    assert incident.severity == 1
+    assert dict(PolicyFiring.objects.values_list("policy_id", "action")) == {
+        "shop-down": Action.DECLARED,
+        "downtime-critical": Action.JOINED,
+    }
+    entries = incident.timeline.filter(kind=TimelineKind.TRIGGER).order_by("id")
+    assert describe_event(entries[0]).startswith(
+        "Trigger policy shop-down (Downtime or degradation) declared this incident."
+    )
+    assert "Opened by the trigger policy shop-down" in incident.summary
+
+
 def test_data_loss_joining_an_open_incident_raises_its_severity(source: AlertSource) -> None:
     send(source, alert("SlowCheckout", service="shop", severity="warning", starts_at=T0))
     with time_machine.travel(T0 + timedelta(minutes=16), tick=False):
@@ -364,6 +396,6 @@ def test_alerts_firing_past_the_resolution_threshold_open_an_incident(source: Al
         services.run_checks()
         services.run_checks()
     incident = only_incident()
-    assert incident.title == "Alert firing for more than 1 d 0 h: QueueBacklog"
+    assert incident.title == "Alert firing for more than 1 d: QueueBacklog"
     assert PolicyFiring.objects.get().policy_id == "resolution-time"
     assert AlertGroup.objects.get().incident_id == incident.pk

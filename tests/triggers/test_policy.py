@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from pytest_django import Settings
 
 from hotwash.envconfig import ConfigurationError
+from hotwash.triggers.describe import SHIPPED_DESCRIPTIONS, policy_description
 from hotwash.triggers.policy import (
     DataLossPolicy,
     DowntimePolicy,
@@ -89,6 +91,66 @@ heartbeats:
     assert (watchdog.period, watchdog.grace) == (timedelta(minutes=5), timedelta(minutes=10))
     backup = policies.heartbeat("nightly-backup")
     assert backup is not None and backup.silence == timedelta(days=1, hours=2)
+
+
+def test_the_organisations_policies_come_first(tmp_path: Path) -> None:
+    """Order is precedence: the first policy that matches opens the incident."""
+    policies = load_from(
+        write(
+            tmp_path,
+            """
+policies:
+  - id: shop-down
+    trigger: downtime
+    match: {service: shop}
+  - id: degradation
+    firing_for: 30m
+  - id: shop-data
+    trigger: data_loss
+    match: {service: shop, category: data-loss}
+heartbeats:
+  - {name: Watchdog-eu, alert: {alertname: Watchdog, cluster: eu}, period: 5m}
+""",
+        )
+    )
+    assert [p.id for p in policies.policies][:3] == ["shop-down", "degradation", "shop-data"]
+    # Data loss still before downtime (its incident must be the private one);
+    # within each, the file's policies before the shipped ones.
+    assert [p.id for p in policies.alert_policies] == [
+        "shop-data",
+        "data-loss",
+        "shop-down",
+        "degradation",
+        "downtime-critical",
+    ]
+    assert [h.name for h in policies.heartbeats] == ["Watchdog-eu", "Watchdog"]
+    watchdog = policies.heartbeat_for_alert({"alertname": "Watchdog", "cluster": "eu"})
+    assert watchdog is not None and watchdog.name == "Watchdog-eu"
+
+
+def test_a_changed_shipped_policy_loses_its_shipped_description(tmp_path: Path) -> None:
+    policies = load_from(
+        write(
+            tmp_path,
+            """
+policies:
+  - {id: degradation, firing_for: 30m}
+  - {id: downtime-critical, enabled: true}
+  - {id: data-loss, severity: 1, description: Our own words.}
+""",
+        )
+    )
+    descriptions = {p.id: p.description for p in policies.policies}
+    assert descriptions["degradation"] == ""  # "after 15 minutes" would be wrong now
+    assert descriptions["downtime-critical"] == "A critical alert opens an incident at once."
+    assert descriptions["data-loss"] == "Our own words."
+
+
+def test_every_shipped_description_is_marked_and_translated() -> None:
+    for policy in load_from(None).policies:
+        assert policy.description in SHIPPED_DESCRIPTIONS, policy.id
+        with translation.override("fr"):
+            assert policy_description(policy) != policy.description, policy.id
 
 
 def test_inherit_defaults_false_starts_from_nothing(tmp_path: Path) -> None:
@@ -179,7 +241,7 @@ def test_disabled_true_is_accepted_for_enabled_false(tmp_path: Path) -> None:
         ),
         (
             "policies:\n  - {id: rt2, trigger: resolution_time}\n",
-            "only one resolution_time policy can be enabled; these are: resolution-time, rt2",
+            "only one resolution_time policy can be enabled; these are: rt2, resolution-time",
         ),
         (
             "policies:\n  - {id: detection-gap, mode: declare}\n",

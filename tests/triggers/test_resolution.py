@@ -62,7 +62,7 @@ def test_an_incident_open_too_long_is_escalated(
     entry = incident.timeline.get(kind=TimelineKind.TRIGGER)
     assert describe_event(entry) == (
         "Trigger policy resolution-time (Resolution time) raised the severity from SEV3 to SEV2.\n"
-        "Still open after more than 1 d 0 h at this severity."
+        "Still open after more than 1 d at this severity."
     )
     assert AuditRecord.objects.filter(action="trigger.fired").count() == 1
 

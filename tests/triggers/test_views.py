@@ -135,6 +135,46 @@ def test_the_overview_lists_policies_heartbeats_and_firings(
     assert Incident.objects.get().ref in html
 
 
+@pytest.mark.parametrize(
+    ("language", "shipped", "generated"),
+    [
+        (
+            "en",
+            "A critical alert opens an incident at once.",
+            "An alert with severity=warning still firing after 30 min.",
+        ),
+        (
+            "fr",
+            "Une alerte critique ouvre un incident immédiatement.",
+            "Une alerte avec severity=warning encore active après 30 min.",
+        ),
+    ],
+)
+def test_the_overview_gives_policy_descriptions_in_the_readers_language(
+    responder_client: Client,
+    policy_file: Callable[[str], Path],
+    language: str,
+    shipped: str,
+    generated: str,
+) -> None:
+    """Shipped descriptions are translated; a shipped policy the file changed
+    gets one generated from its fields; the organisation's own words stay."""
+    policy_file(
+        "policies:\n"
+        "  - {id: degradation, firing_for: 30m}\n"
+        "  - {id: shop-down, trigger: downtime, match: {service: shop},"
+        " description: Le shop est en panne.}\n"
+    )
+    html = responder_client.get(f"/{language}/triggers/").content.decode()
+    assert shipped in html
+    assert generated in html
+    assert "Le shop est en panne." in html
+    assert "15 minutes" not in html
+    if language == "fr":
+        assert "A critical alert" not in html
+        assert "A warning still firing" not in html
+
+
 # --- the incident page's include ---------------------------------------------------
 
 PAGE = (
@@ -177,6 +217,31 @@ def test_the_include_is_empty_without_firings_and_flags_full_postmortems(
     assert "requires a full postmortem" in html
     assert "The alert it saw" in html
     assert "Accept" not in html  # viewers read, they do not answer
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Opened by the trigger policy <strong>shop-down</strong>."),
+        ("fr", "Ouvert par la politique de déclenchement <strong>shop-down</strong>."),
+    ],
+)
+def test_the_incident_names_the_policy_that_opened_it(
+    responder: User,
+    source: AlertSource,
+    policy_file: Callable[[str], Path],
+    language: str,
+    expected: str,
+) -> None:
+    policy_file(
+        "policies:\n  - id: shop-down\n    trigger: downtime\n"
+        "    match: {service: shop, severity: critical}\n"
+        "    description: The shop is down for everyone.\n"
+    )
+    send(source, alert(service="shop", severity="critical"))
+    html = render_for(responder, Incident.objects.get(), language)
+    assert expected in html
+    assert "The shop is down for everyone." in html
 
 
 INCLUDE_LINE = "{% load triggers_tags %}{% policy_firings incident %}"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from hotwash.core.choices import choice_label
 from hotwash.incidents.models import Severity, TimelineEvent
@@ -23,6 +23,13 @@ from hotwash.triggers.models import (
     PolicyFiring,
     ProposalKind,
     Trigger,
+)
+from hotwash.triggers.policy import (
+    AlertPolicy,
+    DowntimePolicy,
+    InterventionPolicy,
+    RegexMatch,
+    ResolutionTimePolicy,
 )
 
 
@@ -279,3 +286,92 @@ def describe_firing(firing: PolicyFiring) -> str:
 
 def mode_label(value: str) -> str:
     return choice_label(Mode, value)
+
+
+# --- policies -----------------------------------------------------------------
+
+# The descriptions of the shipped policies (defaults.yaml), marked here so the
+# catalogue has them; a test checks every one in the file is listed. A
+# description the organisation wrote is its own words, shown as written.
+SHIPPED_DESCRIPTIONS = frozenset(
+    {
+        gettext_noop("A critical alert opens an incident at once."),
+        gettext_noop("A warning still firing after 15 minutes opens a minor incident."),
+        gettext_noop(
+            "An alert labelled as data loss opens a private incident at once, SEV2 or "
+            "higher, that needs a full postmortem."
+        ),
+        gettext_noop(
+            "A rollback or a traffic reroute proposes an incident to the person who recorded it."
+        ),
+        gettext_noop(
+            "An incident open too long for its severity is escalated one level; an alert "
+            "firing for a day with no incident opens one."
+        ),
+        gettext_noop("A heartbeat that falls silent opens an incident."),
+        gettext_noop(
+            "An incident a person declared that no alert saw proposes an action item to "
+            "add detection."
+        ),
+    }
+)
+
+
+def _selector(match: Mapping[str, Any]) -> str:
+    """`severity=critical|page, alertname=~Shop.*`."""
+    parts = []
+    for name, value in match.items():
+        if isinstance(value, RegexMatch):
+            parts.append(f"{name}=~{value.regex}")
+        elif isinstance(value, list):
+            parts.append(f"{name}={'|'.join(value)}")
+        else:
+            parts.append(f"{name}={value}")
+    return ", ".join(parts)
+
+
+def generated_description(policy: Any) -> str:
+    """What a policy without a description of its own acts on, from the
+    fields in force, in the reader's language."""
+    if isinstance(policy, AlertPolicy):
+        values = {"match": _selector(policy.match)}
+        if policy.trigger == Trigger.DATA_LOSS:
+            return _("Data loss: an alert with %(match)s, at once.") % values
+        wait = policy.firing_for if isinstance(policy, DowntimePolicy) else None
+        if wait:
+            return _("An alert with %(match)s still firing after %(duration)s.") % {
+                **values,
+                "duration": exact_duration(wait),
+            }
+        return _("An alert with %(match)s, at once.") % values
+    if isinstance(policy, InterventionPolicy):
+        values = {
+            "kinds": ", ".join(choice_label(ChangeKind, kind) for kind in policy.kinds),
+            "services": ", ".join(policy.services),
+        }
+        if policy.services:
+            return _("A change (%(kinds)s) of %(services)s.") % values
+        return _("A change (%(kinds)s) of any service.") % values
+    if isinstance(policy, ResolutionTimePolicy):
+        thresholds = ", ".join(
+            _("%(severity)s after %(duration)s")
+            % {"severity": _severity(level), "duration": exact_duration(threshold)}
+            for level, threshold in sorted(policy.thresholds.items())
+        )
+        if thresholds:
+            return _("An incident still open: %(thresholds)s.") % {"thresholds": thresholds}
+        return _("An alert firing for a long time with no incident.")
+    if policy.trigger == Trigger.MONITORING_FAILURE:
+        return _("A heartbeat with no sign of life past its period and grace.")
+    if policy.trigger == Trigger.DETECTION_GAP:
+        return _("An incident a person declared that no alert saw.")
+    return ""
+
+
+def policy_description(policy: Any) -> str:
+    """A policy's description for people: a shipped one in the reader's
+    language, the organisation's as written, otherwise generated."""
+    text = str(policy.description or "").strip()
+    if text in SHIPPED_DESCRIPTIONS:
+        return _(text)
+    return text or generated_description(policy)

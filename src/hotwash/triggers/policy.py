@@ -514,12 +514,52 @@ def merge_documents(shipped: dict[str, Any], local: dict[str, Any], source: str)
     heartbeats = _entries(local.get("heartbeats", []), "name", "heartbeats", source)
     if local.get("inherit_defaults", True) is False:
         return {"policies": policies, "heartbeats": heartbeats}
+    merged = merge_entries(shipped.get("policies", []), policies, "id", replaces=_other_trigger)
     return {
-        "policies": merge_entries(
-            shipped.get("policies", []), policies, "id", replaces=_other_trigger
+        "policies": _stale_descriptions_dropped(
+            yours_first(merged, policies, "id"), shipped.get("policies", []), policies
         ),
-        "heartbeats": merge_entries(shipped.get("heartbeats", []), heartbeats, "name"),
+        "heartbeats": yours_first(
+            merge_entries(shipped.get("heartbeats", []), heartbeats, "name"), heartbeats, "name"
+        ),
     }
+
+
+def yours_first(
+    merged: list[dict[str, Any]], local: list[dict[str, Any]], key: str
+) -> list[dict[str, Any]]:
+    """The entries the organisation's file names (new ones and shipped ones
+    it changes), in the file's order, before the shipped ones it leaves
+    alone. Order is precedence: when two policies match the same alerts,
+    the first opens the incident (its title, services, privacy) and the
+    others only join it, so the organisation's own must come first."""
+    order = {item.get(key): position for position, item in enumerate(local)}
+    return sorted(merged, key=lambda item: order.get(item.get(key), len(order)))
+
+
+# Fields that change what a shipped policy does; changing one without a new
+# description makes the shipped description wrong ("after 15 minutes").
+_SWITCH_FIELDS = frozenset({"id", "enabled", "description"})
+
+
+def _stale_descriptions_dropped(
+    merged: list[dict[str, Any]], shipped: list[dict[str, Any]], local: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A shipped policy the file changes keeps its shipped description only
+    if the file changed nothing it describes; otherwise the description is
+    generated from the fields in force (describe.policy_description)."""
+    shipped_ids = {item.get("id") for item in shipped}
+    changed = {
+        item.get("id")
+        for item in local
+        if item.get("id") in shipped_ids
+        and "description" not in item
+        and set(item) - _SWITCH_FIELDS
+    }
+    return [
+        {k: v for k, v in item.items() if k != "description"} if item.get("id") in changed else item
+        for item in merged
+    ]
 
 
 _TYPE_ERRORS = frozenset(

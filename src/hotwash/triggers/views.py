@@ -19,7 +19,7 @@ from hotwash.accounts.permissions import can_respond
 from hotwash.core.errors import DomainError, NotFound
 from hotwash.incidents.queries import visible_incident_ids, visible_incidents
 from hotwash.triggers import services
-from hotwash.triggers.describe import describe_firing
+from hotwash.triggers.describe import describe_firing, policy_description
 from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.models import (
     Mode,
@@ -167,6 +167,6 @@ def _policy_row(policy: Any) -> dict[str, Any]:
         "trigger": Trigger(policy.trigger).label,
         "mode": Mode(policy.mode).label,
         "enabled": policy.enabled,
-        "description": policy.description,
+        "description": policy_description(policy),
         "threshold": exact_duration(threshold) if threshold is not None else "",
     }
