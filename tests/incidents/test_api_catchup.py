@@ -105,8 +105,8 @@ def test_its_summary_reads_as_a_paragraph(api: Client, running: Incident) -> Non
     )
     assert "Impact began 40 min ago." in summary
     assert "Impact: Card payments fail for EU customers." in summary
-    assert "amira is the incident commander." in summary
-    assert "Scribe: sam" in summary
+    assert "Amira is the incident commander." in summary
+    assert "Scribe: Sam" in summary
     assert "1 task is open." in summary
     assert summary.endswith("Roll back the 08:55 deploy.")
 

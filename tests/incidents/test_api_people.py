@@ -45,7 +45,13 @@ def test_it_assigns_a_role(
     assert data["assigned_by"] == "amira"
     assert data["ended_at"] is None
     entry = TimelineEvent.objects.filter(incident=incident, kind=TimelineKind.ROLE).get()
-    assert entry.data == {"role": role.lower(), "from": None, "to": "sam"}
+    assert entry.data == {
+        "role": role.lower(),
+        "from": None,
+        "to": "sam",
+        "from_name": None,
+        "to_name": "Sam",
+    }
 
 
 def test_a_hand_over_is_one_call_and_keeps_history(
@@ -68,7 +74,7 @@ def test_a_hand_over_is_one_call_and_keeps_history(
         ("sam", True),
     ]
     texts = [e["text"] for e in api.get(url(incident, "timeline")).json()["items"]]
-    assert "Incident commander handed over from amira to sam." in texts
+    assert "Incident commander handed over from Amira to Sam." in texts
 
 
 def test_null_leaves_a_role_vacant(api: Client, incident: Incident, other_responder: User) -> None:

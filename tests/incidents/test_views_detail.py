@@ -125,9 +125,9 @@ def test_taking_command_is_one_click(
     holder = RoleAssignment.objects.get(incident=incident, ended_at__isnull=True)
     assert (holder.role, holder.user) == ("commander", responder)
     html = page(responder_client, incident)
-    assert "You are now Incident commander." in html
+    assert "You are now incident commander." in html
     assert "Step down as commander" in html
-    assert "amira is now Incident commander." in html  # the timeline entry
+    assert "Amira is now incident commander." in html  # the timeline entry
 
 
 def test_handing_over_a_role_keeps_its_history(
@@ -141,9 +141,9 @@ def test_handing_over_a_role_keeps_its_history(
     current = RoleAssignment.objects.get(incident=incident, role="scribe", ended_at__isnull=True)
     assert current.user == other_responder
     html = page(responder_client, incident)
-    assert "Sam is now Scribe." in html
+    assert "Sam is now scribe." in html
     assert "Role history (2 assignments)" in html
-    assert "Scribe handed over from amira to sam." in html
+    assert "Scribe handed over from Amira to Sam." in html
 
 
 def test_assigning_a_role_to_nobody_known_is_an_error(

@@ -78,8 +78,8 @@ def test_accepting_the_proposal_declares_the_incident_with_the_change(
     assert incident.detection_source == DetectionSource.PERSON
     assert ChangeEvent.objects.get().incident_id == incident.pk
     texts = [describe_event(e) for e in incident.timeline.all()]
-    assert "Rollback of shop to 4.1.0, recorded by amira." in texts
-    assert any(t.startswith("amira accepted the proposal of trigger policy") for t in texts)
+    assert "Rollback of shop to 4.1.0, recorded by Amira." in texts
+    assert any(t.startswith("Amira accepted the proposal of trigger policy") for t in texts)
     # Found by a trigger, so no "add detection" proposal for it.
     assert Proposal.objects.count() == 1
 
@@ -113,7 +113,7 @@ def test_a_rollback_during_an_open_incident_joins_it(api: Client, responder: Use
     assert (firing.action, firing.incident_id) == (Action.JOINED, incident.pk)
     entry = incident.timeline.get(kind=TimelineKind.CHANGE)
     assert entry.key_moment
-    assert describe_event(entry) == "Rollback of shop to 4.1.0, recorded by amira."
+    assert describe_event(entry) == "Rollback of shop to 4.1.0, recorded by Amira."
 
 
 def test_a_plain_deploy_is_only_written_on_open_incidents(api: Client, responder: User) -> None:
@@ -123,7 +123,7 @@ def test_a_plain_deploy_is_only_written_on_open_incidents(api: Client, responder
     assert body["firings"] == []
     assert body["written_on"] == [incident.ref]
     assert describe_event(incident.timeline.get(kind=TimelineKind.CHANGE)) == (
-        "Deploy of search 7.3, recorded by amira."
+        "Deploy of search 7.3, recorded by Amira."
     )
     post(api, service="billing", version="1.0")
     assert Incident.objects.count() == 1

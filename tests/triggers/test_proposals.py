@@ -71,7 +71,7 @@ def test_accepting_it_creates_a_detect_action_item_owned_by_the_acceptor(
     assert audit.actor == other_responder
     accepted = incident.timeline.filter(kind=TimelineKind.TRIGGER).order_by("-id").first()
     assert accepted is not None
-    assert describe_event(accepted).startswith("sam accepted the proposal")
+    assert describe_event(accepted).startswith("Sam accepted the proposal")
     assert f"Action item {item.ref} created." in describe_event(accepted)
 
 
@@ -134,7 +134,7 @@ def test_list_accept_and_dismiss_through_the_api(api: Client, responder: User) -
 
     again = api.post(f"/api/v1/proposals/{listed[1]['id']}/dismiss", {}, "application/json")
     assert again.status_code == 409
-    assert again.json()["message"].startswith("amira already accepted this proposal, at ")
+    assert again.json()["message"].startswith("Amira already accepted this proposal, at ")
 
 
 def test_proposal_errors(api: Client, responder: User, viewer: User) -> None:

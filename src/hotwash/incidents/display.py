@@ -6,14 +6,16 @@ sees them in their own language and time zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from hotwash.core.choices import choice_label
 from hotwash.incidents.models import (
@@ -26,6 +28,39 @@ from hotwash.incidents.models import (
     TimelineKind,
 )
 from hotwash.policies import severity_definition
+
+
+def person_name(user: User) -> str:
+    """A person as others know them: their full name, else their username."""
+    return str(user.get_full_name() or user.get_username())
+
+
+# A role's name inside a sentence ("Amira is now incident commander."), where
+# the label (IncidentRole, "Incident commander") is a title; French words
+# them differently, hence the context.
+ROLES_IN_SENTENCES: dict[str, Promise] = {
+    IncidentRole.COMMANDER: pgettext_lazy("role in a sentence", "incident commander"),
+    IncidentRole.SCRIBE: pgettext_lazy("role in a sentence", "scribe"),
+    IncidentRole.COMMUNICATIONS: pgettext_lazy("role in a sentence", "communications lead"),
+    IncidentRole.OPERATIONS: pgettext_lazy("role in a sentence", "operations lead"),
+}
+
+
+def role_in_sentence(role: str | None) -> str:
+    name = ROLES_IN_SENTENCES.get(str(role))
+    return str(name) if name is not None else choice_label(IncidentRole, role)
+
+
+def named(data: Mapping[str, Any], key: str) -> str:
+    """The person whose username is under `key` of an entry's data: by the
+    name stored beside it (`<key>_name`), or, in entries written before names
+    were stored, by their account's name now; "" when nobody."""
+    name = data.get(f"{key}_name")
+    username = data.get(key)
+    if name or not username:
+        return str(name or "")
+    user = User.objects.filter(username=username).first()
+    return person_name(user) if user is not None else str(username)
 
 
 def field_label(field: str) -> str:
@@ -91,16 +126,16 @@ def describe_event(event: TimelineEvent) -> str:
             "status": choice_label(Status, data.get("status")),
         }
     if event.kind == TimelineKind.ROLE:
-        role = choice_label(IncidentRole, data.get("role"))
         if data.get("to") and data.get("from"):
             return _("%(role)s handed over from %(from)s to %(to)s.") % {
-                "role": role,
-                "from": data["from"],
-                "to": data["to"],
+                "role": choice_label(IncidentRole, data.get("role")),
+                "from": named(data, "from"),
+                "to": named(data, "to"),
             }
+        role = role_in_sentence(data.get("role"))
         if data.get("to"):
-            return _("%(user)s is now %(role)s.") % {"user": data["to"], "role": role}
-        return _("%(user)s is no longer %(role)s.") % {"user": data.get("from"), "role": role}
+            return _("%(user)s is now %(role)s.") % {"user": named(data, "to"), "role": role}
+        return _("%(user)s is no longer %(role)s.") % {"user": named(data, "from"), "role": role}
     field = str(data.get("field", ""))
     if field == "summary" or field == "impact":
         return _("%(field)s updated: %(value)s") % {

@@ -22,6 +22,7 @@ from hotwash.incidents.display import (
     describe_event,
     format_duration,
     format_time,
+    person_name,
     severity_description,
     severity_name,
 )
@@ -280,12 +281,12 @@ def _impact_sentence(catchup: Catchup) -> str:
 def _role_sentences(roles: dict[str, Any]) -> list[str]:
     commander = roles.get(IncidentRole.COMMANDER)
     if commander is not None:
-        sentences = [_("%(user)s is the incident commander.") % {"user": commander.get_username()}]
+        sentences = [_("%(user)s is the incident commander.") % {"user": person_name(commander)}]
     else:
         sentences = [_("Nobody is the incident commander yet.")]
     others = [
         _("%(role)s: %(user)s")
-        % {"role": choice_label(IncidentRole, role), "user": user.get_username()}
+        % {"role": choice_label(IncidentRole, role), "user": person_name(user)}
         for role, user in roles.items()
         if role != IncidentRole.COMMANDER and user is not None
     ]

@@ -33,6 +33,7 @@ from hotwash.accounts.permissions import can_respond
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from hotwash.incidents.display import person_name
 from hotwash.incidents.models import (
     ENDED_STATUSES,
     IMPACT_TIME_FIELDS,
@@ -702,7 +703,14 @@ def assign_role(
             actor=actor,
             kind=TimelineKind.ROLE,
             now=now,
-            data={"role": role_value, "from": previous, "to": holder},
+            # Usernames say who; the names are how the sentence reads (display.py).
+            data={
+                "role": role_value,
+                "from": previous,
+                "to": holder,
+                "from_name": person_name(current.user) if current is not None else None,
+                "to_name": person_name(user) if user is not None else None,
+            },
             key_moment=role_value == IncidentRole.COMMANDER,
         )
         updates: dict[str, Any] = {"updated_at": now, "version": locked.version + 1}

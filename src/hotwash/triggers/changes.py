@@ -24,6 +24,7 @@ from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, PermissionDenied
 from hotwash.core.text import clean_choice, clean_text
 from hotwash.incidents import services as incidents
+from hotwash.incidents.display import person_name
 from hotwash.incidents.models import OPEN_STATUSES, DetectionSource, Incident, TimelineKind
 from hotwash.incidents.queries import visible_incidents
 from hotwash.incidents.services import Actor
@@ -87,6 +88,7 @@ def change_data(change: ChangeEvent) -> dict[str, Any]:
         "description": change.description,
         "url": change.url,
         "by": change.recorded_by.get_username() if change.recorded_by else None,
+        "by_name": person_name(change.recorded_by) if change.recorded_by else None,
     }
 
 
@@ -235,7 +237,7 @@ def subject_for(policy: InterventionPolicy, change: ChangeEvent) -> engine.Subje
             title = _("Traffic rerouted for %(service)s") % values
         else:
             title = _("Deploy of %(service)s") % values
-        by = change.recorded_by.get_username() if change.recorded_by else "Hotwash"
+        by = person_name(change.recorded_by) if change.recorded_by else "Hotwash"
         lines = [
             _(
                 "Opened by the trigger policy %(policy)s: an on-call intervention "

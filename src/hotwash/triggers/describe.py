@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from hotwash.core.choices import choice_label
+from hotwash.incidents.display import named, person_name
 from hotwash.incidents.models import Severity, TimelineEvent
 from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.models import (
@@ -116,7 +117,7 @@ def describe_change(event: TimelineEvent) -> str:
     values = {
         "service": data.get("service", ""),
         "version": data.get("version", ""),
-        "who": data.get("by") or "Hotwash",
+        "who": named(data, "by") or "Hotwash",
     }
     kind = data.get("kind")
     if kind == ChangeKind.ROLLBACK:
@@ -237,7 +238,7 @@ def describe_trigger(event: TimelineEvent) -> str:
     kind = data.get("event")
     if kind in ("proposal_accepted", "proposal_dismissed"):
         values = {
-            "who": event.author.get_username() if event.author else "Hotwash",
+            "who": person_name(event.author) if event.author else "Hotwash",
             "title": data.get("proposal_title", ""),
             "policy": data.get("policy", ""),
         }

@@ -28,6 +28,7 @@ from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, NotFound, PermissionDenied
 from hotwash.core.text import clean_text
 from hotwash.incidents import services as incidents
+from hotwash.incidents.display import person_name
 from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.incidents.queries import can_view, visible_incidents
 from hotwash.triggers import engine
@@ -79,7 +80,7 @@ def get_proposal(user: AnyUser, proposal_id: int) -> Proposal:
 
 
 def _already(proposal: Proposal) -> Conflict:
-    who = proposal.decided_by.get_username() if proposal.decided_by else "Hotwash"
+    who = person_name(proposal.decided_by) if proposal.decided_by else "Hotwash"
     when = timezone.localtime(proposal.decided_at).strftime("%Y-%m-%d %H:%M %Z")
     if proposal.status == ProposalStatus.ACCEPTED:
         message = _("%(who)s already accepted this proposal, at %(when)s.")

@@ -20,6 +20,7 @@ from hotwash.accounts.queries import everyone_except, responders
 from hotwash.core.errors import DomainError, InvalidInput, NotFound
 from hotwash.core.forms import HotwashForm
 from hotwash.incidents import services
+from hotwash.incidents.display import role_in_sentence
 from hotwash.incidents.forms import (
     EntryForm,
     IncidentForm,
@@ -188,13 +189,15 @@ def _assign(
             messages.error(request, error.message)
             return to_incident(incident, "roles")
         return _failed(request, incident, f"role_form_{role}", form, error)
-    label = IncidentRole(role).label
     if user is None:
-        text = _("%(role)s is now vacant.") % {"role": label}
+        text = _("%(role)s is now vacant.") % {"role": IncidentRole(role).label}
     elif user.pk == request.user.pk:
-        text = _("You are now %(role)s.") % {"role": label}
+        text = _("You are now %(role)s.") % {"role": role_in_sentence(role)}
     else:
-        text = _("%(person)s is now %(role)s.") % {"person": display_name(user), "role": label}
+        text = _("%(person)s is now %(role)s.") % {
+            "person": display_name(user),
+            "role": role_in_sentence(role),
+        }
     messages.success(request, text)
     return to_incident(incident, "roles")
 
