@@ -4,6 +4,7 @@ change nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import describe_event
 from hotwash.incidents.models import DetectionSource, Incident, TimelineKind
+from hotwash.incidents.queries import can_view
 from hotwash.triggers import services
 from hotwash.triggers.models import Action, ChangeEvent, PolicyFiring, Proposal, ProposalKind
 from tests.support import triggers as support
@@ -130,16 +132,59 @@ def test_a_plain_deploy_is_only_written_on_open_incidents(api: Client, responder
     assert not Proposal.objects.filter(kind=ProposalKind.DECLARE).exists()
 
 
-def test_a_private_incident_the_caller_cannot_see_is_left_alone(
-    api: Client, other_responder: User
+def test_a_rollback_is_written_on_every_open_incident_of_the_service(
+    api: Client, responder: User, other_responder: User
 ) -> None:
+    older = incidents.declare_incident(actor=responder, title="Checkout fails", services=["shop"])
+    newer = incidents.declare_incident(actor=responder, title="Carts empty", services=["shop"])
+    elsewhere = incidents.declare_incident(actor=responder, title="Slow", services=["search"])
+    body = post(api, service="shop", kind="rollback", version="4.1.0").json()
+    assert body["incident"] == newer.ref
+    assert body["written_on"] == [newer.ref, older.ref]
+    assert body["proposal"] is None
+    for incident in (older, newer):
+        assert incident.timeline.filter(kind=TimelineKind.CHANGE).count() == 1
+        firing = PolicyFiring.objects.get(incident=incident, trigger="on_call_intervention")
+        assert firing.action == Action.JOINED
+        assert "fired for this incident" in describe_event(
+            incident.timeline.get(kind=TimelineKind.TRIGGER)
+        )
+    assert sorted(f["incident"] for f in body["firings"]) == sorted([older.ref, newer.ref])
+    assert not elsewhere.timeline.filter(kind=TimelineKind.CHANGE).exists()
+    assert Incident.objects.count() == 3
+
+
+def test_a_private_incident_gets_the_change_without_the_recorder_learning_of_it(
+    api: Client, responder: User, other_responder: User
+) -> None:
+    """The recorder cannot see the private incident: it gets the rollback and the
+    firing, and her answer is exactly what it would be if it did not exist."""
     secret = incidents.declare_incident(
         actor=other_responder, title="Leak", services=["shop"], private=True
     )
     body = post(api, service="shop", kind="rollback").json()
+    entry = secret.timeline.get(kind=TimelineKind.CHANGE)
+    assert describe_event(entry).startswith("Rollback of shop, recorded by ")
+    firing = PolicyFiring.objects.get(incident=secret, trigger="on_call_intervention")
+    assert (firing.policy_id, firing.action) == ("on-call-intervention", Action.JOINED)
+
+    # As when nothing is open: a proposal, and no trace of the private incident.
     assert body["written_on"] == []
     assert body["incident"] is None
-    assert not secret.timeline.filter(kind=TimelineKind.CHANGE).exists()
+    assert body["proposal"] == Proposal.objects.get(kind=ProposalKind.DECLARE).pk
+    assert [f["action"] for f in body["firings"]] == ["proposed"]
+    text = json.dumps(body)
+    assert secret.ref not in text and str(secret.pk) not in text.replace(str(body["id"]), "")
+    assert ChangeEvent.objects.get().incident_id is None
+    assert not can_view(responder, secret)  # writing on it did not make her a participant
+
+    # A public incident too: the recorder is told about that one only.
+    public = incidents.declare_incident(actor=responder, title="Checkout", services=["shop"])
+    body = post(api, service="shop", kind="reroute").json()
+    assert (body["incident"], body["written_on"]) == (public.ref, [public.ref])
+    assert [f["incident"] for f in body["firings"]] == [public.ref]
+    assert secret.ref not in json.dumps(body)
+    assert secret.timeline.filter(kind=TimelineKind.CHANGE).count() == 2
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,17 @@
 """Change events: deploys, rollbacks and traffic reroutes.
 
-Every change is written on the timeline of the open incidents of its service
-(the responders see "Rollback of shop to 4.1" beside their notes). A
-rollback or a reroute is an on-call intervention: the policy for it declares
-an incident, proposes one, or notifies. When an incident of that service is
-already open, the intervention is part of it: it is linked to that incident
-instead of opening a second one.
+Every change is written on the timeline of every open incident of its
+service, private ones included (the responders see "Rollback of shop to 4.1"
+beside their notes). A rollback or a reroute is an on-call intervention: the
+policy for it declares an incident, proposes one, or notifies. When incidents
+of that service are open, the intervention is part of each of them (a firing
+on each) instead of opening another.
+
+What the person recording the change is told never depends on incidents
+they cannot see: the outcome names only the incidents (and firings) visible
+to them, and when none of the open ones is, the policy acts as it does when
+nothing is open (it proposes or opens an incident), so a private incident's
+existence, reference and number stay private.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from hotwash.core.text import clean_choice, clean_text
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import person_name
 from hotwash.incidents.models import OPEN_STATUSES, DetectionSource, Incident, TimelineKind
-from hotwash.incidents.queries import visible_incidents
+from hotwash.incidents.queries import visible_incident_ids
 from hotwash.incidents.services import Actor
 from hotwash.triggers import engine
 from hotwash.triggers.models import (
@@ -42,12 +48,13 @@ from hotwash.triggers.policy import InterventionPolicy, load_trigger_policies, r
 DESCRIPTION_MAX = 2000
 VERSION_MAX = 100
 URL_MAX = 500
-# Open incidents of one service a change is written on, at most.
-LINKED_MAX = 10
 
 
 @dataclass
 class ChangeOutcome:
+    """What the person who recorded the change may be told: only incidents
+    and firings they can see."""
+
     change: ChangeEvent
     firings: list[PolicyFiring] = field(default_factory=list)
     incident: Incident | None = None
@@ -150,23 +157,32 @@ def record_change(
             changes={"service": change.service, "kind": change.kind, "version": change.version},
         )
         outcome = ChangeOutcome(change=change)
-        open_incidents = _open_incidents(actor, change.service)
+        open_incidents = _open_incidents(change.service)
+        visible = _visible_to(actor, open_incidents)
         for incident in open_incidents:
-            write_on(incident, change, actor=actor, now=now)
-        outcome.written_on = open_incidents
+            # Written by someone, an entry makes its author a participant,
+            # who may then see the incident: on one the recorder cannot
+            # see, Hotwash writes it (the entry still says who recorded it).
+            author = actor if incident.pk in visible else None
+            write_on(incident, change, actor=author, now=now)
+        outcome.written_on = [i for i in open_incidents if i.pk in visible]
         for policy in load_trigger_policies().enabled(Trigger.ON_CALL_INTERVENTION):
             if _applies(policy, change):
-                _fire(policy, change, outcome, open_incidents, actor=actor, now=now)
+                _fire(policy, change, outcome, open_incidents, visible, actor=actor, now=now)
     return outcome
 
 
-def _open_incidents(actor: Actor, service: str) -> list[Incident]:
-    """Open incidents of `service` the person recording the change can see
-    (a private incident's existence stays private)."""
-    incidents_qs = (
-        visible_incidents(actor) if actor is not None else Incident.objects.all()
-    ).filter(status__in=OPEN_STATUSES, services__name=service)
-    return list(incidents_qs.distinct().order_by("-declared_at", "-id")[:LINKED_MAX])
+def _open_incidents(service: str) -> list[Incident]:
+    """Every open incident of `service`, newest first, private ones
+    included: their responders need the change on their timeline too."""
+    found = Incident.objects.filter(status__in=OPEN_STATUSES, services__name=service)
+    return list(found.distinct().order_by("-declared_at", "-id"))
+
+
+def _visible_to(actor: Actor, found: list[Incident]) -> set[int]:
+    if actor is None:  # Hotwash itself, or a command run on the server
+        return {incident.pk for incident in found}
+    return visible_incident_ids(actor, [incident.pk for incident in found])
 
 
 def _applies(policy: InterventionPolicy, change: ChangeEvent) -> bool:
@@ -180,39 +196,72 @@ def _fire(
     change: ChangeEvent,
     outcome: ChangeOutcome,
     open_incidents: list[Incident],
+    visible: set[int],
     *,
     actor: Actor,
     now: datetime,
 ) -> None:
+    """Join every open incident of the service (and one an earlier policy
+    opened for this change); if the recorder can see none of them, act as
+    when nothing is open."""
     details = {"change_kind": change.kind, "service": change.service, "version": change.version}
-    existing = outcome.incident or (open_incidents[0] if open_incidents else None)
+    joined = list(open_incidents)
+    if outcome.incident is not None and outcome.incident not in joined:
+        joined.append(outcome.incident)  # opened just now for this change
+        visible = visible | {outcome.incident.pk}
+    for incident in joined:
+        firing = _join(policy, change, incident, details, now=now)
+        if firing is not None and incident.pk in visible:
+            outcome.firings.append(firing)
+    shown = [incident for incident in joined if incident.pk in visible]
+    if shown:
+        # Part of the incidents already open: no other incident.
+        outcome.incident = outcome.incident or shown[0]
+        _link(change, outcome.incident)
+        return
     firing = engine.claim(
         policy,
         key=f"change:{change.pk}",
-        action=Action.JOINED if existing else Action.DECLARED,
+        action=Action.DECLARED,
         now=now,
-        incident=existing,
         change=change,
         details=details,
     )
     if firing is None:
         return
     outcome.firings.append(firing)
-    if existing is not None:
-        # Part of an incident already open: no second incident.
-        firing.action = Action.NOTIFIED if policy.mode == "notify" else Action.JOINED
-        engine.finish(firing, now=now)
-        _link(change, existing)
-        outcome.incident = existing
-        return
-    incident, proposal = engine.declare_or_propose(
+    opened, proposal = engine.declare_or_propose(
         policy, firing, subject_for(policy, change), now=now
     )
     outcome.proposal = outcome.proposal or proposal
-    if incident is not None:
-        _link(change, incident)
-        write_on(incident, change, actor=actor, now=now)
-        outcome.incident = incident
+    if opened is not None:
+        _link(change, opened)
+        write_on(opened, change, actor=actor, now=now)
+        outcome.incident = opened
+
+
+def _join(
+    policy: InterventionPolicy,
+    change: ChangeEvent,
+    incident: Incident,
+    details: dict[str, Any],
+    *,
+    now: datetime,
+) -> PolicyFiring | None:
+    """The intervention is part of `incident`: a firing on its timeline."""
+    firing = engine.claim(
+        policy,
+        key=f"change:{change.pk}:incident:{incident.pk}",
+        action=Action.JOINED,
+        now=now,
+        incident=incident,
+        change=change,
+        details=details,
+    )
+    if firing is None:
+        return None
+    firing.action = Action.NOTIFIED if policy.mode == "notify" else Action.JOINED
+    return engine.finish(firing, now=now)
 
 
 def _link(change: ChangeEvent, incident: Incident) -> None:
