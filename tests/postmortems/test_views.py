@@ -405,6 +405,30 @@ def test_the_review_flow_through_the_pages(
     assert 'value="reopen"' in page and "Edit the text" not in page
 
 
+def _buttons(html: str) -> dict[str, str]:
+    """The review panel's status buttons in page order: value -> class."""
+    pattern = r'<button type="submit" name="action" value="(\w+)" class="([^"]*)"'
+    return dict(re.findall(pattern, html))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_in_review_the_primary_button_is_the_reviewers_not_withdraw(
+    responder_client: Client, responder: User, other_responder: User, language: str
+) -> None:
+    postmortem = _postmortem(responder)
+    services.set_reviewers(postmortem, actor=responder, usernames=[other_responder.username])
+    services.transition(postmortem, actor=responder, action="request_review")
+    base = f"/{language}/postmortems/{postmortem.pk}/"
+
+    author = _buttons(responder_client.get(base).content.decode())
+    assert "button--primary" not in author["withdraw"]
+
+    reviewer = _buttons(_client(other_responder).get(base).content.decode())
+    assert "button--primary" in reviewer["approve"]
+    assert "button--primary" not in reviewer.get("withdraw", "")
+    assert list(reviewer)[0] == "approve"  # the step forward comes first
+
+
 def test_comments_on_a_section_and_resolving_them(
     responder_client: Client, responder: User, viewer: User
 ) -> None:

@@ -43,12 +43,22 @@ TRANSITION_LABELS: dict[str, Promise] = {
     "publish": _("Publish"),
     "reopen": _("Reopen as a draft"),
 }
+# Steps back: offered, but never the primary button. In review the primary
+# action is the reviewer's (approve), not the author's way out.
+BACKWARD_TRANSITIONS = frozenset({"withdraw", "reopen"})
 
 
 @dataclass(frozen=True)
 class ShownDuration:
     label: str
     value: str  # "" when a time it needs is missing
+
+
+@dataclass(frozen=True)
+class TransitionButton:
+    name: str
+    label: str
+    primary: bool
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,7 @@ def page_context(
             initial={"section": request.GET.get("comment", "")},
         ),
     }
-    if any(name == "approve" for name, _label in context["actions"]):
+    if any(button.name == "approve" for button in context["actions"]):
         context["still_needed"] = services.approval_problems(postmortem)
     if can_edit or my_review is not None:
         titles = {section.key: section.title for section in sections}
@@ -168,8 +178,9 @@ def _services(postmortem: Postmortem, facts: IncidentFacts | None) -> list[str]:
 
 def _actions(
     user: Any, postmortem: Postmortem, can_edit: bool, my_review: Reviewer | None
-) -> list[tuple[str, str]]:
-    """The transitions this person may try from the current status."""
+) -> list[TransitionButton]:
+    """The transitions this person may try from the current status: steps
+    forward first (the first of them primary), steps back after them."""
     if not can_edit:
         return []
     allowed = []
@@ -178,8 +189,16 @@ def _actions(
             continue
         if name == "approve" and my_review is None and not is_admin(user):
             continue
-        allowed.append((name, str(TRANSITION_LABELS[name])))
-    return allowed
+        allowed.append(name)
+    allowed.sort(key=lambda name: name in BACKWARD_TRANSITIONS)
+    return [
+        TransitionButton(
+            name=name,
+            label=str(TRANSITION_LABELS[name]),
+            primary=index == 0 and name not in BACKWARD_TRANSITIONS,
+        )
+        for index, name in enumerate(allowed)
+    ]
 
 
 def _checklist(postmortem: Postmortem) -> list[ChecklistRow]:
