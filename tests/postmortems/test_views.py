@@ -21,6 +21,7 @@ from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Kind, Postmortem, Section, Status
+from hotwash.postmortems.outlines import get_outline
 from hotwash.postmortems.services import CHECKLIST_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +228,24 @@ def test_the_editor_renders(responder_client: Client, responder: User, language:
     assert 'name="base_version"' in html and "pm-editor-config" in html
     assert "postmortems/editor.js" in html
     assert "why_1" in html  # the five-whys helper of contributing factors
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_editors_contents_number_only_the_main_sections(
+    responder_client: Client, responder: User, language: str
+) -> None:
+    """The numbered list holds the level-2 sections, so they run 1, 2, 3...;
+    the level-3 ones (the four kinds of impact) sit unnumbered under theirs."""
+    postmortem = _postmortem(responder)
+    html = responder_client.get(f"/{language}/postmortems/{postmortem.pk}/edit/").content.decode()
+    toc = re.search(r'<nav class="pm-toc".*?</nav>', html, re.S)
+    assert toc is not None
+    numbered = re.sub(r"<ul>.*?</ul>", "", toc.group(0), flags=re.S)
+    sections = get_outline(postmortem.template).sections
+    assert re.findall(r'href="#section-(\w+)"', numbered) == [
+        s.key for s in sections if s.level == 2
+    ]
+    assert 'href="#section-impact_end_users"' in toc.group(0)
 
 
 def test_saving_a_section(responder_client: Client, responder: User) -> None:

@@ -59,6 +59,26 @@ def written_of(counts: tuple[int, int] | None) -> str:
     return f"{written}/{total}"
 
 
+@dataclass(frozen=True)
+class TocEntry:
+    item: Any
+    children: list[Any]
+
+
+@register.filter
+def table_of_contents(items: list[Any]) -> list[TocEntry]:
+    """Level-2 sections, each with the level-3 sections under it, so that a
+    nested list numbers only the level-2 ones (1, 2, 3...): in one flat
+    list the subsections counted too, and the numbers skipped."""
+    entries: list[TocEntry] = []
+    for item in items:
+        if item.section.level == 3 and entries:
+            entries[-1].children.append(item)
+        else:
+            entries.append(TocEntry(item, []))
+    return entries
+
+
 @register.filter
 def marked_public(postmortem: Postmortem) -> bool:
     """Whether the postmortem is shared once published, as the one sharing
