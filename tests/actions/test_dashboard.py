@@ -3,7 +3,10 @@ order (what slips first), links to the lists, and a fixed query count."""
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,6 +176,31 @@ def test_the_page_links_each_number_to_the_list(
     with time_machine.travel(TODAY, tick=False):
         listed = responder_client.get("/en/action-items/?owner=sam&overdue=1").content.decode()
     assert listed.count('class="ai-row--overdue"') == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "selected", "heading"),
+    [
+        ("en", "", "90", "Follow-through: the last 90 days"),
+        ("en", "?period=30", "30", "Follow-through: the last 30 days"),
+        ("en", "?period=all", "all", "Follow-through: all time"),
+        ("fr", "", "90", "Suivi des actions : les 90 derniers jours"),
+        ("fr", "?period=365", "365", "Suivi des actions : les 365 derniers jours"),
+        ("fr", "?period=all", "all", "Suivi des actions : depuis le début"),
+    ],
+)
+def test_the_page_shows_which_period_is_selected(
+    responder_client: Client, language: str, query: str, selected: str, heading: str
+) -> None:
+    html = responder_client.get(f"/{language}/action-items/dashboard/{query}").content.decode()
+    assert f"<h1>{heading}</h1>" in html
+    current = re.findall(r'href="\?period=(\w+)" aria-current="page"', html)
+    assert current == [selected]
+
+
+def test_the_selected_period_looks_pressed() -> None:
+    css = (Path(dashboard.__file__).parent / "static/actions/actions.css").read_text()
+    assert '.ai-period a[aria-current="page"]' in css
 
 
 def test_the_page_costs_a_fixed_number_of_queries(
