@@ -137,3 +137,32 @@ def test_a_text_of_a_megabyte_without_full_stops_is_flagged_at_its_start_middle_
     first = text.index("human error")
     assert starts == [first, text.index("human error", first + 1), text.rindex("human error")]
     assert {f["excerpt"] for f in data["findings"]} == {"human error"}
+
+
+@pytest.mark.parametrize(
+    ("language", "blameful", "neutral"),
+    [
+        ("en", "The deploy was broken by Sam.", "Sam paged the storage team."),
+        ("fr", "Le déploiement a été cassé par Sam.", "Sam a prévenu l'équipe stockage."),
+    ],
+)
+def test_without_names_every_account_s_name_is_known(
+    api: Client, other_responder: User, language: str, blameful: str, neutral: str
+) -> None:
+    # Sam has an account and joined nothing: the editor sends no names.
+    data = post(api, {"text": blameful, "language": language}).json()
+    assert [(f["rule"], f["excerpt"]) for f in data["findings"]] == [("person-as-cause", "Sam")]
+    assert post(api, {"text": neutral, "language": language}).json()["count"] == 0
+
+
+def test_names_given_are_known_beside_the_accounts(api: Client, other_responder: User) -> None:
+    text = "The deploy was broken by Sam, and the cache was wiped by Jens."
+    data = post(api, {"text": text, "language": "en", "names": ["Jens"]}).json()
+    assert [f["excerpt"] for f in data["findings"]] == ["Sam", "Jens"]
+
+
+def test_each_finding_is_listed_once(api: Client) -> None:
+    text = "It all started because Kevin deleted the wrong S3 bucket."
+    data = post(api, {"text": text, "language": "en", "names": ["Kevin"]}).json()
+    assert data["count"] == 1
+    assert data["findings"][0]["excerpt"] == "Kevin"

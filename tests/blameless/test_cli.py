@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 # Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
@@ -28,12 +29,17 @@ Sam restarted the pods; he should have checked first.
 """
 
 
-def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+def run(*args: str, stdin: str = "", accounts: bool = False) -> tuple[int, str, str]:
+    """`hotwash lint` in this process; without the accounts' names unless
+    asked (these tests touch no database: a run without one is the
+    subprocess below)."""
     out, err = io.StringIO(), io.StringIO()
     old_stdin = sys.stdin
     sys.stdin = io.StringIO(stdin)
     try:
-        call_command("lint", *args, stdout=out, stderr=err)
+        call_command(
+            "lint", *args, *([] if accounts else ["--no-accounts"]), stdout=out, stderr=err
+        )
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)
@@ -101,3 +107,39 @@ def test_it_works_without_a_database(tmp_path: Path, database: str) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert f"{path}:1:1: obviously — " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("language", "blameful", "neutral"),
+    [
+        ("en", "The deploy was broken by Sam.", "Sam paged the storage team."),
+        ("fr", "Le déploiement a été cassé par Sam.", "Sam a prévenu l'équipe stockage."),
+    ],
+)
+def test_where_the_database_is_it_knows_every_account_s_name(
+    other_responder: User, language: str, blameful: str, neutral: str
+) -> None:
+    code, out, _err = run("--language", language, "-", stdin=f"{blameful}\n", accounts=True)
+    assert code == 1
+    assert out.startswith("-:1:") and "person-as-cause" in out
+    assert run("--language", language, "-", stdin=f"{neutral}\n", accounts=True) == (0, "", "")
+    # --no-accounts leaves the database alone.
+    assert run("--language", language, "-", stdin=f"{blameful}\n")[0] == 0
+
+
+def test_without_a_database_file_it_creates_none(tmp_path: Path) -> None:
+    path = tmp_path / "pm.md"
+    path.write_text("The deploy was broken by Sam. Obviously.\n", encoding="utf-8")
+    database = tmp_path / "data" / "hotwash.sqlite3"
+    hotwash = Path(sys.executable).with_name("hotwash")
+    result = subprocess.run(
+        [str(hotwash), "lint", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "obviously" in result.stdout and "person-as-cause" not in result.stdout
+    assert not database.exists()

@@ -890,3 +890,94 @@ def test_inline_code_is_paired_as_before(markdown: str) -> None:
         lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown
     )
     assert blank_code(markdown) == expected
+
+
+# The organisation's accounts: the names hotwash.blameless.people gives.
+ACCOUNTS = ["sam", "Sam", "Sam Okafor", "sam.okafor", "will", "Will", "May", "Pierre", "claire"]
+
+
+def naming(text: str, language: str, **people: list[str]) -> list[str]:
+    return [f.excerpt for f in lint(text, language, **people) if f.category == "naming"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "excerpt"),
+    [
+        ("en", "The deploy was broken by Sam.", "Sam"),
+        ("en", "Sam broke the deploy.", "Sam"),
+        ("en", "Okafor misconfigured the load balancer.", "Okafor"),
+        ("en", "sam.okafor pushed a bad config.", "sam.okafor"),
+        ("en", "Will broke the deploy.", "Will"),
+        ("en", "The deploy was broken by May.", "May"),
+        ("fr", "Le déploiement a été cassé par Sam.", "Sam"),
+        ("fr", "Sam a cassé le déploiement.", "Sam"),
+        ("fr", "sam.okafor a poussé une mauvaise configuration.", "sam.okafor"),
+        ("fr", "Le déploiement a été cassé par Pierre.", "Pierre"),
+    ],
+)
+def test_an_account_named_as_the_agent_of_a_failure_is_flagged(
+    language: str, text: str, excerpt: str
+) -> None:
+    assert naming(text, language, accounts=ACCOUNTS) == [excerpt]
+    # Not because anyone passed it as a name.
+    assert naming(text, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Sam paged the storage team."),
+        ("en", "Will paged the storage team."),
+        ("en", "Sam Okafor rolled back the change that broke checkout."),
+        ("fr", "Sam a prévenu l'équipe stockage."),
+        ("fr", "Pierre a prévenu l'équipe stockage."),
+    ],
+)
+def test_an_account_named_in_a_neutral_role_is_left_alone(language: str, text: str) -> None:
+    assert lint(text, language, accounts=ACCOUNTS) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "word"),
+    [
+        ("en", "This will have caused a spike in retries.", "will"),
+        ("en", "The retry storm may have taken down the gateway.", "may"),
+        ("fr", "La cause était claire.", "claire"),
+        ("fr", "La pierre a cassé la vitre.", "pierre"),
+    ],
+)
+def test_an_account_name_that_is_also_a_word_is_a_person_only_with_a_capital(
+    language: str, text: str, word: str
+) -> None:
+    assert naming(text, language, accounts=[*ACCOUNTS, word]) == []
+    # A name the author gives is found whatever its case: they chose it.
+    assert naming(text, language, names=[word]) == [word]
+
+
+def test_names_given_and_accounts_are_found_together_the_longest_name_kept() -> None:
+    text = "Sam Okafor broke the deploy, and the outage was caused by Jens."
+    assert naming(text, "en", names=["Sam", "Jens"], accounts=ACCOUNTS) == ["Sam Okafor", "Jens"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "names"),
+    [
+        ("en", "It all started because Kevin deleted the wrong S3 bucket.", ["Kevin"]),
+        ("en", "Because Carla disabled the rate limiter, the API was overwhelmed.", ["Carla"]),
+        ("en", "The engineers could have avoided all of this with a simple dry run.", []),
+        ("fr", "Parce que Carla a désactivé le limiteur de débit, l'API a été submergée.", []),
+        ("fr", "Le script de Chantal a effacé l'historique des exportations du client.", []),
+    ],
+)
+def test_a_span_flagged_by_two_rules_of_one_category_is_listed_once(
+    language: str, text: str, names: list[str]
+) -> None:
+    findings = lint(text, language, names=names, accounts=["Carla", "Chantal"])
+    assert findings
+    spans = [(f.start, f.end, f.category) for f in findings]
+    assert len(spans) == len(set(spans))
+
+
+def test_the_first_rule_in_the_file_is_the_one_kept_for_a_repeated_span() -> None:
+    [finding] = lint("It all started because Kevin deleted the wrong S3 bucket.", names=["Kevin"])
+    assert (finding.rule, finding.excerpt) == ("person-as-cause", "Kevin")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from hotwash.blameless.engine import LANGUAGES, Finding, lint
+from hotwash.blameless.people import organisation_names
 from hotwash.blameless.schemas import LintIn, LintOut
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.errors import InvalidInput
@@ -38,8 +39,10 @@ def lint_text(request: HttpRequest, payload: LintIn) -> dict[str, Any]:
     """Flags naming people as the cause, "human error", hindsight ("should
     have"), judgement words, blame vocabulary and "why didn't you" questions,
     with the exact span, an explanation and a suggested rewrite. Findings
-    never block anything; they are advice."""
-    findings = lint(payload.text, _language(payload.language), names=payload.names)
+    never block anything; they are advice. Every account's name is known
+    (participant or not); `names` adds others."""
+    language = _language(payload.language)
+    findings = lint(payload.text, language, names=payload.names, accounts=organisation_names())
     return present_findings(findings)
 
 

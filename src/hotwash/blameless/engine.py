@@ -18,8 +18,9 @@ matter because every pattern is matched, without re.IGNORECASE, against a
 lowercased copy of the text of the same length (so offsets still point into
 the original); the literal heads every match of a rule starts with are found
 for all the rules in one pass of an Aho-Corasick automaton (_Starts), so
-each pattern is tried at a few places, not at every position; participants'
-names are matched with one trie-shaped pattern.
+each pattern is tried at a few places, not at every position; the names
+given with a text are matched with one trie-shaped pattern, and the
+organisation's accounts' names with another, compiled once for all texts.
 
 Time grows in proportion to the text, whatever its shape (POST /api/v1/lint
 takes up to 1 MiB from any signed-in user; bench/lint_quality.py times 1 MiB
@@ -577,11 +578,10 @@ def _name_piece(char: str) -> str:
     return r"\s+" if char == " " else re.escape(char)
 
 
-@functools.lru_cache(maxsize=256)
-def _people_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    """Participants' names, their parts (given or family name alone) and
-    usernames, with or without @, and any other @mention; matched against
-    lowercased text."""
+def _variants(names: Iterable[str]) -> set[str]:
+    """Names as matched: lowercased, spaces collapsed, without a leading @,
+    and for a name of several words each part of 3 letters or more alone
+    (given or family name)."""
     variants: set[str] = set()
     for name in names:
         name = " ".join(name.strip().lstrip("@").split()).lower()
@@ -591,10 +591,59 @@ def _people_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
         parts = name.split()
         if len(parts) > 1:
             variants.update(part for part in parts if len(part) >= 3)
-    words = [*variants, *(f"@{v}" for v in variants)]
-    alternatives = [*_trie(words, _name_piece), _MENTION]
+    return variants
+
+
+def _names_pattern(alternatives: Sequence[str]) -> re.Pattern[str]:
     # "@nadia" is not the start of "@nadia.k": a name ends where no word goes on.
     return re.compile(rf"(?<![\w@])(?:{'|'.join(alternatives)})(?![\w]|[.\-]\w)", FLAGS)
+
+
+@functools.lru_cache(maxsize=256)
+def _people_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Names given with the text (participants, names the author adds),
+    their parts and usernames, with or without @, and any other @mention;
+    matched against lowercased text, whatever their case in it."""
+    variants = _variants(names)
+    words = [*variants, *(f"@{v}" for v in variants)]
+    return _names_pattern([*_trie(words, _name_piece), _MENTION])
+
+
+# A name that is one word of letters only: it may also be a word of the
+# language ("will", "may", "mark", "pierre", "claire").
+_ONE_WORD = re.compile(r"[^\W\d_]+")
+
+
+class _Accounts(NamedTuple):
+    """The organisation's accounts' names, as one pattern (None when there
+    are none), and which of them count only where written with a capital."""
+
+    pattern: re.Pattern[str] | None
+    capitalised: frozenset[str]
+
+
+@functools.lru_cache(maxsize=4)
+def _accounts(names: tuple[str, ...]) -> _Accounts:
+    # Few distinct tuples: the accounts change rarely, and every request of
+    # an organisation passes the same names (the pattern of thousands of
+    # names is compiled once, not per keystroke).
+    variants = _variants(names)
+    if not variants:
+        return _Accounts(None, frozenset())
+    # Anyone writing the text may name any account, participant or not; but
+    # an account's first name, family name or username may also be a word of
+    # the language (an account named Will or May: "the deploy will fail",
+    # "it may have broken"). Hotwash ships no dictionary of English and
+    # French to tell which, so every one-word name of letters only is a
+    # person only where it is written with a capital ("Will broke the
+    # deploy"): lowercase, it is taken for the word. The rules' `before` and
+    # `after` then decide whether it stands where a person acts (the agent
+    # of a failure) or in a neutral role ("Will paged the storage team").
+    # Names with a digit, dot, hyphen or space ("sam.okafor", "jdoe2",
+    # "Sam Okafor") are words of no language and match in any case. Names
+    # given with the text (`names`) match in any case: the author chose them.
+    capitalised = frozenset(v for v in variants if _ONE_WORD.fullmatch(v))
+    return _Accounts(_names_pattern(_trie(variants, _name_piece)), capitalised)
 
 
 def _people(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
@@ -604,6 +653,27 @@ def _people(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
         if start > 0 and text[start - 1] == "@":
             continue
         yield match.span()
+
+
+def _account_spans(accounts: _Accounts, original: str, text: str) -> Iterator[tuple[int, int]]:
+    """Where the accounts' names are written as names (see _accounts)."""
+    if accounts.pattern is None:
+        return
+    for start, end in _people(accounts.pattern, text):
+        if text[start:end] not in accounts.capitalised or original[start].isupper():
+            yield start, end
+
+
+def _leftmost_longest(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans that do not overlap one another, a longer one kept over a
+    shorter one at the same place ("Sam Okafor" over "Sam")."""
+    kept: list[tuple[int, int]] = []
+    done = 0
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if start >= done:
+            kept.append((start, end))
+            done = end
+    return kept
 
 
 # --- linting --------------------------------------------------------------------
@@ -793,16 +863,32 @@ def _matches(
             yield name.start, name.end
 
 
-def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[Finding]:
+def _key(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({name for name in names if name and name.strip()}))
+
+
+def lint(
+    text: str,
+    language: str = "en",
+    *,
+    names: Iterable[str] = (),
+    accounts: Iterable[str] = (),
+) -> list[Finding]:
     """Blameful wording in `text`, sorted by position, with the message and
-    suggestion in `language` (whose rules are used)."""
+    suggestion in `language` (whose rules are used). `names` are people's
+    names given with the text (participants, names its author adds), found
+    whatever their case; `accounts` the names of the organisation's accounts
+    (hotwash.blameless.people.organisation_names), found where written as a
+    name (see _accounts). A span is flagged once per category: when two
+    rules of one category flag it, the first in the rule files is kept."""
     rules = ruleset(language)
     original, text = text, _lowered(text)
     sentences = _Sentences(text)
-    pattern = _people_pattern(tuple(sorted({n for n in names if n and n.strip()})))
+    pattern = _people_pattern(_key(names))
+    found = [*_people(pattern, text), *_account_spans(_accounts(_key(accounts)), original, text)]
     # Names and mentions are found once, for every person-agent and mention rule.
     seen: dict[tuple[str, str], frozenset[int]] = {}
-    people = [_name(rules, sentences, start, end, seen) for start, end in _people(pattern, text)]
+    people = [_name(rules, sentences, start, end, seen) for start, end in _leftmost_longest(found)]
     # Each person-agent rule looks only at the names it makes agents of, and
     # each mention rule at the @mentions.
     agents: dict[int, list[_Name]] = {}
@@ -814,6 +900,8 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
     spans = rules.starts.spans(rules.rules, text)
     findings: list[Finding] = []
     naming_spans: set[tuple[int, int]] = set()
+    # "because Kevin deleted ..." is naming by two rules: listed once.
+    flagged: set[tuple[int, int, str]] = set()
     # person-agent rules first, so a mention rule does not repeat their spans.
     ordered = sorted(enumerate(rules.rules), key=lambda item: item[1].rule.type != "person-agent")
     for index, rule in ordered:
@@ -824,6 +912,9 @@ def lint(text: str, language: str = "en", *, names: Iterable[str] = ()) -> list[
         for start, end in _matches(rule, sentences, candidates, spans.get(index, ())):
             if kind == "mention" and (start, end) in naming_spans:
                 continue
+            if (start, end, category) in flagged:
+                continue
+            flagged.add((start, end, category))
             if kind == "person-agent":
                 naming_spans.add((start, end))
             excerpt = original[start:end]
@@ -914,7 +1005,11 @@ class LineIndex:
 
 
 def lint_markdown(
-    markdown: str, language: str = "en", *, names: Iterable[str] = ()
+    markdown: str,
+    language: str = "en",
+    *,
+    names: Iterable[str] = (),
+    accounts: Iterable[str] = (),
 ) -> list[Finding]:
     """`lint` on a Markdown document, ignoring its code; excerpts come from
     the original text."""
@@ -928,5 +1023,5 @@ def lint_markdown(
             message=f.message,
             suggestion=f.suggestion,
         )
-        for f in lint(blank_code(markdown), language, names=names)
+        for f in lint(blank_code(markdown), language, names=names, accounts=accounts)
     ]

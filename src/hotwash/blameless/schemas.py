@@ -24,8 +24,9 @@ class LintIn(ApiModel):
     names: list[str] = Field(
         default=[],
         max_length=NAMES_MAX,
-        description="Participants' names and usernames, so that naming one of them as the "
-        "cause of a failure is flagged.",
+        description="Names of people without an account (a vendor's engineer, a customer) "
+        "or as the text spells them, so that naming one of them as the cause of a failure is "
+        "flagged. Every account's username, first name and full name is known without them.",
         examples=[["Sam", "sam.okafor"]],
     )
 

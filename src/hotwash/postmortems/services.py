@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from hotwash.accounts.permissions import can_respond, is_admin
 from hotwash.blameless.engine import lint_markdown
+from hotwash.blameless.people import organisation_names
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -1077,14 +1078,12 @@ def _check_approver(actor: Actor, postmortem: Postmortem) -> None:
 
 def lint_postmortem(postmortem: Postmortem) -> list[dict[str, Any]]:
     """Blameless-language findings in every section (shown on review; they
-    never block it). Participants' names are passed so naming them is seen."""
-    names: list[str] = []
-    if postmortem.incident_id:
-        for user in postmortem.incident.participants.all():  # type: ignore[union-attr]
-            names.extend(filter(None, [user.username, user.first_name, user.get_full_name()]))
+    never block it). Every account's name is known, participant or not, so
+    naming anyone as a cause is seen."""
+    accounts = organisation_names()  # once for all the sections
     findings: list[dict[str, Any]] = []
     for section in postmortem.sections.order_by("key", "language"):
-        for finding in lint_markdown(section.body, section.language, names=names):
+        for finding in lint_markdown(section.body, section.language, accounts=accounts):
             findings.append(
                 {"section": section.key, "language": section.language, "finding": finding}
             )

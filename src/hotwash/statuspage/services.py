@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.blameless.engine import Finding, lint
+from hotwash.blameless.people import organisation_names
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.models import Incident, TimelineKind
@@ -119,15 +120,13 @@ def clean_update(
 
 def check_wording(incident: Incident, texts: dict[str, str]) -> dict[str, list[Finding]]:
     """What the blameless-language assistant finds in each text, in its own
-    language's rules; participants' names are given so naming one of them
-    as a cause is seen."""
-    names: list[str] = []
-    for user in incident.participants.all():
-        names.extend(filter(None, [user.username, user.first_name, user.get_full_name()]))
+    language's rules; every account's name is known, participant or not, so
+    naming anyone as a cause is seen."""
+    accounts = organisation_names()  # once for both languages
     return {
         language: found
         for language, text in texts.items()
-        if text and (found := lint(text, language, names=names))
+        if text and (found := lint(text, language, accounts=accounts))
     }
 
 

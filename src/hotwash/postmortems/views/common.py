@@ -165,21 +165,3 @@ def language_versions(postmortem: Postmortem, current: str) -> list[LanguageVers
         )
         for code, name in Language.choices
     ]
-
-
-def lint_names(postmortem: Postmortem) -> list[str]:
-    """Names whose use as the cause of a failure the linter flags: the
-    incident's participants, or for a retrospective its owner and authors."""
-    if postmortem.incident_id:
-        assert postmortem.incident is not None
-        people = list(postmortem.incident.participants.all())
-    else:
-        people = list(postmortem.authors.all())
-        if postmortem.owner:
-            people.append(postmortem.owner)
-    names: list[str] = []
-    for person in people:
-        for name in (person.username, person.first_name, person.get_full_name()):
-            if name and name not in names:
-                names.append(name)
-    return names

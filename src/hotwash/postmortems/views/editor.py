@@ -36,7 +36,6 @@ from hotwash.postmortems.views.common import (
     SectionView,
     chosen_language,
     language_versions,
-    lint_names,
     other_language,
     postmortem_or_404,
     section_views,
@@ -134,7 +133,6 @@ def _config(postmortem: Postmortem, language: str) -> dict[str, Any]:
         "lintUrl": "/api/v1/lint",
         "previewUrl": reverse("postmortems:preview", args=[postmortem.pk]),
         "language": language,
-        "names": lint_names(postmortem),
         "fiveWhysHeading": five_whys,
         "text": {
             "saving": _("Saving…"),

@@ -5,6 +5,11 @@ Works offline: no server, no database, no system checks. Markdown code
 (fenced, indented, inline) is ignored, so quoted logs are not flagged, and
 positions still point into the original file. Exit status: 0 clean, 1
 something flagged, 2 a file could not be read.
+
+Run where Hotwash's database is (a server, with its settings), it also knows
+every account's name, as the editor does; elsewhere (a docs repository's
+CI) it goes on with the names given by --name, and --no-accounts skips the
+database altogether.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hotwash.blameless.engine import LANGUAGES, Finding, LineIndex, lint_markdown
+from hotwash.blameless.people import organisation_names
 
 
 class Command(BaseCommand):
@@ -42,6 +49,13 @@ class Command(BaseCommand):
             dest="names",
             help="A participant's name or username; repeat for several.",
         )
+        parser.add_argument(
+            "--no-accounts",
+            action="store_false",
+            dest="accounts",
+            help="Do not read the names of Hotwash's accounts from its database (read when "
+            "there is one).",
+        )
         parser.add_argument("--json", action="store_true", help="Print JSON, for scripts.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -49,13 +63,14 @@ class Command(BaseCommand):
         translation.activate(language)
         flagged = unreadable = False
         report: list[dict[str, Any]] = []
+        accounts = _accounts() if options["accounts"] else ()
         for path in options["files"]:
             text = self._read(path)
             if text is None:
                 unreadable = True
                 report.append({"path": path, "error": _("cannot be read"), "findings": []})
                 continue
-            findings = lint_markdown(text, language, names=options["names"])
+            findings = lint_markdown(text, language, names=options["names"], accounts=accounts)
             flagged = flagged or bool(findings)
             lines = LineIndex(text)
             report.append({"path": path, "findings": [self._located(lines, f) for f in findings]})
@@ -101,3 +116,22 @@ class Command(BaseCommand):
                 }
             )
             self.stdout.write(f"    {finding.excerpt}")
+
+
+def _accounts() -> tuple[str, ...]:
+    """The accounts' names when Hotwash's database can be read, else none:
+    the check still runs offline."""
+    if _missing_sqlite_file():
+        return ()
+    try:
+        return organisation_names()
+    except DatabaseError:  # unreachable, or not migrated: no accounts there
+        return ()
+
+
+def _missing_sqlite_file() -> bool:
+    # Connecting would create a missing SQLite file: a docs repository's CI,
+    # with no DATABASE_URL, would be left an empty database.
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    return connection.vendor == "sqlite" and not in_memory and not Path(name).is_file()
