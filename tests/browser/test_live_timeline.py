@@ -208,6 +208,140 @@ def test_a_burst_of_changes_is_followed_with_one_refetch_at_a_time(
     assert reader.evaluate("window.sameDocument") is True
 
 
+# --- forms that follow live updates, and the page at desktop and phone widths --
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def sized(page: sync_api.Page, viewport: str) -> sync_api.Page:
+    page.set_viewport_size(VIEWPORTS[viewport])
+    return page
+
+
+def change_status(server: RunningServer, token: str, ref: str, status: str) -> None:
+    response = httpx.patch(
+        f"{server.url}/api/v1/incidents/{ref}",
+        json={"status": status},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=WAIT_MS / 1000,
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_status_form_follows_a_live_update_and_a_stale_choice_is_refused(
+    browser: sync_api.Browser, server: RunningServer, amira: str, sam: str, viewport: str
+) -> None:
+    writer = signed_in(browser, server, "en", "amira")
+    reader = sized(signed_in(browser, server, "en", "sam"), viewport)
+    incident_url = declare(writer, "en", f"Search is slow ({viewport})")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    follow(reader, incident_url)
+    selector = reader.locator("#status select[name=status]")
+    expected = reader.locator("#status input[name=expected_status]")
+    assert selector.input_value() == "investigating"
+    # Sam has started a summary in the details form (open, text typed, focus
+    # elsewhere): a live update must not take it away.
+    reader.locator("#edit summary").click()
+    summary = reader.locator("#edit-form textarea[name=summary]")
+    summary.fill("Search p99 is 4 s")
+    reader.locator("h1").click()
+
+    # Amira moves the incident to Identified: Sam's badge, selector and the
+    # status his form would send all follow, and his typing stays.
+    change_status(server, amira, ref, "identified")
+    badge = reader.locator("[data-live-region='header'] .status")
+    sync_api.expect(badge).to_have_text("Identified", timeout=WAIT_MS)
+    sync_api.expect(selector).to_have_value("identified", timeout=WAIT_MS)
+    sync_api.expect(expected).to_have_value("identified")
+    assert summary.input_value() == "Search p99 is 4 s"
+    assert reader.evaluate("window.sameDocument") is True
+
+    # Sam chooses Monitoring; before he sends it, Amira resolves the
+    # incident. His choice stays as he made it (the badge moves on), and
+    # sending it is refused with a clear message, nothing changed.
+    selector.select_option("monitoring")
+    reader.locator("h1").click()
+    change_status(server, amira, ref, "resolved")
+    sync_api.expect(badge).to_have_text("Resolved", timeout=WAIT_MS)
+    assert selector.input_value() == "monitoring"
+    assert expected.input_value() == "identified"
+    reader.locator("#status button[type=submit]").click()
+    error = reader.locator("#status_status_error")
+    sync_api.expect(error).to_contain_text("The status changed to Resolved")
+    sync_api.expect(reader.locator("[data-live-region='header'] .status")).to_have_text("Resolved")
+    assert_accessible(reader, f"a status change refused as stale ({viewport})", "en")
+
+
+def create_action_item(server: RunningServer, token: str, ref: str, title: str) -> None:
+    response = httpx.post(
+        f"{server.url}/api/v1/action-items",
+        json={"title": title, "owner": "sam", "incident": ref},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=WAIT_MS / 1000,
+    )
+    assert response.status_code == 201, response.text
+
+
+FITS = """(selector) => {
+  const box = document.querySelector(selector);
+  return box.scrollWidth <= box.clientWidth + 1;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("viewport", "language"), [("desktop", "en"), ("desktop", "fr"), ("phone", "fr")]
+)
+def test_action_items_and_the_timeline_fit_the_incident_page(
+    browser: sync_api.Browser,
+    server: RunningServer,
+    amira: str,
+    sam: str,
+    viewport: str,
+    language: str,
+) -> None:
+    page = sized(signed_in(browser, server, language, "amira"), viewport)
+    incident_url = declare(page, language, f"Logins fail ({viewport}, {language})")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    create_action_item(server, amira, ref, "Alert on login error rate above 5 %")
+    create_action_item(server, amira, ref, "Add a runbook for the identity provider")
+    page.goto(incident_url)
+
+    # Every fact of every action item is on screen, in the panel, with
+    # nothing behind a sideways scroll.
+    panel = page.locator("#action-items")
+    assert page.evaluate(FITS, "#action-items")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = panel.bounding_box()
+    assert box is not None
+    for fact in page.locator("#action-items dd").all():
+        fact_box = fact.bounding_box()
+        assert fact_box is not None
+        assert box["x"] <= fact_box["x"]
+        assert fact_box["x"] + fact_box["width"] <= box["x"] + box["width"] + 1
+    assert page.locator("#action-items .ai-card").count() == 2
+
+    # What a responder needs comes first: the timeline and its form before
+    # the side panels, in reading (source) order and on screen.
+    def top(selector: str) -> float:
+        found = page.locator(selector).bounding_box()
+        assert found is not None
+        return float(found["y"])
+
+    order = page.evaluate(
+        """() => [...document.querySelectorAll('#timeline, #add-entry, #roles, #tasks,'
+        + ' #action-items, #participants')].map((element) => element.id)"""
+    )
+    assert order == ["timeline", "add-entry", "roles", "tasks", "action-items", "participants"]
+    if viewport == "phone":
+        assert top("#add-entry") < top("#roles") < top("#action-items")
+    else:
+        # Side by side: the side panels start level with the timeline.
+        assert abs(top("#roles") - top("#timeline")) < 300
+    assert_accessible(page, f"the incident page with action items ({viewport})", language)
+    page.screenshot(path=f"/tmp/hotwash-incident-{viewport}-{language}.png", full_page=True)
+
+
 # --- Content-Security-Policy ---------------------------------------------------
 # Every page is sent with a strict policy (no inline script or style; requests
 # to Hotwash only). A page that broke it would lose its script or its look in

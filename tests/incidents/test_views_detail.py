@@ -14,6 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hotwash.accounts.services import profile_for
+from hotwash.actions.services import create_action_item
+from hotwash.alerts.models import AlertGroup, AlertSource
 from hotwash.incidents import services
 from hotwash.incidents.models import (
     Incident,
@@ -501,3 +503,80 @@ def test_the_page_costs_the_same_queries_however_long_the_timeline(
     services.assign_role(incident, actor=responder, role="scribe", user=other_responder)
     services.assign_role(incident, actor=responder, role="scribe", user=responder)
     assert queries() == few
+
+
+# --- links back to the monitoring source and the alert groups (issue 14) --------
+
+
+def test_the_monitoring_source_is_a_link_and_other_schemes_stay_text(
+    responder_client: Client, responder: User, incident: Incident
+) -> None:
+    source = "http://prometheus:9090/graph?g0.expr=up+%3D%3D+0&g0.tab=1"
+    services.record_system_event(
+        incident,
+        kind=TimelineKind.ALERT,
+        data={"event": "firing", "alertname": "InstanceDown", "labels": {}, "url": source},
+    )
+    services.add_timeline_event(
+        incident, actor=responder, body="Not a link: javascript:alert(1) or ftp://files/x"
+    )
+    services.update_incident(
+        incident, actor=responder, changes={"summary": "Dashboard: https://grafana.example/d/1"}
+    )
+    html = page(responder_client, incident)
+    href = source.replace("&", "&amp;")
+    assert f'Source: <a href="{href}" rel="noopener noreferrer">{href}</a>' in html
+    assert '<a href="https://grafana.example/d/1" rel="noopener noreferrer">' in html
+    assert "javascript:alert(1) or ftp://files/x" in html
+    assert 'href="javascript:' not in html and 'href="ftp:' not in html
+
+
+def test_the_incident_links_to_its_alert_groups(
+    responder_client: Client, incident: Incident
+) -> None:
+    now = timezone.now()
+    source = AlertSource.objects.create(
+        name="am", kind="alertmanager", digest="d" * 64, prefix="p", created_at=now
+    )
+    group = AlertGroup.objects.create(
+        source=source,
+        group_key="g1",
+        labels={"alertname": "InstanceDown"},
+        first_fired_at=now,
+        last_notified_at=now,
+        updated_at=now,
+        incident=incident,
+    )
+    html = page(responder_client, incident)
+    assert "<dt>Alert groups</dt>" in html
+    assert f'<a href="/en/alerts/groups/{group.pk}/">InstanceDown</a>' in html
+    french = responder_client.get(f"/fr/incidents/{incident.ref}/").content.decode()
+    assert "<dt>Groupes d\u2019alertes</dt>" in french
+
+
+# --- layout: action items readable in the side column, timeline first (issue 14) --
+
+
+def test_action_items_are_cards_with_every_fact(
+    responder_client: Client, responder: User, incident: Incident
+) -> None:
+    create_action_item(
+        actor=responder, title="Alert on checkout errors", owner=responder, incident=incident
+    )
+    html = page(responder_client, incident)
+    panel = html.split('id="action-items"')[1].split("</section>")[0]
+    assert "<table" not in panel
+    assert 'class="ai-card"' in panel
+    for label in ("Owner", "Due", "Status", "Priority", "Team"):
+        assert f"<dt>{label}</dt>" in panel
+
+
+def test_the_timeline_comes_before_the_side_panels(
+    responder_client: Client, incident: Incident
+) -> None:
+    html = page(responder_client, incident)
+    positions = [
+        html.index(f'id="{name}"')
+        for name in ("timeline", "add-entry", "roles", "tasks", "action-items", "participants")
+    ]
+    assert positions == sorted(positions)

@@ -44,6 +44,7 @@ from hotwash.incidents.present import (
 )
 from hotwash.incidents.queries import IncidentFilters, build_catchup, get_incident, search_incidents
 from hotwash.incidents.schemas import (
+    EXPECTED_FIELDS,
     CatchupOut,
     EntryCreate,
     EntryEdit,
@@ -195,14 +196,25 @@ def update(
     Send `If-Match: "<version>"` (the ETag of your last read) to change it
     only if nobody else did meanwhile: otherwise the answer is 412 with the
     current `version`, and nothing is changed. Without If-Match, the change
-    is made whatever the version (the last writer wins)."""
+    is made whatever the version (the last writer wins).
+
+    `expected_status` / `expected_severity` say what a status or severity
+    change was chosen from: if the incident has moved on since, the answer
+    is 409 and nothing is changed, whatever else changed meanwhile."""
     user = responder(request)
     incident = get_incident(user, ref)
     expected = expected_version(if_match)
     changes = payload.model_dump(include=payload.model_fields_set)
+    based_on = {
+        field: changes.pop(name) for name, field in EXPECTED_FIELDS.items() if name in changes
+    }
     try:
         incident = services.update_incident(
-            incident, actor=user, changes=changes, expected_version=expected
+            incident,
+            actor=user,
+            changes=changes,
+            expected_version=expected,
+            expected=based_on,
         )
     except services.StaleVersion as stale:
         return stale_response(stale)

@@ -233,8 +233,20 @@ class IncidentForm(SeverityChoiceMixin, HotwashForm):
             changed[name] = split_services(value or "") if name == "services" else value
         return changed
 
+    def expected(self) -> dict[str, Any]:
+        """The severity the page showed, when the person chose another: the
+        change is refused if it moved meanwhile (`update_incident`'s
+        `expected`). The hidden initial copy is what the page showed."""
+        if "severity" not in self.changed_data:
+            return {}
+        return {"severity": self.data.get(self.add_initial_prefix("severity")) or None}
+
 
 class StatusForm(HotwashForm):
+    """The next status. The page also sends `expected_status`, the status it
+    showed, so a choice made before someone else moved the incident is
+    refused rather than moving it back."""
+
     id_prefix = "status"
 
     status = _choice(gettext_lazy("New status"), Status.choices)

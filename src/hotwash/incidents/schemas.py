@@ -123,6 +123,24 @@ class IncidentPatch(ApiModel):
     mitigated_at: datetime | None = Field(None, description=f"Mitigated. {TIME_DOC}")
     resolved_at: datetime | None = Field(None, description=f"Resolved. {TIME_DOC}")
     closed_at: datetime | None = Field(None, description=f"Closed. {TIME_DOC}")
+    expected_status: StatusIn = Field(
+        None,
+        description=(
+            "The status your change was chosen from: if the incident is no longer in it "
+            "(someone moved it meanwhile), nothing changes and the answer is 409."
+        ),
+    )
+    expected_severity: SeverityIn = Field(
+        None,
+        description=(
+            "The severity your change was chosen from: if the incident no longer has it, "
+            "nothing changes and the answer is 409."
+        ),
+    )
+
+
+# Fields of IncidentPatch that say what a change was based on, not what to change.
+EXPECTED_FIELDS = {"expected_status": "status", "expected_severity": "severity"}
 
 
 class IncidentListQuery(BaseModel):

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from hotwash.accounts.permissions import can_respond
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from hotwash.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from hotwash.incidents.display import person_name
 from hotwash.incidents.models import (
     ENDED_STATUSES,
@@ -44,6 +44,7 @@ from hotwash.incidents.models import (
     Participant,
     RoleAssignment,
     Service,
+    Severity,
     Status,
     Task,
     TaskStatus,
@@ -91,6 +92,44 @@ class StaleVersion(DomainError):
         )
         self.current = current
         self.expected = expected
+
+
+class StaleState(Conflict):
+    """The change was chosen against a status or severity the incident no
+    longer has: someone else changed it meanwhile (a page that had not
+    caught up, a script that read it earlier). Nothing is written. Unlike
+    StaleVersion, only the fields the change was based on matter: a note
+    or a new title meanwhile does not stand in the way of a status change."""
+
+    def __init__(self, field: str, *, current: Any, expected: Any) -> None:
+        values = {
+            "current": _state_label(field, current),
+            "expected": _state_label(field, expected),
+        }
+        if field == "status":
+            message = _(
+                "The status changed to %(current)s since you loaded this page (you saw "
+                "%(expected)s). Nothing was changed: check the latest, then choose again."
+            )
+        else:
+            message = _(
+                "The severity changed to %(current)s since you loaded this page (you saw "
+                "%(expected)s). Nothing was changed: check the latest, then choose again."
+            )
+        super().__init__(message % values, field=field)
+        self.current = current
+        self.expected = expected
+
+
+# The fields a change may say it was based on (`expected=` below): the
+# incident's state, which people choose the next step from.
+EXPECTABLE_FIELDS = ("status", "severity")
+
+
+def _state_label(field: str, value: Any) -> str:
+    if field == "status":
+        return str(Status(value).label)
+    return str(Severity(value).label)
 
 
 # --- validation -------------------------------------------------------------
@@ -258,13 +297,35 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _lock(incident: Incident, expected_version: int | None) -> Incident:
+def _clean_expected(expected: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The state a change was based on, cleaned like the change itself;
+    a field sent empty (None) expects nothing."""
+    cleaned: dict[str, Any] = {}
+    for field, value in (expected or {}).items():
+        if field not in EXPECTABLE_FIELDS:
+            raise InvalidInput(
+                _("A change cannot be based on %(field)s.") % {"field": field}, field=field
+            )
+        if value is None or value == "":
+            continue
+        cleaned[field] = clean_status(value) if field == "status" else clean_severity(value)
+    return cleaned
+
+
+def _lock(
+    incident: Incident, expected_version: int | None, expected: Mapping[str, Any] | None = None
+) -> Incident:
     """The incident's row, locked until the transaction ends, after checking
-    that the change was made against its current version (None: no check).
-    Every change to the incident itself takes this lock first, so
-    concurrent changes queue instead of racing, and the version they see
-    is the one they replace."""
+    that the change was made against its current state (`expected`, cleaned)
+    and version (None: no check). Every change to the incident itself takes
+    this lock first, so concurrent changes queue instead of racing, and the
+    state and version they see are the ones they replace."""
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    # The state first: "the status changed to Identified" says more than
+    # a version number, when both are stale.
+    for field, value in (expected or {}).items():
+        if getattr(locked, field) != value:
+            raise StaleState(field, current=getattr(locked, field), expected=value)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(current=locked.version, expected=expected_version)
     return locked
@@ -415,18 +476,21 @@ def update_incident(
     actor: Actor,
     changes: Mapping[str, Any],
     expected_version: int | None = None,
+    expected: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Incident:
     """Change fields of an incident. Each field that really changes writes
     its own timeline entry; fields given with their current value write
     nothing. With `expected_version`, a change made against an older
-    version is refused (StaleVersion); any real change raises the version
-    by one."""
+    version is refused (StaleVersion); with `expected` (the status and/or
+    severity the change was chosen from), a change made after either moved
+    is refused (StaleState). Any real change raises the version by one."""
     _require_responder(actor, incident)
     now = timezone.now() if now is None else now
     cleaned = _clean_changes(changes, now)
+    based_on = _clean_expected(expected)
     with transaction.atomic():
-        incident = _lock(incident, expected_version)
+        incident = _lock(incident, expected_version, based_on)
         if "status" in cleaned and cleaned["status"] != incident.status:
             for field, value in _status_side_effects(incident, cleaned["status"], now).items():
                 cleaned.setdefault(field, value)
@@ -499,13 +563,17 @@ def set_status(
     actor: Actor,
     status: object,
     expected_version: int | None = None,
+    expected_status: object = None,
     now: datetime | None = None,
 ) -> Incident:
+    """Move the incident to `status`; with `expected_status` (the status
+    the person saw when choosing), only if it is still in it."""
     return update_incident(
         incident,
         actor=actor,
         changes={"status": status},
         expected_version=expected_version,
+        expected={"status": expected_status},
         now=now,
     )
 

@@ -2,8 +2,11 @@
 postmortem pages embed:
 
     {% load action_items %}
-    {% action_items_for incident=incident %}      (on the incident page)
+    {% action_items_for incident=incident layout="cards" %}  (on the incident page)
     {% action_items_for postmortem=postmortem %}  (on the postmortem page)
+
+`layout="cards"` shows one stacked card per item instead of a table row, for
+a narrow column: every fact stays visible without scrolling sideways.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ def action_items_for(
     incident: Any = None,
     postmortem: Any = None,
     heading_level: int = 2,
+    layout: str = "table",
 ) -> dict[str, Any]:
     """The items of an incident (including those of its postmortem) or of a
-    postmortem, with a link to add one. One query."""
+    postmortem, with a link to add one, as a table or as cards. One query."""
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     items = items_for(user, incident=incident, postmortem=postmortem) if user else []
@@ -46,6 +50,7 @@ def action_items_for(
         "add_url": f"{reverse('actions:create')}?{urlencode(query)}",
         "list_url": f"{reverse('actions:list')}?{urlencode(query)}",
         "heading_level": heading_level,
+        "cards": layout == "cards",
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }

@@ -6,16 +6,20 @@ CLI say the same thing in the same words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import template
 from django.forms import BoundField
 from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 
 from hotwash.incidents import display
@@ -46,6 +50,68 @@ def since(value: datetime | None) -> str:
 @register.filter
 def describe_event(event: TimelineEvent) -> str:
     return display.describe_event(event)
+
+
+# A web address in running text: up to the next space or quote. Only http
+# and https: anything else a monitoring system was told to send (javascript:,
+# data:, file:) stays text.
+WEB_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"']+", re.IGNORECASE)
+# Punctuation that ends a sentence, not the address ("see http://x/.").
+TRAILING = ".,;:!?"
+
+
+def _link(address: str) -> tuple[str, str]:
+    """The address as a link, and what followed it that is not part of it."""
+    tail = ""
+    while address and (
+        address[-1] in TRAILING or (address[-1] == ")" and address.count("(") < address.count(")"))
+    ):
+        address, tail = address[:-1], address[-1] + tail
+    try:
+        host = urlsplit(address).hostname
+    except ValueError:
+        host = None
+    if not host:
+        return escape(address), escape(tail)
+    return f'<a href="{escape(address)}" rel="noopener noreferrer">{escape(address)}</a>', escape(
+        tail
+    )
+
+
+def _with_links(line: str) -> str:
+    """One line, escaped, with its http(s) addresses as links."""
+    parts: list[str] = []
+    start = 0
+    for match in WEB_ADDRESS.finditer(line):
+        parts.append(escape(line[start : match.start()]))
+        parts.extend(_link(match.group()))
+        start = match.end()
+    parts.append(escape(line[start:]))
+    return "".join(parts)
+
+
+@register.filter(is_safe=True)
+def linebreaks_links(value: Any) -> SafeString:
+    """Like `linebreaks` (paragraphs and line breaks, everything escaped),
+    with every http or https address a link: the source link an alert
+    brought, a dashboard someone pasted."""
+    text = normalize_newlines(str(value or "")).strip()
+    if not text:
+        return mark_safe("")
+    paragraphs = re.split(r"\n{2,}", text)
+    html = "\n\n".join(
+        "<p>{}</p>".format("<br>".join(_with_links(line) for line in paragraph.split("\n")))
+        for paragraph in paragraphs
+    )
+    return mark_safe(html)  # every piece was escaped above
+
+
+@register.filter(is_safe=True)
+def linebreaksbr_links(value: Any) -> SafeString:
+    """Like `linebreaksbr`, with every http or https address a link."""
+    lines = normalize_newlines(str(value or "")).split("\n")
+    # Every piece is escaped in _with_links.
+    return mark_safe("<br>".join(_with_links(line) for line in lines))
 
 
 @register.filter

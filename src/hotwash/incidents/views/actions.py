@@ -3,10 +3,11 @@ redirect (POST/redirect/GET) with a message; on a DomainError show the page
 again with the error on the field it names.
 
 The forms that change the incident itself (status, details, roles) send
-the incident's version they were rendered with; the service refuses a
-change made against an older one (someone else changed the incident
-meanwhile), and the page comes back with the latest state, what the person
-typed, and a message saying why (409)."""
+the incident's version they were rendered with, and the status form (and
+the details form's severity) also the state the person chose from; the
+service refuses a change made against an older one (someone else changed
+the incident meanwhile), and the page comes back with the latest state,
+what the person typed, and a message saying why (409)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ def change_status(request: HttpRequest, incident: Incident) -> HttpResponse:
             actor=request.user,
             status=form.value("status"),
             expected_version=_expected_version(request),
+            expected_status=request.POST.get("expected_status") or None,
         )
     except DomainError as error:
         return _failed(request, incident, "status_form", form, error)
@@ -104,6 +106,7 @@ def edit_incident(request: HttpRequest, incident: Incident) -> HttpResponse:
             actor=request.user,
             changes=changes,
             expected_version=_expected_version(request),
+            expected=form.expected(),
         )
     except DomainError as error:
         return _failed(request, incident, "edit_form", form, error)

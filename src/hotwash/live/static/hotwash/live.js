@@ -6,7 +6,17 @@
  * When the stream says the incident changed, this re-reads the page itself
  * and swaps each [data-live-region="<name>"] for its fresh copy, so what is
  * shown is always what the server renders for this person (permissions,
- * language, time zone). Forms people type into live outside the regions.
+ * language, time zone).
+ *
+ * Forms inside a region refresh with it, so what they offer and the state
+ * they send (a hidden expected_status, a version) match what is shown. A
+ * form someone has started filling in (a value changed from what the page
+ * gave it), or one the server marked data-live-keep (sent back with an
+ * error), is kept exactly as it is while the rest of its region refreshes:
+ * it is matched by id in the fresh region and moved in. Its hidden state
+ * stays the one the person chose from, so the server refuses the change if
+ * the incident moved meanwhile, and says so. A region whose kept form has no
+ * counterpart waits, like one someone is typing in.
  *
  * Optional attributes on the root, written by the server so they are
  * translated:
@@ -242,6 +252,7 @@ class LivePage {
         this.deferred = true; // never pull text out from under someone typing
         continue;
       }
+      if (!keepForms(region, replacement)) continue;
       const focus = rememberFocus(region);
       region.replaceWith(replacement);
       restoreFocus(replacement, focus);
@@ -290,6 +301,55 @@ function findRegion(doc, name) {
 function isEditing(region) {
   const active = document.activeElement;
   return Boolean(active && region.contains(active) && (active.isContentEditable || active.matches(EDITABLE)));
+}
+
+/** Move the forms to keep from the old region into the fresh one, in
+ * place of their fresh copies; false (nothing moved) if one has none. */
+function keepForms(region, replacement) {
+  const kept = formsToKeep(region);
+  if (kept.includes(region)) return false;
+  const pairs = [];
+  for (const form of kept) {
+    const fresh = form.id ? replacement.querySelector(`#${CSS.escape(form.id)}`) : null;
+    if (!fresh) return false;
+    pairs.push([form, fresh]);
+  }
+  for (const [form, fresh] of pairs) fresh.replaceWith(form);
+  return true;
+}
+
+function formsToKeep(region) {
+  const forms = [...region.querySelectorAll("form")];
+  if (region.matches("form")) forms.unshift(region);
+  return forms.filter((form) => form.hasAttribute("data-live-keep") || isChanged(form));
+}
+
+/** Whether someone changed a control of the form from what the page gave it. */
+function isChanged(form) {
+  for (const control of form.elements) {
+    if (control.type === "hidden" || control.disabled) continue;
+    if (control.type === "checkbox" || control.type === "radio") {
+      if (control.checked !== control.defaultChecked) return true;
+    } else if (control.tagName === "SELECT") {
+      if (control.multiple) {
+        if ([...control.options].some((option) => option.selected !== option.defaultSelected)) return true;
+      } else if (control.selectedIndex !== defaultIndex(control)) {
+        return true;
+      }
+    } else if ("defaultValue" in control && control.value !== control.defaultValue) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The option a single select shows before anyone touches it. */
+function defaultIndex(select) {
+  let index = select.options.length ? 0 : -1;
+  [...select.options].forEach((option, n) => {
+    if (option.defaultSelected) index = n;
+  });
+  return index;
 }
 
 /** Enough to find the focused element again in the fresh region. */
