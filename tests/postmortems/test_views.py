@@ -485,6 +485,31 @@ def _published(actor: User, public: bool = True) -> Postmortem:
     return postmortem
 
 
+@pytest.mark.parametrize(("language", "label"), [("en", "Sign in"), ("fr", "Se connecter")])
+def test_the_public_pages_link_to_sign_in_for_the_staff_pages(
+    responder: User, language: str, label: str
+) -> None:
+    postmortem = _published(responder)
+    login = f"/{language}/accounts/login/?next="
+    pages = {
+        f"/{language}/postmortems/public/": f"/{language}/postmortems/",
+        f"/{language}/postmortems/public/{postmortem.pk}/": (
+            f"/{language}/postmortems/{postmortem.pk}/"
+        ),
+    }
+    for public, staff in pages.items():
+        html = Client().get(public).content.decode()
+        assert f'<a class="site-header__sign-in" href="{login}{staff}">{label}</a>' in html
+        # Signed in: no such link; the link itself leads on to the staff page.
+        assert "site-header__sign-in" not in _client(responder).get(public).content.decode()
+        assert _client(responder).get(login + staff).headers["Location"] == staff
+
+
+def test_the_sign_in_page_does_not_link_to_itself() -> None:
+    html = Client().get("/en/accounts/login/?next=/en/postmortems/").content.decode()
+    assert "site-header__sign-in" not in html
+
+
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_the_public_page_needs_no_sign_in_and_names_nobody(responder: User, language: str) -> None:
     postmortem = _published(responder)

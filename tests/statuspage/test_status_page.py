@@ -44,6 +44,18 @@ def test_an_empty_page_lists_the_public_services_only(checkout: Service) -> None
     assert 'lang="en"' in html
 
 
+@pytest.mark.parametrize(("language", "label"), [("en", "Sign in"), ("fr", "Se connecter")])
+def test_the_page_links_to_sign_in_for_the_internal_page(
+    checkout: Service, responder: User, language: str, label: str
+) -> None:
+    html = page(f"/{language}/status/")
+    link = f"/{language}/accounts/login/?next=/{language}/status/internal/"
+    assert f'<a class="site-header__sign-in" href="{link}">{label}</a>' in html
+    client = Client()
+    client.force_login(responder)
+    assert client.get(link).headers["Location"] == f"/{language}/status/internal/"
+
+
 def test_an_incident_appears_only_once_it_has_a_public_update(
     responder: User, checkout: Service
 ) -> None:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -224,9 +225,13 @@ def _public() -> Any:
 def public_index(request: HttpRequest) -> HttpResponse:
     """Published postmortems shared publicly; no sign-in needed."""
     postmortems = list(_public().order_by("-published_at", "-id")[:200])
-    return render(
-        request, "postmortems/public_index.html", {"postmortems": postmortems, "nav": "public"}
-    )
+    context = {
+        "postmortems": postmortems,
+        "nav": "public",
+        # Signing in leads to the staff list, with drafts and comments.
+        "sign_in_next": reverse("postmortems:list"),
+    }
+    return render(request, "postmortems/public_index.html", context)
 
 
 def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -249,6 +254,8 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": language_versions(postmortem, language),
         "sections": [s for s in section_views(postmortem, language) if s.body.strip()],
         "nav": "public",
+        # Signing in leads to the full postmortem, for those who may read it.
+        "sign_in_next": reverse("postmortems:detail", args=[postmortem.pk]),
     }
     return render(request, "postmortems/public_detail.html", context)
 
