@@ -210,11 +210,12 @@ def test_a_burst_of_changes_is_followed_with_one_refetch_at_a_time(
 
 # --- forms that follow live updates, and the page at desktop and phone widths --
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 def sized(page: sync_api.Page, viewport: str) -> sync_api.Page:
-    page.set_viewport_size(VIEWPORTS[viewport])
+    width, height = VIEWPORTS[viewport]
+    page.set_viewport_size({"width": width, "height": height})
     return page
 
 
