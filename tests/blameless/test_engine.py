@@ -981,3 +981,12 @@ def test_a_span_flagged_by_two_rules_of_one_category_is_listed_once(
 def test_the_first_rule_in_the_file_is_the_one_kept_for_a_repeated_span() -> None:
     [finding] = lint("It all started because Kevin deleted the wrong S3 bucket.", names=["Kevin"])
     assert (finding.rule, finding.excerpt) == ("person-as-cause", "Kevin")
+
+
+def test_an_account_s_name_is_found_only_as_a_whole_word() -> None:
+    accounts = ["Sam", "sam.okafor"]
+    assert naming("Samantha broke the deploy.", "en", accounts=accounts) == []
+    assert naming("sam.okafor2 broke the deploy.", "en", accounts=accounts) == []
+    assert naming("The deploy was broken by Sam\nOkafor.", "en", accounts=["Sam Okafor"]) == [
+        "Sam\nOkafor"
+    ]
