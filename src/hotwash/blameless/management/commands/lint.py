@@ -47,7 +47,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             dest="names",
-            help="A participant's name or username; repeat for several.",
+            help="A name to know beside the accounts' (someone without an account); repeat "
+            "for several.",
         )
         parser.add_argument(
             "--no-accounts",
