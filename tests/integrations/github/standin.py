@@ -2,8 +2,10 @@
 
 Implements POST /repos/{owner}/{repo}/issues, GET /repos/{owner}/{repo}/issues
 (state, since, sort, direction, per_page, page; Link header with rel="next"
-and rel="last") and GET /repos/{owner}/{repo}/issues/{number}; bearer-token
-auth; 403 with X-RateLimit-Remaining: 0 or 429 with Retry-After through
+and rel="last"), GET /repos/{owner}/{repo}/issues/{number} and PATCH
+/repos/{owner}/{repo}/issues/{number} (title, body, state with state_reason,
+assignees and labels replaced as wholes; 422 for a bad state or an
+assignee who is not a collaborator); bearer-token auth; 403 with X-RateLimit-Remaining: 0 or 429 with Retry-After through
 `fail_next`. Webhooks carry X-Hub-Signature-256 and X-GitHub-Event.
 """
 
@@ -24,6 +26,8 @@ class GitHubStandIn(StandIn):
     def __init__(self, *, token: str = "gh-token", repository: str = "acme/payments") -> None:
         self.token = token
         self.repository = repository
+        # Who may be assigned (GitHub: the repository's collaborators).
+        self.collaborators = {"octocat", "hubot"}
         self.issues: dict[int, dict[str, Any]] = {}
         self._next_id = 1000
         super().__init__()
@@ -33,6 +37,7 @@ class GitHubStandIn(StandIn):
         self.route("POST", base, self.create)
         self.route("GET", base, self.list)
         self.route("GET", base + r"/(\d+)", self.get)
+        self.route("PATCH", base + r"/(\d+)", self.edit)
 
     def authorised(self, headers: dict[str, str]) -> bool:
         return headers.get("authorization") == f"Bearer {self.token}"
@@ -51,6 +56,8 @@ class GitHubStandIn(StandIn):
             "body": body,
             "state": state,
             "labels": [],
+            "assignees": [],
+            "state_reason": None,
             "html_url": f"https://github.example/{self.repository}/issues/{number}",
             "created_at": moment,
             "updated_at": moment,
@@ -70,7 +77,39 @@ class GitHubStandIn(StandIn):
             )
         issue = self.add_issue(data["title"], data.get("body") or "")
         issue["labels"] = [{"name": name} for name in data.get("labels", [])]
+        issue["assignees"] = [{"login": login} for login in data.get("assignees", [])]
         return Reply(201, issue)
+
+    def edit(self, request: Recorded, number: str) -> Reply:
+        """Update an issue: the fields sent, and only those."""
+        issue = self.issues.get(int(number))
+        if issue is None:
+            return Reply(404, {"message": "Not Found"})
+        data = request.body if isinstance(request.body, dict) else {}
+        state = data.get("state", issue["state"])
+        reason = data.get("state_reason")
+        if state not in ("open", "closed") or reason not in (
+            None,
+            "completed",
+            "not_planned",
+            "reopened",
+        ):
+            return _invalid("state")
+        unknown = [login for login in data.get("assignees", []) if login not in self.collaborators]
+        if unknown:
+            return _invalid("assignees")
+        for field in ("title", "body"):
+            if field in data:
+                issue[field] = data[field]
+        if "labels" in data:
+            issue["labels"] = [{"name": name} for name in data["labels"]]
+        if "assignees" in data:
+            issue["assignees"] = [{"login": login} for login in data["assignees"]]
+        if state != issue["state"]:
+            issue["state"] = state
+            issue["state_reason"] = reason if state == "closed" else "reopened"
+        issue["updated_at"] = iso(now())
+        return Reply(200, issue)
 
     def list(self, request: Recorded) -> Reply:
         query = request.query
@@ -101,6 +140,10 @@ class GitHubStandIn(StandIn):
         if issue is None:
             return Reply(404, {"message": "Not Found"})
         return Reply(200, issue)
+
+    def labels_of(self, number: int) -> tuple[str, ...]:
+        # (A tuple: `list` is this class's listing route.)
+        return tuple(label["name"] for label in self.issues[number]["labels"])
 
     # --- a person in GitHub ----------------------------------------------------------
 
@@ -145,3 +188,13 @@ class GitHubStandIn(StandIn):
             "X-GitHub-Delivery": uuid.uuid4().hex,
             "X-Hub-Signature-256": signature,
         }
+
+
+def _invalid(field: str) -> Reply:
+    return Reply(
+        422,
+        {
+            "message": "Validation Failed",
+            "errors": [{"resource": "Issue", "field": field, "code": "invalid"}],
+        },
+    )

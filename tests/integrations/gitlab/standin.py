@@ -3,7 +3,10 @@
 Implements POST /api/v4/projects/{id}/issues and GET
 /api/v4/projects/{id}/issues (iids[], updated_after, created_after,
 per_page, page; X-Page, X-Next-Page, X-Total-Pages headers) and GET
-/api/v4/projects/{id}/issues/{iid}, where {id} is the numeric id or the
+/api/v4/projects/{id}/issues/{iid} and PUT /api/v4/projects/{id}/issues/{iid}
+(title, description, due_date, assignee_ids with 0 to unassign,
+add_labels/remove_labels, state_event close/reopen; 400 for anything else
+or an unknown user), where {id} is the numeric id or the
 URL-encoded path; PRIVATE-TOKEN auth; 429 with RateLimit-Reset and
 Retry-After through `fail_next`. Webhooks carry X-Gitlab-Token and
 X-Gitlab-Event: Issue Hook.
@@ -31,6 +34,8 @@ class GitLabStandIn(StandIn):
         self.project_id = project_id
         self.path = path
         self.issues: dict[int, dict[str, Any]] = {}
+        # The instance's users, by id.
+        self.users = {7: "tanuki", 8: "fox"}
         super().__init__()
 
     def routes(self) -> None:
@@ -39,6 +44,7 @@ class GitLabStandIn(StandIn):
         self.route("POST", base, self.create)
         self.route("GET", base, self.list)
         self.route("GET", base + r"/(\d+)", self.get)
+        self.route("PUT", base + r"/(\d+)", self.edit)
 
     def authorised(self, headers: dict[str, str]) -> bool:
         return headers.get("private-token") == self.token
@@ -55,6 +61,7 @@ class GitLabStandIn(StandIn):
             "state": "opened",
             "labels": [],
             "due_date": None,
+            "assignees": [],
             "web_url": f"https://gitlab.example/{self.path}/-/issues/{iid}",
             "created_at": moment,
             "updated_at": moment,
@@ -69,7 +76,49 @@ class GitLabStandIn(StandIn):
         issue = self.add_issue(data["title"], data.get("description") or "")
         issue["labels"] = [x for x in str(data.get("labels", "")).split(",") if x]
         issue["due_date"] = data.get("due_date")
+        issue["assignees"] = self._assignees(data.get("assignee_ids") or [])
         return Reply(201, issue)
+
+    def _assignees(self, ids: list[int]) -> list[dict[str, Any]]:
+        return [{"id": i, "username": self.users[i]} for i in ids if i]
+
+    def edit(self, request: Recorded, iid: str) -> Reply:
+        """Edit an issue: the attributes sent, and only those."""
+        issue = self.issues.get(int(iid))
+        if issue is None:
+            return Reply(404, {"message": "404 Not found"})
+        data = request.body if isinstance(request.body, dict) else {}
+        known = {"title", "description", "due_date", "assignee_ids", "state_event"}
+        known |= {"add_labels", "remove_labels", "labels"}
+        if not data or set(data) - known:
+            return Reply(
+                400,
+                {
+                    "error": "title, description, ... are missing, at least one "
+                    "parameter must be provided"
+                },
+            )
+        if data.get("state_event") not in (None, "close", "reopen"):
+            return Reply(400, {"error": "state_event does not have a valid value"})
+        ids = data.get("assignee_ids")
+        if ids is not None and any(i and i not in self.users for i in ids):
+            return Reply(400, {"message": {"assignees": ["are invalid"]}})
+        for field in ("title", "description", "due_date"):
+            if field in data:
+                issue[field] = data[field]
+        if ids is not None:
+            issue["assignees"] = self._assignees(ids)
+        remove = set(str(data.get("remove_labels", "")).split(","))
+        issue["labels"] = [label for label in issue["labels"] if label not in remove]
+        for label in str(data.get("add_labels", "")).split(","):
+            if label and label not in issue["labels"]:
+                issue["labels"].append(label)
+        if data.get("state_event") == "close":
+            issue["state"] = "closed"
+        elif data.get("state_event") == "reopen":
+            issue["state"] = "opened"
+        issue["updated_at"] = iso(now())
+        return Reply(200, issue)
 
     def list(self, request: Recorded) -> Reply:
         query = request.query

@@ -1,6 +1,10 @@
 """Jira Cloud REST API v3 stand-in: issues of one project.
 
-Implements POST /rest/api/3/issue, GET /rest/api/3/issue/{key}?fields=...
+Implements POST /rest/api/3/issue, GET /rest/api/3/issue/{key}?fields=...,
+PUT /rest/api/3/issue/{key} (fields summary, description, duedate,
+assignee; `update` labels add/remove; 204, or 400 with `errors`), GET and
+POST /rest/api/3/issue/{key}/transitions (a To Do -> In Progress -> Done
+workflow; 204, or 400 for a transition the issue's status does not offer)
 and POST /rest/api/3/search/jql (the JQL Hotwash sends: project = "KEY"
 AND created/updated >= "yyyy/MM/dd HH:mm", ORDER BY; maxResults,
 nextPageToken, isLast); basic (e-mail and API token) or bearer auth; 429
@@ -22,6 +26,15 @@ from tests.support.tracker_standin import Recorded, Reply, StandIn, now
 
 DONE = {"id": "10002", "name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
 TODO = {"id": "10000", "name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}
+DOING = {
+    "id": "10001",
+    "name": "In Progress",
+    "statusCategory": {"key": "indeterminate", "name": "In Progress"},
+}
+# The workflow: transition id -> (its name, the status it leads to), and
+# which transitions each status offers.
+TRANSITIONS = {"11": ("To Do", TODO), "21": ("In Progress", DOING), "31": ("Done", DONE)}
+OFFERED = {"To Do": ["21", "31"], "In Progress": ["11", "31"], "Done": ["11"]}
 
 JQL = re.compile(
     r'^project = "(?P<project>[A-Z0-9_]+)" AND (?P<field>created|updated) >= '
@@ -52,11 +65,16 @@ class JiraStandIn(StandIn):
         self.bearer = bearer
         self.issues: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, int] = {}
+        # The site's accounts, by accountId.
+        self.accounts = {"5b10ac8d82e05b22cc7d4ef5": "Sam Lee"}
         super().__init__()
 
     def routes(self) -> None:
         self.route("POST", "/rest/api/3/issue", self.create)
         self.route("GET", r"/rest/api/3/issue/([A-Z0-9_]+-\d+)", self.get)
+        self.route("PUT", r"/rest/api/3/issue/([A-Z0-9_]+-\d+)", self.edit)
+        self.route("GET", r"/rest/api/3/issue/([A-Z0-9_]+-\d+)/transitions", self.transitions)
+        self.route("POST", r"/rest/api/3/issue/([A-Z0-9_]+-\d+)/transitions", self.transition)
         self.route("POST", "/rest/api/3/search/jql", self.search)
 
     def authorised(self, headers: dict[str, str]) -> bool:
@@ -123,6 +141,80 @@ class JiraStandIn(StandIn):
             )
         fields = (request.query.get("fields") or ["status"])[0].split(",")
         return Reply(200, self._view(issue, fields))
+
+    def _missing(self) -> Reply:
+        return Reply(
+            404,
+            {
+                "errorMessages": ["Issue does not exist or you do not have permission to see it."],
+                "errors": {},
+            },
+        )
+
+    def edit(self, request: Recorded, key: str) -> Reply:
+        """Edit issue: `fields` set values, `update` runs operations."""
+        issue = self.issues.get(key)
+        if issue is None:
+            return self._missing()
+        body = request.body if isinstance(request.body, dict) else {}
+        fields = body.get("fields") or {}
+        operations = body.get("update") or {}
+        errors = {}
+        for name in set(fields) | set(operations):
+            if name not in ("summary", "description", "duedate", "assignee", "labels"):
+                errors[name] = (
+                    f"Field '{name}' cannot be set. It is not on the appropriate screen, "
+                    "or unknown."
+                )
+        if "summary" in fields and not fields["summary"]:
+            errors["summary"] = "You must specify a summary of the issue."
+        assignee = fields.get("assignee")
+        if assignee is not None and assignee.get("accountId") not in self.accounts:
+            errors["assignee"] = "User 'x' cannot be assigned issues."
+        if errors:
+            return Reply(400, {"errorMessages": [], "errors": errors})
+        stored = issue["fields"]
+        for name, value in fields.items():
+            stored[name] = value
+        for operation in operations.get("labels", []):
+            labels = stored.setdefault("labels", [])
+            if "remove" in operation and operation["remove"] in labels:
+                labels.remove(operation["remove"])
+            if "add" in operation and operation["add"] not in labels:
+                labels.append(operation["add"])
+        stored["updated"] = _stamp(now())
+        return Reply(204)
+
+    def transitions(self, request: Recorded, key: str) -> Reply:
+        issue = self.issues.get(key)
+        if issue is None:
+            return self._missing()
+        offered = OFFERED[issue["fields"]["status"]["name"]]
+        return Reply(
+            200,
+            {
+                "transitions": [
+                    {"id": tid, "name": TRANSITIONS[tid][0], "to": dict(TRANSITIONS[tid][1])}
+                    for tid in offered
+                ]
+            },
+        )
+
+    def transition(self, request: Recorded, key: str) -> Reply:
+        issue = self.issues.get(key)
+        if issue is None:
+            return self._missing()
+        wanted = str(((request.body or {}).get("transition") or {}).get("id", ""))
+        if wanted not in OFFERED[issue["fields"]["status"]["name"]]:
+            return Reply(
+                400,
+                {
+                    "errorMessages": [f"Transition id '{wanted}' is not valid for this issue."],
+                    "errors": {},
+                },
+            )
+        self._set_status(key, TRANSITIONS[wanted][1])
+        return Reply(204)
 
     def search(self, request: Recorded) -> Reply:
         body = request.body or {}
