@@ -181,6 +181,9 @@ def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
         "token_file": "",
         "webhook_secret_env": "HOTWASH_SECRET_GITHUB_WEBHOOK_PAYMENTS",
         "webhook_secret_file": "",
+        # The inline of people's accounts in the tracker (none yet).
+        "accounts-TOTAL_FORMS": "0",
+        "accounts-INITIAL_FORMS": "0",
     }
     refused = client.post("/en/admin/trackers/trackerconfig/add/", {**form, "project": "payments"})
     assert refused.status_code == 200
@@ -195,6 +198,40 @@ def test_the_admin_sets_up_a_tracker_and_sees_where_its_secrets_come_from(
     assert "available in this process ($HOTWASH_SECRET_GITHUB_PAYMENTS)" in page
     assert "environment variable HOTWASH_SECRET_GITHUB_WEBHOOK_PAYMENTS is not set" in page
     assert "very-secret-token-value" not in page
+
+
+def test_the_admin_says_who_each_person_is_in_the_tracker(
+    admin_user: User, responder: User, team: Team
+) -> None:
+    config = tracker(team)
+    config.save()
+    client = Client()
+    client.force_login(admin_user)
+    url = f"/en/admin/trackers/trackerconfig/{config.pk}/change/"
+    form = {
+        field: getattr(config, field)
+        for field in ("kind", "base_url", "project", "issue_type", "labels", "language")
+    }
+    form.update(
+        team=team.pk,
+        auth_method=config.auth_method,
+        username="",
+        token_env=config.token_env,
+        token_file="",
+        webhook_secret_env="",
+        webhook_secret_file="",
+        **{
+            "accounts-TOTAL_FORMS": "1",
+            "accounts-INITIAL_FORMS": "0",
+            "accounts-0-user": str(responder.pk),
+            "accounts-0-account": "not a login",
+        },
+    )
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    assert "GitHub login" in refused.content.decode()
+    assert client.post(url, {**form, "accounts-0-account": "octocat"}).status_code == 302
+    assert config.accounts.get().account == "octocat"
 
 
 def test_the_failed_sync_view_is_for_admins_only(viewer: User, responder: User) -> None:

@@ -44,6 +44,15 @@ class Team(models.Model):
         ),
     )
     chat_channel = models.CharField(_("chat channel"), max_length=100, blank=True)
+    # Read by the trackers app when an item is created (docs/trackers.md).
+    push_new_action_items = models.BooleanField(
+        _("push new action items to the tracker"),
+        default=False,
+        help_text=_(
+            "Send every new action item of this team to the team's tracker at once, "
+            "without anyone pressing Push."
+        ),
+    )
 
     class Meta:
         verbose_name = _("team")

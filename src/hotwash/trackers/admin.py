@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -23,7 +23,21 @@ from hotwash.trackers.credentials import (
     read_secret,
 )
 from hotwash.trackers.display import describe_error
-from hotwash.trackers.models import SyncState, TrackerConfig, TrackerLink
+from hotwash.trackers.models import (
+    SyncState,
+    TrackerAccount,
+    TrackerConfig,
+    TrackerLink,
+    UpdateState,
+)
+
+
+class TrackerAccountInline(admin.TabularInline[TrackerAccount, TrackerConfig]):
+    """Who each person is in the tracker: an item's owner becomes its
+    issue's assignee."""
+
+    model = TrackerAccount
+    extra = 0
 
 
 def _secret_status(env: str, file: str) -> str:
@@ -40,6 +54,7 @@ def _secret_status(env: str, file: str) -> str:
 
 @admin.register(TrackerConfig)
 class TrackerConfigAdmin(admin.ModelAdmin[TrackerConfig]):
+    inlines = [TrackerAccountInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["team", "kind", "project", "polled_at", "poll_problem"]
     list_filter = ["kind"]
@@ -113,9 +128,12 @@ class FailedFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == "failed":
-            return queryset.filter(sync_state=SyncState.FAILED)
+            return queryset.filter(
+                Q(sync_state=SyncState.FAILED) | Q(update_state=UpdateState.FAILED)
+            )
         if value == "retrying":
-            return queryset.filter(sync_state=SyncState.PENDING).exclude(error_kind="")
+            pending = Q(sync_state=SyncState.PENDING) | Q(update_state=UpdateState.PENDING)
+            return queryset.filter(pending).exclude(error_kind="")
         if value == "any":
             return queryset.exclude(error_kind="")
         return queryset
@@ -129,6 +147,7 @@ class TrackerLinkAdmin(admin.ModelAdmin[TrackerLink]):
         "item",
         "tracker",
         "sync_state",
+        "update_state",
         "issue",
         "issue_state",
         "attempts",
@@ -136,7 +155,14 @@ class TrackerLinkAdmin(admin.ModelAdmin[TrackerLink]):
         "last_attempt_at",
         "next_attempt_at",
     ]
-    list_filter = [FailedFilter, "sync_state", "error_kind", "tracker__kind", "tracker"]
+    list_filter = [
+        FailedFilter,
+        "sync_state",
+        "update_state",
+        "error_kind",
+        "tracker__kind",
+        "tracker",
+    ]
     search_fields = ["external_key", "url", "item__title", "last_error"]
     list_select_related = ["item", "tracker__team"]
     actions = ["retry", "refresh"]
@@ -144,7 +170,12 @@ class TrackerLinkAdmin(admin.ModelAdmin[TrackerLink]):
         "item",
         "tracker",
         "sync_state",
+        "update_state",
         "issue_state",
+        "synced_title",
+        "synced_due_on",
+        "synced_owner",
+        "update_version",
         "external_id",
         "external_key",
         "url",
@@ -178,8 +209,9 @@ class TrackerLinkAdmin(admin.ModelAdmin[TrackerLink]):
     @admin.action(description=gettext_lazy("Try the selected pushes again"))
     def retry(self, request: HttpRequest, queryset: QuerySet[TrackerLink]) -> None:
         count = 0
-        for link in queryset.exclude(sync_state=SyncState.SYNCED):
-            services.retry_push(link, actor=request.user)
+        stuck = Q(sync_state__in=[SyncState.PENDING, SyncState.FAILED]) | ~Q(update_state="")
+        for link in queryset.filter(stuck):
+            services.retry(link, actor=request.user)
             count += 1
         self.message_user(
             request,

@@ -57,6 +57,7 @@ def present_tracker_link(link: TrackerLink) -> dict[str, Any]:
         "tracker": link.tracker.kind,
         "project": link.tracker.project,
         "sync_state": link.sync_state,
+        "update_state": link.update_state,
         "state": describe_state(link),
         "issue": link.display_key,
         "issue_state": link.issue_state,
@@ -80,8 +81,9 @@ def push(request: HttpRequest, ref: ItemRef) -> Status[dict[str, Any]]:
     Jira), with a link back to Hotwash. The call is made by the worker, with
     retries; the answer (202) is the link as it stands, `pending` until the
     issue exists. Pushing again while pending changes nothing; pushing again
-    after `failed` retries; an item already linked answers 409. Responders,
-    admins and the item's owner."""
+    after `failed` retries; an item already linked answers 409, unless
+    sending its later edits failed (`update_state` `failed`), which this
+    retries. Responders, admins and the item's owner."""
     user = caller(request)
     item = get_item(user, ref)
     link = services.request_push(item, actor=user)

@@ -1,6 +1,6 @@
 """What every tracker's client shares: the HTTP handling of a tracker's
-documented REST API, and the four things a client does (create an issue,
-find one Hotwash created, read issues' states, read one issue). Each
+documented REST API, and the five things a client does (create an issue,
+find one Hotwash created, read issues' states, read one issue, change one). Each
 tracker's client is in its integration (hotwash/integrations/<name>/
 client.py), found through the registry.
 
@@ -23,7 +23,7 @@ import httpx
 from django.utils import timezone
 
 from hotwash.core.outbound import GuardedTransport, OutboundRefused
-from hotwash.trackers.content import IssueDraft
+from hotwash.trackers.content import IssueChange, IssueDraft
 from hotwash.trackers.credentials import api_token
 from hotwash.trackers.models import ErrorKind, TrackerConfig
 from hotwash.trackers.registry import trackers
@@ -225,6 +225,12 @@ class TrackerClient(abc.ABC):
 
     @abc.abstractmethod
     def get_issue(self, key: str) -> RemoteIssue: ...
+
+    @abc.abstractmethod
+    def update_issue(self, key: str, change: IssueChange) -> RemoteIssue:
+        """Send `change` to issue `key`; the issue as it stands afterwards
+        (its `updated_at` lets a late webhook of an older change be told
+        apart)."""
 
 
 def iso_time(moment: datetime) -> str:

@@ -31,6 +31,8 @@ class IssueDraft:
     due_on: date | None
     marker: str
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The owner's account in the tracker (TrackerAccount), if known.
+    assignee: str | None = None
 
     def markdown(self) -> str:
         """GitHub and GitLab: Markdown, with the marker in an HTML comment
@@ -83,7 +85,12 @@ def marker_for(item: ActionItem, token: str) -> str:
 
 
 def build_draft(
-    item: ActionItem, *, marker: str, language: str, extra_labels: list[str]
+    item: ActionItem,
+    *,
+    marker: str,
+    language: str,
+    extra_labels: list[str],
+    assignee: str | None = None,
 ) -> IssueDraft:
     """The issue for `item`. A private incident's title is not sent: only its
     reference and a link that works for people allowed to see it."""
@@ -141,7 +148,60 @@ def build_draft(
         labels=_labels(item, extra_labels),
         due_on=item.due_on,
         marker=marker,
+        assignee=assignee,
     )
+
+
+@dataclass
+class IssueChange:
+    """What an edit sends to an existing issue: only the fields whose value
+    the issue does not show yet (None: leave it alone)."""
+
+    #: The issue's title, "<title> (AI-7)".
+    title: str | None = None
+    #: The due date changed: its new value, and the one sent before (whose
+    #: due: label is replaced).
+    due_changed: bool = False
+    due_on: date | None = None
+    old_due_on: date | None = None
+    #: The owner changed: their account in the tracker, or None to unassign.
+    assignee_changed: bool = False
+    assignee: str | None = None
+    #: Close (True) or reopen (False) the issue; `not_planned` for an item
+    #: marked won't do rather than done.
+    closed: bool | None = None
+    not_planned: bool = False
+    #: The issue's description again, when a fact it states (owner, due
+    #: date) changed.
+    draft: IssueDraft | None = None
+
+    def __bool__(self) -> bool:
+        return (
+            self.title is not None
+            or self.due_changed
+            or self.assignee_changed
+            or self.closed is not None
+            or self.draft is not None
+        )
+
+    @property
+    def fields(self) -> list[str]:
+        """The item's fields this change sends, for the audit record."""
+        sent = [("title", self.title is not None), ("due", self.due_changed)]
+        sent += [("owner", self.assignee_changed), ("state", self.closed is not None)]
+        return [name for name, changed in sent if changed]
+
+
+def due_label(due_on: date | None) -> str | None:
+    return f"due:{due_on.isoformat()}" if due_on is not None else None
+
+
+def with_due_label(labels: list[str], due_on: date | None) -> list[str]:
+    """`labels` with Hotwash's due: label for `due_on` instead of any other
+    (labels people added in the tracker are kept)."""
+    kept = [label for label in labels if not label.startswith("due:")]
+    new = due_label(due_on)
+    return [*kept, new] if new else kept
 
 
 def _labels(item: ActionItem, extra: list[str]) -> list[str]:

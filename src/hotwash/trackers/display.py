@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from hotwash.trackers.models import ErrorKind, SyncState, TrackerLink
+from hotwash.trackers.models import ErrorKind, SyncState, TrackerLink, UpdateState
 from hotwash.trackers.registry import trackers
 
 
@@ -67,7 +67,7 @@ def describe_state(link: TrackerLink) -> str:
     """One line on where the push stands."""
     name = tracker_name(link.tracker.kind)
     if link.sync_state == SyncState.SYNCED:
-        return _("Linked to %(tracker)s.") % {"tracker": name}
+        return _describe_update(link, name)
     if link.sync_state == SyncState.FAILED:
         return ngettext(
             "Sending to %(tracker)s failed after %(count)d attempt.",
@@ -81,3 +81,35 @@ def describe_state(link: TrackerLink) -> str:
             link.attempts,
         ) % {"tracker": name, "count": link.attempts}
     return _("Waiting to be sent to %(tracker)s.") % {"tracker": name}
+
+
+def _describe_update(link: TrackerLink, name: str) -> str:
+    """A linked item: whether its latest changes have reached the issue."""
+    values = {"tracker": name, "count": link.attempts}
+    if link.update_state == UpdateState.FAILED:
+        return (
+            ngettext(
+                "Linked to %(tracker)s, but sending the item's latest changes failed after "
+                "%(count)d attempt.",
+                "Linked to %(tracker)s, but sending the item's latest changes failed after "
+                "%(count)d attempts.",
+                link.attempts,
+            )
+            % values
+        )
+    if link.update_state == UpdateState.PENDING and link.attempts and link.error_kind:
+        return (
+            ngettext(
+                "Linked to %(tracker)s. Sending the item's latest changes: %(count)d attempt "
+                "failed; Hotwash will try again.",
+                "Linked to %(tracker)s. Sending the item's latest changes: %(count)d attempts "
+                "failed; Hotwash will try again.",
+                link.attempts,
+            )
+            % values
+        )
+    if link.update_state == UpdateState.PENDING:
+        return _("Linked to %(tracker)s. The item's latest changes are waiting to be sent.") % {
+            "tracker": name
+        }
+    return _("Linked to %(tracker)s.") % {"tracker": name}

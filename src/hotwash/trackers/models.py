@@ -12,6 +12,7 @@ address must not be an internal one (core/outbound.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hotwash.actions.models import ActionItem
+from hotwash.actions.models import CLOSED_STATUSES, ActionItem
 from hotwash.core.outbound import OutboundRefused, check_url
 from hotwash.core.secret_env import disallowed_names, validate_secret_env_name
 from hotwash.teams.models import Team
@@ -262,6 +263,14 @@ class SyncState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class UpdateState(models.TextChoices):
+    """Whether the item's edits since the push have reached the issue."""
+
+    NONE = "", _("Up to date")
+    PENDING = "pending", _("Changes waiting to be sent")
+    FAILED = "failed", _("Sending changes failed")
+
+
 class IssueState(models.TextChoices):
     UNKNOWN = "", _("Unknown")
     OPEN = "open", _("Open")
@@ -324,6 +333,28 @@ class TrackerLink(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
     remote_updated_at = models.DateTimeField(_("issue updated"), null=True, blank=True)
+    # Two-way sync (tasks.attempt_update): what the issue shows of the item
+    # as far as Hotwash knows (the title, due date and owner it last sent,
+    # and `issue_state`), so an edit is sent only when the item and its
+    # issue differ. A change that came from the tracker is written to
+    # `issue_state` before the item changes, so it is never sent back.
+    synced_title = models.CharField(_("title sent"), max_length=200, blank=True)
+    synced_due_on = models.DateField(_("due date sent"), null=True, blank=True)
+    synced_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner sent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    update_state = models.CharField(
+        _("changes"), max_length=8, choices=UpdateState.choices, blank=True, default=""
+    )
+    # Bumped by every edit that leaves the issue behind; an attempt that
+    # finishes with the version it started from is up to date, otherwise
+    # another attempt follows (the compare-and-set in tasks.py).
+    update_version = models.PositiveIntegerField(_("changes version"), default=0)
     created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -340,6 +371,9 @@ class TrackerLink(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["sync_state", "next_attempt_at"], name="trackerlink_due_idx"),
+            models.Index(
+                fields=["update_state", "next_attempt_at"], name="trackerlink_update_due_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -358,6 +392,75 @@ class TrackerLink(models.Model):
         if not self.external_key:
             return ""
         return self.tracker.issue_name(self.external_key)
+
+    def drift(self, item: ActionItem) -> Drift:
+        """What of `item` its issue does not show yet."""
+        closed = item.status in CLOSED_STATUSES
+        return Drift(
+            title=item.title != self.synced_title,
+            due=item.due_on != self.synced_due_on,
+            owner=item.owner_id != self.synced_owner_id,
+            state=(IssueState.CLOSED if closed else IssueState.OPEN) != self.issue_state,
+        )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Which of the synced fields differ between an item and its issue."""
+
+    title: bool = False
+    due: bool = False
+    owner: bool = False
+    state: bool = False
+
+    def __bool__(self) -> bool:
+        return self.title or self.due or self.owner or self.state
+
+    @property
+    def fields(self) -> list[str]:
+        return [name for name in ("title", "due", "owner", "state") if getattr(self, name)]
+
+
+class TrackerAccount(models.Model):
+    """Who a Hotwash person is in a tracker, so that an item's owner is its
+    issue's assignee. Set by an admin on the tracker's page; an owner
+    without one leaves the issue unassigned."""
+
+    tracker = models.ForeignKey(
+        TrackerConfig,
+        verbose_name=_("tracker"),
+        on_delete=models.CASCADE,
+        related_name="accounts",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    account = models.CharField(
+        _("account in the tracker"),
+        max_length=200,
+        help_text=_(
+            "GitHub: the login. GitLab: the numeric user id. Jira: the account id (accountId)."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("tracker account")
+        verbose_name_plural = _("tracker accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["tracker", "user"], name="trackeraccount_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.account}"
+
+    def clean(self) -> None:
+        self.account = self.account.strip()
+        integration = self.tracker.integration if self.tracker_id else None
+        if integration is not None and not integration.account_pattern.fullmatch(self.account):
+            raise ValidationError({"account": str(integration.account_hint)})
 
 
 @checks.register(checks.Tags.database)

@@ -46,6 +46,10 @@ class Tracker(abc.ABC):
     auth_methods: ClassVar[frozenset[str]] = frozenset({"token"})
     #: Whether issues have a type to choose (TrackerConfig.issue_type).
     has_issue_types: ClassVar[bool] = False
+    #: What a person's account looks like (TrackerAccount.account: the
+    #: issue's assignee), and the hint when it does not.
+    account_pattern: ClassVar[re.Pattern[str]] = re.compile(r"\S+")
+    account_hint: ClassVar[str | Promise] = ""
 
     def normalise_project(self, project: str) -> str:
         """The project as stored (already stripped)."""

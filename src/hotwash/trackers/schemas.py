@@ -8,7 +8,7 @@ from ninja import P, PathEx
 from pydantic import Field
 
 from hotwash.core.api.schemas import ApiModel, one_of
-from hotwash.trackers.models import IssueState, SyncState
+from hotwash.trackers.models import IssueState, SyncState, UpdateState
 from hotwash.trackers.registry import trackers
 
 TrackerId = PathEx[
@@ -25,6 +25,12 @@ class TrackerLinkOut(ApiModel):
         description="pending: waiting to be sent (or retrying); synced: the issue exists; "
         "failed: Hotwash gave up, see `error`.",
         json_schema_extra=one_of(SyncState.values),
+    )
+    update_state: str = Field(
+        description="Once linked, whether the item's later edits (title, due date, owner, "
+        "open or closed) have reached the issue: empty when they have; pending: waiting to "
+        "be sent (or retrying); failed: Hotwash gave up, see `error`.",
+        json_schema_extra=one_of(UpdateState.values),
     )
     state: str = Field(description="The sync state in the request's language.")
     issue: str = Field(

@@ -15,6 +15,14 @@ How a push stays safe:
 - Before creating again after an earlier attempt, it searches the tracker
   for the marker, so a response lost on the way back never opens a second
   issue.
+
+Two-way sync: `on_action_item_changed` (connected in hotwash.wiring) hears
+every change of an item. A new item of a team that asked for it is pushed
+at once; an edit of a linked item that its issue does not show yet (title,
+due date, owner, open or closed) marks the link's changes pending, and
+`attempt_update` (tasks.py) sends them with the same claims, retries and
+visible failures as a push. A close or reopen that came from the tracker
+is recorded on the link before the item changes, so it is not sent back.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
@@ -44,9 +53,16 @@ from hotwash.trackers.models import (
     SyncState,
     TrackerConfig,
     TrackerLink,
+    UpdateState,
 )
 from hotwash.trackers.registry import trackers
-from hotwash.trackers.tasks import enqueue_push, enqueue_push_on_commit
+from hotwash.trackers.tasks import (
+    enqueue_push,
+    enqueue_push_on_commit,
+    enqueue_update,
+    enqueue_update_on_commit,
+    mark_out_of_step,
+)
 
 logger = logging.getLogger("hotwash.trackers")
 
@@ -93,6 +109,8 @@ def request_push(item: ActionItem, *, actor: Actor) -> TrackerLink:
     if existing is not None:
         if existing.sync_state == SyncState.FAILED:
             return retry_push(existing, actor=actor)
+        if existing.update_state == UpdateState.FAILED:
+            return retry_update(existing, actor=actor)
         if existing.sync_state == SyncState.PENDING:
             return existing
         raise Conflict(
@@ -163,18 +181,93 @@ def retry_push(link: TrackerLink, *, actor: Actor) -> TrackerLink:
     return link
 
 
+def retry_update(link: TrackerLink, *, actor: Actor) -> TrackerLink:
+    """Try sending a linked item's changes again, after they failed (or got
+    stuck), with a fresh series of attempts."""
+    now = timezone.now()
+    with transaction.atomic():
+        link = TrackerLink.objects.select_for_update().get(pk=link.pk)
+        if link.sync_state != SyncState.SYNCED or link.update_state == UpdateState.NONE:
+            return link
+        link.update_state = UpdateState.PENDING
+        link.attempts = 0
+        link.next_attempt_at = now
+        link.error_kind = ErrorKind.NONE
+        link.last_error = ""
+        link.save(
+            update_fields=[
+                "update_state",
+                "attempts",
+                "next_attempt_at",
+                "error_kind",
+                "last_error",
+            ]
+        )
+        record_audit(actor=actor, action="tracker.update_retried", obj=link)
+        enqueue_update_on_commit(link.pk)
+    return link
+
+
+def retry(link: TrackerLink, *, actor: Actor) -> TrackerLink:
+    """Try again whatever is stuck: the push that creates the issue, or the
+    changes sent after it."""
+    if link.sync_state == SyncState.SYNCED:
+        return retry_update(link, actor=actor)
+    return retry_push(link, actor=actor)
+
+
 def sweep_stalled_pushes(now: datetime) -> int:
-    """Enqueue again every pending push that should have run by now (its
-    task was lost, or its worker died mid-attempt). Harmless when the task
-    is merely late: an attempt runs only if it can claim the link."""
-    stalled = list(
-        TrackerLink.objects.filter(
-            sync_state=SyncState.PENDING, next_attempt_at__lte=now - SWEEP_GRACE
-        ).values_list("pk", flat=True)[:500]
-    )
+    """Enqueue again every pending push, and every link with pending
+    changes, that should have run by now (its task was lost, or its worker
+    died mid-attempt). Harmless when the task is merely late: an attempt
+    runs only if it can claim the link."""
+    overdue = TrackerLink.objects.filter(next_attempt_at__lte=now - SWEEP_GRACE)
+    stalled = list(overdue.filter(sync_state=SyncState.PENDING).values_list("pk", flat=True)[:500])
     for link_id in stalled:
         enqueue_push(link_id)
-    return len(stalled)
+    behind = list(
+        overdue.filter(sync_state=SyncState.SYNCED, update_state=UpdateState.PENDING).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for link_id in behind:
+        enqueue_update(link_id)
+    return len(stalled) + len(behind)
+
+
+# --- two-way sync: what an item's change causes ----------------------------------
+
+
+def on_action_item_changed(
+    sender: object,
+    *,
+    item: ActionItem,
+    actor: Actor,
+    changes: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    """actions.action_item_changed, in the change's transaction. A new item
+    of a team that pushes new items goes to its tracker (by Hotwash); an
+    edit its issue does not show yet is sent there. An edit that came from
+    the tracker (apply_remote_state) already agrees with the link, so it
+    sends nothing."""
+    if changes.get("created"):
+        _push_if_team_asks(item)
+        return
+    link = TrackerLink.objects.filter(item=item, sync_state=SyncState.SYNCED).first()
+    # A push still pending reads the item when it runs, and a failed one
+    # when it is retried; only a linked issue can fall behind.
+    if link is not None and link.drift(item):
+        mark_out_of_step(link)
+
+
+def _push_if_team_asks(item: ActionItem) -> None:
+    team = item.team
+    if team is None or not team.push_new_action_items or item.status in CLOSED_STATUSES:
+        return
+    if tracker_of(item) is None:
+        return
+    request_push(item, actor=None)
 
 
 # --- the tracker's side: webhooks and polls --------------------------------------

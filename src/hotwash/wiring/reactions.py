@@ -47,6 +47,12 @@ notified)
      record). The alert rows are the record of the timeline entries.
 
 actions.action_item_changed (actions.services, create and update)
+  -> trackers.services.on_action_item_changed
+     Two-way tracker sync: a new item of a team that pushes new items gets
+     a pending TrackerLink (audit "tracker.push_requested" by Hotwash); an
+     edit its linked issue does not show yet marks the link's changes
+     pending. Both queue a worker task after the commit (the link row is
+     the record). In the change's transaction.
   -> notifications.receivers.on_action_item_changed
 postmortems.postmortem_created (postmortems.services: drafted or created)
   -> notifications.receivers.on_postmortem_created
@@ -144,6 +150,7 @@ from hotwash.postmortems.signals import postmortem_created, postmortem_status_ch
 from hotwash.statuspage import pages as status_pages
 from hotwash.statuspage.models import Maintenance, StakeholderUpdate
 from hotwash.statuspage.signals import update_published
+from hotwash.trackers import services as tracker_sync
 from hotwash.triggers.alerting import on_alerts_received
 from hotwash.triggers.detection import on_incident_declared
 from hotwash.triggers.policy import forget_on_setting_change
@@ -181,6 +188,7 @@ CONNECTIONS: tuple[Connection, ...] = (
     Connection(post_migrate, forget_participants, "forget-participants-after-flush"),
     Connection(incident_updated, on_incident_updated, "postmortems-on-incident-updated"),
     Connection(incident_updated, on_incident_made_private, "postmortems-on-incident-private"),
+    Connection(action_item_changed, tracker_sync.on_action_item_changed, "trackers.two_way_sync"),
     Connection(action_item_changed, on_action_item_changed, "notifications.action_item_webhooks"),
     Connection(
         postmortem_created, on_postmortem_created, "notifications.postmortem_created_webhooks"

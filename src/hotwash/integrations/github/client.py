@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hotwash.trackers.clients import RemoteIssue, TrackerClient, iso_time, parse_time
-from hotwash.trackers.content import IssueDraft
+from hotwash.trackers.content import IssueChange, IssueDraft, with_due_label
 from hotwash.trackers.credentials import api_token
 
 
@@ -37,7 +37,13 @@ class GitHubClient(TrackerClient):
         )
 
     def create_issue(self, draft: IssueDraft) -> RemoteIssue:
-        payload = {"title": draft.title, "body": draft.markdown(), "labels": draft.labels}
+        payload: dict[str, Any] = {
+            "title": draft.title,
+            "body": draft.markdown(),
+            "labels": draft.labels,
+        }
+        if draft.assignee:
+            payload["assignees"] = [draft.assignee]
         return self.remote(self.json(self.request("POST", self.issues_path, json=payload)))
 
     def _pages(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -78,3 +84,31 @@ class GitHubClient(TrackerClient):
 
     def get_issue(self, key: str) -> RemoteIssue:
         return self.remote(self.json(self.request("GET", f"{self.issues_path}/{quote(key)}")))
+
+    def update_issue(self, key: str, change: IssueChange) -> RemoteIssue:
+        """PATCH /repos/{owner}/{repo}/issues/{number}. GitHub has no due
+        date field: the due date is in the body and the due: label. Labels
+        are replaced as a whole, so a new due date first reads the issue's
+        labels to keep those people added."""
+        path = f"{self.issues_path}/{quote(key)}"
+        payload: dict[str, Any] = {}
+        if change.title is not None:
+            payload["title"] = change.title
+        if change.draft is not None:
+            payload["body"] = change.draft.markdown()
+        if change.due_changed:
+            current = self.json(self.request("GET", path))
+            names = [
+                str(label.get("name", "")) if isinstance(label, dict) else str(label)
+                for label in current.get("labels") or []
+            ]
+            payload["labels"] = with_due_label(names, change.due_on)
+        if change.assignee_changed:
+            payload["assignees"] = [change.assignee] if change.assignee else []
+        if change.closed is not None:
+            payload["state"] = "closed" if change.closed else "open"
+            if change.closed:
+                payload["state_reason"] = "not_planned" if change.not_planned else "completed"
+            else:
+                payload["state_reason"] = "reopened"
+        return self.remote(self.json(self.request("PATCH", path, json=payload)))

@@ -23,6 +23,8 @@ class GitHub(Tracker):
     project_pattern = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
     project_hint = _("Give the repository as owner/repository, e.g. acme/payments.")
     signature_header = "X-Hub-Signature-256"
+    account_pattern = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+    account_hint = _("Give the person's GitHub login, e.g. octocat.")
 
     def client(self, tracker: TrackerConfig) -> TrackerClient:
         return GitHubClient(tracker)

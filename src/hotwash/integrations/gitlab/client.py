@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from hotwash.trackers.clients import RemoteIssue, TrackerClient, iso_time, parse_time
-from hotwash.trackers.content import IssueDraft
+from hotwash.trackers.content import IssueChange, IssueDraft, due_label
 from hotwash.trackers.credentials import api_token
 
 
@@ -42,6 +42,8 @@ class GitLabClient(TrackerClient):
         }
         if draft.due_on is not None:
             payload["due_date"] = draft.due_on.isoformat()
+        if draft.assignee:
+            payload["assignee_ids"] = [int(draft.assignee)]
         return self.remote(self.json(self.request("POST", self.issues_path, json=payload)))
 
     def _pages(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -85,3 +87,26 @@ class GitLabClient(TrackerClient):
 
     def get_issue(self, key: str) -> RemoteIssue:
         return self.remote(self.json(self.request("GET", f"{self.issues_path}/{quote(key)}")))
+
+    def update_issue(self, key: str, change: IssueChange) -> RemoteIssue:
+        """PUT /api/v4/projects/{id}/issues/{iid}: only the attributes
+        given change; labels through add_labels and remove_labels, so those
+        people added stay."""
+        payload: dict[str, Any] = {}
+        if change.title is not None:
+            payload["title"] = change.title
+        if change.draft is not None:
+            payload["description"] = change.draft.markdown()
+        if change.due_changed:
+            payload["due_date"] = change.due_on.isoformat() if change.due_on else None
+            if (old := due_label(change.old_due_on)) is not None:
+                payload["remove_labels"] = old
+            if (new := due_label(change.due_on)) is not None:
+                payload["add_labels"] = new
+        if change.assignee_changed:
+            # GitLab: 0 unassigns everyone.
+            payload["assignee_ids"] = [int(change.assignee)] if change.assignee else [0]
+        if change.closed is not None:
+            payload["state_event"] = "close" if change.closed else "reopen"
+        path = f"{self.issues_path}/{quote(key)}"
+        return self.remote(self.json(self.request("PUT", path, json=payload)))

@@ -22,6 +22,8 @@ class GitLab(Tracker):
     default_base_url = "https://gitlab.com"
     project_pattern = re.compile(r"[0-9]+|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+")
     project_hint = _("Give the project's numeric id or its full path, e.g. acme/payments.")
+    account_pattern = re.compile(r"[1-9][0-9]*")
+    account_hint = _("Give the person's numeric GitLab user id (shown on their profile).")
     # GitLab sends the secret itself, not a signature.
     signature_header = "X-Gitlab-Token"
 

@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 import httpx
 
-from hotwash.trackers.clients import RemoteIssue, TrackerClient, parse_time
-from hotwash.trackers.content import IssueDraft
+from hotwash.trackers.clients import RemoteIssue, TrackerClient, TrackerError, parse_time
+from hotwash.trackers.content import IssueChange, IssueDraft, due_label
 from hotwash.trackers.credentials import api_token
-from hotwash.trackers.models import AuthMethod
+from hotwash.trackers.models import AuthMethod, ErrorKind
 
 
 class JiraClient(TrackerClient):
@@ -51,6 +51,8 @@ class JiraClient(TrackerClient):
         }
         if draft.due_on is not None:
             fields["duedate"] = draft.due_on.isoformat()
+        if draft.assignee:
+            fields["assignee"] = {"accountId": draft.assignee}
         data = self.json(self.request("POST", "/rest/api/3/issue", json={"fields": fields}))
         # The answer carries id, key and self only; a new issue is open.
         return RemoteIssue(
@@ -106,6 +108,62 @@ class JiraClient(TrackerClient):
             "GET", f"/rest/api/3/issue/{quote(key)}", params={"fields": "status,updated"}
         )
         return self.remote(self.json(response))
+
+    def update_issue(self, key: str, change: IssueChange) -> RemoteIssue:
+        """PUT /rest/api/3/issue/{key} (204) for the fields, the due: label
+        through `update` operations (labels people added stay); the status
+        through a workflow transition; then the issue is read again for
+        its `updated` time, which neither call answers with."""
+        path = f"/rest/api/3/issue/{quote(key)}"
+        fields: dict[str, Any] = {}
+        labels: list[dict[str, str]] = []
+        if change.title is not None:
+            fields["summary"] = change.title[:255]
+        if change.draft is not None:
+            fields["description"] = change.draft.adf()
+        if change.due_changed:
+            fields["duedate"] = change.due_on.isoformat() if change.due_on else None
+            if (old := due_label(change.old_due_on)) is not None:
+                labels.append({"remove": old})
+            if (new := due_label(change.due_on)) is not None:
+                labels.append({"add": new})
+        if change.assignee_changed:
+            fields["assignee"] = {"accountId": change.assignee} if change.assignee else None
+        if fields or labels:
+            body: dict[str, Any] = {"fields": fields}
+            if labels:
+                body["update"] = {"labels": labels}
+            self.request("PUT", path, json=body)
+        if change.closed is not None:
+            self.transition(key, done=change.closed)
+        return self.get_issue(key)
+
+    def transition(self, key: str, *, done: bool) -> None:
+        """Move the issue into a status of the Done category (done) or out
+        of it, by the first transition the workflow offers that gets there;
+        a reopen prefers a To Do status to an In Progress one."""
+        path = f"/rest/api/3/issue/{quote(key)}/transitions"
+        offered = self.json(self.request("GET", path)).get("transitions") or []
+
+        def category(transition: dict[str, Any]) -> str:
+            to = transition.get("to") or {}
+            return str((to.get("statusCategory") or {}).get("key") or "")
+
+        candidates = [t for t in offered if isinstance(t, dict) and t.get("id")]
+        if done:
+            chosen = [t for t in candidates if category(t) == "done"]
+        else:
+            chosen = [t for t in candidates if category(t) == "new"] or [
+                t for t in candidates if category(t) not in ("", "done")
+            ]
+        if not chosen:
+            names = ", ".join(str(t.get("name", t.get("id"))) for t in candidates) or "none"
+            raise TrackerError(
+                ErrorKind.REJECTED,
+                f"GET {path}: no transition {'into' if done else 'out of'} the Done category "
+                f"(offered: {names})",
+            )
+        self.request("POST", path, json={"transition": {"id": str(chosen[0]["id"])}})
 
 
 def _adf_text(node: Any) -> str:

@@ -26,6 +26,10 @@ class Jira(Tracker):
     auth_methods = frozenset({AuthMethod.TOKEN.value, AuthMethod.BASIC.value})
     has_issue_types = True
     signature_header = "X-Hub-Signature"
+    account_pattern = re.compile(r"[A-Za-z0-9:_-]{1,128}")
+    account_hint = _(
+        "Give the person's Jira account id (accountId), e.g. 5b10ac8d82e05b22cc7d4ef5."
+    )
 
     def normalise_project(self, project: str) -> str:
         return project.upper()

@@ -10,7 +10,7 @@ from django import template
 from hotwash.actions.models import CLOSED_STATUSES, ActionItem
 from hotwash.trackers import services
 from hotwash.trackers.display import describe_error, describe_state, tracker_name
-from hotwash.trackers.models import SyncState, TrackerConfig, TrackerLink
+from hotwash.trackers.models import SyncState, TrackerConfig, TrackerLink, UpdateState
 
 register = template.Library()
 
@@ -45,5 +45,7 @@ def tracker_panel(context: Any, item: ActionItem) -> TrackerPanel | None:
         state=describe_state(link) if link is not None else "",
         error=describe_error(link) if link is not None and link.error_kind else "",
         can_push=allowed and link is None and item.status not in CLOSED_STATUSES,
-        can_retry=allowed and link is not None and link.sync_state == SyncState.FAILED,
+        can_retry=allowed
+        and link is not None
+        and (link.sync_state == SyncState.FAILED or link.update_state == UpdateState.FAILED),
     )
