@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 API_PREFIX = "/api/v1"
 TIMEOUT_SECONDS = 15.0
@@ -165,7 +166,11 @@ class ApiClient:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise ClientError(
-                _("The Hotwash server at %(url)s did not answer within %(seconds)d seconds.")
+                ngettext(
+                    "The Hotwash server at %(url)s did not answer within %(seconds)d second.",
+                    "The Hotwash server at %(url)s did not answer within %(seconds)d seconds.",
+                    int(TIMEOUT_SECONDS),
+                )
                 % {"url": self.config.url, "seconds": TIMEOUT_SECONDS}
             ) from None
         except httpx.TransportError as exc:

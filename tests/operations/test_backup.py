@@ -83,7 +83,7 @@ def test_it_round_trips_a_populated_database(populated: Populated, tmp_path: Pat
             ours = archive.read(name).decode()
         assert "Caché froid — 漢字 ✓" in ours and "Ünïcode, a tab\tand" in ours
         total = sum(populated.rows.values())
-        assert f"{len(populated.rows)} tables, {total} rows." in output
+        assert f"Tables: {len(populated.rows)}, rows: {total}." in output
         assert "no migration to apply" in output
 
 
@@ -109,7 +109,7 @@ def test_the_backup_reports_what_it_wrote(populated: Populated, tmp_path: Path) 
     size = out.stat().st_size
     assert size > 0
     assert f"Wrote {out} (" in output
-    assert f"{len(populated.rows)} tables, {sum(populated.rows.values())} rows." in output
+    assert f"Tables: {len(populated.rows)}, rows: {sum(populated.rows.values())}." in output
     assert f"  incidents_incident: {populated.rows['incidents_incident']}" in output
     # Password hashes and secrets are in it: for its owner only.
     assert out.stat().st_mode & 0o077 == 0

@@ -187,7 +187,7 @@ def test_export_postmortems_to_a_folder_and_a_zip(responder: User, tmp_path: Pat
     success = services.create_retrospective(actor=responder, title="Launch", kind="success")
     out = io.StringIO()
     call_command("export-postmortems", str(tmp_path / "out"), stdout=out)
-    assert "Exported 1 files" in out.getvalue()
+    assert "Exported 1 file to" in out.getvalue()
     assert (tmp_path / "out" / f"{success.ref}-launch.md").exists()
     call_command("export-postmortems", str(tmp_path / "all.zip"), stdout=io.StringIO())
     assert zipfile.ZipFile(tmp_path / "all.zip").namelist() == [f"{success.ref}-launch.md"]
@@ -204,12 +204,12 @@ def test_import_postmortems_reports_failures_and_exits_non_zero(
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="1 file failed"):
         call_command("import-postmortems", str(tmp_path), stdout=out, stderr=err)
-    assert "Imported 1 of 2 files: 1 new, 0 updated." in out.getvalue()
+    assert "Imported 1 of 2 files (new: 1, updated: 0)." in out.getvalue()
     assert f"{tmp_path / 'b.md'}:4: Unknown severity 9" in err.getvalue()
     assert "2/2" in err.getvalue()  # the progress bar
     assert Postmortem.objects.get().title == "Launch"
     # One file works too, and importing it again updates instead of duplicating.
     out = io.StringIO()
     call_command("import-postmortems", str(tmp_path / "a.md"), "--no-progress", stdout=out)
-    assert "1 of 1 files: 0 new, 1 updated" in out.getvalue()
+    assert "Imported 1 of 1 file (new: 0, updated: 1)." in out.getvalue()
     assert Postmortem.objects.count() == 1

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.operations.errors import OperationFailed, not_a_backup
 from hotwash.operations.formats import BackupFormat, format_of
@@ -171,10 +172,14 @@ def _check_empty(database: Mapping[str, Any]) -> None:
         tables = connection.introspection.table_names(cursor)
     if tables:
         raise OperationFailed(
-            _(
+            ngettext(
+                "The database %(database)s already has %(count)d table; restore goes only "
+                "into an empty database, so nothing was changed. Create a new one (createdb "
+                "NAME), point DATABASE_URL at it and restore again.",
                 "The database %(database)s already has %(count)d tables; restore goes only "
                 "into an empty database, so nothing was changed. Create a new one (createdb "
-                "NAME), point DATABASE_URL at it and restore again."
+                "NAME), point DATABASE_URL at it and restore again.",
+                len(tables),
             )
             % {"database": describe(database), "count": len(tables)}
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.operations.errors import OperationFailed, not_a_backup
 from hotwash.operations.formats import BackupFormat, format_of
@@ -202,10 +203,14 @@ def _check_empty_target(path: Path) -> bool:
         connection.close()
     if tables:
         raise OperationFailed(
-            _(
+            ngettext(
+                "The database %(path)s already has %(count)d table; restore goes only into an "
+                "empty database, so nothing was changed. Point DATABASE_URL at a new file "
+                "(sqlite:////path/to/new.sqlite3) and restore again.",
                 "The database %(path)s already has %(count)d tables; restore goes only into an "
                 "empty database, so nothing was changed. Point DATABASE_URL at a new file "
-                "(sqlite:////path/to/new.sqlite3) and restore again."
+                "(sqlite:////path/to/new.sqlite3) and restore again.",
+                tables,
             )
             % {"path": path, "count": tables}
         )

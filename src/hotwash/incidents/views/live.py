@@ -29,6 +29,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from hotwash.core.api.errors import error_json
@@ -83,13 +84,17 @@ def incident_events(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def _refused(full: bus.HubFull) -> HttpResponseBase:
     if full.per_owner:
+        count = streams_per_person()
         response = error_json(
             429,
-            _(
+            ngettext(
+                "You already have %(count)d live connection open, the most one person may "
+                "have; close some pages or tabs, then try again.",
                 "You already have %(count)d live connections open, the most one person may "
-                "have; close some pages or tabs, then try again."
+                "have; close some pages or tabs, then try again.",
+                count,
             )
-            % {"count": streams_per_person()},
+            % {"count": count},
         )
     else:
         response = error_json(503, _("Too many live connections right now; try again shortly."))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.actions.models import Status
 from hotwash.core.choices import choice_label
@@ -40,7 +41,11 @@ def item_list(page: Mapping[str, Any], items: list[Mapping[str, Any]]) -> str:
     output = "\n".join(columns([headers, *rows]))
     count = page.get("count")
     if isinstance(count, int) and count > len(items):
-        output += "\n" + _("Showing %(shown)d of %(count)d action items; use --limit for more.") % {
+        output += "\n" + ngettext(
+            "Showing %(shown)d of %(count)d action item; use --limit for more.",
+            "Showing %(shown)d of %(count)d action items; use --limit for more.",
+            count,
+        ) % {
             "shown": len(items),
             "count": count,
         }

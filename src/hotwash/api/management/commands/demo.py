@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.demo.load import (
     DEMO_PASSWORD,
@@ -57,9 +58,12 @@ class Command(BaseCommand):
             return
         if existing:
             raise CommandError(
-                _(
+                ngettext(
+                    "The database already has %(count)d incident, and demo data goes only into "
+                    "an empty one. Use a fresh database, e.g. DATABASE_URL=sqlite:///demo.sqlite3.",
                     "The database already has %(count)d incidents, and demo data goes only into "
-                    "an empty one. Use a fresh database, e.g. DATABASE_URL=sqlite:///demo.sqlite3."
+                    "an empty one. Use a fresh database, e.g. DATABASE_URL=sqlite:///demo.sqlite3.",
+                    existing,
                 )
                 % {"count": existing}
             )
@@ -71,7 +75,11 @@ class Command(BaseCommand):
 
     def _report(self, data: DemoData) -> str:
         lines = [
-            _("Loaded demo data: %(count)d incidents from the last two months.")
+            ngettext(
+                "Loaded demo data: %(count)d incident from the last two months.",
+                "Loaded demo data: %(count)d incidents from the last two months.",
+                len(data.incidents),
+            )
             % {"count": len(data.incidents)},
             _("This is demo data, for trying Hotwash out; do not use these accounts for real."),
             "",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.core.choices import choice_label
 from hotwash.core.client_render import Clock, columns, parse_time, person
@@ -141,7 +142,11 @@ def incident_list(page: Mapping[str, Any], items: list[Mapping[str, Any]], clock
     output = "\n".join(columns([headers, *rows]))
     count = page.get("count")
     if isinstance(count, int) and count > len(items):
-        output += "\n" + _("Showing %(shown)d of %(count)d incidents; use --limit for more.") % {
+        output += "\n" + ngettext(
+            "Showing %(shown)d of %(count)d incident; use --limit for more.",
+            "Showing %(shown)d of %(count)d incidents; use --limit for more.",
+            count,
+        ) % {
             "shown": len(items),
             "count": count,
         }

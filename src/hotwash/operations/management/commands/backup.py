@@ -33,7 +33,7 @@ class Command(BaseCommand):
         except OperationFailed as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
-            _("Wrote %(path)s (%(size)s): %(tables)d tables, %(rows)d rows.")
+            _("Wrote %(path)s (%(size)s). Tables: %(tables)d, rows: %(rows)d.")
             % {
                 "path": written.path,
                 "size": filesizeformat(written.size),

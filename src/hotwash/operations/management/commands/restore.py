@@ -31,7 +31,7 @@ class Command(BaseCommand):
         except OperationFailed as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
-            _("Restored %(path)s into %(database)s: %(tables)d tables, %(rows)d rows.")
+            _("Restored %(path)s into %(database)s. Tables: %(tables)d, rows: %(rows)d.")
             % {
                 "path": options["source"],
                 "database": restored.database,

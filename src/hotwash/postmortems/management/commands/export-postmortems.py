@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.postmortems.markdown import export_files
 from hotwash.postmortems.models import Postmortem
@@ -52,5 +53,10 @@ class Command(BaseCommand):
                 _("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": exc.strerror}
             ) from None
         self.stdout.write(
-            _("Exported %(count)d files to %(path)s.") % {"count": len(files), "path": out}
+            ngettext(
+                "Exported %(count)d file to %(path)s.",
+                "Exported %(count)d files to %(path)s.",
+                len(files),
+            )
+            % {"count": len(files), "path": out}
         )

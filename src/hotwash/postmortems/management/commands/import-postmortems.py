@@ -51,7 +51,11 @@ class Command(BaseCommand):
                     updated += 1
                 bar.update(1)
         self.stdout.write(
-            _("Imported %(ok)d of %(total)d files: %(created)d new, %(updated)d updated.")
+            ngettext(
+                "Imported %(ok)d of %(total)d file (new: %(created)d, updated: %(updated)d).",
+                "Imported %(ok)d of %(total)d files (new: %(created)d, updated: %(updated)d).",
+                len(files),
+            )
             % {
                 "ok": created + updated,
                 "total": len(files),

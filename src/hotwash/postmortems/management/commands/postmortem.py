@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.client import ApiClient, ClientConfig, ClientError
 from hotwash.core.client_command import ClientCommand, fetch_list, incident_path
@@ -231,7 +232,14 @@ class Command(ClientCommand):
         if action == "export":
             if "text" in result:
                 return str(result["text"])
-            wrote: str = _("Wrote %(bytes)d bytes to %(file)s.") % result
+            wrote: str = (
+                ngettext(
+                    "Wrote %(bytes)d byte to %(file)s.",
+                    "Wrote %(bytes)d bytes to %(file)s.",
+                    int(result["bytes"]),
+                )
+                % result
+            )
             return wrote
         text = postmortem_detail(result, clock)
         if action == "create":
@@ -266,7 +274,11 @@ def postmortem_list(page: Mapping[str, Any]) -> str:
     output = "\n".join(columns(rows))
     count = page.get("count")
     if isinstance(count, int) and count > len(items):
-        output += "\n" + _("Showing %(shown)d of %(count)d postmortems; use --limit for more.") % {
+        output += "\n" + ngettext(
+            "Showing %(shown)d of %(count)d postmortem; use --limit for more.",
+            "Showing %(shown)d of %(count)d postmortems; use --limit for more.",
+            count,
+        ) % {
             "shown": len(items),
             "count": count,
         }
@@ -321,7 +333,11 @@ def postmortem_detail(data: Mapping[str, Any], clock: Clock) -> str:
     if checklist:
         ticked = sum(1 for item in checklist if item.get("checked"))
         lines.append(
-            _("Checklist: %(ticked)d of %(total)d ticked")
+            ngettext(
+                "Checklist: %(ticked)d of %(total)d ticked",
+                "Checklist: %(ticked)d of %(total)d ticked",
+                ticked,
+            )
             % {"ticked": ticked, "total": len(checklist)}
         )
     facts = data.get("facts") or {}
