@@ -219,7 +219,7 @@ STATUS_ORDER = [
 SEVERITY_WEIGHTS = {1: 3, 2: 12, 3: 45, 4: 40}
 SOURCE_WEIGHTS = {
     DetectionSource.ALERT: 60,
-    DetectionSource.PERSON: 25,
+    DetectionSource.STAFF: 25,
     DetectionSource.CUSTOMER: 15,
 }
 FREE_KINDS = {

@@ -74,6 +74,12 @@ def test_declare_json_is_the_api_answer(cli: Cli) -> None:
 def test_declare_needs_only_a_title(cli: Cli) -> None:
     data = cli.json("declare", "Exports are empty")
     assert (data["severity"], data["private"], data["services"]) == (3, False, [])
+    assert data["detection_source"] == ""  # not told, so not recorded
+
+
+def test_declare_says_how_it_was_detected(cli: Cli) -> None:
+    data = cli.json("declare", "Exports are empty", "--detection", "monitoring-gap")
+    assert data["detection_source"] == "monitoring-gap"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ def test_it_declares_with_only_a_title(responder: User) -> None:
     assert incident.title == "Checkout fails"
     assert incident.severity == 3
     assert incident.status == Status.INVESTIGATING
-    assert incident.detection_source == "person"
+    assert incident.detection_source == ""  # not told, so not recorded
     assert incident.declared_at is not None
     event = incident.timeline.get()
     assert event.kind == TimelineKind.DECLARED

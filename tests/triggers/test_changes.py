@@ -77,7 +77,7 @@ def test_accepting_the_proposal_declares_the_incident_with_the_change(
     assert response.json()["decided_by"] == "amira"
     assert incident.title == "Rollback of shop"
     assert incident.created_by == responder
-    assert incident.detection_source == DetectionSource.PERSON
+    assert incident.detection_source == DetectionSource.STAFF
     assert ChangeEvent.objects.get().incident_id == incident.pk
     texts = [describe_event(e) for e in incident.timeline.all()]
     assert "Rollback of shop to 4.1.0, recorded by Amira." in texts

@@ -193,7 +193,7 @@ STORIES = (
         began=timedelta(days=30, hours=3),
         detected=120,
         declared=130,
-        detection=DetectionSource.PERSON,
+        detection=DetectionSource.STAFF,
         steps=(
             Assign(131, "lea", "commander", "lea"),
             Note(
@@ -219,7 +219,7 @@ STORIES = (
         began=timedelta(days=24, hours=9),
         detected=300,
         declared=310,
-        detection=DetectionSource.PERSON,
+        detection=DetectionSource.STAFF,
         impact="Swiss customers see euro amounts on the confirmation page; charges are right.",
         steps=(
             Assign(311, "amira", "commander", "amira"),
@@ -326,7 +326,7 @@ STORIES = (
         began=timedelta(days=5, hours=3),
         detected=20,
         declared=25,
-        detection=DetectionSource.PERSON,
+        detection=DetectionSource.STAFF,
         steps=(
             Assign(26, "lea", "commander", "lea"),
             Note(30, "lea", "The email provider shows 18,000 messages in our sending queue."),

@@ -129,6 +129,12 @@ def split_services(text: str) -> list[str]:
 
 
 SERVICES_HELP = gettext_lazy("Separate names with commas, e.g. shop, payments.")
+DETECTION_LABEL = gettext_lazy("How was it detected?")
+DETECTION_HELP = gettext_lazy(
+    "Monitoring gap: found some other way, when monitoring should have caught it."
+)
+# Blank first: a declaration that does not say records no detection.
+DETECTION_CHOICES = [("", gettext_lazy("Not known yet")), *DetectionSource.choices]
 
 
 class DeclareForm(SeverityChoiceMixin, HotwashForm):
@@ -142,7 +148,7 @@ class DeclareForm(SeverityChoiceMixin, HotwashForm):
         help_text=gettext_lazy("What is happening, in a few words: “Checkout fails”."),
     )
     severity = forms.CharField(label=gettext_lazy("Severity"), required=False)
-    detection_source = _choice(gettext_lazy("Found by"), DetectionSource.choices)
+    detection_source = _choice(DETECTION_LABEL, DETECTION_CHOICES, help_text=DETECTION_HELP)
     private = forms.BooleanField(
         label=gettext_lazy("Private incident"),
         required=False,
@@ -155,10 +161,7 @@ class DeclareForm(SeverityChoiceMixin, HotwashForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
-            {
-                "severity": str(load_policies().default_severity),
-                "detection_source": DetectionSource.PERSON,
-            },
+            {"severity": str(load_policies().default_severity)},
         )
         super().__init__(*args, **kwargs)
 
@@ -191,7 +194,7 @@ class IncidentForm(SeverityChoiceMixin, HotwashForm):
         help_text=gettext_lazy("Who is affected and how, e.g. “checkout fails for all users”."),
     )
     severity = forms.CharField(label=gettext_lazy("Severity"), required=False)
-    detection_source = _choice(gettext_lazy("Found by"), DetectionSource.choices)
+    detection_source = _choice(DETECTION_LABEL, DETECTION_CHOICES, help_text=DETECTION_HELP)
     private = forms.BooleanField(
         label=gettext_lazy("Private incident"),
         required=False,
@@ -250,6 +253,20 @@ class StatusForm(HotwashForm):
     id_prefix = "status"
 
     status = _choice(gettext_lazy("New status"), Status.choices)
+
+
+class DetectionForm(HotwashForm):
+    """The one question asked after a declaration that did not say how the
+    problem was detected (`record_detection`)."""
+
+    id_prefix = "detection"
+
+    detection_source = forms.CharField(
+        label=DETECTION_LABEL,
+        required=False,  # the service says what is missing
+        widget=forms.RadioSelect(choices=DetectionSource.choices),
+        help_text=DETECTION_HELP,
+    )
 
 
 class EntryForm(HotwashForm):

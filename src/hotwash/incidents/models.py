@@ -42,9 +42,15 @@ def severity_level(value: object) -> int | None:
 
 
 class DetectionSource(models.TextChoices):
+    """How the problem was detected. An incident declared without saying so
+    has none (""): the incident page asks, rather than the declaration
+    claiming an answer nobody gave."""
+
     ALERT = "alert", _("Alert")
-    PERSON = "person", _("Person")
     CUSTOMER = "customer", _("Customer report")
+    STAFF = "staff", _("Staff")
+    MONITORING_GAP = "monitoring-gap", _("Monitoring gap")
+    OTHER = "other", _("Other")
 
 
 class IncidentRole(models.TextChoices):
@@ -121,7 +127,8 @@ class Incident(models.Model):
         _("detection source"),
         max_length=16,
         choices=DetectionSource.choices,
-        default=DetectionSource.PERSON,
+        blank=True,
+        default="",  # not recorded yet
     )
     services = models.ManyToManyField(
         Service, verbose_name=_("services affected"), blank=True, related_name="incidents"

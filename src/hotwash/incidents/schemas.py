@@ -49,7 +49,7 @@ DetectionSourceIn = Annotated[
         {
             "type": "string",
             "enum": DetectionSource.values,
-            "description": "How the problem was found.",
+            "description": "How the problem was detected.",
         }
     ),
 ]
@@ -90,7 +90,10 @@ class IncidentCreate(ApiModel):
     private: bool = Field(
         False, description="Visible only to participants and admins (security, personnel)."
     )
-    detection_source: DetectionSourceIn = Field(None, description="Default: person.")
+    detection_source: DetectionSourceIn = Field(
+        None,
+        description="Left out: not recorded (never guessed); the incident page asks for it.",
+    )
     impact_started_at: datetime | None = Field(
         None, description=f"When users started to be affected. {TIME_DOC}"
     )
@@ -116,7 +119,9 @@ class IncidentPatch(ApiModel):
     private: bool = Field(
         default_factory=bool, description="Make the incident private (true) or not (false)."
     )
-    detection_source: DetectionSourceIn = Field(None, description="New detection source.")
+    detection_source: DetectionSourceIn = Field(
+        None, description='New detection source; "" for not recorded.'
+    )
     impact_started_at: datetime | None = Field(None, description=f"Impact started. {TIME_DOC}")
     detected_at: datetime | None = Field(None, description=f"Detected. {TIME_DOC}")
     acknowledged_at: datetime | None = Field(None, description=f"Acknowledged. {TIME_DOC}")
@@ -191,7 +196,8 @@ class IncidentOut(ApiModel):
     severity_description: str = Field(description="The severity's configured definition.")
     private: bool = Field(description="Visible only to participants and admins.")
     detection_source: str = Field(
-        description="How it was found.", json_schema_extra=one_of(DetectionSource.values)
+        description='How it was detected; "" when not recorded yet.',
+        json_schema_extra=one_of(["", *DetectionSource.values]),
     )
     services: list[str] = Field(description="Names of the services affected.")
     summary: str = Field(description="What is known so far.")

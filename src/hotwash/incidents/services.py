@@ -164,6 +164,10 @@ def clean_status(value: object) -> str:
 
 
 def clean_detection_source(value: object) -> str:
+    """One of DetectionSource's values. "person", its name before "staff",
+    is still understood: scripts and stored trigger proposals may send it."""
+    if str(value or "").strip().lower() == "person":
+        return DetectionSource.STAFF
     return core_text.clean_choice(
         value,
         DetectionSource,
@@ -350,7 +354,8 @@ def declare_incident(
     now: datetime | None = None,
 ) -> Incident:
     """Open an incident. Only the title is required; everything else has a
-    default and can be filled in later."""
+    default and can be filled in later. Detection has none: left out, it is
+    not recorded ("") until someone says (`record_detection`)."""
     _require_responder(actor)
     now = timezone.now() if now is None else now
     title = clean_title(title)
@@ -358,11 +363,7 @@ def declare_incident(
         clean_severity(severity) if severity not in (None, "") else load_policies().default_severity
     )
     state = clean_status(status) if status not in (None, "") else Status.INVESTIGATING
-    source = (
-        clean_detection_source(detection_source)
-        if detection_source not in (None, "")
-        else DetectionSource.PERSON
-    )
+    source = clean_detection_source(detection_source) if detection_source not in (None, "") else ""
     summary = clean_text(summary, "summary")
     impact = clean_text(impact, "impact")
     service_names = clean_services(services)
@@ -458,7 +459,8 @@ def _clean_changes(changes: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         elif field == "severity":
             cleaned[field] = clean_severity(value)
         elif field == "detection_source":
-            cleaned[field] = clean_detection_source(value)
+            # Empty: back to "not recorded".
+            cleaned[field] = clean_detection_source(value) if value not in (None, "") else ""
         elif field == "private":
             cleaned[field] = bool(value)
         elif field == "services":
@@ -532,6 +534,30 @@ def update_incident(
         )
         publish_incident_change(incident.pk, "updated")
     return incident
+
+
+def record_detection(
+    incident: Incident, *, actor: Actor, detection_source: object, now: datetime | None = None
+) -> Incident:
+    """Answer "How was this detected?" for an incident declared without
+    saying: the change, its timeline entry and audit record as any update
+    writes them. Refused (Conflict) once detection is recorded, so two
+    people answering at once do not overwrite each other: the second is
+    told what the first said, and can still change it under Edit details."""
+    _require_responder(actor, incident)
+    if detection_source in (None, ""):
+        raise InvalidInput(_("Choose how it was detected."), field="detection_source")
+    source = clean_detection_source(detection_source)
+    with transaction.atomic():
+        # Locked for the check: a concurrent answer waits here, then sees ours.
+        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        if current.detection_source:
+            raise Conflict(
+                _("Someone already recorded how it was detected: %(source)s.")
+                % {"source": current.get_detection_source_display()},
+                field="detection_source",
+            )
+        return update_incident(current, actor=actor, changes={"detection_source": source}, now=now)
 
 
 def _kind_for(field: str) -> str:

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("incidents/<str:ref>/catchup/", views.incident_catchup, name="catchup"),
     path("incidents/<str:ref>/status/", views.change_status, name="status"),
     path("incidents/<str:ref>/details/", views.edit_incident, name="edit"),
+    path("incidents/<str:ref>/detection/", views.record_detection, name="detection"),
     path("incidents/<str:ref>/timeline/", views.add_entry, name="add-entry"),
     path(
         "incidents/<str:ref>/timeline/<int:event_id>/edit/",

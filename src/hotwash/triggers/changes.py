@@ -304,6 +304,6 @@ def subject_for(policy: InterventionPolicy, change: ChangeEvent) -> engine.Subje
         services=[change.service],
         private=policy.private,
         summary="\n\n".join(lines),
-        detection_source=DetectionSource.PERSON,
+        detection_source=DetectionSource.STAFF,
         impact_started_at=None,
     )

@@ -13,6 +13,7 @@ from hotwash.incidents.views.actions import (
 )
 from hotwash.incidents.views.catchup import incident_catchup
 from hotwash.incidents.views.detail import incident_detail
+from hotwash.incidents.views.detection import record_detection
 from hotwash.incidents.views.entries import edit_entry
 from hotwash.incidents.views.home import home
 from hotwash.incidents.views.listing import incident_list
@@ -30,6 +31,7 @@ __all__ = [
     "incident_catchup",
     "incident_detail",
     "incident_list",
+    "record_detection",
     "step_down",
     "take_role",
 ]

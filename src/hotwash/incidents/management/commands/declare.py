@@ -10,6 +10,7 @@ from hotwash.client import ApiClient, ClientConfig
 from hotwash.core.client_command import ClientCommand
 from hotwash.core.client_render import Clock
 from hotwash.incidents.management.commands import _render
+from hotwash.incidents.models import DetectionSource
 
 
 class Command(ClientCommand):
@@ -35,6 +36,11 @@ class Command(ClientCommand):
             help="Visible only to participants and admins (security, personnel).",
         )
         parser.add_argument("--summary", default="", help="What is known so far.")
+        parser.add_argument(
+            "--detection",
+            choices=DetectionSource.values,
+            help="How it was detected. Left out, it is not recorded: the incident page asks.",
+        )
 
     def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
         body: dict[str, Any] = {"title": options["title"]}
@@ -46,6 +52,8 @@ class Command(ClientCommand):
             body["private"] = True
         if options["summary"]:
             body["summary"] = options["summary"]
+        if options["detection"]:
+            body["detection_source"] = options["detection"]
         return api.post("/incidents", body)
 
     def render(
