@@ -4,7 +4,6 @@ order (what slips first), links to the lists, and a fixed query count."""
 from __future__ import annotations
 
 import re
-
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
