@@ -3,8 +3,12 @@ overdue, some done, made through the services."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from hotwash.actions.dashboard import build
@@ -41,3 +45,35 @@ def test_demo_items_fill_the_dashboard(django_user_model: type[User]) -> None:
     # Twice is the same as once.
     assert create_demo_action_items() == []
     assert ActionItem.objects.count() == 12
+
+
+def _page_dates(client: Client, item: ActionItem) -> tuple[date, date | None]:
+    """The due date and the day it was done, as the item's page shows them."""
+    html = client.get(f"/en/action-items/{item.pk}/").content.decode()
+    due = re.search(r'<dt>Due</dt><dd><time datetime="([\d-]+)"', html)
+    done = re.search(r'<dt>Done</dt><dd><time datetime="([\d-]+)T', html)
+    assert due is not None, item.title
+    return date.fromisoformat(due.group(1)), date.fromisoformat(done.group(1)) if done else None
+
+
+def test_each_items_page_and_the_dashboard_agree_on_its_due_date() -> None:
+    """Done on time or late, as each owner's dashboard row counts it, is what
+    the item's page says (its due date against the day it was done), in the
+    owner's time zone; and the items the demo means to be done late are."""
+    load_demo()
+    create_demo_action_items()
+    meant_late = {d.title for d in DEMO_ITEMS if d.done is not None and d.done > d.due}
+    assert meant_late
+    for owner in User.objects.filter(action_items__status=Status.DONE).distinct():
+        client = Client()
+        client.force_login(owner)
+        client.get("/en/action-items/dashboard/")  # the owner's time zone, as any page uses it
+        with timezone.override(owner.profile.timezone):
+            row = next(r for r in build(owner, period=None).people if r.key == owner.username)
+        on_time = 0
+        for item in ActionItem.objects.filter(owner=owner, status=Status.DONE):
+            due, done = _page_dates(client, item)
+            assert done is not None
+            on_time += done <= due
+            assert (done > due) == (item.title in meant_late), item.title
+        assert row.done_on_time == on_time, owner.username

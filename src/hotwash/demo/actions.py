@@ -228,12 +228,17 @@ class _ItemPlayer:
         )
         scenes = [Scene(created, self._create)]
         if demo.status != Status.OPEN:
-            # Done on the day the story says, in the afternoon; any other
-            # status is given three days after creation.
+            # Done on the day the item says, in the afternoon; any other
+            # status is given three days after creation. Follow-through
+            # goes on after the incident ends, so this is held to the
+            # present, not to the story's end: held there, an item meant to
+            # be done late was done the day its incident closed, long before
+            # its due date, and the dashboard counted it on time.
             later = (
                 timedelta(days=demo.done, hours=5) if demo.done is not None else timedelta(days=3)
             )
-            scenes.append(Scene(min(created + later, end), self._change_status))
+            last = max(created, present - timedelta(minutes=1))
+            scenes.append(Scene(min(created + later, last), self._change_status))
         return scenes
 
     def _create(self, at: datetime) -> None:
