@@ -16,7 +16,8 @@ class TaskResultsConfig(TasksAppConfig):
     (settings.INSTALLED_APPS); the label, and so its tables and migrations,
     stay the same."""
 
-    verbose_name = _("Background task results")
+    # A lazy string, as Django's AppConfig takes; django-tasks-db annotates str.
+    verbose_name = _("Background task results")  # type: ignore[assignment]
 
 
 # django-tasks and django-tasks-db mark their model's names, fields and
