@@ -4,7 +4,8 @@ Timeline entries of kind ACTION_ITEM keep structured `data`; this module
 turns it into a sentence at display time. The keys it understands (other
 apps writing ACTION_ITEM entries use the same ones):
 
-- always: "item" (id), "ref" ("AI-7"), "title";
+- always: "item" (id), "ref" ("AI-7"), "title"; "titles" ({"en": ..., "fr": ...})
+  when Hotwash wrote the title, read in the reader's language;
 - "event": "created" with "owner" (username or null) and "due_on" (ISO date);
 - "event": "updated" with "changes": {field: {"from": ..., "to": ...}}
   (fields: status, owner, due_on, title, description, priority, kind, team,
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hotwash.actions.models import CLOSED_STATUSES, ActionItem, Kind, Priority, Status
@@ -90,7 +92,9 @@ def _status_sentence(ref: str, title: str, change: dict[str, Any], reason: str) 
 def describe(event: TimelineEvent) -> str:
     data = event.data or {}
     ref = str(data.get("ref") or "")
-    title = str(data.get("title") or "")
+    # "titles": the title Hotwash wrote, in every language.
+    titles = data.get("titles") or {}
+    title = str(titles.get((get_language() or "")[:2]) or data.get("title") or "")
     kind = data.get("event")
     if kind == "created":
         if data.get("owner"):

@@ -9,6 +9,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hotwash.incidents.models import Incident
@@ -116,6 +117,12 @@ class ActionItem(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # Text Hotwash wrote itself (a trigger policy's proposal), in every
+    # language: {"title": {"en": ..., "fr": ...}, "description": {...}}.
+    # `title` and `description` hold it in the site's language, for trackers,
+    # the API and search; pages show the reader's (display_title) until
+    # someone rewrites it.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("action item")
@@ -146,6 +153,21 @@ class ActionItem(models.Model):
     @property
     def ref(self) -> str:
         return f"{REF_PREFIX}{self.pk}"
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (see `translations`)."""
+        return self._translated("title", self.title)
+
+    @property
+    def display_description(self) -> str:
+        return self._translated("description", self.description)
+
+    def _translated(self, field: str, stored: str) -> str:
+        versions: dict[str, str] = (self.translations or {}).get(field) or {}
+        if stored not in versions.values():  # rewritten since: the person's words
+            return stored
+        return versions.get((get_language() or "")[:2]) or stored
 
     @property
     def is_open(self) -> bool:

@@ -277,6 +277,13 @@ def _json(field: str, value: Any) -> Any:
 # --- create -----------------------------------------------------------------
 
 
+def _titles(item: ActionItem) -> dict[str, Any]:
+    """For a timeline entry: the title in every language, while it is the
+    one Hotwash wrote (display.describe reads it in the reader's)."""
+    versions = (item.translations or {}).get("title") or {}
+    return {"titles": versions} if item.title in versions.values() else {}
+
+
 def create_action_item(
     *,
     actor: Actor,
@@ -291,6 +298,7 @@ def create_action_item(
     kind: object = None,
     status: object = None,
     now: datetime | None = None,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ActionItem:
     """Create an action item on an incident or a postmortem (at least one).
 
@@ -299,7 +307,10 @@ def create_action_item(
     `due_on` defaults from policy by the incident's severity and may not be
     in the past. `team` defaults to the owner's team when they have exactly
     one, else to the one team owning the incident's services. `now` (default:
-    the current time) stamps everything written, and "today" is its date."""
+    the current time) stamps everything written, and "today" is its date.
+    `translations`, for text Hotwash wrote: the title and description in
+    every language ({"title": {"en": ..., "fr": ...}, ...}), `title` and
+    `description` being the site language's (ActionItem.translations)."""
     now = timezone.now() if now is None else now
     today = timezone.localdate(now)
     if postmortem is not None and incident is None:
@@ -355,6 +366,7 @@ def create_action_item(
             created_at=now,
             created_by=_person(actor),
             updated_at=now,
+            translations={field: dict(text) for field, text in (translations or {}).items()},
         )
         changes: dict[str, Any] = {
             "created": True,
@@ -380,6 +392,7 @@ def create_action_item(
                     "item": item.pk,
                     "ref": item.ref,
                     "title": title,
+                    **_titles(item),
                     "owner": changes["owner"],
                     "due_on": changes["due_on"],
                 },
@@ -493,6 +506,7 @@ def update_action_item(
                     "item": item.pk,
                     "ref": item.ref,
                     "title": item.title,
+                    **_titles(item),
                     "changes": audit,
                 },
             )

@@ -95,14 +95,16 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 def _edit_initial(item: ActionItem) -> dict[str, Any]:
+    # In the reader's words; only fields the person changes are written
+    # (EditForm.changes), so an untouched title stays in every language.
     return {
-        "title": item.title,
+        "title": item.display_title,
         "owner": item.owner.get_username() if item.owner is not None else "",
         "due": item.due_on.isoformat() if item.due_on else "",
         "priority": item.priority,
         "kind": item.kind,
         "team": item.team.slug if item.team is not None else "",
-        "description": item.description,
+        "description": item.display_description,
     }
 
 

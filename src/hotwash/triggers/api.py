@@ -92,7 +92,7 @@ def present_proposal(proposal: Proposal, request: HttpRequest) -> dict[str, Any]
         "id": proposal.pk,
         "kind": proposal.kind,
         "status": proposal.status,
-        "title": proposal.title,
+        "title": proposal.display_title,
         "policy": proposal.firing.policy_id,
         "trigger": proposal.firing.trigger,
         "description": describe_firing(proposal.firing),

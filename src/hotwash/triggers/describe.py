@@ -24,6 +24,7 @@ from hotwash.triggers.models import (
     PolicyFiring,
     ProposalKind,
     Trigger,
+    add_detection_title,
 )
 from hotwash.triggers.policy import (
     AlertPolicy,
@@ -143,6 +144,15 @@ def describe_change(event: TimelineEvent) -> str:
 # --- firings ------------------------------------------------------------------
 
 
+def proposal_title(data: Mapping[str, Any]) -> str:
+    """A proposal's title from an entry's or a firing's data, in the active
+    language (as Proposal.display_title)."""
+    subject = data.get("proposal_subject")
+    if data.get("proposal_kind") == ProposalKind.ADD_DETECTION and isinstance(subject, str):
+        return add_detection_title(subject)
+    return str(data.get("proposal_title") or "")
+
+
 def action_sentence(data: Mapping[str, Any]) -> str:
     """What a firing did, as one sentence (from a firing's or a timeline
     entry's data)."""
@@ -151,7 +161,7 @@ def action_sentence(data: Mapping[str, Any]) -> str:
         "trigger": choice_label(Trigger, data.get("trigger")),
         "from": _severity(data.get("from")),
         "to": _severity(data.get("to")),
-        "title": data.get("proposal_title", ""),
+        "title": proposal_title(data),
     }
     action = data.get("action")
     if action == Action.DECLARED:
@@ -239,7 +249,7 @@ def describe_trigger(event: TimelineEvent) -> str:
     if kind in ("proposal_accepted", "proposal_dismissed"):
         values = {
             "who": person_name(event.author) if event.author else "Hotwash",
-            "title": data.get("proposal_title", ""),
+            "title": proposal_title(data),
             "policy": data.get("policy", ""),
         }
         if kind == "proposal_accepted":
@@ -277,6 +287,7 @@ def firing_data(firing: PolicyFiring) -> dict[str, Any]:
         "alertnames": names[:5],
         "proposal_kind": proposal.kind if proposal else None,
         "proposal_title": proposal.title if proposal else "",
+        "proposal_subject": proposal.details.get("subject") if proposal else None,
     }
 
 

@@ -23,13 +23,18 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from hotwash.alerts.models import Alert, AlertStatus
 from hotwash.incidents.models import DetectionSource, Incident
 from hotwash.triggers import engine
 from hotwash.triggers.labels import label_value
-from hotwash.triggers.models import Action, ProposalKind, Trigger
+from hotwash.triggers.models import (
+    Action,
+    ProposalKind,
+    Trigger,
+    add_detection_description,
+    add_detection_title,
+)
 from hotwash.triggers.policy import DetectionGapPolicy, load_trigger_policies
 
 RECENTLY_RESOLVED = timedelta(hours=1)
@@ -90,17 +95,18 @@ def on_incident_declared(
     if policy.mode == "notify":
         engine.notify_only(firing, now=now, on_timeline=False)
         return
+    # Stored in the site's language; pages word it in the reader's from the
+    # incident's title and reference (Proposal.display_title).
     with engine.site_language():
-        title = _("Add detection for “%(title)s”") % {"title": incident.title}
-        description = _(
-            "%(ref)s was found by a person, not by an alert. What would have caught it "
-            "first: a check, an alert rule, a heartbeat?"
-        ) % {"ref": incident.ref}
+        title = add_detection_title(incident.title)
+        description = add_detection_description(incident.ref)
     proposal = engine.propose(
         firing,
         kind=ProposalKind.ADD_DETECTION,
         title=title,
         details={
+            "subject": incident.title,
+            "ref": incident.ref,
             "description": description,
             "kind": "detect",
             "due_in_days": policy.action_due_in.days if policy.action_due_in else None,

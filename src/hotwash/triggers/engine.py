@@ -265,6 +265,7 @@ def timeline_data(
         data["proposal"] = proposal.pk
         data["proposal_kind"] = proposal.kind
         data["proposal_title"] = proposal.title
+        data["proposal_subject"] = proposal.details.get("subject")
     for name in ("threshold", "from", "to", "heartbeat", "change_kind", "service", "version"):
         if name in firing.details:
             data[name] = firing.details[name]

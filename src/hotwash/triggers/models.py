@@ -3,12 +3,16 @@ answer, change events (deploys, rollbacks, reroutes) and heartbeats."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from hotwash.core.text import one_line
 from hotwash.incidents.models import Incident
 
 
@@ -174,6 +178,33 @@ class ProposalKind(models.TextChoices):
     ADD_DETECTION = "add-detection", _("Add detection")
 
 
+# The length of a proposal's title, and of an action item's.
+TITLE_MAX = 200
+
+
+def add_detection_title(subject: str) -> str:
+    """The title of an add-detection proposal, and of the action item it
+    makes, about the incident titled `subject`, in the active language."""
+    title = one_line(gettext("Add detection for “%(title)s”") % {"title": subject})
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+
+
+def add_detection_description(ref: str) -> str:
+    return gettext(
+        "%(ref)s was found by a person, not by an alert. What would have caught it "
+        "first: a check, an alert rule, a heartbeat?"
+    ) % {"ref": ref}
+
+
+def in_every_language(words: Callable[[str], str], value: str) -> dict[str, str]:
+    """`words(value)` in each of the site's languages, by language code."""
+    versions = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            versions[code] = words(value)
+    return versions
+
+
 class ProposalStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("proposal", "Open")
     ACCEPTED = "accepted", pgettext_lazy("proposal", "Accepted")
@@ -189,7 +220,7 @@ class Proposal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
     # What accepting does: for "declare", the incident's fields (severity,
     # services, private, summary, detection_source); for "escalate", the
     # severity to move to; for "add-detection", the action item's fields.
@@ -234,3 +265,14 @@ class Proposal(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == ProposalStatus.OPEN
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language. Hotwash words an add-detection
+        proposal itself, so it is worded when read, from the incident title
+        in its details (`title` keeps the site language's wording); the
+        other kinds carry the title of the incident they would open."""
+        subject = self.details.get("subject")
+        if self.kind == ProposalKind.ADD_DETECTION and isinstance(subject, str):
+            return add_detection_title(subject)
+        return self.title

@@ -40,6 +40,9 @@ from hotwash.triggers.models import (
     Proposal,
     ProposalKind,
     ProposalStatus,
+    add_detection_description,
+    add_detection_title,
+    in_every_language,
 )
 
 REASON_MAX = 1000
@@ -156,6 +159,7 @@ def _decide(proposal: Proposal, user: User, status: str, now: datetime, *, reaso
                 "proposal": proposal.pk,
                 "proposal_kind": proposal.kind,
                 "proposal_title": proposal.title,
+                "proposal_subject": proposal.details.get("subject"),
                 "policy": proposal.firing.policy_id,
                 "trigger": proposal.firing.trigger,
                 "reason": reason,
@@ -257,6 +261,12 @@ def _accept_add_detection(proposal: Proposal, user: User, now: datetime) -> None
         raise NotFound(_("The incident of this proposal no longer exists."))
     days = proposal.details.get("due_in_days")
     due: date | None = timezone.localdate(now) + timedelta(days=int(days)) if days else None
+    subject, ref = proposal.details.get("subject"), proposal.details.get("ref")
+    translations = {}
+    if isinstance(subject, str):  # Hotwash's words, so in every language
+        translations["title"] = in_every_language(add_detection_title, subject)
+    if isinstance(ref, str):
+        translations["description"] = in_every_language(add_detection_description, ref)
     item = create_action_item(
         actor=user,
         title=proposal.title,
@@ -265,5 +275,6 @@ def _accept_add_detection(proposal: Proposal, user: User, now: datetime) -> None
         incident=incident,
         description=str(proposal.details.get("description") or ""),
         kind=proposal.details.get("kind") or "detect",
+        translations=translations,
     )
     proposal.result = {"action_item": item.pk, "ref": item.ref}
