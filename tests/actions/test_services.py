@@ -96,7 +96,7 @@ def test_it_creates_an_item_with_timeline_entry_audit_and_signal(
     [entry] = _action_entries(incident)
     assert entry.data["event"] == "created" and entry.data["ref"] == item.ref
     assert describe_event(entry) == (
-        f"Action item {item.ref} created: Alert on checkout errors (owner sam, due 2026-04-01)."
+        f"Action item {item.ref} created: Alert on checkout errors (owner Sam, due 2026-04-01)."
     )
     audit = AuditRecord.objects.get(action="action_item.created", object_id=str(item.pk))
     assert audit.actor == responder and audit.changes["owner"] == "sam"
@@ -327,10 +327,10 @@ def test_field_changes_are_recorded_once_each(
         "priority": {"from": "medium", "to": "urgent"},
     }
     text = describe_event(_action_entries(incident)[-1])
-    assert "Owner changed from amira to sam." in text
+    assert "Owner changed from Amira to Sam." in text
     assert "Due changed from 2026-04-01 to 2026-05-01." in text
     with translation.override("fr"):
-        assert "Responsable passe de amira à sam." in describe_event(_action_entries(incident)[-1])
+        assert "Responsable passe de Amira à Sam." in describe_event(_action_entries(incident)[-1])
     # Nothing changed: nothing written.
     services.update_action_item(item, actor=responder, changes={"priority": "urgent"})
     assert AuditRecord.objects.filter(action="action_item.updated").count() == 1

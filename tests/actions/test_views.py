@@ -161,7 +161,7 @@ def test_the_item_page_shows_and_edits_the_item(
     item.refresh_from_db()
     assert item.owner == other_responder
     html = page(responder_client, f"/en/action-items/{item.pk}/")
-    assert "Owner changed from amira to sam." in html
+    assert "Owner changed from Amira to Sam." in html
 
 
 def test_an_edit_with_a_bad_owner_shows_the_error(

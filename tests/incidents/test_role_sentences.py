@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import translation
 
 from hotwash.accounts.services import create_user
+from hotwash.actions import services as actions
 from hotwash.incidents import services
 from hotwash.incidents.display import describe_event
 from hotwash.incidents.models import Incident, TimelineKind
@@ -107,3 +108,34 @@ def test_the_catchup_names_the_people_in_roles(
         summary = catchup_summary(build_catchup(incident))
     assert commander in summary
     assert others in summary
+
+
+@pytest.mark.parametrize(
+    ("language", "created", "changed"),
+    [
+        (
+            "en",
+            "created: Add a check (owner Amira Haddad, due ",
+            ": Owner changed from Amira Haddad to tom.",
+        ),
+        (
+            "fr",
+            "créée : Add a check (responsable Amira Haddad, échéance ",
+            " : Responsable passe de Amira Haddad à tom.",
+        ),
+    ],
+)
+def test_action_item_entries_name_their_owners(
+    incident: Incident, amira: User, tom: User, language: str, created: str, changed: str
+) -> None:
+    item = actions.create_action_item(
+        actor=amira, title="Add a check", owner=amira, incident=incident
+    )
+    actions.update_action_item(item, actor=amira, changes={"owner": tom})
+    with translation.override(language):
+        sentences = [
+            describe_event(event)
+            for event in incident.timeline.filter(kind=TimelineKind.ACTION_ITEM).order_by("pk")
+        ]
+    assert created in sentences[0]
+    assert changed in sentences[1]

@@ -6,7 +6,8 @@ apps writing ACTION_ITEM entries use the same ones):
 
 - always: "item" (id), "ref" ("AI-7"), "title"; "titles" ({"en": ..., "fr": ...})
   when Hotwash wrote the title, read in the reader's language;
-- "event": "created" with "owner" (username or null) and "due_on" (ISO date);
+- "event": "created" with "owner" (username or null; "owner_name", the
+  name to read, when written since names were stored) and "due_on" (ISO date);
 - "event": "updated" with "changes": {field: {"from": ..., "to": ...}}
   (fields: status, owner, due_on, title, description, priority, kind, team,
   wont_do_reason);
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from hotwash.actions.models import CLOSED_STATUSES, ActionItem, Kind, Priority, Status
 from hotwash.core.choices import choice_label
+from hotwash.incidents.display import named
 from hotwash.incidents.models import TimelineEvent
 
 TRACKER_NAMES = {"github": "GitHub", "gitlab": "GitLab", "jira": "Jira"}
@@ -63,6 +65,8 @@ def format_value(field: str, value: Any) -> str:
         return choice_label(Kind, value)
     if field in ("due_on", "due"):
         return format_date(value)
+    if field == "owner":  # a username: the person by name
+        return named({"owner": value}, "owner")
     return str(value)
 
 
@@ -101,7 +105,7 @@ def describe(event: TimelineEvent) -> str:
             return _("Action item %(ref)s created: %(title)s (owner %(owner)s, due %(due)s).") % {
                 "ref": ref,
                 "title": title,
-                "owner": data["owner"],
+                "owner": named(data, "owner"),
                 "due": format_date(data.get("due_on")),
             }
         return _("Action item %(ref)s drafted: %(title)s (no owner yet).") % {

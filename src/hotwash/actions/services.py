@@ -33,6 +33,7 @@ from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput, NotFound, PermissionDenied
 from hotwash.core.validators import check_date
+from hotwash.incidents.display import person_name
 from hotwash.incidents.models import Incident, TimelineKind
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.services import clean_text, record_system_event
@@ -394,6 +395,7 @@ def create_action_item(
                     "title": title,
                     **_titles(item),
                     "owner": changes["owner"],
+                    "owner_name": person_name(owner_user) if owner_user is not None else None,
                     "due_on": changes["due_on"],
                 },
             )
