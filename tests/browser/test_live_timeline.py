@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,11 @@ def sam(database: ServerDatabase) -> str:
 
 @pytest.fixture(scope="module")
 def server(database: ServerDatabase) -> Iterator[RunningServer]:
-    with running_server(database) as server:
+    # A one-second heartbeat: a stream whose page has closed is noticed at
+    # its next write, so its slot among the person's
+    # HOTWASH_LIVE_STREAMS_PER_PERSON is free by the next test.
+    quick = replace(database, env={**database.env, "HOTWASH_LIVE_HEARTBEAT_SECONDS": "1"})
+    with running_server(quick) as server:
         yield server
 
 
@@ -68,6 +73,15 @@ def browser() -> Iterator[sync_api.Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def pages_closed_after(browser: sync_api.Browser) -> Iterator[None]:
+    """Each test's pages close when it ends: an open incident page holds one
+    of its person's live streams, and the tests share one server."""
+    yield
+    for context in browser.contexts:
+        context.close()
 
 
 def declare(page: sync_api.Page, language: str, title: str) -> str:

@@ -66,7 +66,9 @@ def _render(
         "error_form": form if form.errors else None,
         "page": page,
         "incidents": list(page.object_list),
-        "count_cap": number_format(COUNT_CAP, force_grouping=True),
+        # The number chooses the plural; the text shows it grouped ("10,000").
+        "count_cap": COUNT_CAP,
+        "count_cap_text": number_format(COUNT_CAP, force_grouping=True),
     }
     return render(request, "incidents/list.html", context, status=status)
 
