@@ -17,8 +17,12 @@ kept-alive connection each) it then sends, signed as Slack signs them:
 - Events API `reaction_added` callbacks with the timeline reaction, each a
   new event id (each is recorded and queued in one transaction).
 
-No worker runs: what is measured is the acknowledgement Slack waits for,
-not the channel creation or the message reading that follow in the worker.
+What is measured is the acknowledgement Slack waits for, not the channel
+creation or the message reading that follow in the worker. On SQLite,
+`hotwash serve` runs its embedded worker beside it, as `make run` does, so
+the event callbacks are answered while that worker declares the incidents
+the commands queued, both writing to the one database: the contention a
+busy SQLite instance meets. On PostgreSQL no worker runs.
 It prints figures; nothing here is a test.
 """
 

@@ -148,10 +148,11 @@ def test_it_never_writes_over_the_live_database(populated: Populated) -> None:
     live = populated.database.data_dir / "hotwash.sqlite3"
     before = populated.database.rows()
 
-    refused = populated.database.run("backup", str(live), "--overwrite")
+    for target in (live, Path(f"{live}-wal"), Path(f"{live}-writer")):
+        refused = populated.database.run("backup", str(target), "--overwrite")
 
-    assert refused.returncode == 1
-    assert "is the database itself" in refused.stderr
+        assert refused.returncode == 1
+        assert "is the database itself" in refused.stderr
     assert populated.database.rows() == before
 
 

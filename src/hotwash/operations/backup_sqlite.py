@@ -18,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hotwash.core.sqlite3.base import WRITER_LOCK_SUFFIX
 from hotwash.operations.errors import OperationFailed, not_a_backup
 from hotwash.operations.formats import BackupFormat, format_of
 from hotwash.operations.tables import count_rows
@@ -30,7 +31,8 @@ def refuse_live_file(database: Mapping[str, Any], out: Path) -> None:
     """A backup written over the live database (or its journal) would
     destroy it, --overwrite or not."""
     live = _live_path(database)
-    if out.resolve() in (live, *(Path(str(live) + suffix) for suffix in COMPANIONS)):
+    beside = (*COMPANIONS, WRITER_LOCK_SUFFIX)
+    if out.resolve() in (live, *(Path(str(live) + suffix) for suffix in beside)):
         raise OperationFailed(
             _("%(path)s is the database itself; write the backup to another file.") % {"path": out}
         )
