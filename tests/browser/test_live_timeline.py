@@ -288,6 +288,49 @@ def test_the_status_form_follows_a_live_update_and_a_stale_choice_is_refused(
     assert_accessible(reader, f"a status change refused as stale ({viewport})", "en")
 
 
+def set_detection(server: RunningServer, token: str, ref: str, source: str) -> None:
+    response = httpx.patch(
+        f"{server.url}/api/v1/incidents/{ref}",
+        json={"detection_source": source},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=WAIT_MS / 1000,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_the_detection_question_leaves_other_pages_once_answered(
+    browser: sync_api.Browser, server: RunningServer, amira: str, sam: str
+) -> None:
+    writer = signed_in(browser, server, "fr", "amira")
+    first = signed_in(browser, server, "fr", "sam")
+    incident_url = declare(writer, "fr", "Les paiements échouent")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    follow(first, incident_url)
+    question = first.locator("#detection-form")
+    sync_api.expect(question).to_be_visible()
+
+    # Amira answers elsewhere: the question leaves Sam's page, no reload.
+    set_detection(server, amira, ref, "customer")
+    sync_api.expect(question).to_have_count(0, timeout=WAIT_MS)
+    assert first.evaluate("window.sameDocument") is True
+
+    # On a second incident Sam has picked an answer when Amira's arrives:
+    # his choice stays, and sending it says it was already answered.
+    incident_url = declare(writer, "fr", "La recherche est lente")
+    ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
+    follow(first, incident_url)
+    first.locator("#detection-form input[value=alert]").check()
+    set_detection(server, amira, ref, "staff")
+    sync_api.expect(first.locator("#timeline")).to_contain_text("Personnel", timeout=WAIT_MS)
+    assert first.locator("#detection-form input[value=alert]").is_checked()
+    first.locator("#detection-form button[type=submit]").click()
+    sync_api.expect(first.locator(".error-summary")).to_contain_text(
+        "a déjà indiqué comment il a été détecté : Personnel"
+    )
+    sync_api.expect(first.locator("#detection-form")).to_have_count(0)
+    assert_accessible(first, "a detection answer refused as already given", "fr")
+
+
 def create_action_item(server: RunningServer, token: str, ref: str, title: str) -> None:
     response = httpx.post(
         f"{server.url}/api/v1/action-items",

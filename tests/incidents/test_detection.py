@@ -107,7 +107,9 @@ def test_a_second_answer_is_refused_and_names_the_first(
     url = f"/{language}/incidents/{incident.ref}/detection/"
     response = responder_client.post(url, {"detection_source": "alert"})
     assert response.status_code == 409
-    assert escape(message) in response.content.decode()
+    html = response.content.decode()
+    assert escape(message) in html
+    assert 'id="detection"' not in html  # answered: no longer asked
     incident.refresh_from_db()
     assert incident.detection_source == DetectionSource.CUSTOMER
 

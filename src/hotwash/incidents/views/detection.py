@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from hotwash.core.errors import DomainError
+from hotwash.core.errors import Conflict, DomainError
 from hotwash.incidents import services
 from hotwash.incidents.forms import DetectionForm
 from hotwash.incidents.models import Incident
@@ -26,7 +26,12 @@ def record_detection(request: HttpRequest, incident: Incident) -> HttpResponse:
     except DomainError as error:
         if error.status_code == 404:
             raise Http404(error.message) from error
-        form.attach(error)
+        if isinstance(error, Conflict):
+            # Answered meanwhile: the page shows that answer and no longer
+            # asks, so the message stands alone at the top, not on a field.
+            form.add_error(None, error.message)
+        else:
+            form.attach(error)
         return render_incident(
             request, incident, bound={"detection_form": form}, status=error.status_code
         )
