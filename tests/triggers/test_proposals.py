@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 
 from hotwash.accounts.services import create_api_token
 from hotwash.alerts.models import AlertSource
+from hotwash.core.errors import Conflict
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import describe_event
@@ -87,6 +89,61 @@ def test_no_proposal_for_incidents_alerts_saw(responder: User, source: AlertSour
     # ... but a service no alert covers is a gap.
     declare(responder, title="Invoices are wrong", services=["billing"])
     assert Proposal.objects.filter(kind=ProposalKind.ADD_DETECTION).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        (
+            "en",
+            "Hotwash withdrew the proposal of trigger policy detection-gap: "
+            "Add detection for “Exports are empty”\n"
+            "Detection was recorded as an alert: the monitoring saw this incident.",
+        ),
+        (
+            "fr",
+            "Hotwash a retiré la proposition de la politique de déclenchement detection-gap : "
+            "Ajouter une détection pour « Exports are empty »\n"
+            "La détection a été indiquée comme une alerte : la supervision a vu cet incident.",
+        ),
+    ],
+)
+def test_detection_answered_alert_later_withdraws_the_proposal(
+    responder: User, other_responder: User, language: str, sentence: str
+) -> None:
+    incident = declare(responder)
+    proposal = Proposal.objects.get(kind=ProposalKind.ADD_DETECTION)
+    incidents.record_detection(incident, actor=other_responder, detection_source="alert")
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.DISMISSED
+    assert proposal.decided_by is None  # Hotwash, not the person who answered
+    assert proposal.result == {"withdrawn": "detected_by_alert"}
+    audit = AuditRecord.objects.get(action="proposal.dismissed")
+    assert audit.actor is None
+    entry = incident.timeline.filter(kind=TimelineKind.TRIGGER).latest("id")
+    with translation.override(language):
+        assert describe_event(entry) == sentence
+    # Accepting it now is refused: it is no longer open.
+    with pytest.raises(Conflict):
+        services.accept(proposal, actor=responder)
+
+
+@pytest.mark.parametrize("source", ["customer", "staff", "monitoring-gap", "other"])
+def test_other_answers_leave_the_proposal_open(responder: User, source: str) -> None:
+    incident = declare(responder)
+    incidents.record_detection(incident, actor=responder, detection_source=source)
+    assert Proposal.objects.get().status == ProposalStatus.OPEN
+
+
+def test_changing_detection_to_alert_in_the_details_withdraws_it_too(responder: User) -> None:
+    incident = declare(responder, detection_source="customer")
+    incidents.update_incident(incident, actor=responder, changes={"detection_source": "alert"})
+    assert Proposal.objects.get().status == ProposalStatus.DISMISSED
+    # An answered proposal stays as answered.
+    incidents.update_incident(incident, actor=responder, changes={"detection_source": "staff"})
+    incidents.update_incident(incident, actor=responder, changes={"detection_source": "alert"})
+    assert AuditRecord.objects.filter(action="proposal.dismissed").count() == 1
 
 
 def test_notify_mode_records_the_gap_without_a_proposal(

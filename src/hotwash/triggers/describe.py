@@ -18,6 +18,7 @@ from hotwash.incidents.display import named, person_name
 from hotwash.incidents.models import Severity, TimelineEvent
 from hotwash.triggers.durations import exact_duration
 from hotwash.triggers.models import (
+    WITHDRAWN_DETECTED_BY_ALERT,
     Action,
     ChangeKind,
     Mode,
@@ -260,6 +261,14 @@ def describe_trigger(event: TimelineEvent) -> str:
             if result.get("ref"):
                 line += "\n" + _("Action item %(ref)s created.") % {"ref": result["ref"]}
             return line
+        if (data.get("result") or {}).get("withdrawn") == WITHDRAWN_DETECTED_BY_ALERT:
+            return "\n".join(
+                [
+                    _("Hotwash withdrew the proposal of trigger policy %(policy)s: %(title)s")
+                    % values,
+                    _("Detection was recorded as an alert: the monitoring saw this incident."),
+                ]
+            )
         line = _("%(who)s dismissed the proposal of trigger policy %(policy)s: %(title)s") % values
         if data.get("reason"):
             line += "\n" + _("Reason: %(reason)s") % {"reason": data["reason"]}

@@ -13,6 +13,10 @@ see it. It counts as seen when:
 
 An incident declared with no service at all cannot be matched with alerts,
 so it gets the proposal: better one proposal too many than a blind spot.
+
+Detection answered "alert" later (the quick question, Edit details, the
+API) says the monitoring did see it: the open proposal is withdrawn
+(`on_detection_recorded`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from hotwash.triggers.models import (
     add_detection_title,
 )
 from hotwash.triggers.policy import DetectionGapPolicy, load_trigger_policies
+from hotwash.triggers.proposals import withdraw_detection_proposals
 
 RECENTLY_RESOLVED = timedelta(hours=1)
 
@@ -115,3 +120,20 @@ def on_incident_declared(
         now=now,
     )
     engine.finish(firing, now=now, proposal=proposal, on_timeline=False)
+
+
+def on_detection_recorded(
+    sender: Any,
+    *,
+    incident: Incident,
+    changes: dict[str, Any],
+    now: datetime | None = None,
+    **kwargs: Any,
+) -> None:
+    """Connected to hotwash.incidents.signals.incident_updated (inside the
+    change's transaction): detection now "alert" withdraws the incident's
+    open "Add detection" proposal."""
+    detection = changes.get("detection_source")
+    if not detection or detection.get("to") != DetectionSource.ALERT:
+        return
+    withdraw_detection_proposals(incident, now=timezone.now() if now is None else now)

@@ -205,6 +205,12 @@ def in_every_language(words: Callable[[str], str], value: str) -> dict[str, str]
     return versions
 
 
+# Why Hotwash itself withdrew a proposal (Proposal.result["withdrawn"]):
+# detection was recorded as "alert" after the declaration. The sentence is
+# worded at read time, in the reader's language (triggers.describe).
+WITHDRAWN_DETECTED_BY_ALERT = "detected_by_alert"
+
+
 class ProposalStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("proposal", "Open")
     ACCEPTED = "accepted", pgettext_lazy("proposal", "Accepted")

@@ -34,6 +34,7 @@ from hotwash.incidents.queries import can_view, visible_incidents
 from hotwash.triggers import engine
 from hotwash.triggers.changes import write_on
 from hotwash.triggers.models import (
+    WITHDRAWN_DETECTED_BY_ALERT,
     ChangeEvent,
     Heartbeat,
     HeartbeatStatus,
@@ -129,7 +130,27 @@ def dismiss(proposal: Proposal, *, actor: AnyUser, reason: object = "") -> Propo
     return proposal
 
 
-def _decide(proposal: Proposal, user: User, status: str, now: datetime, *, reason: str) -> None:
+def withdraw_detection_proposals(incident: Incident, *, now: datetime) -> int:
+    """Detection recorded as "alert" after the declaration: the monitoring
+    did see the incident, so an open "Add detection" proposal no longer
+    stands. Hotwash withdraws it (dismissed, by nobody, with why), on the
+    timeline and in the audit log. Call in the change's transaction; the
+    number withdrawn."""
+    found = Proposal.objects.select_for_update().filter(
+        incident=incident, kind=ProposalKind.ADD_DETECTION, status=ProposalStatus.OPEN
+    )
+    withdrawn = 0
+    for proposal in found.select_related("firing", "incident"):
+        proposal.result = {**proposal.result, "withdrawn": WITHDRAWN_DETECTED_BY_ALERT}
+        _decide(proposal, None, ProposalStatus.DISMISSED, now, reason="")
+        withdrawn += 1
+    return withdrawn
+
+
+def _decide(
+    proposal: Proposal, user: User | None, status: str, now: datetime, *, reason: str
+) -> None:
+    """Record the answer; `user` None: Hotwash withdrew it."""
     proposal.status = status
     proposal.decided_at = now
     proposal.decided_by = user

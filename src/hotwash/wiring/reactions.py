@@ -36,6 +36,11 @@ set_status, assign changes, trigger policies: every change of an incident)
      Made private: the postmortem's public sharing ends
      (withdraw_public_sharing: audit "postmortem.unshared" by whoever made
      it private). In the change's transaction.
+  -> triggers.detection.on_detection_recorded
+     Detection recorded as "alert" after the declaration: the incident's
+     open "Add detection" proposal is withdrawn (dismissed by Hotwash:
+     timeline entry, audit "proposal.dismissed"). In the change's
+     transaction.
 
 alerts.alerts_received (alerts.ingest, once per alert group a request
 notified)
@@ -152,7 +157,7 @@ from hotwash.statuspage.models import Maintenance, StakeholderUpdate
 from hotwash.statuspage.signals import update_published
 from hotwash.trackers import services as tracker_sync
 from hotwash.triggers.alerting import on_alerts_received
-from hotwash.triggers.detection import on_incident_declared
+from hotwash.triggers.detection import on_detection_recorded, on_incident_declared
 from hotwash.triggers.policy import forget_on_setting_change
 from hotwash.triggers.signals import policy_fired
 
@@ -188,6 +193,7 @@ CONNECTIONS: tuple[Connection, ...] = (
     Connection(post_migrate, forget_participants, "forget-participants-after-flush"),
     Connection(incident_updated, on_incident_updated, "postmortems-on-incident-updated"),
     Connection(incident_updated, on_incident_made_private, "postmortems-on-incident-private"),
+    Connection(incident_updated, on_detection_recorded, "hotwash.triggers.detection-answered"),
     Connection(action_item_changed, tracker_sync.on_action_item_changed, "trackers.two_way_sync"),
     Connection(action_item_changed, on_action_item_changed, "notifications.action_item_webhooks"),
     Connection(
