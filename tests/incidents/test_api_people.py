@@ -42,6 +42,7 @@ def test_it_assigns_a_role(
     data = response.json()
     assert data["role"] == role.lower()
     assert data["user"] == "sam"
+    assert data["user_name"] == "Sam"  # what the CLI prints
     assert data["assigned_by"] == "amira"
     assert data["ended_at"] is None
     entry = TimelineEvent.objects.filter(incident=incident, kind=TimelineKind.ROLE).get()
@@ -85,6 +86,7 @@ def test_null_leaves_a_role_vacant(api: Client, incident: Incident, other_respon
         "role": "scribe",
         "role_name": "Scribe",
         "user": None,
+        "user_name": None,
         "started_at": None,
         "ended_at": None,
         "assigned_by": None,

@@ -307,6 +307,9 @@ class RoleOut(ApiModel):
     role: str = Field(description="Role code.", json_schema_extra=one_of(IncidentRole.values))
     role_name: str = Field(description="The role in the request's language.")
     user: str | None = Field(description="Username of the holder, or null when vacant.")
+    user_name: str | None = Field(
+        description="The holder's full name (the username when it has none), or null when vacant."
+    )
     started_at: datetime | None = Field(description="When they took it.")
     ended_at: datetime | None = Field(description="When they handed it over (history only).")
     assigned_by: str | None = Field(description="Username of whoever assigned it.")

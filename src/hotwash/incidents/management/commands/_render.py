@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from hotwash.core.choices import choice_label
 from hotwash.core.client_render import Clock, columns, parse_time, person
 from hotwash.core.refs import ref_number
-from hotwash.incidents.display import format_duration
+from hotwash.incidents.display import format_duration, role_in_sentence
 from hotwash.incidents.models import (
     ENDED_STATUSES,
     REF_PREFIX,
@@ -112,10 +112,12 @@ def severity_changed(incident: Mapping[str, Any]) -> str:
 
 
 def role_changed(ref: str, assignment: Mapping[str, Any]) -> str:
-    role = str(assignment.get("role_name") or role_label(assignment.get("role")))
+    """ "Amira Haddad is now incident commander of INC-42.": the person by
+    name, the role as it reads mid-sentence (as the timeline says it)."""
+    role = role_in_sentence(assignment.get("role"))
     if assignment.get("user"):
         return _("%(user)s is now %(role)s of %(ref)s.") % {
-            "user": person(assignment["user"]),
+            "user": assignment.get("user_name") or person(assignment["user"]),
             "role": role,
             "ref": ref,
         }
