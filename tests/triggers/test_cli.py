@@ -17,7 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.utils import translation
 
+from hotwash.triggers.management.commands.triggers import check_summary
+from hotwash.triggers.services import CheckReport
 from tests.integrations.alertmanager.payloads import am_alert, am_payload
 from tests.support.servers import ServerDatabase, running_server, server_database
 
@@ -208,3 +211,24 @@ def test_a_wrong_policy_file_stops_hotwash_at_start_up(env: Env, tmp_path: Path)
     assert result.returncode != 0
     assert 'policy "shop", field firing_for:' in result.stderr
     assert "'soon' is not a duration" in result.stderr
+
+
+@pytest.mark.database_independent
+@pytest.mark.parametrize(
+    ("language", "groups", "expected"),
+    [
+        ("en", 1, "Looked at 1 alert group; silent heartbeats: none; escalated: INC-7."),
+        ("en", 2, "Looked at 2 alert groups; silent heartbeats: nightly; escalated: none."),
+        (
+            "fr",
+            1,
+            "1 groupe d\u2019alertes examiné ; battements de cœur silencieux : aucun ; "
+            "montés d\u2019un niveau : INC-7.",
+        ),
+    ],
+)
+def test_the_check_summary_counts_in_words(language: str, groups: int, expected: str) -> None:
+    report = CheckReport(groups=groups, silent=["nightly"] if groups == 2 else [])
+    report.escalated = [7] if groups == 1 else []
+    with translation.override(language):
+        assert check_summary(report) == expected

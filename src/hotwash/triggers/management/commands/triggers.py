@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from hotwash.envconfig import ConfigurationError
 from hotwash.triggers.policy import (
@@ -16,7 +18,7 @@ from hotwash.triggers.policy import (
     load_from,
     load_trigger_policies,
 )
-from hotwash.triggers.services import run_checks
+from hotwash.triggers.services import CheckReport, run_checks
 
 
 class Command(BaseCommand):
@@ -43,11 +45,7 @@ class Command(BaseCommand):
 
     def _check(self) -> None:
         report = run_checks(timezone.now())
-        self.stdout.write(
-            f"Looked at {report.groups} alert group(s); "
-            f"silent heartbeats: {', '.join(report.silent) or 'none'}; "
-            f"escalated: {', '.join(f'INC-{pk}' for pk in report.escalated) or 'none'}.\n"
-        )
+        self.stdout.write(check_summary(report) + "\n")
 
     def _validate(self, path: str | None) -> None:
         source = path or settings.TRIGGER_POLICY_FILE
@@ -57,6 +55,20 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(f"{source or 'The shipped defaults'}: valid.\n")
         self.stdout.write(describe(policies))
+
+
+def check_summary(report: CheckReport) -> str:
+    """One line: "Looked at 1 alert group; silent heartbeats: none;
+    escalated: none.", in the active language."""
+    nothing = pgettext("check report, nothing listed", "none")
+    groups = ngettext(
+        "Looked at %(count)d alert group", "Looked at %(count)d alert groups", report.groups
+    ) % {"count": report.groups}
+    return _("%(groups)s; silent heartbeats: %(silent)s; escalated: %(escalated)s.") % {
+        "groups": groups,
+        "silent": ", ".join(report.silent) or nothing,
+        "escalated": ", ".join(f"INC-{pk}" for pk in report.escalated) or nothing,
+    }
 
 
 def describe(policies: TriggerPolicies) -> str:
