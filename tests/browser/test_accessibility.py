@@ -50,7 +50,10 @@ from tests.support.servers import (
     server_database,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+# The markup does not depend on the database vendor (the views and their
+# queries are tested on both): the walk runs once, in the SQLite suite,
+# which keeps `make test` within its time on two cores.
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.database_independent]
 
 if TYPE_CHECKING:
     from playwright import sync_api
