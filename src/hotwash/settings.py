@@ -187,7 +187,12 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     _database["CONN_MAX_AGE"] = 0 if _database["NAME"] == ":memory:" else _database["CONN_MAX_AGE"]
-    _database.setdefault("TEST", {})
+    # Tests on SQLite use an in-memory database, as Django's own backend
+    # does by default. Said outright because pytest-django recognises SQLite
+    # by Django's engine name only: with ours it took the database for a
+    # server's and, under xdist, named a file "test_:memory:_gw0" in the
+    # working directory for each process.
+    _database.setdefault("TEST", {}).setdefault("NAME", ":memory:")
 elif _database["ENGINE"] == "django.db.backends.postgresql":
     # A bounded pool per process: the server runs hundreds of threads (live
     # streams hold one each), and one persistent connection per thread would

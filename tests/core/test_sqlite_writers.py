@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from hotwash.core.sqlite3.base import WRITER_LOCK_SUFFIX, DatabaseWrapper, writer_lock
 
@@ -146,12 +147,28 @@ def test_a_writer_that_waits_too_long_is_told_the_database_is_locked(database: P
     assert _free(database)
 
 
-def test_in_memory_databases_take_no_process_lock() -> None:
+def test_in_memory_databases_take_no_process_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where a lock file would appear
     connection = _connect(Path(":memory:"))
-    _begin(connection)
-    assert _free(Path(":memory:"))
-    _end(connection, commit=True)
-    connection.close()
+    try:
+        _begin(connection)
+        assert connection._writing is None
+        _end(connection, commit=True)
+    finally:
+        connection.close()
+    assert list(tmp_path.iterdir()) == []  # no "-writer" file beside a database in memory
+
+
+def test_the_suite_runs_on_an_in_memory_database_on_sqlite() -> None:
+    """pytest-django names test databases by Django's engine name; ours
+    says in settings that SQLite tests run in memory (no file per process)."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "hotwash.core.sqlite3":
+        pytest.skip("the PostgreSQL suite")
+    assert database["TEST"]["NAME"] == ":memory:"
+    assert connection.creation.is_in_memory_db(connection.settings_dict["NAME"])
 
 
 # --- across processes ---------------------------------------------------------------
