@@ -233,10 +233,11 @@ def sized(page: sync_api.Page, viewport: str) -> sync_api.Page:
     return page
 
 
-def change_status(server: RunningServer, token: str, ref: str, status: str) -> None:
+def change(server: RunningServer, token: str, ref: str, **fields: str) -> None:
+    """Change the incident through the API, as someone on another page."""
     response = httpx.patch(
         f"{server.url}/api/v1/incidents/{ref}",
-        json={"status": status},
+        json=fields,
         headers={"Authorization": f"Bearer {token}"},
         timeout=WAIT_MS / 1000,
     )
@@ -264,7 +265,7 @@ def test_the_status_form_follows_a_live_update_and_a_stale_choice_is_refused(
 
     # Amira moves the incident to Identified: Sam's badge, selector and the
     # status his form would send all follow, and his typing stays.
-    change_status(server, amira, ref, "identified")
+    change(server, amira, ref, status="identified")
     badge = reader.locator("[data-live-region='header'] .status")
     sync_api.expect(badge).to_have_text("Identified", timeout=WAIT_MS)
     sync_api.expect(selector).to_have_value("identified", timeout=WAIT_MS)
@@ -277,7 +278,7 @@ def test_the_status_form_follows_a_live_update_and_a_stale_choice_is_refused(
     # sending it is refused with a clear message, nothing changed.
     selector.select_option("monitoring")
     reader.locator("h1").click()
-    change_status(server, amira, ref, "resolved")
+    change(server, amira, ref, status="resolved")
     sync_api.expect(badge).to_have_text("Resolved", timeout=WAIT_MS)
     assert selector.input_value() == "monitoring"
     assert expected.input_value() == "identified"
@@ -286,16 +287,6 @@ def test_the_status_form_follows_a_live_update_and_a_stale_choice_is_refused(
     sync_api.expect(error).to_contain_text("The status changed to Resolved")
     sync_api.expect(reader.locator("[data-live-region='header'] .status")).to_have_text("Resolved")
     assert_accessible(reader, f"a status change refused as stale ({viewport})", "en")
-
-
-def set_detection(server: RunningServer, token: str, ref: str, source: str) -> None:
-    response = httpx.patch(
-        f"{server.url}/api/v1/incidents/{ref}",
-        json={"detection_source": source},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=WAIT_MS / 1000,
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_the_detection_question_leaves_other_pages_once_answered(
@@ -310,7 +301,7 @@ def test_the_detection_question_leaves_other_pages_once_answered(
     sync_api.expect(question).to_be_visible()
 
     # Amira answers elsewhere: the question leaves Sam's page, no reload.
-    set_detection(server, amira, ref, "customer")
+    change(server, amira, ref, detection_source="customer")
     sync_api.expect(question).to_have_count(0, timeout=WAIT_MS)
     assert first.evaluate("window.sameDocument") is True
 
@@ -320,7 +311,7 @@ def test_the_detection_question_leaves_other_pages_once_answered(
     ref = incident_url.rstrip("/").rsplit("/", 1)[-1]
     follow(first, incident_url)
     first.locator("#detection-form input[value=alert]").check()
-    set_detection(server, amira, ref, "staff")
+    change(server, amira, ref, detection_source="staff")
     sync_api.expect(first.locator("#timeline")).to_contain_text("Personnel", timeout=WAIT_MS)
     assert first.locator("#detection-form input[value=alert]").is_checked()
     first.locator("#detection-form button[type=submit]").click()
