@@ -23,7 +23,15 @@ pytestmark = pytest.mark.database_independent
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SCRIPT = BENCH / "lint_quality.py"
-CATEGORIES = {"naming", "human-error", "counterfactual", "judgement", "blame", "why-question"}
+CATEGORIES = {
+    "naming",
+    "role",
+    "human-error",
+    "counterfactual",
+    "judgement",
+    "blame",
+    "why-question",
+}
 FIELDS = {"text", "blameful", "category", "names", "note"}
 PREFIX = {"tuning": "blameless", "heldout": "heldout"}
 MIN_ROWS = {"tuning": 200, "heldout": 100}
