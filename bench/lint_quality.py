@@ -2,9 +2,9 @@
 
 Quality: runs `hotwash.blameless.engine.lint` on every sentence of the
 labelled sets (written by hand, independently of the rules) and prints
-precision, recall and F1 against the targets of issue 3 (precision >= 0.9
-and recall >= 0.9 in each language), the confusion counts and the recall per
-category. A sentence counts as flagged when `lint` returns any finding for it.
+precision, recall and F1 against the targets of issue 15 (precision >= 0.95
+and recall >= 0.9 in each language, and recall >= 0.8 in every category), the
+confusion counts and the recall per category. A sentence counts as flagged when `lint` returns any finding for it.
 There are two sets per language, reported separately: the tuning set
 `bench/data/blameless_<language>.jsonl`, which rule authors may look at, and
 the held-out set `bench/data/heldout_<language>.jsonl`, which they must not
@@ -58,9 +58,18 @@ DATA_DIR = BENCH_DIR / "data"
 LANGUAGES = ("en", "fr")
 # Which labelled sets there are: key -> (file name prefix, label printed).
 SETS = {"tuning": ("blameless", "tuning set"), "heldout": ("heldout", "held-out set")}
-CATEGORIES = ("naming", "human-error", "counterfactual", "judgement", "blame", "why-question")
-PRECISION_TARGET = 0.9
+CATEGORIES = (
+    "naming",
+    "role",
+    "human-error",
+    "counterfactual",
+    "judgement",
+    "blame",
+    "why-question",
+)
+PRECISION_TARGET = 0.95
 RECALL_TARGET = 0.9
+CATEGORY_RECALL_TARGET = 0.8
 SPEED_TARGET_MS = 50.0
 DOCUMENT_CHARS = 60_000  # about 20 pages of 3,000 characters
 LARGE_CHARS = 1024 * 1024  # the longest text POST /api/v1/lint accepts
@@ -467,11 +476,11 @@ def print_quality(q: Quality, verbose: bool) -> None:
     )
     print(f"  {'F1':<12}{q.f1:>8.3f}")
     print(f"  counts: TP {q.tp}  FP {q.fp}  FN {q.fn}  TN {q.tn}")
-    print("  recall by category:")
+    print(f"  recall by category (target >= {CATEGORY_RECALL_TARGET} each):")
     for category, figures in q.recall_by_category.items():
         print(
             f"    {category:<16}{figures['found']:>4} / {figures['total']:<4}"
-            f"{figures['recall']:>7.3f}"
+            f"{figures['recall']:>7.3f}  {verdict(figures['recall'] >= CATEGORY_RECALL_TARGET)}"
         )
     if not verbose:
         if q.fp or q.fn:
@@ -529,6 +538,7 @@ def write_json(
         "targets": {
             "precision": PRECISION_TARGET,
             "recall": RECALL_TARGET,
+            "category_recall": CATEGORY_RECALL_TARGET,
             "speed_p95_ms": SPEED_TARGET_MS,
             "large_max_ms": LARGE_CEILING_MS,
         },
@@ -651,15 +661,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n(note: {path} not found: no held-out figure for it)")
 
     print(
-        "\nSummary (targets: precision >= 0.9, recall >= 0.9, 20 pages < 50 ms, "
+        f"\nSummary (targets: precision >= {PRECISION_TARGET}, recall >= {RECALL_TARGET}, "
+        f"each category >= {CATEGORY_RECALL_TARGET}, 20 pages < {SPEED_TARGET_MS:.0f} ms, "
         "each 1 MiB text < 1 s)"
     )
     for q in qualities:
+        weakest = min(
+            q.recall_by_category.items(), key=lambda item: item[1]["recall"], default=None
+        )
         line = (
             f"  {SETS[q.dataset][1]:<13}{q.language}: precision {q.precision:.3f} "
             f"{verdict(q.precision >= PRECISION_TARGET)}"
             f", recall {q.recall:.3f} {verdict(q.recall >= RECALL_TARGET)}"
         )
+        if weakest is not None:
+            name, figures = weakest
+            line += (
+                f", weakest category {name} {figures['recall']:.3f} "
+                f"{verdict(figures['recall'] >= CATEGORY_RECALL_TARGET)}"
+            )
         for s in speeds:
             if s.language == q.language:
                 line += f", p95 {s.p95_ms:.1f} ms {verdict(s.p95_ms < SPEED_TARGET_MS)}"

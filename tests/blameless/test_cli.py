@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
+
+from hotwash.accounts.models import Role
+from hotwash.accounts.services import create_user
 
 # Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
 pytestmark = pytest.mark.database_independent
@@ -109,16 +111,19 @@ def test_it_works_without_a_database(tmp_path: Path, database: str) -> None:
     assert f"{path}:1:1: obviously — " in result.stdout
 
 
+# An account's username the linter cannot take for a name on its own (not
+# capitalised like a first name): only the accounts tell it is one.
 @pytest.mark.parametrize(
     ("language", "blameful", "neutral"),
     [
-        ("en", "The deploy was broken by Sam.", "Sam paged the storage team."),
-        ("fr", "Le déploiement a été cassé par Sam.", "Sam a prévenu l'équipe stockage."),
+        ("en", "The deploy was broken by s.okafor.", "s.okafor paged the storage team."),
+        ("fr", "Le déploiement a été cassé par s.okafor.", "s.okafor a prévenu l'équipe stockage."),
     ],
 )
 def test_where_the_database_is_it_knows_every_account_s_name(
-    other_responder: User, language: str, blameful: str, neutral: str
+    db: None, language: str, blameful: str, neutral: str
 ) -> None:
+    create_user("s.okafor", password="correct horse 42", role=Role.RESPONDER)
     code, out, _err = run("--language", language, "-", stdin=f"{blameful}\n", accounts=True)
     assert code == 1
     assert out.startswith("-:1:") and "person-as-cause" in out
@@ -129,7 +134,7 @@ def test_where_the_database_is_it_knows_every_account_s_name(
 
 def test_without_a_database_file_it_creates_none(tmp_path: Path) -> None:
     path = tmp_path / "pm.md"
-    path.write_text("The deploy was broken by Sam. Obviously.\n", encoding="utf-8")
+    path.write_text("The deploy was broken by s.okafor. Obviously.\n", encoding="utf-8")
     database = tmp_path / "data" / "hotwash.sqlite3"
     hotwash = Path(sys.executable).with_name("hotwash")
     result = subprocess.run(

@@ -318,7 +318,7 @@ FAMILY_NAMES = [*NAMES, "Nadia", "nadia.k"]
         ("Sam's commit to the auth service caused the login failures.", "naming"),
         ("The root cause is Nadia.", "naming"),
         ("Who took down checkout? Sam did.", "blame"),
-        ("The platform team broke the ingress.", "naming"),
+        ("The platform team broke the ingress.", "role"),
         ("Sam set the wrong region.", "naming"),
         ("A technician-error during the swap took the rack offline.", "human-error"),
         ("Developer error broke the build.", "human-error"),
@@ -352,7 +352,7 @@ def test_it_flags_the_issue_families_in_english(text: str, category: str) -> Non
         ("Nadia a raté la fenêtre de maintenance.", "naming"),
         ("La cause de l'incident, c'est Nadia.", "naming"),
         ("Le script de Nadia a effacé les journaux.", "naming"),
-        ("L'équipe des opérations a causé l'interruption.", "naming"),
+        ("L'équipe des opérations a causé l'interruption.", "role"),
         ("Qui a cassé la recherche ?", "blame"),
         ("Une erreur de l'administrateur a supprimé le volume.", "human-error"),
         ("Le facteur humain était en cause.", "human-error"),
@@ -919,8 +919,11 @@ def test_an_account_named_as_the_agent_of_a_failure_is_flagged(
     language: str, text: str, excerpt: str
 ) -> None:
     assert naming(text, language, accounts=ACCOUNTS) == [excerpt]
-    # Not because anyone passed it as a name.
-    assert naming(text, language) == []
+    # Without the accounts, a name written like a first name is still found
+    # (see test_a_capitalised_first_name_is_a_person_without_any_names); a
+    # username, or a name that is also a word (Will, May), is not.
+    alone = excerpt[0].isupper() and excerpt not in ("Will", "May")
+    assert naming(text, language) == ([excerpt] if alone else [])
 
 
 @pytest.mark.parametrize(
@@ -985,7 +988,8 @@ def test_the_first_rule_in_the_file_is_the_one_kept_for_a_repeated_span() -> Non
 
 def test_an_account_s_name_is_found_only_as_a_whole_word() -> None:
     accounts = ["Sam", "sam.okafor"]
-    assert naming("Samantha broke the deploy.", "en", accounts=accounts) == []
+    # Found by its capital as a first name of its own, not as "Sam".
+    assert naming("Samantha broke the deploy.", "en", accounts=accounts) == ["Samantha"]
     assert naming("sam.okafor2 broke the deploy.", "en", accounts=accounts) == []
     assert naming("The deploy was broken by Sam\nOkafor.", "en", accounts=["Sam Okafor"]) == [
         "Sam\nOkafor"

@@ -43,7 +43,7 @@ import bisect
 import functools
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -52,6 +52,7 @@ from ahocorasick_rs import AhoCorasick
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hotwash.blameless.stories import Verdict, story_model
 from hotwash.core import markdown_blocks
 from hotwash.core.yaml_config import (
     describe_errors,
@@ -66,7 +67,11 @@ from hotwash.policies import LocalisedText
 
 LANGUAGES = ("en", "fr")
 RULES_DIR = Path(__file__).with_name("rules")
-Category = Literal["naming", "human-error", "counterfactual", "judgement", "blame", "why-question"]
+Category = Literal[
+    "naming", "role", "human-error", "counterfactual", "judgement", "blame", "why-question"
+]
+AgentType = Literal["person-agent", "role-agent"]
+AGENT_TYPES: tuple[AgentType, ...] = ("person-agent", "role-agent")
 
 # Patterns are lowercased and matched against lowercased text (see _lowered):
 # much faster than re.IGNORECASE, with the same result for English and French.
@@ -104,18 +109,25 @@ class Rule(BaseModel):
     """One rule as written in a rule file.
 
     type `regex` (a `pattern`) or `phrases` (a list, matched literally) flag
-    their matches; `person-agent` flags a participant's name (or an
-    @mention) that `before` or `after` shows to be the agent of a failure;
+    their matches; `person-agent` flags a person's name (a participant's,
+    an account's, an @mention, or a capitalised first name: see _capitalised)
+    that `before` or `after` shows to be the agent of a failure;
+    `role-agent` does the same for a role, a team or a kind of person (the
+    rule file's `roles`: "the DBA", "the mobile team", "la stagiaire");
     `mention` flags an @mention in a sentence that matches `context`.
     Any rule with `when` only flags a match in a sentence that also matches
-    one of those patterns. `unless` is also looked for in the sentence that
+    one of those patterns; with `consequence`, only a match whose sentence,
+    or the next sentence of the same line, tells a harm (the act is
+    neutral, its outcome is not: "Ben changed the batch size. The queue
+    overflowed."), in those words or, with `model: true`, as the story
+    model judges it. `unless` is also looked for in the sentence that
     follows a question ("Who is responsible? That is the wrong question.").
     """
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     category: Category
-    type: Literal["regex", "phrases", "person-agent", "mention"] = "regex"
+    type: Literal["regex", "phrases", "person-agent", "role-agent", "mention"] = "regex"
     pattern: str = ""
     phrases: list[str] = []
     unless: list[str] = []
@@ -125,6 +137,20 @@ class Rule(BaseModel):
     after: list[str] = []
     context: list[str] = []
     when: list[str] = []
+    consequence: list[str] = []
+    # Where the harm must be told: anywhere in the sentence; after the agent
+    # ("Nadia's migration locked the table"); or after the act's own clause
+    # ("Ops restarted the failed consumers" tells a repair, "the mobile team
+    # shipped a build that crashed" a harm). With either of the last two, the
+    # words before the agent count too when a subordinating word opens the
+    # agent's clause ("The queue overflowed after Ben changed the batch
+    # size"): see the rule files' `clause_openers` and `clause_breaks`.
+    consequence_scope: Literal["sentence", "after-agent", "after-act"] = "sentence"
+    # With `consequence`: when its words are not in the sentence, the story
+    # model (hotwash.blameless.stories) decides whether the sentence tells a
+    # harm; `evidence` then says which words it read as harm ("{words}").
+    model: bool = False
+    evidence: LocalisedText | None = None
     message: LocalisedText
     suggestion: LocalisedText
     enabled: bool = True
@@ -143,13 +169,15 @@ class Rule(BaseModel):
             raise ValueError("a regex rule needs a pattern")
         if self.type == "phrases" and not self.phrases:
             raise ValueError("a phrases rule needs a list of phrases")
-        if self.type == "person-agent" and not (self.before or self.after):
-            raise ValueError("a person-agent rule needs before or after patterns")
+        if self.type in AGENT_TYPES and not (self.before or self.after):
+            raise ValueError(f"a {self.type} rule needs before or after patterns")
         if self.type == "mention" and not self.context:
             raise ValueError("a mention rule needs context patterns")
+        if self.model and not self.consequence:
+            raise ValueError("a rule with model: true needs consequence patterns")
         for text in [self.pattern, *self.unless, *self.unless_before, *self.unless_after]:
             _regex(text)
-        for text in [*self.before, *self.after, *self.context, *self.when]:
+        for text in [*self.before, *self.after, *self.context, *self.when, *self.consequence]:
             _regex(text)
         return self
 
@@ -244,6 +272,61 @@ def load_rules(language: str, organisation: str = "") -> list[Rule]:
     ]
 
 
+class Lexicon(NamedTuple):
+    """Who the agent rules look at besides names: the rule files' `roles`
+    (patterns for a role, a team or a kind of person) and `not_names`
+    (capitalised words never taken for a first name: sentence openers,
+    days, products), the shipped file's and the organisation's together."""
+
+    roles: tuple[str, ...]
+    not_names: frozenset[str]
+    # Patterns of a sentence that talks about a quoted phrase instead of
+    # using it ("Instead of 'ops forgot to renew', the timeline now reads
+    # ..."): a finding inside quotation marks in such a sentence is dropped.
+    quoting: tuple[str, ...] = ()
+    # What opens a subordinate clause right before an agent ("after",
+    # "when", "dès que"), and what ends an act's own clause ("," "and the",
+    # "which", "et").
+    clause_openers: tuple[str, ...] = ()
+    clause_breaks: tuple[str, ...] = ()
+
+
+def _words(data: dict[str, Any], key: str, path: Path) -> list[str]:
+    items = data.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(item, str) and item for item in items):
+        raise ConfigurationError(f"Blameless rule file {path}: {key} must be a list of strings")
+    return items
+
+
+def load_lexicon(language: str, organisation: str = "") -> Lexicon:
+    roles: list[str] = []
+    quoting: list[str] = []
+    openers: list[str] = []
+    breaks: list[str] = []
+    not_names: set[str] = set()
+    for path in [RULES_DIR / f"{language}.yaml", *_organisation_files(organisation)]:
+        data = read_mapping(path, "blameless rule file")
+        if data.get("language") != language:
+            continue
+        lists = (
+            ("roles", roles),
+            ("quoting", quoting),
+            ("clause_openers", openers),
+            ("clause_breaks", breaks),
+        )
+        for key, patterns in lists:
+            for pattern in _words(data, key, path):
+                try:
+                    _regex(pattern)
+                except ValueError as exc:
+                    raise ConfigurationError(f"Blameless rule file {path}, {key}: {exc}") from None
+                patterns.append(pattern)
+        not_names.update(word.lower() for word in _words(data, "not_names", path))
+    return Lexicon(
+        tuple(roles), frozenset(not_names), tuple(quoting), tuple(openers), tuple(breaks)
+    )
+
+
 # --- compiled rules -------------------------------------------------------------
 
 
@@ -262,6 +345,7 @@ class CompiledRule:
     after: re.Pattern[str] | None
     context: re.Pattern[str] | None
     when: re.Pattern[str] | None
+    consequence: re.Pattern[str] | None
 
 
 # A match may end on an elided word ("d'", "qu'") glued to the next one.
@@ -310,6 +394,7 @@ def _compile(rule: Rule) -> CompiledRule:
         after=_compile_after(rule.after),
         context=_compile_anywhere(rule.context),
         when=_compile_anywhere(rule.when),
+        consequence=_compile_anywhere(rule.consequence),
     )
 
 
@@ -530,15 +615,54 @@ class RuleSet:
     language: str
     rules: tuple[CompiledRule, ...]
     starts: _Starts
-    # The person-agent rules, with their indexes in `rules`.
-    agents: tuple[tuple[int, CompiledRule], ...]
+    # The person-agent and role-agent rules, with their indexes in `rules`,
+    # and all their `before` patterns in one, to rule them all out at once
+    # for most names.
+    agents: dict[AgentType, tuple[tuple[int, CompiledRule], ...]]
+    any_before: dict[AgentType, re.Pattern[str] | None]
+    # Where a role, a team or a kind of person is named (None: no roles).
+    roles: re.Pattern[str] | None
+    not_names: frozenset[str]
+    quoting: re.Pattern[str] | None
+    clause_opener: re.Pattern[str] | None
+    clause_break: re.Pattern[str] | None
 
 
 @functools.cache
 def _ruleset(language: str, organisation: str) -> RuleSet:
     rules = tuple(_compile(rule) for rule in load_rules(language, organisation))
-    agents = tuple((i, rule) for i, rule in enumerate(rules) if rule.rule.type == "person-agent")
-    return RuleSet(language, rules, _Starts.of(rules), agents)
+    lexicon = load_lexicon(language, organisation)
+    agents = {
+        kind: tuple((i, rule) for i, rule in enumerate(rules) if rule.rule.type == kind)
+        for kind in AGENT_TYPES
+    }
+    any_before = {
+        kind: _compile_before([p for _, rule in agents[kind] for p in rule.rule.before])
+        for kind in AGENT_TYPES
+    }
+    return RuleSet(
+        language=language,
+        rules=rules,
+        starts=_Starts.of(rules),
+        agents=agents,
+        any_before=any_before,
+        # \b rather than a look-behind (the roles start with a letter): Python's
+        # re then skips what cannot start a word without trying the roles there.
+        roles=(
+            re.compile(rf"\b(?:{_alternation(lexicon.roles)}){_END}", FLAGS)
+            if lexicon.roles
+            else None
+        ),
+        not_names=lexicon.not_names,
+        quoting=_compile_anywhere(lexicon.quoting),
+        clause_opener=_compile_before(lexicon.clause_openers),
+        # Punctuation among them: matched as written, word boundaries and all.
+        clause_break=(
+            re.compile(_alternation(lexicon.clause_breaks), FLAGS)
+            if lexicon.clause_breaks
+            else None
+        ),
+    )
 
 
 def ruleset(language: str) -> RuleSet:
@@ -680,6 +804,102 @@ def _account_spans(accounts: _Accounts, original: str, text: str) -> Iterator[tu
         yield start, end
 
 
+# A word that starts with a capital (Latin letters, accented ones included),
+# a hyphen between two parts allowed ("Jean-Luc"); _capitalised then keeps
+# those shaped like a first name. No look-behind: tried at every position of
+# a 1 MiB text, it cost more than the rest of the search.
+_CAPITAL_WORD = re.compile(r"[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f][^\W\d_]+(?:-[^\W\d_]+)?")
+# What may not come right before a name (it is part of something else: a
+# path, an address, a handle, an elision) or right after it.
+_NOT_BEFORE_NAME = frozenset("@'\u2019.-/#_")
+_NAME_CONTINUES = re.compile(r"[\w@]|[.\-/]\w")
+# A French elision right before a name: "qu'Erwan", "d'Anaïs", "lorsqu'Inès".
+_ELISION = re.compile(
+    r"(?<!\w)(?:qu|d|l|j|n|s|m|t|c|jusqu|lorsqu|puisqu)['\u2019]\Z", re.IGNORECASE
+)
+# Words ending so are nouns ("Monitoring", "Replication", "Deployment"), not
+# first names.
+_NOUN_ENDINGS = ("ing", "tion", "sion", "ness", "ity", "ance", "ence", "ism", "ics")
+# "Paiement", "Déploiement" but not "Clément": a noun ending so is longer.
+_LONG_NOUN_ENDINGS = ("ment",)
+# A capitalised word right after one of these is a product or a proper noun
+# used as a noun ("the Orders service", "le Cloud"), not a person acting.
+_DETERMINER = re.compile(
+    r"(?<!\w)(?:the|a|an|our|their|this|that|these|those|its|your|my|le|la|les|un|une|du|des|"
+    r"au|aux|ce|cet|cette|ces|notre|nos|votre|vos|leur|leurs|son|sa|ses|mon|ma|mes)\s+\Z"
+)
+# A plural noun's ending ("pods", "requests", "caches"), which first names
+# seldom have ("Marcus", "Jonas", "Louis" end in a vowel and s).
+_PLURAL = re.compile(r"(?:[^aiousàâäéèêëîïôöùûü\W]s|[^aiouyàâäéèêëîïôöùûü\W][ey]s)\Z")
+_OPENING = re.compile(r"(?:\A|[.!?;:]\s+|\n)[\s>*#\-\d.)\[\]|]*\Z")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a word starts a sentence, a line or a list item."""
+    return _OPENING.search(text, max(0, start - 12), start) is not None
+
+
+def _capitalised(
+    rules: RuleSet, original: str, text: str, known: Container[int] = ()
+) -> list[tuple[int, int]]:
+    """Words written like a first name, where the author gave no names
+    ("Jo deployed at 5 pm on a Friday"): a capital then lower-case letters,
+    not one of the rule files' `not_names` (sentence openers, days,
+    products), not ending like a noun, not after a determiner, not a plural
+    noun opening a sentence, and never written in lower case elsewhere in
+    the text (then it is a word of the language: "Checkout failed ... the
+    checkout service"). Whether it is a person acting is for the agent
+    rules' `before` and `after` to say, as for any name."""
+    found: list[tuple[int, int, str]] = []
+    for match in _CAPITAL_WORD.finditer(original):
+        start, end = match.span()
+        if start in known:
+            continue  # a name found already (given, an account's, a mention)
+        glued = start > 0 and (
+            original[start - 1] in _NOT_BEFORE_NAME or original[start - 1].isalnum()
+        )
+        if glued and not _ELISION.search(original, max(0, start - 8), start):
+            continue
+        if _NAME_CONTINUES.match(original, end):
+            continue
+        word = match.group()
+        # "Jean-Luc" and "Hye-jin" are names; "GitHub", "SRE", "PostgreSQL" not.
+        parts = word.split("-")
+        if not (
+            word[1:].replace("-", "").islower()
+            or all(part[:1].isupper() and part[1:].islower() for part in parts)
+        ):
+            continue
+        key = text[start:end]
+        if key in rules.not_names or key.endswith(_NOUN_ENDINGS):
+            continue
+        if len(key) > 7 and key.endswith(_LONG_NOUN_ENDINGS):
+            continue
+        if _DETERMINER.search(text, max(0, start - 8), start):
+            continue
+        if _PLURAL.search(key) and _opens_sentence(text, start):
+            continue  # "Requests failed", "Pods restarted"
+        found.append((start, end, key))
+    if not found:
+        return []
+    # A candidate the text also writes in lower case is a word of the
+    # language: the distinct candidates, looked for in one pass.
+    keys = sorted({key for _, _, key in found})
+    written: set[str] = set()
+    for index, start, end in AhoCorasick(keys).find_matches_as_indexes(original, overlapping=True):
+        before = original[start - 1] if start else " "
+        after = original[end] if end < len(original) else " "
+        if not (before.isalnum() or after.isalnum()):
+            written.add(keys[index])
+    return [(start, end) for start, end, key in found if key not in written]
+
+
+def _role_spans(rules: RuleSet, text: str) -> Iterator[tuple[int, int]]:
+    """Where the rule files' `roles` name a role, a team or a kind of person."""
+    if rules.roles is not None:
+        yield from (match.span() for match in _scan(rules.roles, text))
+
+
 def _leftmost_longest(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans that do not overlap one another, a longer one kept over a
     shorter one at the same place ("Sam Okafor" over "Sam")."""
@@ -727,8 +947,18 @@ class _Sentences:
     again for every match in it: that made a text with many matches in one
     long sentence quadratic."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        language: str = "en",
+        judge: Callable[[str], Verdict] | None = None,
+        clauses: tuple[re.Pattern[str] | None, re.Pattern[str] | None] = (None, None),
+    ) -> None:
         self.text = text
+        self.language = language
+        self.judge = judge
+        # The rule files' clause_openers and clause_breaks (see _harm_told).
+        self.clause_opener, self.clause_break = clauses
         ends = [match.end() for match in _BOUNDARY.finditer(text)]
         starts = [0, *ends]
         ends.append(len(text))
@@ -741,21 +971,35 @@ class _Sentences:
             starts = pieces
         self.starts = starts
         self.ends = [*starts[1:], len(text)]
-        self._found: dict[tuple[int, int], bool] = {}
+        self._found: dict[tuple[int, ...], bool] = {}
+        self._clause_ends: dict[tuple[int, int], int | None] = {}
         self._questions: dict[int, bool] = {}
         self._first_words: dict[int, int] = {}
+        self._verdicts: dict[int, Verdict] = {}
 
     def around(self, position: int) -> tuple[int, int]:
         index = bisect.bisect_right(self.starts, position) - 1
         return self.starts[index], self.ends[index]
 
     def has(self, pattern: re.Pattern[str], sentence: tuple[int, int]) -> bool:
-        """Whether `pattern` occurs in the sentence."""
-        key = (id(pattern), sentence[0])  # a pattern hashes its whole program
+        """Whether `pattern` occurs in the sentence (or any span of the text)."""
+        key = (id(pattern), *sentence)  # a pattern hashes its whole program
         found = self._found.get(key)
         if found is None:
             found = self._found[key] = pattern.search(self.text, *sentence) is not None
         return found
+
+    def clause_end(self, position: int, high: int) -> int | None:
+        """Where the clause that goes on at `position` ends before `high`
+        (a clause_break), found once per place."""
+        key = (position, high)
+        if key not in self._clause_ends:
+            found = None
+            if self.clause_break is not None:
+                match = self.clause_break.search(self.text, position, high)
+                found = match.start() if match else None
+            self._clause_ends[key] = found
+        return self._clause_ends[key]
 
     def is_question(self, sentence: tuple[int, int]) -> bool:
         """Whether the sentence ends with a question mark (spaces aside)."""
@@ -767,6 +1011,19 @@ class _Sentences:
                 last -= 1
             question = self._questions[low] = last >= low and self.text[last] == "?"
         return question
+
+    def verdict(self, sentence: tuple[int, int]) -> Verdict:
+        """The story model's verdict on the sentence with the one after it
+        on its line (see _tells), judged once."""
+        verdict = self._verdicts.get(sentence[0])
+        if verdict is None:
+            low, high = sentence
+            following = _following(self, sentence)
+            if following is not None:
+                high = following[1]
+            judge = self.judge or story_model(self.language).judge
+            verdict = self._verdicts[low] = judge(self.text[low:high])
+        return verdict
 
     def starts_at(self, sentence: tuple[int, int], position: int) -> bool:
         """Whether only spaces come before `position` in the sentence."""
@@ -789,7 +1046,8 @@ class _Name(NamedTuple):
     # Up to WINDOW characters before and after it in its sentence.
     before: str
     after: str
-    # The person-agent rules (indexes) by which it is the agent of a failure.
+    # The agent rules (indexes) by which it is the agent of a failure: the
+    # person-agent rules for a name, the role-agent rules for a role.
     agent_of: frozenset[int]
 
 
@@ -802,6 +1060,7 @@ def _name(
     start: int,
     end: int,
     seen: dict[tuple[str, str], frozenset[int]],
+    kind: AgentType = "person-agent",
 ) -> _Name:
     text = sentences.text
     sentence = low, high = sentences.around(start)
@@ -816,11 +1075,14 @@ def _name(
     # what they say about it is worked out once.
     agent_of = seen.get((after, lead))
     if agent_of is None:
+        # Most names have none of the rules' `before` words in front of them:
+        # one search for all of them says so (see RuleSet.any_before).
+        preceded = (any_before := rules.any_before[kind]) is not None and any_before.search(lead)
         found = frozenset(
             index
-            for index, rule in rules.agents
+            for index, rule in rules.agents[kind]
             if (rule.after is not None and rule.after.match(after))
-            or (rule.before is not None and rule.before.search(lead))
+            or (preceded and rule.before is not None and rule.before.search(lead))
         )
         agent_of = seen[after, lead] = found or _NOBODY
     return _Name(start, end, sentence, before, after, agent_of)
@@ -851,10 +1113,80 @@ def _excepted(
         before = name.before if name else text[max(low, start - WINDOW) : start]
         if rule.unless_before.search(before):
             return True
-    if rule.unless_after is None:
-        return False
-    after = name.after if name else text[end : min(high, end + WINDOW)]
-    return rule.unless_after.match(after) is not None
+    if rule.unless_after is not None:
+        after = name.after if name else text[end : min(high, end + WINDOW)]
+        if rule.unless_after.match(after) is not None:
+            return True
+    # Last: the most costly to find out (the story model may be asked).
+    return rule.consequence is not None and not _harm_told(rule, sentences, sentence, start, end)
+
+
+def _tells(sentences: _Sentences, pattern: re.Pattern[str], sentence: tuple[int, int]) -> bool:
+    """Whether the sentence, or the next one on its line, matches: an
+    act's outcome is often told right after it ("Priya pushed the config.
+    Ten minutes later checkout was down."), but the next line of a list or
+    a timeline is another fact."""
+    if sentences.has(pattern, sentence):
+        return True
+    following = _following(sentences, sentence)
+    return following is not None and sentences.has(pattern, following)
+
+
+def _harm_told(
+    rule: CompiledRule, sentences: _Sentences, sentence: tuple[int, int], start: int, end: int
+) -> bool:
+    """Whether the agent at [start, end) is told to have done harm: the
+    rule's `consequence` words in its scope (see Rule.consequence_scope) or
+    in the next sentence of the story, or, for a rule with `model: true`
+    and a story that goes on beyond the act, the story model's verdict on
+    the sentence."""
+    assert rule.consequence is not None
+    scope = rule.rule.consequence_scope
+    if scope == "sentence":
+        if _tells(sentences, rule.consequence, sentence):
+            return True
+        return rule.rule.model and sentences.verdict(sentence).harm
+    low, high = sentence
+    spans: list[tuple[int, int]] = []
+    opener = sentences.clause_opener
+    if opener is not None and sentences.has(opener, (max(low, start - WINDOW), start)):
+        spans.append((low, start))  # "the queue overflowed after | Ben changed ..."
+    if scope == "after-agent":
+        spans.append((end, high))
+    elif (clause_end := sentences.clause_end(end, high)) is not None:
+        spans.append((clause_end, high))  # "..., and | the queue overflowed"
+    following = _following(sentences, sentence)
+    if following is not None:
+        spans.append(following)
+    if not spans:
+        return False  # the act's own words: what it did, not what came of it
+    # The model first: it costs less than the long lists of words.
+    if rule.rule.model and sentences.verdict(sentence).harm:
+        return True
+    return any(sentences.has(rule.consequence, span) for span in spans)
+
+
+def _following(sentences: _Sentences, sentence: tuple[int, int]) -> tuple[int, int] | None:
+    """The sentence after this one, where it goes on with the same story. A
+    line break starts another entry, and so does the next clause of a
+    timeline: an entry that opens with a clock time ("14:26 Crash rate
+    passed 8%; Guillermo halted the rollout"), or two facts that each have
+    one ("Marco deployed the release at 13:00; the error rate rose at
+    13:04")."""
+    high = sentence[1]
+    text = sentences.text
+    if high >= len(text) or text[high - 1] == "\n" or _ENTRY.match(text, *sentence):
+        return None
+    following = sentences.around(high)
+    if sentences.has(_CLOCK, sentence) and sentences.has(_CLOCK, following):
+        return None
+    return following
+
+
+# A time of day: "13:04", "9 h 30", "14h05", "5 pm"; and one that opens an
+# entry of a timeline (after a list marker, if any).
+_CLOCK = re.compile(r"(?<!\w)\d{1,2}(?::\d\d|\s?h\s?\d\d|\s?[ap]\.?m\b)", FLAGS)
+_ENTRY = re.compile(r"[\s>*\-\u2013|]*(?:\*\*)?\d{1,2}(?::\d\d|\s?h\s?\d\d|\s?[ap]\.?m\b)", FLAGS)
 
 
 def _matches(
@@ -862,10 +1194,13 @@ def _matches(
     sentences: _Sentences,
     names: Sequence[_Name],
     spans: Iterable[tuple[int, int]],
+    flagged: Container[tuple[int, int]] = (),
 ) -> Iterator[tuple[int, int]]:
     """A rule's findings. `spans` are a pattern rule's matches; `names` are
-    the names this person-agent rule makes agents of, or the @mentions for a
-    mention rule."""
+    the names (or roles) this agent rule makes agents of, or the @mentions
+    for a mention rule. A name already `flagged` in the rule's category is
+    not looked at again (it would be listed once anyway, and its exceptions
+    may ask the story model)."""
     if rule.source:
         for start, end in spans:
             if not _excepted(rule, sentences, start, end, sentences.around(start)):
@@ -873,10 +1208,63 @@ def _matches(
         return
     mention = rule.rule.type == "mention"
     for name in names:
+        if (name.start, name.end) in flagged:
+            continue
         if mention and (rule.context is None or not sentences.has(rule.context, name.sentence)):
             continue
         if not _excepted(rule, sentences, name.start, name.end, name.sentence, name):
             yield name.start, name.end
+
+
+# A quotation: typographic or French quotes, double quotes, or single quotes
+# that open after a space and close before one (not an apostrophe).
+_QUOTATION = re.compile(
+    r"\u201c[^\u201d\n]{1,300}\u201d|\u00ab[^\u00bb\n]{1,300}\u00bb|\"[^\"\n]{1,300}\""
+    r"|\u2018[^\u2019\n]{1,300}\u2019|(?<![\w'])'(?=\w)[^\n]{1,300}?(?<=[\w.!?])'(?!\w)"
+)
+
+
+_QUOTE_MARK = re.compile("[\"'\u201c\u00ab\u2018]")
+
+
+def _quoted_mention(
+    quoting: re.Pattern[str],
+    sentences: _Sentences,
+    quotes: Sequence[tuple[int, int]],
+    finding: Finding,
+) -> bool:
+    """Whether a finding lies in a quotation (`quotes`, in text order) that
+    its sentence talks about rather than uses: "we avoid phrasing like 'the
+    new hire should have known'" reports words it rejects. Quotes may hold a
+    full stop, so the sentence is read from the one before the finding to
+    the one after."""
+    index = bisect.bisect_right(quotes, (finding.start, len(sentences.text))) - 1
+    if index < 0 or not quotes[index][0] < finding.start < finding.end < quotes[index][1]:
+        return False
+    sentence = sentences.around(finding.start)
+    low = sentences.around(max(0, sentence[0] - 1))[0]
+    high = sentences.around(min(len(sentences.text) - 1, sentence[1]))[1]
+    return sentences.has(quoting, (low, high))
+
+
+# How each language quotes the words a finding names.
+_QUOTES = {"en": ("\u201c", "\u201d"), "fr": ("\u00ab\u00a0", "\u00a0\u00bb")}
+
+
+def _evidence(rule: CompiledRule, sentences: _Sentences, start: int, language: str) -> str:
+    """For a finding the story model decided, the sentence that names the
+    words it read as harm (the rule's `evidence`); "" for any other."""
+    if not rule.rule.model or rule.consequence is None or rule.rule.evidence is None:
+        return ""
+    sentence = sentences.around(start)
+    if _tells(sentences, rule.consequence, sentence):
+        return ""
+    words = sentences.verdict(sentence).evidence
+    if not words:
+        return ""
+    opening, closing = _QUOTES[language]
+    quoted = ", ".join(f"{opening}{word}{closing}" for word in words)
+    return " " + rule.rule.evidence.get(language).replace("{words}", quoted)
 
 
 def _key(names: Iterable[str]) -> tuple[str, ...]:
@@ -890,6 +1278,47 @@ def lint(
     names: Iterable[str] = (),
     accounts: Iterable[str] = (),
 ) -> list[Finding]:
+    """Blameful wording in `text`: see _lint."""
+    return _lint(text, language, names=names, accounts=accounts)
+
+
+def _always_harm(text: str) -> Verdict:
+    return Verdict(probability=1.0, harm=True, evidence=())
+
+
+def _never_harm(text: str) -> Verdict:
+    return Verdict(probability=0.0, harm=False, evidence=())
+
+
+def story_agents(text: str, language: str = "en", *, names: Iterable[str] = ()) -> StoryAgents:
+    """Where a person or a role acts in the text as a `model: true` rule
+    reads it: `acting`, whether such a rule would flag the text if a harm
+    were told; `asked`, whether the story model decides it (no harm in the
+    rule's words). bench/train_stories.py trains the model on the acting
+    sentences and measures it where it is asked."""
+    model_rules = {rule.rule.id for rule in ruleset(language).rules if rule.rule.model}
+    plain = {(f.rule, f.start) for f in _lint(text, language, names=names, judge=_never_harm)}
+    harmful = [
+        (f.rule, f.start)
+        for f in _lint(text, language, names=names, judge=_always_harm)
+        if f.rule in model_rules
+    ]
+    return StoryAgents(acting=bool(harmful), asked=any(found not in plain for found in harmful))
+
+
+class StoryAgents(NamedTuple):
+    acting: bool
+    asked: bool
+
+
+def _lint(
+    text: str,
+    language: str = "en",
+    *,
+    names: Iterable[str] = (),
+    accounts: Iterable[str] = (),
+    judge: Callable[[str], Verdict] | None = None,
+) -> list[Finding]:
     """Blameful wording in `text`, sorted by position, with the message and
     suggestion in `language` (whose rules are used). `names` are people's
     names given with the text (participants, names its author adds), found
@@ -899,19 +1328,25 @@ def lint(
     rules of one category flag it, the first in the rule files is kept."""
     rules = ruleset(language)
     original, text = text, _lowered(text)
-    sentences = _Sentences(text)
+    sentences = _Sentences(text, language, judge, (rules.clause_opener, rules.clause_break))
     pattern = _people_pattern(_key(names))
     # The accounts as given, not sorted again: thousands of names, the same
     # tuple for every text of a request (organisation_names sorts them).
     known = _accounts(tuple(accounts))
     found = [*_people(pattern, text), *_account_spans(known, original, text)]
-    # Names and mentions are found once, for every person-agent and mention rule.
+    found.extend(_capitalised(rules, original, text, {start for start, _ in found}))
+    # Names, roles and mentions are found once, for every agent and mention rule.
     seen: dict[tuple[str, str], frozenset[int]] = {}
     people = [_name(rules, sentences, start, end, seen) for start, end in _leftmost_longest(found)]
-    # Each person-agent rule looks only at the names it makes agents of, and
-    # each mention rule at the @mentions.
+    seen = {}
+    roles = [
+        _name(rules, sentences, start, end, seen, "role-agent")
+        for start, end in _role_spans(rules, text)
+    ]
+    # Each agent rule looks only at the names or roles it makes agents of,
+    # and each mention rule at the @mentions.
     agents: dict[int, list[_Name]] = {}
-    for name in people:
+    for name in [*people, *roles]:
         for index in name.agent_of:
             agents.setdefault(index, []).append(name)
     mentions = [name for name in people if text[name.start] == "@"]
@@ -921,23 +1356,33 @@ def lint(
     naming_spans: set[tuple[int, int]] = set()
     # "because Kevin deleted ..." is naming by two rules: listed once.
     flagged: set[tuple[int, int, str]] = set()
-    # person-agent rules first, so a mention rule does not repeat their spans.
-    ordered = sorted(enumerate(rules.rules), key=lambda item: item[1].rule.type != "person-agent")
+    by_category: dict[str, set[tuple[int, int]]] = {}
+    # agent rules first, so a mention rule does not repeat their spans.
+    ordered = sorted(enumerate(rules.rules), key=lambda item: item[1].rule.type not in AGENT_TYPES)
     for index, rule in ordered:
         kind, rule_id, category = rule.rule.type, rule.rule.id, rule.rule.category
         message = rule.rule.message.get(language)
         suggestion = rule.rule.suggestion.get(language)
-        candidates = agents.get(index, []) if kind == "person-agent" else mentions
-        for start, end in _matches(rule, sentences, candidates, spans.get(index, ())):
+        candidates = agents.get(index, []) if kind in AGENT_TYPES else mentions
+        done = by_category.setdefault(category, set())
+        for start, end in _matches(rule, sentences, candidates, spans.get(index, ()), done):
             if kind == "mention" and (start, end) in naming_spans:
                 continue
             if (start, end, category) in flagged:
                 continue
             flagged.add((start, end, category))
-            if kind == "person-agent":
+            done.add((start, end))
+            if kind in AGENT_TYPES:
                 naming_spans.add((start, end))
             excerpt = original[start:end]
-            findings.append(Finding(start, end, rule_id, category, excerpt, message, suggestion))
+            said = message + _evidence(rule, sentences, start, language)
+            findings.append(Finding(start, end, rule_id, category, excerpt, said, suggestion))
+    if rules.quoting is not None and findings and _QUOTE_MARK.search(text):
+        quotes = [match.span() for match in _QUOTATION.finditer(text)]
+        if quotes:
+            findings = [
+                f for f in findings if not _quoted_mention(rules.quoting, sentences, quotes, f)
+            ]
     findings.sort(key=operator.attrgetter("start", "end", "rule"))
     return findings
 

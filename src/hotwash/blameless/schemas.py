@@ -36,10 +36,14 @@ class FindingOut(ApiModel):
     end: int = Field(description="Offset just after the last character flagged.")
     rule: str = Field(description="The rule's id.")
     category: str = Field(
-        description="naming, human-error, counterfactual, judgement, blame or why-question."
+        description="naming (a person as the agent of a failure), role (a role or a team as "
+        "the culprit), human-error, counterfactual, judgement, blame or why-question."
     )
     excerpt: str = Field(description="The flagged text: text[start:end].")
-    message: str = Field(description="Why this is flagged.")
+    message: str = Field(
+        description="Why this is flagged; where the story model decided, also the words it "
+        "read as harm."
+    )
     suggestion: str = Field(description="How to say it without blame.")
 
 

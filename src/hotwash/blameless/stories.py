@@ -1,0 +1,114 @@
+"""The story model: does a sentence in which a person or a role acts tell a
+harm?
+
+The agent rules find who acts and what they did (the rule files' `after`
+and `before`); whether the act did harm is told in too many ways for a word
+list ("half the EU traffic went to a drained region", "les relevés partent
+vides"). A rule with `model: true` asks this model when its `consequence`
+words are not in the sentence. It is a logistic regression over TF-IDF
+weighted words and word pairs, trained by `bench/train_stories.py` on the
+sentences of the labelled tuning corpus in which an agent acts, and shipped
+as plain data (`models/stories-<language>.json`: each term's inverse document
+frequency and weight, the intercept and the threshold chosen by
+cross-validation). Scoring is a few dictionary lookups per word, in pure
+Python: no library and no download at run time, linear in the text's length.
+
+The same arithmetic as scikit-learn's TfidfVectorizer(ngram_range=(1, 2),
+sublinear_tf=True) and LogisticRegression: terms are the lowercased words of
+two letters or more and the pairs of neighbouring words; a term's weight is
+(1 + ln count) * idf, the vector is scaled to unit length, and the
+probability is the logistic of its dot product with the weights plus the
+intercept. The words that weigh most towards harm are the finding's evidence.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hotwash.envconfig import ConfigurationError
+
+MODELS_DIR = Path(__file__).with_name("models")
+# scikit-learn's default token pattern: words of two characters or more.
+_TOKEN = re.compile(r"\b\w\w+\b")
+# How many words a finding names as its evidence.
+EVIDENCE_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    probability: float
+    harm: bool
+    # The terms that weigh most towards harm, heaviest first.
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoryModel:
+    language: str
+    # term -> (inverse document frequency, weight)
+    terms: dict[str, tuple[float, float]]
+    intercept: float
+    threshold: float
+    # The first words of the word pairs it knows: a pair is looked up only
+    # after one of them (most are not).
+    pair_starts: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        starts = frozenset(term.split(" ", 1)[0] for term in self.terms if " " in term)
+        object.__setattr__(self, "pair_starts", starts)
+
+    def judge(self, text: str) -> Verdict:
+        words = _TOKEN.findall(text.lower())
+        # Only the terms the model knows count, in the norm as in the score.
+        terms = self.terms
+        starts = self.pair_starts
+        counts = Counter(word for word in words if word in terms)
+        counts.update(
+            pair
+            for pair in (f"{a} {b}" for a, b in itertools.pairwise(words) if a in starts)
+            if pair in terms
+        )
+        weighted: list[tuple[str, float, float]] = []
+        for term, count in counts.items():
+            idf, weight = terms[term]
+            weighted.append((term, (1.0 + math.log(count)) * idf, weight))
+        norm = math.sqrt(sum(value * value for _, value, _ in weighted)) or 1.0
+        contributions = [(value * weight / norm, term) for term, value, weight in weighted]
+        score = self.intercept + sum(part for part, _ in contributions)
+        probability = 1.0 / (1.0 + math.exp(-score))
+        heaviest = sorted((c for c in contributions if c[0] > 0), reverse=True)
+        return Verdict(
+            probability=probability,
+            harm=probability >= self.threshold,
+            evidence=tuple(term for _, term in heaviest[:EVIDENCE_WORDS]),
+        )
+
+
+def model_path(language: str) -> Path:
+    return MODELS_DIR / f"stories-{language}.json"
+
+
+@functools.cache
+def story_model(language: str) -> StoryModel:
+    """The shipped model for a language, read once per process."""
+    path = model_path(language)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        terms = {term: (float(idf), float(weight)) for term, (idf, weight) in data["terms"].items()}
+        return StoryModel(
+            language=language,
+            terms=terms,
+            intercept=float(data["intercept"]),
+            threshold=float(data["threshold"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(
+            f"The blameless story model {path} cannot be read: {exc}"
+        ) from None
