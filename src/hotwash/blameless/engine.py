@@ -13,8 +13,20 @@ rule's pattern is tried where one of its matches can start, and its
 exceptions (`unless`, `unless_before`, `unless_after`) are only looked at
 around the few matches.
 
-Speed (a 20-page postmortem is linted in well under 50 ms): case does not
-matter because every pattern is matched, without re.IGNORECASE, against a
+Blame told as a story has no blame word: someone acts and something goes
+wrong. The agents are found first: people (the names given, the accounts',
+@mentions, and words written like a first name: _capitalised) and roles (the
+rule files' `roles`: "the SRE on call", "l'équipe réseau"). The agent rules
+(`person-agent`, `role-agent`) read what comes after and before each agent
+(its act, past an apposition or a relative clause: _acts), and, with
+`consequence`, whether a harm is told beyond the act or in the next sentence
+of the story (_harm_told), in their words or, with `model: true`, as the
+story model judges it (hotwash.blameless.stories). A finding inside
+quotation marks in a sentence that talks about the quoted phrase (the rule
+files' `quoting`) is dropped. docs/blameless.md explains it for users.
+
+Speed (bench/lint_quality.py times a 20-page postmortem against 50 ms): case
+does not matter because every pattern is matched, without re.IGNORECASE, against a
 lowercased copy of the text of the same length (so offsets still point into
 the original); the literal heads every match of a rule starts with are found
 for all the rules in one pass of an Aho-Corasick automaton (_Starts), so
@@ -1043,7 +1055,9 @@ class _Name(NamedTuple):
     start: int
     end: int
     sentence: tuple[int, int]
-    # Up to WINDOW characters before and after it in its sentence.
+    # Up to WINDOW characters before and after it in its sentence; `after`
+    # from where its act starts (past an apposition or a relative clause,
+    # see _acts) when the agent rules found one there.
     before: str
     after: str
     # The agent rules (indexes) by which it is the agent of a failure: the
@@ -1059,7 +1073,7 @@ def _name(
     sentences: _Sentences,
     start: int,
     end: int,
-    seen: dict[tuple[str, str], frozenset[int]],
+    seen: dict[tuple[str, str], tuple[frozenset[int], str]],
     kind: AgentType = "person-agent",
 ) -> _Name:
     text = sentences.text
@@ -1073,19 +1087,55 @@ def _name(
         lead = text[max(0, start - WINDOW) : start]
     # A name is often surrounded by the same words again (a list, a log):
     # what they say about it is worked out once.
-    agent_of = seen.get((after, lead))
-    if agent_of is None:
+    key = (after, lead)
+    known = seen.get(key)
+    if known is None:
         # Most names have none of the rules' `before` words in front of them:
         # one search for all of them says so (see RuleSet.any_before).
         preceded = (any_before := rules.any_before[kind]) is not None and any_before.search(lead)
-        found = frozenset(
-            index
-            for index, rule in rules.agents[kind]
-            if (rule.after is not None and rule.after.match(after))
-            or (preceded and rule.before is not None and rule.before.search(lead))
-        )
-        agent_of = seen[after, lead] = found or _NOBODY
-    return _Name(start, end, sentence, before, after, agent_of)
+        known = seen[key] = (_NOBODY, after)
+        for act in _acts(after):
+            found = frozenset(
+                index
+                for index, rule in rules.agents[kind]
+                if (rule.after is not None and rule.after.match(act))
+                or (preceded and rule.before is not None and rule.before.search(lead))
+            )
+            if found:
+                known = seen[key] = (found, act)
+                break
+    agent_of, act = known
+    return _Name(start, end, sentence, before, act, agent_of)
+
+
+# What may stand between an agent and its act: an apposition between commas
+# ("Dolores, on her last day before leave, changed the schedule") or a
+# relative clause ("the contractor who set up the server left ...", "It was
+# Paolo who pushed ..."), whose end is not marked: the act is looked for at
+# each of its next few words.
+_APPOSITION = re.compile(r"\s*,[^,.;:!?\n]{1,80}?,", FLAGS)
+_RELATIVE = re.compile(r"\s+(?:who|whose|that|qui|dont)\s", FLAGS)
+_NEXT_WORD = re.compile(r"\s+\S+", FLAGS)
+RELATIVE_WORDS = 8
+
+
+def _acts(after: str) -> Iterator[str]:
+    """Where the agent's act may start in the text after it: right there,
+    after an apposition, or after one to RELATIVE_WORDS words of a relative
+    clause."""
+    yield after
+    apposition = _APPOSITION.match(after)
+    if apposition is not None:
+        yield after[apposition.end() :]
+    relative = _RELATIVE.match(after)
+    if relative is not None:
+        position = relative.end() - 1
+        for _ in range(RELATIVE_WORDS):
+            word = _NEXT_WORD.match(after, position)
+            if word is None:
+                break
+            yield after[word.start() :]
+            position = word.end()
 
 
 def _excepted(
@@ -1336,7 +1386,7 @@ def _lint(
     found = [*_people(pattern, text), *_account_spans(known, original, text)]
     found.extend(_capitalised(rules, original, text, {start for start, _ in found}))
     # Names, roles and mentions are found once, for every agent and mention rule.
-    seen: dict[tuple[str, str], frozenset[int]] = {}
+    seen: dict[tuple[str, str], tuple[frozenset[int], str]] = {}
     people = [_name(rules, sentences, start, end, seen) for start, end in _leftmost_longest(found)]
     seen = {}
     roles = [
