@@ -187,10 +187,6 @@ class Rule(BaseModel):
             raise ValueError("a mention rule needs context patterns")
         if self.model and not self.consequence:
             raise ValueError("a rule with model: true needs consequence patterns")
-        for text in [self.pattern, *self.unless, *self.unless_before, *self.unless_after]:
-            _regex(text)
-        for text in [*self.before, *self.after, *self.context, *self.when, *self.consequence]:
-            _regex(text)
         return self
 
 
@@ -213,15 +209,23 @@ def _lowered(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
+# The rule files repeat long lists (YAML anchors: the acts, the harms, the
+# mitigating acts of several rules): each distinct expression is compiled
+# once per process, not once per rule (Python's own cache holds 512, fewer
+# than the rules have). Every process that starts compiles the rules (a
+# mistake stops it there), so this is start-up time: each pattern is
+# compiled once, as matched, and a mistake in it is reported then with its
+# rule's id (_ruleset), not compiled a second time on its own to check it.
+@functools.cache
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source, FLAGS)
+
+
+@functools.cache
 def _regex(text: str) -> str:
     """The pattern as compiled: in lower case, and an apostrophe also matches
     a typographic one."""
-    source = _lowercase_pattern(text).replace("'", "['\u2019]")
-    try:
-        re.compile(source, FLAGS)
-    except re.error as exc:
-        raise ValueError(f"the pattern {text!r} is not a valid regular expression: {exc}") from None
-    return source
+    return _lowercase_pattern(text).replace("'", "['\u2019]")
 
 
 def _spaced(phrase: str) -> str:
@@ -327,12 +331,7 @@ def load_lexicon(language: str, organisation: str = "") -> Lexicon:
             ("clause_breaks", breaks),
         )
         for key, patterns in lists:
-            for pattern in _words(data, key, path):
-                try:
-                    _regex(pattern)
-                except ValueError as exc:
-                    raise ConfigurationError(f"Blameless rule file {path}, {key}: {exc}") from None
-                patterns.append(pattern)
+            patterns.extend(_words(data, key, path))
         not_names.update(word.lower() for word in _words(data, "not_names", path))
     return Lexicon(
         tuple(roles), frozenset(not_names), tuple(quoting), tuple(openers), tuple(breaks)
@@ -371,21 +370,15 @@ def _bounded(source: str) -> str:
 
 def _compile_before(patterns: Sequence[str]) -> re.Pattern[str] | None:
     # Ends right before the match, give or take spaces and dashes.
-    return (
-        re.compile(rf"(?<!\w)(?:{_alternation(patterns)})[\s\-\u2013]*\Z", FLAGS)
-        if patterns
-        else None
-    )
+    return _compiled(rf"(?<!\w)(?:{_alternation(patterns)})[\s\-\u2013]*\Z") if patterns else None
 
 
 def _compile_after(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return (
-        re.compile(rf"[\s\-\u2013]*(?:{_alternation(patterns)})(?!\w)", FLAGS) if patterns else None
-    )
+    return _compiled(rf"[\s\-\u2013]*(?:{_alternation(patterns)})(?!\w)") if patterns else None
 
 
 def _compile_anywhere(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return re.compile(_bounded(_alternation(patterns)), FLAGS) if patterns else None
+    return _compiled(_bounded(_alternation(patterns))) if patterns else None
 
 
 def _compile(rule: Rule) -> CompiledRule:
@@ -398,7 +391,7 @@ def _compile(rule: Rule) -> CompiledRule:
     return CompiledRule(
         rule=rule,
         source=source,
-        pattern=re.compile(_bounded(source), FLAGS) if source else None,
+        pattern=_compiled(_bounded(source)) if source else None,
         unless=_compile_anywhere(rule.unless),
         unless_before=_compile_before(rule.unless_before),
         unless_after=_compile_after(rule.unless_after),
@@ -642,8 +635,26 @@ class RuleSet:
 
 @functools.cache
 def _ruleset(language: str, organisation: str) -> RuleSet:
-    rules = tuple(_compile(rule) for rule in load_rules(language, organisation))
-    lexicon = load_lexicon(language, organisation)
+    rules = tuple(_compile_rule(rule) for rule in load_rules(language, organisation))
+    try:
+        return _with_lexicon(language, rules, load_lexicon(language, organisation))
+    except re.error as exc:
+        raise ConfigurationError(
+            f"Blameless rule files ({language}): a pattern of roles, quoting, clause_openers "
+            f"or clause_breaks is not a valid regular expression: {exc}"
+        ) from None
+
+
+def _compile_rule(rule: Rule) -> CompiledRule:
+    try:
+        return _compile(rule)
+    except re.error as exc:
+        raise ConfigurationError(
+            f"Blameless rule {rule.id!r}: a pattern is not a valid regular expression: {exc}"
+        ) from None
+
+
+def _with_lexicon(language: str, rules: tuple[CompiledRule, ...], lexicon: Lexicon) -> RuleSet:
     agents = {
         kind: tuple((i, rule) for i, rule in enumerate(rules) if rule.rule.type == kind)
         for kind in AGENT_TYPES
