@@ -10,6 +10,7 @@ from pytest_django import Settings
 
 from hotwash.blameless.engine import lint, lint_markdown
 from hotwash.envconfig import ConfigurationError
+from tests.blameless.test_engine import _write
 
 # Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
 pytestmark = pytest.mark.database_independent
@@ -121,11 +122,6 @@ def test_findings_on_markdown_keep_exact_offsets_and_ignore_code() -> None:
     findings = lint_markdown(markdown)
     assert [(f.category, f.excerpt) for f in findings] == [("role", "The DBA")]
     assert markdown[findings[0].start : findings[0].end] == "The DBA"
-
-
-def _write(path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_an_organisation_adds_roles_and_words_that_are_not_names(
