@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
-.PHONY: run test test-suites lint typecheck test-sqlite test-postgres system-deps messages bench clean
+.PHONY: run test test-suites bytecode lint typecheck test-sqlite test-postgres system-deps messages bench clean
 
 $(BIN)/hotwash: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,7 @@ test: lint typecheck system-deps $(NODE_MODULES)
 ## the terminal shows pytest's progress lines as they come, prefixed with the
 ## suite's name, then each suite's summary and where the logs are. Fails when
 ## either suite fails.
-test-suites: $(BIN)/hotwash $(NODE_MODULES)
+test-suites: $(BIN)/hotwash $(NODE_MODULES) bytecode
 	@mkdir -p $(TEST_LOGS)
 	@echo "Running the suite on SQLite and on PostgreSQL side by side; full output in $(TEST_LOGS)/sqlite.log and $(TEST_LOGS)/postgres.log."
 	@status=0; $(MAKE) --no-print-directory -j2 -k test-logged-sqlite test-logged-postgres || status=$$?; \
@@ -69,6 +69,13 @@ test-logged-%:
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(MAKE) --no-print-directory test-$* 2>&1 \
 		| tee $(TEST_LOGS)/$*.log \
 		| { grep --line-buffered -E '\[ *[0-9]+%\]$$' || true; } | sed -u 's/^/$*: /'
+
+## The package's modules compiled once: the suites start hundreds of
+## `hotwash` processes, and where PYTHONDONTWRITEBYTECODE is set (it is on
+## the machines we test on) each of them would compile every module again
+## (Python still reads bytecode it finds; it only stops writing it).
+bytecode: $(BIN)/hotwash
+	$(BIN)/python -m compileall -q src
 
 lint: $(BIN)/hotwash
 	$(BIN)/ruff check src tests bench

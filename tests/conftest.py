@@ -38,14 +38,21 @@ def _leave_out_database_independent_tests_on_postgres(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     """`make test` runs the suite twice, once per database: a test marked
-    `database_independent` would only repeat itself, so the PostgreSQL run
-    leaves it out (reported as deselected)."""
-    if "postgres" not in str(settings.DATABASES["default"]["ENGINE"]):
-        return
-    independent = [item for item in items if item.get_closest_marker("database_independent")]
-    if independent:
-        config.hook.pytest_deselected(items=independent)
-        items[:] = [item for item in items if not item.get_closest_marker("database_independent")]
+    `database_independent` would only repeat itself, so it runs in one of
+    the two (the other reports it as deselected). The SQLite run, unless
+    the mark says `suite="postgres"`: the two runs go side by side, and
+    the long ones among these tests are shared out so that neither run
+    waits for the other."""
+    suite = "postgres" if "postgres" in str(settings.DATABASES["default"]["ENGINE"]) else "sqlite"
+
+    def elsewhere(item: pytest.Item) -> bool:
+        mark = item.get_closest_marker("database_independent")
+        return mark is not None and mark.kwargs.get("suite", "sqlite") != suite
+
+    left_out = [item for item in items if elsewhere(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not elsewhere(item)]
 
 
 def _heavy_files_first(items: list[pytest.Item]) -> None:

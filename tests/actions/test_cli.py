@@ -1,5 +1,6 @@
-"""`hotwash actions` and `hotwash action ...` end to end: subprocesses
-talking over HTTP to a real `hotwash serve` (and never to a database)."""
+"""`hotwash actions` and `hotwash action ...` end to end: the commands
+talking over HTTP to a real `hotwash serve` (and never to a database; see
+tests/support/cli.py)."""
 
 from __future__ import annotations
 

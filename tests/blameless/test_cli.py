@@ -148,3 +148,29 @@ def test_without_a_database_file_it_creates_none(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "obviously" in result.stdout and "person-as-cause" not in result.stdout
     assert not database.exists()
+
+
+def test_a_mistake_in_the_organisation_s_rule_files_stops_the_start(tmp_path: Path) -> None:
+    """The shipped rules compile on first use; the organisation's are
+    checked as every process starts, so a wrong file stops `hotwash check`
+    (and the server) rather than the first postmortem an author saves."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "language: fr\nrules:\n  - id: acme-broken\n    category: blame\n    pattern: '(unclosed'\n",
+        encoding="utf-8",
+    )
+    hotwash = Path(sys.executable).with_name("hotwash")
+    result = subprocess.run(
+        [str(hotwash), "check"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "HOTWASH_BLAMELESS_RULES": str(rules),
+            "HOTWASH_DATA_DIR": str(tmp_path),
+        },
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "acme-broken" in result.stderr

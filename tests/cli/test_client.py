@@ -1,8 +1,10 @@
-"""The client commands end to end: `python -m hotwash declare|note|status|...`
-as subprocesses, talking over HTTP to a real `hotwash serve`.
+"""The client commands end to end: `hotwash declare|note|status|...` talking
+over HTTP to a real `hotwash serve`.
 
-The commands run with a DATABASE_URL that cannot be reached, which proves
-they never touch a database. One server serves the whole module.
+The commands run in the test's process (tests/support/cli.py), where any
+query fails the test, and as their own processes where that matters, with
+a DATABASE_URL that cannot be reached: either way, they never touch a
+database. One server serves the whole module.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from tests.support.servers import free_port, running_server, server_database
 
 # The client commands as a person runs them: what they print and how they exit
 # does not depend on the server's database (the API tests run on both), so
-# the SQLite suite runs these and the PostgreSQL one skips them.
-pytestmark = [pytest.mark.server, pytest.mark.database_independent]
+# they run once: in the PostgreSQL suite, which has fewer such tests.
+pytestmark = [pytest.mark.server, pytest.mark.database_independent(suite="postgres")]
 
 
 @pytest.fixture(scope="module")
@@ -309,6 +311,18 @@ def test_a_bad_token_exits_1_with_the_api_message(cli: Cli) -> None:
     message = cli.fails("list", HOTWASH_TOKEN="hw_not-a-real-token")
     assert "This API token is not valid" in message
     assert "hotwash createtoken" in message
+
+
+def test_as_its_own_process_a_command_talks_http_prints_and_exits_with_its_status(
+    cli: Cli,
+) -> None:
+    declared = cli.process("declare", "Search is slow", "--severity", "3", "--json")
+    assert declared.returncode == 0, declared.stderr
+    assert declared.stderr == ""
+    assert json.loads(declared.stdout)["title"] == "Search is slow"
+    refused = cli.process("catchup", "INC-999999")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == "CommandError: No incident INC-999999.\n"
 
 
 def test_an_unreachable_server_exits_1_with_a_clear_message(cli: Cli) -> None:

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from django.core.management import CommandError, call_command
 
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Postmortem
+from tests.support.cli import MAIN, run_in_process
 from tests.support.servers import running_server, server_database
 
 MAKE_USERS = """
@@ -49,13 +49,8 @@ class Cli:
             HOTWASH_URL=self.url,
             HOTWASH_TOKEN=self.tokens[user],
         )
-        return subprocess.run(
-            [sys.executable, "-m", "hotwash", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        # In this process, any query failing the test (tests/support/cli.py).
+        return run_in_process([MAIN, *args], env)
 
     def ok(self, *args: str, user: str = "amira") -> str:
         result = self.run(*args, user=user)

@@ -1,5 +1,5 @@
-"""`hotwash update` end to end: the client command as a subprocess, over
-HTTP to a real `hotwash serve` (one server for the module)."""
+"""`hotwash update` end to end: the client command over HTTP to a real
+`hotwash serve` (one server for the module; see tests/support/cli.py)."""
 
 from __future__ import annotations
 

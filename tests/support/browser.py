@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "pw-for-tests-42"
-WAIT_MS = 10_000  # for things that should happen; never asserted
+WAIT_MS = 30_000  # for things that should happen; never asserted (a bound on a loaded machine)
 
 
 def signed_in(

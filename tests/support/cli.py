@@ -1,18 +1,38 @@
-"""The client commands as a person runs them: `python -m hotwash ...` as a
-subprocess against a real `hotwash serve` (tests/cli/test_client.py and
-each app's test_cli.py)."""
+"""The client commands as a person runs them: `hotwash ...` against a real
+`hotwash serve` (tests/cli/test_client.py and each app's test_cli.py).
+
+`Cli.run` runs the command in the test's process, exactly as the console
+script does (`hotwash.cli.main` with its arguments, the person's
+environment, its own standard streams, its exit status): a `hotwash`
+process costs over a second of CPU to start, and these files run a
+hundred commands. While it runs, any query fails the test, which proves
+what a DATABASE_URL that leads nowhere proves for a process. `Cli.process`
+runs one as a real process, for what only a process shows.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from django.db import connections
+from django.utils import translation
+
+import hotwash
+from hotwash.cli import main
+from hotwash.core import process
+
+# What `python -m hotwash` puts in sys.argv[0] (Django names the program from it).
+MAIN = str(Path(hotwash.__file__).with_name("__main__.py"))
 
 # Users of the module's server; amira sees times in Paris.
 MAKE_USERS = """
@@ -46,6 +66,13 @@ class Cli:
         return {k: v for k, v in env.items() if v != ""}
 
     def run(self, *args: str, user: str = "amira", **env: str) -> subprocess.CompletedProcess[str]:
+        """The command in this process (see the module's docstring)."""
+        return run_in_process([MAIN, *args], self.env(user, **env))
+
+    def process(
+        self, *args: str, user: str = "amira", **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """The command as its own `python -m hotwash` process."""
         return subprocess.run(
             [sys.executable, "-m", "hotwash", *args],
             env=self.env(user, **env),
@@ -81,3 +108,74 @@ class Cli:
             response = api.post("/incidents", json={"title": title, **fields})
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
+
+
+def run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`hotwash` with `argv` in this process, as the console script runs it:
+    `env` for the whole environment, empty standard input, what it writes
+    and its exit status captured. Whatever the command changes in the
+    process (the environment, the active language, the client-only mark)
+    is put back."""
+    out, err = io.StringIO(), io.StringIO()
+    language = translation.get_language()
+    client_only = process.is_client_only()
+    status = 0
+    with (
+        _environment(env),
+        _no_queries(),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        _stdin(),
+    ):
+        try:
+            main(argv)
+        except SystemExit as exit:
+            status = _exit_status(exit, err)
+        finally:
+            translation.activate(language)
+            process._process.client_only = client_only
+    return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())
+
+
+def _exit_status(exit: SystemExit, stderr: io.StringIO) -> int:
+    """What the interpreter would exit with (and print) for this SystemExit."""
+    if exit.code is None:
+        return 0
+    if isinstance(exit.code, int):
+        return exit.code
+    stderr.write(f"{exit.code}\n")
+    return 1
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _stdin() -> Iterator[None]:
+    saved = sys.stdin
+    sys.stdin = io.StringIO("")
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def _refuse_query(*args: Any) -> Any:
+    raise AssertionError("a client command queried the database; it must only talk HTTP")
+
+
+@contextlib.contextmanager
+def _no_queries() -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(_refuse_query))
+        yield

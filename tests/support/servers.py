@@ -78,14 +78,17 @@ class ServerDatabase:
     def create_user(
         self, username: str, role: str = "responder", password: str = "pw-for-tests-42"
     ) -> str:
-        """Create a user and return a fresh API token for them."""
-        self.run(
+        """Create a user and return a fresh API token for them: one process
+        (each `hotwash` start costs a couple of seconds of CPU, and the
+        suite creates dozens of users), through the same service functions
+        as `hotwash createtoken`."""
+        out = self.run(
             "shell",
             "-c",
-            "from hotwash.accounts.services import create_user;"
-            f"create_user({username!r}, password={password!r}, role={role!r})",
+            "from hotwash.accounts.services import create_api_token, create_user;"
+            f"print(create_api_token(create_user({username!r}, password={password!r}, role={role!r})))",
         )
-        return self.run("createtoken", username).strip()
+        return out.strip().splitlines()[-1]
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ from django.utils import translation
 from hotwash.triggers.management.commands.triggers import check_summary
 from hotwash.triggers.services import CheckReport
 from tests.integrations.alertmanager.payloads import am_alert, am_payload
+from tests.support.cli import MAIN, run_in_process
 from tests.support.servers import ServerDatabase, running_server, server_database
 
 pytestmark = pytest.mark.server
@@ -60,13 +61,8 @@ class Env:
             HOTWASH_URL=self.url,
             HOTWASH_TOKEN=self.tokens[user],
         )
-        return subprocess.run(
-            [sys.executable, "-m", "hotwash", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        # In this process, any query failing the test (tests/support/cli.py).
+        return run_in_process([MAIN, *args], env)
 
     def api(self, user: str = "amira") -> httpx.Client:
         return httpx.Client(
