@@ -9,8 +9,8 @@ must not import `actions` or `triggers`, whose functions they are given.
 In order:
 - the configuration files are read and validated, so a wrong file stops
   the start instead of the first request or alert that needs it: the policy
-  file (HOTWASH_POLICY_FILE), the blameless rule files, the postmortem
-  templates, the trigger policies, the notification rules
+  file (HOTWASH_POLICY_FILE), the organisation's blameless rule files
+  (HOTWASH_BLAMELESS_RULES), the postmortem templates, the trigger policies, the notification rules
   (HOTWASH_NOTIFICATION_POLICY_FILE);
 - the registries are filled: how each app's timeline entries read, and
   what postmortems ask of actions and triggers;
@@ -34,7 +34,7 @@ import hotwash.triggers.jobs  # noqa: F401
 from hotwash.actions import display as action_display
 from hotwash.actions.queries import postmortem_items
 from hotwash.actions.services import approval_blockers
-from hotwash.blameless.engine import LANGUAGES, ruleset
+from hotwash.blameless.engine import check_rules
 from hotwash.chat.recipients import incident_conversations
 from hotwash.core.process import is_client_only
 from hotwash.incidents.display import register_describer
@@ -63,8 +63,7 @@ def start() -> None:
 def check_configuration() -> None:
     """Fail at start-up, not on first use, when a configuration file is wrong."""
     load_policies()
-    for language in LANGUAGES:
-        ruleset(language)
+    check_rules()
     load_outlines()
     load_trigger_policies()
     load_notification_policy()

@@ -10,16 +10,20 @@ mean for a delivery or a queued task.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from hotwash.notifications.channels import ChannelFailed, ChannelRejected
+
+# slack_sdk is imported where a message leaves, not with this module: every
+# process (each `hotwash` command) imports the chat wiring, and slack_sdk's
+# Web API client costs a tenth of a second to import.
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
 
 # Slack's advice when a 429 gave no Retry-After (its limits are per minute).
 RATE_LIMIT_WAIT = 30.0
@@ -46,6 +50,8 @@ def configured() -> bool:
 
 
 def web_client() -> WebClient:
+    from slack_sdk import WebClient
+
     if not settings.SLACK_BOT_TOKEN:
         raise ChannelRejected("Slack is not configured (HOTWASH_SLACK_BOT_TOKEN is empty).")
     base = settings.SLACK_API_URL
@@ -59,6 +65,8 @@ def web_client() -> WebClient:
 def call(method: str, **arguments: Any) -> dict[str, Any]:
     """Call one Web API method; its answer's data, or ChannelFailed /
     ChannelRejected saying what Slack answered."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
     client = web_client()
     try:
         response = client.api_call(method, data=_form(arguments))
@@ -86,6 +94,9 @@ def respond(url: str, text: str, *, public: bool) -> None:
     five answers)."""
     if not response_url_allowed(url):
         raise ChannelRejected("The command's response_url is not Slack's.")
+    from slack_sdk.errors import SlackClientError
+    from slack_sdk.webhook import WebhookClient
+
     client = WebhookClient(url, timeout=int(settings.SLACK_TIMEOUT))
     try:
         response = client.send(text=text, response_type="in_channel" if public else "ephemeral")
