@@ -1358,11 +1358,11 @@ def lint(
 
 
 def _always_harm(text: str) -> Verdict:
-    return Verdict(probability=1.0, harm=True, evidence=())
+    return Verdict(probability=1.0, harm=True)
 
 
 def _never_harm(text: str) -> Verdict:
-    return Verdict(probability=0.0, harm=False, evidence=())
+    return Verdict(probability=0.0, harm=False)
 
 
 def story_agents(text: str, language: str = "en", *, names: Iterable[str] = ()) -> StoryAgents:

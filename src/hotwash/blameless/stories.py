@@ -28,7 +28,7 @@ import itertools
 import json
 import math
 import re
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,8 +45,23 @@ EVIDENCE_WORDS = 3
 class Verdict:
     probability: float
     harm: bool
-    # The terms that weigh most towards harm, heaviest first.
-    evidence: tuple[str, ...]
+    # The known terms of the text and how often each occurs, and the
+    # model's weights: what `evidence` is worked out from, only for the
+    # few verdicts a finding quotes.
+    counts: Mapping[str, int] = field(default_factory=dict, repr=False)
+    terms: Mapping[str, tuple[float, float]] = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def evidence(self) -> tuple[str, ...]:
+        """The terms that weigh most towards harm, heaviest first (scaling
+        by the vector's length changes no term's rank)."""
+        pulls = []
+        for term, count in self.counts.items():
+            idf, weight = self.terms[term]
+            if weight > 0:
+                pulls.append(((1.0 + math.log(count)) * idf * weight, term))
+        pulls.sort(reverse=True)
+        return tuple(term for _, term in pulls[:EVIDENCE_WORDS])
 
 
 @dataclass(frozen=True)
@@ -65,30 +80,28 @@ class StoryModel:
         object.__setattr__(self, "pair_starts", starts)
 
     def judge(self, text: str) -> Verdict:
+        # The linter asks this for most sentences in which someone acts: a
+        # plain loop over the words, with no intermediate lists.
         words = _TOKEN.findall(text.lower())
-        # Only the terms the model knows count, in the norm as in the score.
         terms = self.terms
         starts = self.pair_starts
-        counts = Counter(word for word in words if word in terms)
-        counts.update(
-            pair
-            for pair in (f"{a} {b}" for a, b in itertools.pairwise(words) if a in starts)
-            if pair in terms
-        )
-        weighted: list[tuple[str, float, float]] = []
+        counts: dict[str, int] = {}
+        for word in words:
+            if word in terms:
+                counts[word] = counts.get(word, 0) + 1
+        for first, second in itertools.pairwise(words):
+            if first in starts and (pair := f"{first} {second}") in terms:
+                counts[pair] = counts.get(pair, 0) + 1
+        # Only the terms the model knows count, in the norm as in the score.
+        dot = squares = 0.0
         for term, count in counts.items():
             idf, weight = terms[term]
-            weighted.append((term, (1.0 + math.log(count)) * idf, weight))
-        norm = math.sqrt(sum(value * value for _, value, _ in weighted)) or 1.0
-        contributions = [(value * weight / norm, term) for term, value, weight in weighted]
-        score = self.intercept + sum(part for part, _ in contributions)
+            value = idf if count == 1 else (1.0 + math.log(count)) * idf
+            dot += value * weight
+            squares += value * value
+        score = self.intercept + (dot / math.sqrt(squares) if squares else 0.0)
         probability = 1.0 / (1.0 + math.exp(-score))
-        heaviest = sorted((c for c in contributions if c[0] > 0), reverse=True)
-        return Verdict(
-            probability=probability,
-            harm=probability >= self.threshold,
-            evidence=tuple(term for _, term in heaviest[:EVIDENCE_WORDS]),
-        )
+        return Verdict(probability, probability >= self.threshold, counts, terms)
 
 
 def model_path(language: str) -> Path:
