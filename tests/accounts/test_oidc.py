@@ -35,6 +35,11 @@ PROVIDER_NAME = "Stand-in ID"
 ROLE_MAP = {"hotwash-admins": Role.ADMIN, "hotwash-responders": Role.RESPONDER}
 PASSWORD = "correct horse 42"
 
+# The OpenID Connect side (discovery, tokens, keys, claims): the accounts it
+# makes go through the accounts services, tested on both databases. Run once,
+# by the PostgreSQL suite.
+pytestmark = pytest.mark.database_independent(suite="postgres")
+
 ADA = {
     "sub": "00u-ada-4711",
     "email": "ada@example.org",

@@ -21,7 +21,9 @@ from tests.support.axe import assert_accessible, require_axe
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+# What the browser does with the page does not depend on the server's
+# database (the editor's API is tested on both): run once, by the SQLite suite.
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.database_independent]
 
 if TYPE_CHECKING:
     from playwright import sync_api

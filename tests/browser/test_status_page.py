@@ -18,7 +18,13 @@ from tests.support.axe import assert_accessible, require_axe
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+# What the browser shows does not depend on the server's database (the
+# status page's views are tested on both): run once, by the PostgreSQL suite.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.database_independent(suite="postgres"),
+]
 
 if TYPE_CHECKING:
     from playwright import sync_api

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth.models import User
 from pytest_django import Settings
 
-from tests.support.servers import free_port
+from tests.support.servers import POLL, free_port
 
 
 class _SmtpHandler:
@@ -147,7 +147,7 @@ def webhook_sink() -> Iterator[WebhookSink]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     sink.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     try:
         yield sink

@@ -39,6 +39,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.support.servers import POLL
+
 # Faults the next ID token can carry, each something a relying party must
 # refuse.
 FAULTS = ("tampered", "wrong_audience", "expired", "wrong_nonce", "wrong_issuer", "unknown_key")
@@ -99,7 +101,9 @@ class OidcStandIn:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self.issuer = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL,), daemon=True
+        )
         self._running = False
 
     # --- lifecycle ---------------------------------------------------------

@@ -31,6 +31,10 @@ from django.conf import settings
 
 HOTWASH = [sys.executable, "-m", "hotwash"]
 START_TIMEOUT = 60.0
+# How often a stand-in's serve_forever looks for shutdown(): the standard
+# library's 0.5 s, paid at the end of each of hundreds of tests, kept a
+# test process waiting for half a minute per file.
+POLL = 0.05
 
 
 def free_port() -> int:

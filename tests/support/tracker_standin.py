@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from tests.support.servers import POLL
+
 Route = tuple[str, re.Pattern[str], Callable[..., "Reply"]]
 
 
@@ -87,7 +89,9 @@ class StandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL,), daemon=True
+        )
 
     # --- lifecycle -------------------------------------------------------------
 

@@ -38,7 +38,10 @@ from tests.integrations.slack.standin import (
     view_submission,
 )
 
-pytestmark = pytest.mark.django_db
+# Slack's side (signatures, payloads, Web API calls): the records it leaves
+# are the chat app's, tested on both databases (tests/chat). Run once, by the
+# PostgreSQL suite.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_independent(suite="postgres")]
 
 
 def text_of(language: str, english: str, french: str) -> str:

@@ -25,6 +25,7 @@ from hotwash.alerts.services import create_source
 from hotwash.core.models import AuditRecord
 from hotwash.integrations.sns import webhook as sns
 from hotwash.integrations.sns.parser import SnsMessage
+from tests.support.servers import POLL
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/alerts/sns"
@@ -110,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
 def stand_in(signer: Signer, settings: Settings) -> Iterator[StandIn]:
     server = StandIn(("127.0.0.1", 0), Handler)
     server.pem, server.hits = signer.pem, []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), daemon=True)
     thread.start()
     # Only here may certificates come from somewhere other than an SNS host.
     server.sns_hosts = settings.ALERTS_SNS_URL_PATTERN

@@ -37,7 +37,10 @@ from tests.integrations.teams.conftest import (
 )
 from tests.integrations.teams.standin import BotFrameworkStandIn
 
-pytestmark = pytest.mark.django_db
+# The Bot Framework's side (signatures, activities, cards): the records it
+# leaves are the chat app's, tested on both databases (tests/chat). Run once,
+# by the SQLite suite.
+pytestmark = [pytest.mark.django_db, pytest.mark.database_independent]
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 LANGUAGES = ["en", "fr"]
