@@ -50,6 +50,19 @@ def run(*args: str, stdin: str = "", accounts: bool = False) -> tuple[int, str, 
     return code, out.getvalue(), err.getvalue()
 
 
+def hotwash(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed `hotwash` console script as its own process, with `env`
+    added to this one's environment."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("hotwash")), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+
+
 def test_it_prints_path_line_and_column_and_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "pm.md"
     path.write_text(DOC, encoding="utf-8")
@@ -98,15 +111,7 @@ def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
 def test_it_works_without_a_database(tmp_path: Path, database: str) -> None:
     path = tmp_path / "pm.md"
     path.write_text("Obviously.\n", encoding="utf-8")
-    hotwash = Path(sys.executable).with_name("hotwash")
-    result = subprocess.run(
-        [str(hotwash), "lint", str(path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": database},
-        timeout=60,
-        check=False,
-    )
+    result = hotwash("lint", str(path), DATABASE_URL=database)
     assert result.returncode == 1, result.stderr
     assert f"{path}:1:1: obviously — " in result.stdout
 
@@ -136,15 +141,7 @@ def test_without_a_database_file_it_creates_none(tmp_path: Path) -> None:
     path = tmp_path / "pm.md"
     path.write_text("The deploy was broken by s.okafor. Obviously.\n", encoding="utf-8")
     database = tmp_path / "data" / "hotwash.sqlite3"
-    hotwash = Path(sys.executable).with_name("hotwash")
-    result = subprocess.run(
-        [str(hotwash), "lint", str(path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"},
-        timeout=60,
-        check=False,
-    )
+    result = hotwash("lint", str(path), DATABASE_URL=f"sqlite:///{database}")
     assert result.returncode == 1, result.stderr
     assert "obviously" in result.stdout and "person-as-cause" not in result.stdout
     assert not database.exists()
@@ -159,18 +156,6 @@ def test_a_mistake_in_the_organisation_s_rule_files_stops_the_start(tmp_path: Pa
         "language: fr\nrules:\n  - id: acme-broken\n    category: blame\n    pattern: '(unclosed'\n",
         encoding="utf-8",
     )
-    hotwash = Path(sys.executable).with_name("hotwash")
-    result = subprocess.run(
-        [str(hotwash), "check"],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "HOTWASH_BLAMELESS_RULES": str(rules),
-            "HOTWASH_DATA_DIR": str(tmp_path),
-        },
-        timeout=60,
-        check=False,
-    )
+    result = hotwash("check", HOTWASH_BLAMELESS_RULES=str(rules), HOTWASH_DATA_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "acme-broken" in result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from django.core.management import CommandError, call_command
 
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Postmortem
-from tests.support.cli import MAIN, run_in_process
+from tests.support.cli import Cli as ClientCli
 from tests.support.servers import running_server, server_database
 
 MAKE_USERS = """
@@ -40,17 +39,8 @@ class Cli:
     database: Any
 
     def run(self, *args: str, user: str = "amira") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTWASH_", "XDG_"))}
-        env.update(
-            HOME=str(self.home),
-            HOTWASH_DATA_DIR=str(self.home / "data"),
-            # Nothing listens there: a client command that opened the database would fail.
-            DATABASE_URL="postgres://nobody@127.0.0.1:9/nowhere",
-            HOTWASH_URL=self.url,
-            HOTWASH_TOKEN=self.tokens[user],
-        )
-        # In this process, any query failing the test (tests/support/cli.py).
-        return run_in_process([MAIN, *args], env)
+        # The shared client's environment, in this process (tests/support/cli.py).
+        return ClientCli(self.url, self.tokens, self.home).run(*args, user=user)
 
     def ok(self, *args: str, user: str = "amira") -> str:
         result = self.run(*args, user=user)

@@ -117,12 +117,12 @@ def run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.Completed
     process (the environment, the active language, the client-only mark)
     is put back."""
     out, err = io.StringIO(), io.StringIO()
-    language = translation.get_language()
     client_only = process.is_client_only()
     status = 0
     with (
         _environment(env),
         _no_queries(),
+        translation.override(translation.get_language()),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
         _stdin(),
@@ -132,7 +132,6 @@ def run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.Completed
         except SystemExit as exit:
             status = _exit_status(exit, err)
         finally:
-            translation.activate(language)
             process._process.client_only = client_only
     return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())
 

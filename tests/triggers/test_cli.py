@@ -6,7 +6,6 @@ wrong policy file stopping Hotwash at start-up."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from django.utils import translation
 from hotwash.triggers.management.commands.triggers import check_summary
 from hotwash.triggers.services import CheckReport
 from tests.integrations.alertmanager.payloads import am_alert, am_payload
-from tests.support.cli import MAIN, run_in_process
+from tests.support.cli import Cli
 from tests.support.servers import ServerDatabase, running_server, server_database
 
 pytestmark = pytest.mark.server
@@ -54,15 +53,8 @@ class Env:
     database: ServerDatabase
 
     def cli(self, *args: str, user: str = "amira") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTWASH_", "XDG_"))}
-        env.update(
-            HOME=str(self.home),
-            DATABASE_URL="postgres://nobody@127.0.0.1:9/nowhere",  # never opened
-            HOTWASH_URL=self.url,
-            HOTWASH_TOKEN=self.tokens[user],
-        )
-        # In this process, any query failing the test (tests/support/cli.py).
-        return run_in_process([MAIN, *args], env)
+        # The shared client's environment, in this process (tests/support/cli.py).
+        return Cli(self.url, self.tokens, self.home).run(*args, user=user)
 
     def api(self, user: str = "amira") -> httpx.Client:
         return httpx.Client(
