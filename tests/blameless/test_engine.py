@@ -740,6 +740,23 @@ def test_trying_rules_where_their_heads_start_finds_what_each_rule_finds_alone()
     assert all(spans.values())
 
 
+@pytest.mark.parametrize("pattern", SCAN_PATTERNS)
+def test_a_pattern_tried_where_its_heads_start_finds_what_a_search_finds(pattern: str) -> None:
+    """The roles are found so (RuleSet.roles): only where a head starts a
+    word, the same matches as searching the whole text."""
+    import re
+
+    from hotwash.blameless.engine import _bounded, _Finder, _regex, _scan
+
+    source = _regex(pattern)
+    compiled = re.compile(_bounded(source))
+    finder = _Finder.of(source, compiled)
+
+    assert list(finder.spans(SCAN_TEXT.lower())) == [
+        m.span() for m in _scan(compiled, SCAN_TEXT.lower())
+    ]
+
+
 @pytest.mark.parametrize(
     ("pattern", "heads"),
     [

@@ -617,6 +617,43 @@ class _Starts:
 
 
 @dataclass(frozen=True)
+class _Finder:
+    """One pattern's matches as _scan finds them, tried only where one of its
+    heads starts a word (found by an automaton in one pass), not searched
+    for at every position: the roles ("the SRE on call", "l'équipe réseau")
+    are a long alternation that a search tried at each of the text's words.
+    A pattern whose heads are not known is searched as before."""
+
+    pattern: re.Pattern[str]
+    automaton: AhoCorasick | None
+
+    @classmethod
+    def of(cls, source: str, pattern: re.Pattern[str]) -> _Finder:
+        heads = _heads(source)
+        if heads is None:
+            return cls(pattern, None)
+        strings = sorted({spelling for head in heads for spelling in _spellings(head)})
+        return cls(pattern, AhoCorasick(strings))
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        if self.automaton is None:
+            yield from (match.span() for match in _scan(self.pattern, text))
+            return
+        starts = sorted(
+            {
+                start
+                for _, start, _ in self.automaton.find_matches_as_indexes(text, overlapping=True)
+                if not (start > 0 and _WORD.match(text, start - 1))
+            }
+        )
+        done = 0
+        for start in starts:
+            if start >= done and (match := self.pattern.match(text, start)):
+                yield match.span()
+                done = max(match.end(), start + 1)
+
+
+@dataclass(frozen=True)
 class RuleSet:
     language: str
     rules: tuple[CompiledRule, ...]
@@ -627,7 +664,7 @@ class RuleSet:
     agents: dict[AgentType, tuple[tuple[int, CompiledRule], ...]]
     any_before: dict[AgentType, re.Pattern[str] | None]
     # Where a role, a team or a kind of person is named (None: no roles).
-    roles: re.Pattern[str] | None
+    roles: _Finder | None
     not_names: frozenset[str]
     quoting: re.Pattern[str] | None
     clause_opener: re.Pattern[str] | None
@@ -670,13 +707,7 @@ def _with_lexicon(language: str, rules: tuple[CompiledRule, ...], lexicon: Lexic
         starts=_Starts.of(rules),
         agents=agents,
         any_before=any_before,
-        # \b rather than a look-behind (the roles start with a letter): Python's
-        # re then skips what cannot start a word without trying the roles there.
-        roles=(
-            re.compile(rf"\b(?:{_alternation(lexicon.roles)}){_END}", FLAGS)
-            if lexicon.roles
-            else None
-        ),
+        roles=_roles(lexicon.roles),
         not_names=lexicon.not_names,
         quoting=_compile_anywhere(lexicon.quoting),
         clause_opener=_compile_before(lexicon.clause_openers),
@@ -687,6 +718,15 @@ def _with_lexicon(language: str, rules: tuple[CompiledRule, ...], lexicon: Lexic
             else None
         ),
     )
+
+
+def _roles(roles: Sequence[str]) -> _Finder | None:
+    if not roles:
+        return None
+    source = _alternation(roles)
+    # \b rather than a look-behind (the roles start with a letter): when the
+    # heads are not known, Python's re then skips what cannot start a word.
+    return _Finder.of(source, re.compile(rf"\b(?:{source}){_END}", FLAGS))
 
 
 def ruleset(language: str) -> RuleSet:
@@ -934,7 +974,7 @@ def _capitalised(
 def _role_spans(rules: RuleSet, text: str) -> Iterator[tuple[int, int]]:
     """Where the rule files' `roles` name a role, a team or a kind of person."""
     if rules.roles is not None:
-        yield from (match.span() for match in _scan(rules.roles, text))
+        yield from rules.roles.spans(text)
 
 
 def _leftmost_longest(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -1235,10 +1275,11 @@ def _harm_told(
         spans.append(following)
     if not spans:
         return False  # the act's own words: what it did, not what came of it
-    # The model first: it costs less than the long lists of words.
-    if rule.rule.model and sentences.verdict(sentence).harm:
+    # The words first: a search of a span costs a fraction of the model's
+    # verdict on the sentence and the next.
+    if any(sentences.has(rule.consequence, span) for span in spans):
         return True
-    return any(sentences.has(rule.consequence, span) for span in spans)
+    return rule.rule.model and sentences.verdict(sentence).harm
 
 
 def _following(sentences: _Sentences, sentence: tuple[int, int]) -> tuple[int, int] | None:
