@@ -15,6 +15,7 @@ from hotwash.incidents.models import Service
 from hotwash.incidents.services import update_incident
 from hotwash.statuspage.pages import render_and_store
 from tests.statuspage.status_helpers import incident, public_service, publish
+from tests.support import atom
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,7 @@ def texts(root: ET.Element) -> list[str]:
 
 def assert_rfc4287(root: ET.Element) -> None:
     """The elements RFC 4287 requires (4.1.1, 4.1.2) and those we promise."""
+    assert atom.problems(ET.tostring(root)) == []
     for name in ("id", "title", "updated"):
         assert len(root.findall(f"atom:{name}", NS)) == 1, name
     datetime.fromisoformat(root.findtext("atom:updated", "", NS))
