@@ -87,6 +87,12 @@ INSTALLED_APPS = [
     # Stakeholder updates and the status page (above notifications, which it
     # feeds with update events and subscribers).
     "hotwash.statuspage",
+    # Near misses and confidential concerns: above postmortems and incidents,
+    # which a near miss can become.
+    "hotwash.reports",
+    # Public versions of postmortems (redacted, confirmed by their author):
+    # above postmortems, whose text it reads.
+    "hotwash.sharing",
     # Chat platforms as a front end (commands, incident conversations, the
     # timeline from the conversation): above the domains it drives.
     "hotwash.chat",
@@ -431,6 +437,10 @@ NOTIFICATION_POLICY_FILE = env_str("HOTWASH_NOTIFICATION_POLICY_FILE", "")
 BLAMELESS_RULES = env_str("HOTWASH_BLAMELESS_RULES", "")
 # A folder of postmortem templates (YAML) that add to or replace the shipped ones.
 POSTMORTEM_TEMPLATES = env_str("HOTWASH_POSTMORTEM_TEMPLATES", "")
+# The organisation's internal domains (comma-separated, e.g.
+# "corp.example,internal"): host names under them, and links to them, are
+# replaced in the public version of a postmortem (hotwash/sharing).
+INTERNAL_DOMAINS = env_list("HOTWASH_INTERNAL_DOMAINS", [])
 
 # --- Trackers (hotwash/trackers) --------------------------------------------
 # How often the worker polls each tracker for issues closed or reopened

@@ -24,8 +24,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("hotwash.accounts.urls")),
+    # A postmortem's public version: reviewed, then confirmed (hotwash.sharing).
+    path("postmortems/<int:pk>/public-version/", include("hotwash.sharing.urls")),
     path("postmortems/", include("hotwash.postmortems.urls")),
     path("action-items/", include("hotwash.actions.urls")),
+    path("reports/", include("hotwash.reports.urls")),
     path("trackers/", include("hotwash.trackers.urls")),
     path("notifications/", include("hotwash.notifications.urls")),
     path("alerts/", include("hotwash.alerts.urls")),

@@ -35,6 +35,8 @@ OPERATIONS = {
     ("get", "/api/v1/severities"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/lint"),
+    ("post", "/api/v1/redact"),
+    ("get", "/api/v1/postmortems/{ref}/public-version"),
 }
 # Each domain area lists its own operations, one "method /path" per line, in
 # tests/api/operations/<area>.txt.

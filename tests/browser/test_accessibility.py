@@ -80,8 +80,17 @@ ACTIONS = frozenset(
         "/postmortems/{pk}/checklist/",
         "/postmortems/{pk}/comments/",
         "/postmortems/{pk}/comments/{comment_id}/resolve/",
+        "/postmortems/{pk}/public-version/prepare/",
+        "/postmortems/{pk}/public-version/title/",
+        "/postmortems/{pk}/public-version/replacements/",
+        "/postmortems/{pk}/public-version/replacements/undo/",
+        "/postmortems/{pk}/public-version/confirm/",
         "/action-items/{pk}/edit/",
         "/action-items/{pk}/status/",
+        "/reports/{pk}/comments/",
+        "/reports/{pk}/close/",
+        "/reports/{pk}/retrospective/",
+        "/reports/{pk}/incident/",
         "/trackers/items/{ref}/push/",
         "/triggers/proposals/{proposal_id}/accept/",
         "/triggers/proposals/{proposal_id}/dismiss/",
@@ -142,6 +151,7 @@ PARAMETERS: dict[tuple[str, str], str] = {
     ("services", "name"): "service",
     ("accounts", "identity_id"): "chat_identity",
     ("link", "token"): "chat_link_token",
+    ("reports", "pk"): "report",
 }
 
 _CONVERTER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
@@ -208,6 +218,7 @@ ROUTE_CASES = {
         "public postmortem", "/postmortems/public/{postmortem_published}/", who="anonymous"
     ),
     "/action-items/new/": Case("new action item", "/action-items/new/?incident={incident}"),
+    "/reports/": Case("reports to review", "/reports/", who="admin"),
     # Single sign-on, with a provider that does not answer: the page that
     # says so, and the one for a callback this browser did not start.
     "/oidc/authenticate/": Case(
@@ -232,6 +243,7 @@ STATES = [
     Case("draft postmortem", "/postmortems/{postmortem_draft}/"),
     Case("approved postmortem", "/postmortems/{postmortem_approved}/"),
     Case("published postmortem", "/postmortems/{postmortem_published}/"),
+    Case("public version, side by side", "/postmortems/{postmortem_published}/public-version/"),
     Case(
         "postmortem in French, full timeline",
         "/postmortems/{postmortem_in_review}/?lang=fr&timeline=full",
@@ -245,6 +257,7 @@ STATES = [
     Case(
         "action item, as its owner who is a viewer", "/action-items/{viewers_item}/", who="victor"
     ),
+    Case("report, as a reviewer", "/reports/{report}/", who="admin"),
     Case("services of a team", "/services/?team=platform"),
     Case("service, as a viewer", "/services/{service}/", who="victor"),
     Case("chat link expired", "/chat/link/not-a-link/", status=400),
@@ -400,6 +413,15 @@ MISTAKES = [
     ),
     # Not a mistake: a change that went through, and the page that confirms it.
     Mistake("notifications saved", "/notifications/", {"digests_muted": "on"}, 200),
+    Mistake("report without choosing a name or none", "/reports/new/", {"kind": "near-miss"}, 422),
+    Mistake(
+        "report closed without a note",
+        "/reports/{report}/close/",
+        {"note": ""},
+        422,
+        who="admin",
+        page="/reports/{report}/",
+    ),
 ]
 
 

@@ -189,6 +189,41 @@ def test_the_digest_lists_open_and_overdue_work_and_respects_muting(
     assert SentNotification.objects.get().kind == Kind.DIGEST
 
 
+def _published(actor: User, title: str, *, private: bool = False) -> Postmortem:
+    from hotwash.incidents.services import declare_incident
+    from hotwash.postmortems import services
+    from hotwash.postmortems.models import Kind as PostmortemKind
+
+    incident = declare_incident(actor=actor, title=title, severity=3, private=private)
+    postmortem = services.create_retrospective(
+        actor=actor, title="", kind=PostmortemKind.INCIDENT, incident=incident
+    )
+    services.set_reviewers(postmortem, actor=actor, usernames=[actor.username])
+    for key in services.CHECKLIST_KEYS:
+        services.set_checklist_item(postmortem, actor=actor, key=key, checked=True)
+    for action in ("request_review", "approve", "publish"):
+        postmortem = services.transition(postmortem, actor=actor, action=action)
+    return postmortem
+
+
+def test_the_digest_lists_what_was_published_this_week_that_its_reader_may_read(
+    smtp: SmtpSink, amira: User, lea: User, settings: Settings
+) -> None:
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
+    make_item(lea, due_on=TODAY + timedelta(days=9))
+    shared = _published(amira, "Checkout latency above SLO")
+    _published(amira, "Payroll export left on a partner share", private=True)
+    scan_digests(NOW)
+    drain()
+    [message] = smtp.messages
+    assert message["To"] == "lea@example.org"
+    text, html = bodies(message)
+    assert "Publiés cette semaine" in text
+    assert f"{shared.ref} {shared.title}" in text
+    assert f"{settings.SITE_URL}/fr/postmortems/learned/" in html
+    assert "Payroll" not in text and "Payroll" not in html
+
+
 def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(
     smtp: SmtpSink, amira: User, admin_user: User, _clock: time_machine.Traveller
 ) -> None:

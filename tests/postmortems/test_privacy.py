@@ -46,6 +46,7 @@ from hotwash.postmortems.models import Kind as PostmortemKind
 from hotwash.postmortems.rendering import is_internal_url, render_markdown
 from hotwash.postmortems.services import CHECKLIST_KEYS
 from tests.support.notifications import SmtpSink, bodies, make_item, smtp_sink, use_smtp
+from tests.support.sharing import share_publicly
 
 pytestmark = pytest.mark.django_db
 
@@ -90,8 +91,9 @@ def _shared_postmortem(actor: User) -> Postmortem:
         actor=actor, title="", kind=PostmortemKind.INCIDENT, incident=incident
     )
     create_action_item(actor=actor, title=SECRET_ITEM, owner=actor, postmortem=postmortem)
-    services.update_postmortem(postmortem, actor=actor, changes={"public": True})
-    return _publish(postmortem, actor)
+    postmortem = _publish(postmortem, actor)
+    share_publicly(postmortem, actor, translate=True)
+    return Postmortem.objects.select_related("incident").get(pk=postmortem.pk)
 
 
 def _make_private(incident: Incident, actor: User) -> None:
@@ -623,6 +625,7 @@ def test_the_public_page_loads_no_external_image(responder: User) -> None:
         base_version=1,
     )
     _publish(postmortem, responder)
+    share_publicly(postmortem, responder, translate=True)
     html = Client().get(f"/en/postmortems/public/{postmortem.pk}/").content.decode()
     assert "See" in html and "error rate" in html
     assert 'src="https://tracker.example' not in html
@@ -669,12 +672,8 @@ def test_sharing_is_reported_while_the_incident_is_not_private(responder: User) 
     assert "\npublic: true\n" in markdown.export_file(shared).text
     page = _client(responder).get(f"/en/postmortems/{shared.pk}/").content.decode()
     assert f"/postmortems/public/{shared.pk}/" in page
-    # Marked public but still a draft: shared once published.
-    incident = incidents.declare_incident(actor=responder, title="Slow search", severity=3)
-    draft = services.create_retrospective(
-        actor=responder, title="", kind=PostmortemKind.INCIDENT, incident=incident
-    )
-    services.update_postmortem(draft, actor=responder, changes={"public": True})
+    # Shared, then reopened as a draft: shared again once published.
+    draft = services.transition(_shared_postmortem(responder), actor=responder, action="reopen")
     assert api.get(f"/api/v1/postmortems/{draft.ref}").json()["public"] is True
     draft_page = _client(responder).get(f"/en/postmortems/{draft.pk}/").content.decode()
     assert "Public once published" in draft_page

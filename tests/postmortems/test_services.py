@@ -298,7 +298,7 @@ def _ready_for_review(postmortem: Postmortem, owner: User, reviewer: User) -> No
 def test_the_review_workflow_lands_on_the_incident_timeline(
     responder: User, other_responder: User
 ) -> None:
-    incident = _resolved_incident(responder, 1)
+    incident = _resolved_incident(responder, 2)
     postmortem = Postmortem.objects.get(incident=incident)
     with pytest.raises(InvalidInput):
         services.transition(postmortem, actor=responder, action="request_review")
@@ -329,6 +329,64 @@ def test_the_review_workflow_lands_on_the_incident_timeline(
     services.transition(postmortem, actor=responder, action="reopen")
     postmortem.refresh_from_db()
     assert postmortem.status == Status.DRAFT
+
+
+def test_a_sev1_postmortem_needs_the_two_approvals_the_review_policy_asks_for(
+    responder: User, other_responder: User, admin_user: User
+) -> None:
+    incident = _resolved_incident(responder, 1)
+    postmortem = Postmortem.objects.get(incident=incident)
+    services.set_reviewers(postmortem, actor=responder, usernames=["sam", "ada"])
+    services.transition(postmortem, actor=responder, action="request_review")
+    for key in CHECKLIST_KEYS:
+        services.set_checklist_item(postmortem, actor=other_responder, key=key, checked=True)
+    assert services.required_approvals(postmortem) == 2
+    assert services.approval_problems(postmortem) == []  # ready: approving is not refused
+
+    services.transition(postmortem, actor=other_responder, action="approve")
+
+    postmortem.refresh_from_db()
+    assert postmortem.status == Status.IN_REVIEW  # one approval is recorded, one is missing
+    standing = services.approvals(postmortem)
+    assert (standing.approved, standing.waiting) == ([other_responder], [admin_user])
+    assert AuditRecord.objects.filter(action="postmortem.reviewed").count() == 1
+
+    services.transition(postmortem, actor=admin_user, action="approve")
+
+    postmortem.refresh_from_db()
+    assert postmortem.status == Status.APPROVED
+    assert services.approvals(postmortem).enough
+    events = [
+        e.data["event"]
+        for e in incident.timeline.filter(kind=TimelineKind.POSTMORTEM).order_by("id")
+    ]
+    assert events[-2:] == ["approved", "approved"]  # Sam's approval, then the move
+
+
+def test_the_review_policy_s_approvals_come_from_the_policy_file(
+    responder: User, other_responder: User, settings: Any, tmp_path: Any
+) -> None:
+    from hotwash.policies import load_policies
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "postmortems:\n"
+        "  1: {required: true, template: default, due_days: 3}\n"
+        "  2: {required: true, template: default, due_days: 5, approvals: 3}\n"
+        "  3: {required: false, template: lightweight, due_days: 10}\n"
+        "  4: {required: false, template: lightweight, due_days: 10}\n"
+    )
+    settings.POLICY_FILE = str(policy)
+    load_policies.cache_clear()
+    try:
+        sev1 = Postmortem.objects.get(incident=_resolved_incident(responder, 1))
+        sev2 = Postmortem.objects.get(incident=_resolved_incident(responder, 2))
+        retro = services.create_retrospective(actor=responder, title="Launch")
+        assert services.required_approvals(sev1) == 1  # left out: one
+        assert services.required_approvals(sev2) == 3
+        assert services.required_approvals(retro) == 1
+    finally:
+        load_policies.cache_clear()
 
 
 def test_only_named_reviewers_or_admins_approve(

@@ -23,6 +23,7 @@ from hotwash.postmortems import services
 from hotwash.postmortems.models import Kind, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline
 from hotwash.postmortems.services import CHECKLIST_KEYS
+from tests.support.sharing import share_publicly
 
 pytestmark = pytest.mark.django_db
 
@@ -243,8 +244,8 @@ def test_the_editors_contents_number_only_the_main_sections(
     numbered = re.sub(r"<ul>.*?</ul>", "", toc.group(0), flags=re.S)
     sections = get_outline(postmortem.template).sections
     assert re.findall(r'href="#section-(\w+)"', numbered) == [
-        s.key for s in sections if s.level == 2
-    ]
+        s.key for s in sections if s.level == 2 and not s.extra
+    ]  # the extra section is listed only when it has text
     assert 'href="#section-impact_end_users"' in toc.group(0)
 
 
@@ -360,13 +361,26 @@ def test_editing_the_header(
     response = responder_client.post(
         url,
         {"title": "Checkout outage", "owner": "sam", "due_on": "2026-12-24", "tags": "db, cache",
-         "authors": "sam", "original_language": "en", "public": "on"},
+         "authors": "sam", "original_language": "en"},
     )  # fmt: skip
     assert response.status_code == 302
     postmortem.refresh_from_db()
     assert postmortem.title == "Checkout outage" and postmortem.owner == other_responder
     assert postmortem.due_on == date(2026, 12, 24) and postmortem.tags == ["db", "cache"]
-    assert postmortem.public and list(postmortem.authors.all()) == [other_responder]
+    assert list(postmortem.authors.all()) == [other_responder]
+
+
+def test_the_header_form_does_not_share_publicly(responder_client: Client, responder: User) -> None:
+    """Sharing publicly is confirming the public version (hotwash.sharing)."""
+    postmortem = _postmortem(responder)
+    response = responder_client.post(
+        f"/en/postmortems/{postmortem.pk}/details/",
+        {"title": postmortem.title, "original_language": "en", "public": "on"},
+    )
+    assert response.status_code == 422
+    assert "confirming its public version" in response.content.decode()
+    postmortem.refresh_from_db()
+    assert not postmortem.public
 
 
 def test_a_private_incidents_postmortem_cannot_be_public(
@@ -476,12 +490,13 @@ def test_comments_on_a_section_and_resolving_them(
 
 def _published(actor: User, public: bool = True) -> Postmortem:
     postmortem = _postmortem(actor)
-    services.update_postmortem(postmortem, actor=actor, changes={"public": public})
     services.set_reviewers(postmortem, actor=actor, usernames=[actor.username])
     for key in CHECKLIST_KEYS:
         services.set_checklist_item(postmortem, actor=actor, key=key, checked=True)
     for action in ("request_review", "approve", "publish"):
         postmortem = services.transition(postmortem, actor=actor, action=action)
+    if public:
+        share_publicly(postmortem, actor, other_title=postmortem.title, translate=True)
     return postmortem
 
 
@@ -525,8 +540,7 @@ def test_the_public_page_needs_no_sign_in_and_names_nobody(responder: User, lang
 
 
 def test_unpublished_or_unshared_ones_are_not_public(responder: User) -> None:
-    shared_later = _postmortem(responder)
-    services.update_postmortem(shared_later, actor=responder, changes={"public": True})
+    shared_later = services.transition(_published(responder), actor=responder, action="reopen")
     internal = _published(responder, public=False)
     for postmortem in (shared_later, internal):
         assert Client().get(f"/en/postmortems/public/{postmortem.pk}/").status_code == 404
@@ -654,3 +668,31 @@ def test_withdraw_and_reopen(responder_client: Client, responder: User) -> None:
     assert response.status_code == 409
     postmortem.refresh_from_db()
     assert postmortem.status == Status.DRAFT
+
+
+def test_the_review_panel_shows_who_approved_and_who_is_missing(
+    responder: User, other_responder: User, admin_user: User
+) -> None:
+    incident = incidents.declare_incident(actor=responder, title="Shop down", severity=1)
+    postmortem = services.create_retrospective(
+        actor=responder, title="", kind=Kind.INCIDENT, incident=incident
+    )
+    services.set_reviewers(postmortem, actor=responder, usernames=["sam", "ada"])
+    services.transition(postmortem, actor=responder, action="request_review")
+    for key in CHECKLIST_KEYS:
+        services.set_checklist_item(postmortem, actor=other_responder, key=key, checked=True)
+    sam = _client(other_responder)
+
+    answer = sam.post(f"/en/postmortems/{postmortem.pk}/status/", {"action": "approve"})
+
+    assert answer.status_code == 302
+    page = sam.get(answer["Location"]).content.decode()
+    assert "Your approval is recorded: 1 of the 2 required." in page
+    text = re.sub(r"\s+", " ", page)
+    assert "Approvals: 1 of the 2 required." in text
+    assert "Approved by: Sam." in text
+    assert "Waiting for: ada." in text
+    postmortem.refresh_from_db()
+    assert postmortem.status == Status.IN_REVIEW
+    french = sam.get(f"/fr/postmortems/{postmortem.pk}/").content.decode()
+    assert "Approbations : 1 sur les 2 requises." in re.sub(r"\s+", " ", french)

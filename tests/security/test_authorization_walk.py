@@ -57,6 +57,8 @@ from hotwash.incidents import services as incidents
 from hotwash.incidents.models import Incident, Task, TimelineEvent
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import ChecklistItem, Comment, Postmortem, Section
+from hotwash.reports import services as reports
+from hotwash.reports.models import Report
 from hotwash.triggers import engine
 from hotwash.triggers.models import Heartbeat, PolicyFiring, Proposal
 
@@ -127,6 +129,7 @@ class SecretWorld:
     group: AlertGroup
     proposal: Proposal
     heartbeat: Heartbeat
+    report: Report
     markers: list[re.Pattern[str]] = field(default_factory=list)
 
 
@@ -204,6 +207,13 @@ def _build_secret_world(paula: User, admin: User) -> SecretWorld:
         incident=opened,
         created_at=FROZEN - timedelta(days=3),
     )
+    # A near miss Paula filed with her name (hers and the reviewers' only,
+    # the admin reviewing), and an anonymous one nobody but reviewers reads.
+    report = reports.file_report(
+        author=paula, kind="near-miss", text=f"{SECRET} near miss", anonymous=False
+    )
+    reports.add_comment(report, actor=admin, body=f"{SECRET} reviewers' comment")
+    reports.file_report(author=paula, kind="concern", text=f"{SECRET} concern", anonymous=True)
     world = SecretWorld(
         shared_then_private=incident,
         opened_private=opened,
@@ -215,6 +225,7 @@ def _build_secret_world(paula: User, admin: User) -> SecretWorld:
         group=group,
         proposal=proposal,
         heartbeat=heartbeat,
+        report=report,
     )
     world.markers = [
         re.compile(SECRET, re.IGNORECASE),
@@ -229,6 +240,7 @@ def _secret_refs(world: SecretWorld) -> list[str]:
         world.opened_private.ref,
         world.postmortem.ref,
         world.item.ref,
+        world.report.ref,
     ]
 
 
@@ -310,6 +322,8 @@ PARAMETERS: dict[tuple[str, str], Filler] = {
     ("groups", "group_id"): lambda w: str(w.group.pk),
     ("proposals", "proposal_id"): lambda w: str(w.proposal.pk),
     ("heartbeats", "name"): lambda w: w.heartbeat.name,
+    ("reports", "pk"): lambda w: str(w.report.pk),
+    ("reports", "ref"): lambda w: w.report.ref,
 }
 # Parameters that name something with no privacy of its own.
 NOT_PRIVATE = {
@@ -430,7 +444,7 @@ def _snapshot(world: SecretWorld) -> dict[str, Any]:
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
         if model._meta.app_label
-        in {"incidents", "postmortems", "actions", "alerts", "triggers", "trackers"}
+        in {"incidents", "postmortems", "actions", "alerts", "triggers", "trackers", "reports"}
     }
     rows: list[models.Model] = [
         Incident.objects.get(pk=world.shared_then_private.pk),
@@ -441,6 +455,7 @@ def _snapshot(world: SecretWorld) -> dict[str, Any]:
         Task.objects.get(pk=world.task.pk),
         Comment.objects.get(pk=world.comment.pk),
         Proposal.objects.get(pk=world.proposal.pk),
+        Report.objects.get(pk=world.report.pk),
     ]
     return {"counts": counts, "rows": [repr(model_to_dict(row)) for row in rows]}
 
@@ -606,6 +621,7 @@ def test_those_who_may_see_do_see(walk: Walk, persona: str) -> None:
         f"/en/postmortems/{world.postmortem.pk}/",
         f"/en/action-items/{world.item.pk}/",
         f"/en/alerts/groups/{world.group.pk}/",
+        f"/en/reports/{world.report.pk}/",  # Paula filed it; the admin reviews
     ):
         response = who.page.get(path)
         assert response.status_code == 200, path
@@ -615,6 +631,7 @@ def test_those_who_may_see_do_see(walk: Walk, persona: str) -> None:
         f"/api/v1/postmortems/{world.postmortem.ref}",
         f"/api/v1/action-items/{world.item.ref}",
         f"/api/v1/alerts/groups/{world.group.pk}",
+        f"/api/v1/reports/{world.report.ref}",
     ):
         response = who.api.get(path)
         assert response.status_code == 200, path

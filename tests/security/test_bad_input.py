@@ -47,6 +47,8 @@ from hotwash.incidents.models import Incident, Service, Task, TimelineEvent
 from hotwash.operations.urls import PATHS as OPERATIONS_PATHS
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import ChecklistItem, Comment, Postmortem, Section
+from hotwash.reports import services as reports
+from hotwash.reports.models import Report
 from hotwash.triggers.models import Heartbeat, PolicyFiring, Proposal
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +85,7 @@ class World:
     group: AlertGroup
     proposal: Proposal
     heartbeat: Heartbeat
+    report: Report
     source_tokens: dict[str, str] = field(default_factory=dict)
 
     def path_values(self) -> dict[tuple[str, str], str]:
@@ -104,6 +107,7 @@ class World:
             ("trackers", "tracker_id"): "1",
             ("services", "name"): "payments API",
             ("webhooks", "webhook_id"): "1",
+            ("reports", "ref"): self.report.ref,
         }
 
     def body_values(self) -> dict[str, Any]:
@@ -195,6 +199,9 @@ def _build_world() -> World:
         group=group,
         proposal=proposal,
         heartbeat=heartbeat,
+        report=reports.file_report(
+            author=admin, kind="near-miss", text="Almost", anonymous=False, now=now
+        ),
         source_tokens=tokens,
     )
 

@@ -40,6 +40,7 @@ from hotwash.incidents.models import WRITABLE_KINDS, Incident, Task, TimelineEve
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
+from hotwash.reports import services as reports
 from hotwash.statuspage import subscriptions
 from hotwash.statuspage.models import StatusSubscriber
 from hotwash.statuspage.services import publish_update
@@ -97,7 +98,28 @@ def build() -> dict[str, Any]:
         "standalone": _standalone_pages(),
         **_status_subscriber(),
         **_chat_identity(amira),
+        "report": _report(amira),
     }
+
+
+def _report(amira: User) -> int:
+    """A near miss Amira filed with her name, discussed by a reviewer (the
+    admin), and an anonymous concern, so the reviewers' list has both."""
+    admin = User.objects.get(username="admin")
+    report = reports.file_report(
+        author=amira,
+        kind="near-miss",
+        text="The nightly job nearly ran against the production database.",
+        anonymous=False,
+    )
+    reports.add_comment(report, actor=admin, body="Worth a retrospective.")
+    reports.file_report(
+        author=User.objects.get(username="victor"),
+        kind="concern",
+        text="Hand-overs are rushed.",
+        anonymous=True,
+    )
+    return report.pk
 
 
 def _approved(actor: User, exclude: Postmortem) -> Postmortem:

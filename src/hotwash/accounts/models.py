@@ -66,5 +66,25 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
 
+class FeedToken(models.Model):
+    """A person's token for feed readers, which cannot sign in: it is part of
+    the feed's address, so it only reads feeds (never the API or a page).
+    One per person; making a new one replaces the old. Only a SHA-256
+    digest is stored."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_token"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("feed token")
+        verbose_name_plural = _("feed tokens")
+
+    def __str__(self) -> str:
+        return f"feed token ({self.user})"
+
+
 # Single sign-on identities live in their own module (hotwash/accounts/oidc.py).
 from hotwash.accounts.oidc_models import OidcIdentity  # noqa: E402, F401

@@ -16,11 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotwash.accounts.models import ApiToken, Profile, Role
+from hotwash.accounts.models import ApiToken, FeedToken, Profile, Role
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import InvalidInput
 
 TOKEN_PREFIX = "hw_"
+FEED_TOKEN_PREFIX = "hwfeed_"
 # The furthest ahead a token's expiry may be set: ten years is "no expiry"
 # in practice, and bounds dates that would overflow.
 TOKEN_MAX_DAYS = 3650
@@ -216,3 +217,44 @@ def unlock_sign_in(user: User, *, actor: User | None) -> int:
     cleared: int = reset_sign_in_attempts(username=user.get_username())
     record_audit(actor=actor, action="auth.unlocked", obj=user, changes={"cleared": cleared})
     return cleared
+
+
+# --- feed tokens ------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_feed_token(user: User) -> str:
+    """A new feed token for `user`, replacing the one they had (whose feed
+    addresses stop working); returned once, never recoverable."""
+    token = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    replaced = FeedToken.objects.filter(user=user).delete()[0] > 0
+    feed_token = FeedToken.objects.create(
+        user=user, digest=token_digest(token), created_at=timezone.now()
+    )
+    record_audit(
+        actor=user, action="feed_token.created", obj=feed_token, changes={"replaced": replaced}
+    )
+    return token
+
+
+@transaction.atomic
+def revoke_feed_token(user: User) -> bool:
+    """Stop `user`'s feed addresses working; False when they had none."""
+    feed_token = FeedToken.objects.filter(user=user).first()
+    if feed_token is None:
+        return False
+    record_audit(actor=user, action="feed_token.revoked", obj=feed_token, changes={})
+    feed_token.delete()
+    return True
+
+
+def user_for_feed_token(token: str) -> User | None:
+    """The active user a feed token belongs to, or None."""
+    if not token.startswith(FEED_TOKEN_PREFIX):
+        return None
+    feed_token = (
+        FeedToken.objects.select_related("user", "user__profile")
+        .filter(digest=token_digest(token), user__is_active=True)
+        .first()
+    )
+    return feed_token.user if feed_token else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -239,3 +239,21 @@ def postmortem_items(postmortem: Postmortem, reader: AnyUser | None) -> list[Lis
         )
         for item in items
     ]
+
+
+def postmortem_progress(
+    postmortems: list[Postmortem], reader: AnyUser
+) -> dict[int, tuple[int, int]]:
+    """For each postmortem, how many of its action items `reader` may see
+    are done, out of how many (postmortems.hooks.action_progress): one query
+    for the whole list."""
+    counts: dict[int, tuple[int, int]] = {}
+    rows = (
+        visible_items(reader)
+        .filter(postmortem__in=[p.pk for p in postmortems])
+        .values("postmortem_id")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status=Status.DONE)))
+    )
+    for row in rows:
+        counts[row["postmortem_id"]] = (row["done"], row["total"])
+    return counts

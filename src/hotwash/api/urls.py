@@ -27,10 +27,13 @@ from hotwash.core.api.errors import (
     not_found_view,
     validation_errors,
 )
+from hotwash.core.request_id import keeps_user_out_of_access_line
 from hotwash.incidents import api as incidents_api
 from hotwash.notifications import api as notifications_api
 from hotwash.notifications import follow_api
 from hotwash.postmortems import api as postmortems_api
+from hotwash.reports import api as reports_api
+from hotwash.sharing import api as sharing_api
 from hotwash.statuspage import api as statuspage_api
 from hotwash.teams import api as teams_api
 from hotwash.trackers import api as trackers_api
@@ -78,6 +81,8 @@ class HotwashAPI(NinjaAPI):
                 "openapi-view",
             ):
                 pattern.callback = json_method_errors(pattern.callback)
+                if pattern.name in reports_api.USER_KEPT_OUT:
+                    keeps_user_out_of_access_line(pattern.callback)
             routed.append(pattern)
         routed.append(re_path(r"^.+$", not_found_view, name="not-found"))
         return routed, app_name, namespace
@@ -110,5 +115,7 @@ for router in (
     teams_api.router,
     audit_api.router,
     notifications_api.router,
+    reports_api.router,
+    sharing_api.router,
 ):
     api.add_router("", router)

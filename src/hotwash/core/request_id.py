@@ -12,7 +12,9 @@ The access line is one INFO record of the `hotwash.request` logger per
 request: method, path, status, duration, route (the URL pattern, not the
 path, so it groups requests), user id and request id. It is written when
 the response leaves Hotwash: for a live-update stream, when the stream
-starts.
+starts. A view marked with `keeps_user_out_of_access_line` (filing a near
+miss or a concern, which may be anonymous) never has its user written,
+whatever the method and whatever the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.encoding import escape_uri_path
@@ -34,6 +37,18 @@ MAX_LENGTH = 128
 _WELL_FORMED = re.compile(rf"[A-Za-z0-9._:+/=-]{{1,{MAX_LENGTH}}}")
 
 access_log = logging.getLogger("hotwash.request")
+
+View = TypeVar("View", bound=Callable[..., object])
+_KEEPS_USER_OUT = "keeps_user_out_of_access_line"
+
+
+def keeps_user_out_of_access_line(view: View) -> View:
+    """Mark a view whose access line must not say who made the request.
+    Read from the URL the request resolved to, so it holds for every answer
+    of that URL: refusals before the view runs (CSRF, invalid input)
+    included. Apply it outermost (after login_required and the like)."""
+    setattr(view, _KEEPS_USER_OUT, True)
+    return view
 
 
 def request_id_from(header: str | None) -> str:
@@ -104,7 +119,11 @@ def route_of(request: HttpRequest) -> str | None:
 def _user_id(request: HttpRequest) -> int | None:
     """Who made the request, when something already found out: the session
     (a page looked at request.user) or an API token. Never looked up here,
-    which would cost a query on requests that did not need one."""
+    which would cost a query on requests that did not need one. None for a
+    view that keeps the user out of its access line."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and getattr(match.func, _KEEPS_USER_OUT, False):
+        return None
     user = request.__dict__.get("user")
     if isinstance(user, LazyObject):
         # The session's user, looked up only if something asked for it.

@@ -21,6 +21,7 @@ from hotwash.incidents.models import Incident
 from hotwash.postmortems import services
 from hotwash.postmortems.models import Kind, Postmortem, Status
 from hotwash.postmortems.services import CHECKLIST_KEYS
+from hotwash.sharing import services as sharing
 
 TLS_TITLE = "Shop front down after its TLS certificate expired"
 FAILOVER_TITLE = "Database failover during maintenance took checkout offline"
@@ -56,10 +57,39 @@ TLS_SECTIONS = {
             "ont refusé la connexion pendant une vingtaine de minutes, jusqu'à l'installation "
             "d'un certificat renouvelé à la main."
         ),
+        "impact": (
+            "Tous les navigateurs affichent une erreur de certificat sur la boutique ; personne "
+            "ne peut la consulter ni acheter."
+        ),
         "impact_end_users": "Personne n'a pu consulter la boutique ni acheter pendant 21 minutes.",
+        "impact_staff": (
+            "Le support a répondu à environ 140 messages ; deux personnes ont été appelées."
+        ),
         "trigger": "Le certificat a atteint sa date d'expiration.",
+        "detection": (
+            "Les clients l'ont remarqué en premier. La tâche de renouvellement échouait depuis "
+            "30 jours et son alerte partait vers un canal de discussion qui n'existait plus."
+        ),
+        "contributing_factors": (
+            "1. Pourquoi le certificat a-t-il expiré ? La tâche de renouvellement échouait "
+            "chaque nuit.\n"
+            "2. Pourquoi personne ne le savait ? Son alerte partait vers un canal supprimé.\n"
+            "3. Pourquoi était-ce possible ? Les routes d'alerte ne sont pas vérifiées quand "
+            "les canaux changent.\n"
+            "4. Pourquoi ? Le routage vit dans un fichier qui n'appartient à personne."
+        ),
+        "resolution": (
+            "Un certificat a été renouvelé à la main et les répartiteurs de charge rechargés."
+        ),
+        "went_well": "La page d'état a été mise à jour en neuf minutes.",
+        "went_wrong": (
+            "Le renouvellement à la main demandait une procédure que personne n'avait suivie "
+            "depuis un an."
+        ),
+        "got_lucky": "C'est arrivé à un moment calme de la semaine.",
     },
 }
+TLS_TITLE_FR = "Boutique hors ligne après l'expiration de son certificat TLS"
 
 FAILOVER_SECTIONS = {
     "summary": (
@@ -109,7 +139,9 @@ def _write_tls(postmortem: Postmortem, users: People, now: datetime) -> None:
 
 def _ask_amira(postmortem: Postmortem, users: People, now: datetime) -> None:
     sam = users["sam"]
-    services.set_reviewers(postmortem, actor=sam, usernames=[users["amira"].username], now=now)
+    # A SEV1: the review policy asks for two approvals.
+    reviewers = [users["amira"].username, users["jonas"].username]
+    services.set_reviewers(postmortem, actor=sam, usernames=reviewers, now=now)
     services.transition(postmortem, actor=sam, action="request_review", now=now)
 
 
@@ -117,13 +149,17 @@ def _approve_tls(postmortem: Postmortem, users: People, now: datetime) -> None:
     amira = users["amira"]
     for key in CHECKLIST_KEYS:
         services.set_checklist_item(postmortem, actor=amira, key=key, checked=True, now=now)
-    services.transition(postmortem, actor=amira, action="approve", now=now)
+    for reviewer in (users["jonas"], amira):
+        services.transition(postmortem, actor=reviewer, action="approve", now=now)
 
 
 def _publish_tls(postmortem: Postmortem, users: People, now: datetime) -> None:
     sam = users["sam"]
-    services.update_postmortem(postmortem, actor=sam, changes={"public": True}, now=now)
     services.transition(postmortem, actor=sam, action="publish", now=now)
+    # Shared publicly the one way there is: its public version, reviewed and confirmed.
+    sharing.prepare_public_version(postmortem, actor=sam, now=now)
+    sharing.set_title(postmortem, actor=sam, language="fr", title=TLS_TITLE_FR, now=now)
+    sharing.confirm_public_version(postmortem, actor=sam, confirmed=True, now=now)
 
 
 def _write_failover(postmortem: Postmortem, users: People, now: datetime) -> None:

@@ -259,6 +259,8 @@ class TimelineKind(models.TextChoices):
     CHANGE = "change", _("Change event")
     # A stakeholder update published (hotwash.statuspage).
     STAKEHOLDER = "stakeholder", _("Stakeholder update")
+    # An incident declared from a near-miss report (hotwash.reports).
+    REPORT = "report", _("Near-miss report")
 
 
 # Kinds a person writes; the others are written by Hotwash itself.

@@ -39,6 +39,7 @@ from hotwash.notifications import links
 from hotwash.notifications.conf import site_url
 from hotwash.notifications.models import Kind, SentNotification
 from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.models import Status as PostmortemStatus
 from hotwash.postmortems.queries import readable_postmortems
 
 DIGEST_LIMIT = 50
@@ -135,6 +136,14 @@ def _open_items(recipient: User) -> QuerySet[ActionItem]:
 def _open_postmortems(recipient: User) -> QuerySet[Postmortem]:
     """The postmortems the recipient owns, still to write, that they may read."""
     return readable_postmortems(recipient).open().filter(owner=recipient)
+
+
+def _published_this_week(recipient: User, today: date) -> QuerySet[Postmortem]:
+    """The postmortems and retrospectives published in the seven days up to
+    `today` that the recipient may read: what the organisation learned."""
+    return readable_postmortems(recipient).filter(
+        status=PostmortemStatus.PUBLISHED, published_at__date__gt=today - timedelta(days=7)
+    )
 
 
 def has_digest_content(recipient: User) -> bool:
@@ -271,7 +280,10 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
         .order_by("due_on", "id")[: DIGEST_LIMIT + 1]
     )
     postmortems = list(_open_postmortems(recipient).order_by("due_on", "id")[: DIGEST_LIMIT + 1])
-    if not items and not postmortems:
+    published = list(
+        _published_this_week(recipient, today).order_by("-published_at", "-id")[: DIGEST_LIMIT + 1]
+    )
+    if not items and not postmortems and not published:
         return NOTHING_TO_REPORT
     counts = {
         "open": _open_items(recipient).count(),
@@ -312,6 +324,11 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
             "more_items": len(items) > DIGEST_LIMIT,
             "postmortems": pm_rows,
             "more_postmortems": len(postmortems) > DIGEST_LIMIT,
+            "published": [
+                {"ref": pm.ref, "title": pm.title, "url": links.postmortem_url(pm.pk)}
+                for pm in published[:DIGEST_LIMIT]
+            ],
+            "learned_url": links.learned_url(),
             "open_count": counts["open"],
             "overdue_count": counts["overdue"],
             "week": long_date(week),

@@ -29,5 +29,9 @@ def postmortem_url(pk: int) -> str:
     return absolute(reverse("postmortems:detail", args=[pk]))
 
 
+def learned_url() -> str:
+    return absolute(reverse("postmortems:learned"))
+
+
 def preferences_url() -> str:
     return absolute(reverse("notifications:preferences"))

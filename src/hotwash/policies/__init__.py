@@ -5,13 +5,14 @@ YAML, validated at start-up, cached."""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
 from django.utils.translation import get_language
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hotwash.core.yaml_config import read_mapping, validate
 
@@ -54,6 +55,29 @@ class UpdatePolicy(BaseModel):
     templates_file: str = ""
 
 
+class SharingPolicy(BaseModel):
+    """Public versions of postmortems (hotwash.sharing, docs/sharing.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Regular expressions whose matches a public version replaces by "[reference
+    # removed]": ticket references and anything else the organisation keeps
+    # to itself. Checked (compiled) at start-up.
+    patterns: list[str] = Field(default_factory=list)
+    # On: a public version with an unresolved blameless-language finding
+    # cannot be published.
+    block_on_blameless_findings: bool = False
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"sharing pattern {pattern!r} is not valid: {error}") from None
+        return patterns
+
+
 class PostmortemRule(BaseModel):
     """What resolving an incident of one severity asks for."""
 
@@ -65,6 +89,8 @@ class PostmortemRule(BaseModel):
     template: str = Field(min_length=1)
     due_days: int = Field(ge=0, le=365)
     business_days: bool = False
+    # How many named reviewers must approve before it is approved.
+    approvals: int = Field(default=1, ge=1, le=10)
 
     def due_date(self, resolved_on: date) -> date:
         return add_days(resolved_on, self.due_days, business_days=self.business_days)
@@ -90,6 +116,7 @@ class Policies(BaseModel):
     postmortems: dict[int, PostmortemRule]
     action_items: ActionItemPolicy = Field(default_factory=ActionItemPolicy)
     updates: UpdatePolicy = Field(default_factory=UpdatePolicy)
+    sharing: SharingPolicy = Field(default_factory=SharingPolicy)
 
     @model_validator(mode="after")
     def _check_severities(self) -> Policies:
@@ -144,3 +171,7 @@ def postmortem_rule(level: int) -> PostmortemRule:
 
 def update_policy() -> UpdatePolicy:
     return load_policies().updates
+
+
+def sharing_policy() -> SharingPolicy:
+    return load_policies().sharing

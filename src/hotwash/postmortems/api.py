@@ -152,7 +152,7 @@ class PageData:
 
     def completeness(self, postmortem: Postmortem) -> dict[str, dict[str, int]]:
         outline = get_outline(postmortem.template)
-        writable = {section.key for section in outline.sections if not section.generated}
+        writable = outline.to_write
         done = self.written[postmortem.pk]
         return {
             language: {"written": len(done.get(language, set()) & writable), "total": len(writable)}
@@ -211,6 +211,14 @@ def present_section_version(section: Section) -> dict[str, Any]:
         "version": section.version,
         "updated_at": local(section.updated_at),
         "updated_by": username(section.updated_by) if section.updated_by_id else None,
+    }
+
+
+def _present_approvals(standing: services.Approvals) -> dict[str, Any]:
+    return {
+        "required": standing.required,
+        "approved": [username(person) for person in standing.approved],
+        "waiting": [username(person) for person in standing.waiting],
     }
 
 
@@ -294,6 +302,7 @@ def present_postmortem(postmortem: Postmortem, request: HttpRequest) -> dict[str
             for key, text in CHECKLIST
         ],
         "approval_problems": services.approval_problems(postmortem),
+        "approvals": _present_approvals(services.approvals(postmortem)),
         "facts": _present_facts(postmortem),
     }
 

@@ -8,12 +8,19 @@ timeline. A file that fails imports nothing; the others still import.
 Matching: a file is the same postmortem as one already here when it names
 an incident of this installation (same number and, when the file gives it,
 the same declaration time) that has a postmortem, or when its id
-(PM-12) names a postmortem of the same kind and incident, or, for a
-retrospective without an id (hand-written), when exactly one retrospective
-of that kind has its title. Otherwise a new
+(PM-12) names a postmortem of the same kind and incident, or, for a file
+without an id (hand-written) that names no incident here, when exactly one
+postmortem of that kind has its title and its incident reference elsewhere
+(none, for a retrospective). Otherwise a new
 one is created, keeping the file's id when that number is free (so a fresh
 installation keeps the references), and, for an incident that does not
 exist here, the incident's reference, header values and facts as text.
+
+A file without front matter, or whose front matter has no `kind`, was
+written elsewhere: plain.py works out what it leaves unsaid (title, kind,
+template, language, where each heading's text goes) and the result says
+what was assumed. Importing it again updates the same postmortem (the same
+kind, title and incident reference, when exactly one has them).
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ from hotwash.core.refs import ref_number
 from hotwash.incidents.models import REF_PREFIX as INCIDENT_PREFIX
 from hotwash.incidents.models import Incident, Service, TimelineKind, severity_level
 from hotwash.incidents.services import Actor, clean_services, record_system_event
-from hotwash.postmortems import markdown
+from hotwash.postmortems import markdown, plain
 from hotwash.postmortems.markdown import INCIDENT_TIMES, MarkdownError, ParsedFile
 from hotwash.postmortems.models import REF_PREFIX, Kind, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline, outline_for_kind
@@ -74,6 +81,9 @@ class ImportResult:
     postmortem: Postmortem | None = None
     created: bool = False
     error: MarkdownError | None = None
+    # What was assumed about a file written elsewhere (plain.py), one
+    # sentence each; empty for a file in Hotwash's own format.
+    assumed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -397,17 +407,38 @@ def validate_header(parsed: ParsedFile) -> Header:
         raise parsed.error(problem.key, problem.message) from None
 
 
-def read(path: str, data: bytes) -> tuple[ParsedFile, Header]:
-    """Parse and validate one file completely, before anything is written."""
+def _front_matter_keys() -> frozenset[str]:
+    """The keys a file's front matter may use."""
+    return frozenset(
+        str(info.validation_alias or name) for name, info in Header.model_fields.items()
+    )
+
+
+def read(path: str, data: bytes) -> tuple[ParsedFile, Header, list[str]]:
+    """Parse and validate one file completely, before anything is written;
+    also what was assumed about a file written elsewhere."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise MarkdownError(path, line, _("The file is not UTF-8 text.")) from None
     parsed = markdown.parse(path, text)
+    front = parsed.front
+    if parsed.has_front_matter and not (
+        _absent(front.get("kind")) and _absent(front.get("incident"))
+    ):
+        # Hotwash's own format (an incident named is enough: its kind goes without saying).
+        header = validate_header(parsed)
+        markdown.split_body(parsed, get_outline(header.template), header.language)
+        assumed = []
+        if _absent(front.get("kind")):
+            assumed.append(plain.kind_from_incident(header.kind, header.incident_ref or ""))
+        return parsed, header, assumed
+    reading = plain.read_foreign(parsed, used_keys=_front_matter_keys())
     header = validate_header(parsed)
-    markdown.split_body(parsed, get_outline(header.template), header.language)
-    return parsed, header
+    if reading.reference is not None:
+        header.incident = None  # made up from the file's name: no incident here
+    return parsed, header, reading.report
 
 
 # --- writing --------------------------------------------------------------------
@@ -426,10 +457,18 @@ def _match(header: Header, session: ImportSession) -> Postmortem | None:
         if found is not None and _same_incident(found, header):
             return found
         return None
-    if header.incident_ref is None:
-        # A hand-written file without an id: the one retrospective of that
-        # kind and title, so that importing it again updates it.
-        same = list(Postmortem.objects.filter(kind=header.kind, title=header.title)[:2])
+    if header.incident is None:
+        # A hand-written file without an id: the one postmortem of that
+        # kind, title and incident reference elsewhere (none for a
+        # retrospective), so that importing it again updates it.
+        same = list(
+            Postmortem.objects.filter(
+                kind=header.kind,
+                title=header.title,
+                incident=None,
+                external_incident=header.incident_ref or "",
+            )[:2]
+        )
         if len(same) == 1:
             return same[0]
     return None
@@ -617,7 +656,7 @@ def import_file(path: str, data: bytes, session: ImportSession | None = None) ->
     session = session or ImportSession()
     result = ImportResult(path=path)
     try:
-        parsed, header = read(path, data)
+        parsed, header, result.assumed = read(path, data)
         with transaction.atomic():
             postmortem, created = _write(parsed, header, session)
             record_audit(

@@ -215,10 +215,12 @@ def render(postmortem: Postmortem, language: str, *, reader: AnyUser | None = No
         chunks.append(facts_block(HEADER_FACTS, facts[HEADER_FACTS]))
     bodies = dict(postmortem.sections.filter(language=language).values_list("key", "body"))
     for section in outline.sections:
+        body = normalise_body(bodies.get(section.key, ""))
+        if section.extra and not body:
+            continue  # there only when an import needed it
         chunks.append("#" * section.level + " " + section.title.get(language))
         if section.generated and section.generated in facts:
             chunks.append(facts_block(section.generated, facts[section.generated]))
-        body = normalise_body(bodies.get(section.key, ""))
         if body:
             chunks.append(body)
     return "\n\n".join(chunks) + "\n"
@@ -338,6 +340,8 @@ class ParsedFile:
     body_start: int = 1
     sections: dict[str, str] = field(default_factory=dict)
     facts: dict[str, str] = field(default_factory=dict)
+    # False for Markdown written elsewhere, without front matter (plain.py).
+    has_front_matter: bool = True
 
     def error(self, key: str | None, message: str) -> MarkdownError:
         return MarkdownError(self.path, self.lines.get(key or "", self.front_start), message)
@@ -381,8 +385,13 @@ def read_front_matter(path: str, text: str) -> tuple[dict[str, Any], dict[str, i
 def parse(path: str, text: str) -> ParsedFile:
     """Split a file into front matter, facts blocks and section bodies. The
     template (which sections, titled how) comes from the front matter; the
-    caller validates the values."""
+    caller validates the values. A file that does not start with front
+    matter is all body (Markdown written elsewhere: plain.py reads it)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")
+    if text.split("\n", 1)[0].strip() != "---":
+        return ParsedFile(
+            path=path, front={}, lines={}, front_start=1, text=text, has_front_matter=False
+        )
     front, key_lines, body_start = read_front_matter(path, text)
     return ParsedFile(
         path=path, front=front, lines=key_lines, front_start=1, text=text, body_start=body_start

@@ -265,11 +265,21 @@ class PostmortemSummaryOut(ApiModel):
     url: str = Field(description="The postmortem's web page.")
 
 
+class ApprovalsOut(ApiModel):
+    required: int = Field(description="How many approvals the review policy asks for.")
+    approved: list[str] = Field(description="Usernames of the reviewers who approved.")
+    waiting: list[str] = Field(description="Usernames of the named reviewers yet to approve.")
+
+
 class PostmortemOut(PostmortemSummaryOut):
     sections: list[SectionOut] = Field(description="Every section of the template, in order.")
     reviewers: list[ReviewerOut] = Field(description="Named reviewers and their decisions.")
     checklist: list[ChecklistItemOut] = Field(description="The review checklist.")
     approval_problems: list[str] = Field(description="What still blocks approval.")
+    approvals: ApprovalsOut = Field(
+        description="Approvals against the review policy (postmortems.<severity>.approvals): "
+        "approving records one, and the postmortem is approved once there are enough."
+    )
     facts: FactsOut | None = Field(description="Facts from the incident; null for retrospectives.")
 
 

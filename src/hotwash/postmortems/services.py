@@ -13,6 +13,7 @@ entry included; the demo passes the moment its story says.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -53,7 +54,11 @@ from hotwash.postmortems.models import (
 )
 from hotwash.postmortems.outlines import get_outline, load_outlines, outline_for_kind
 from hotwash.postmortems.queries import is_shared_publicly
-from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
+from hotwash.postmortems.signals import (
+    postmortem_created,
+    postmortem_status_changed,
+    section_saved,
+)
 
 TITLE_MAX = 200
 SECTION_MAX = 100_000
@@ -634,6 +639,16 @@ def _check_header(postmortem: Postmortem, cleaned: Mapping[str, Any]) -> None:
         raise InvalidInput(
             _("A postmortem of a private incident cannot be made public."), field="public"
         )
+    if cleaned.get("public") and not postmortem.public:
+        # Shared publicly only through the public version its author
+        # reviewed and confirmed (hotwash.sharing); withdrawing stays here.
+        raise InvalidInput(
+            _(
+                "A postmortem is shared publicly by confirming its public version: open "
+                "“Public version” on the postmortem's page."
+            ),
+            field="public",
+        )
     owner = cleaned.get("owner")
     if owner is not None and owner.pk != postmortem.owner_id:
         check_can_see_incident(incident, [owner], "owner")
@@ -812,6 +827,7 @@ def save_section(
             changes={"section": section_key, "language": lang, "version": section.version},
             now=now,
         )
+        section_saved.send(sender=Section, section=section, actor=actor, now=now)
     return section
 
 
@@ -819,7 +835,7 @@ def completeness(postmortem: Postmortem) -> dict[str, tuple[int, int]]:
     """For each language: (sections written, sections to write). Sections
     made only of incident facts (the timeline, action items) do not count."""
     outline = get_outline(postmortem.template)
-    writable = {section.key for section in outline.sections if not section.generated}
+    writable = outline.to_write
     filled: dict[str, set[str]] = {language: set() for language in Language.values}
     for key, language, body in postmortem.sections.values_list("key", "language", "body"):
         if key in writable and body.strip():
@@ -947,8 +963,43 @@ def resolve_comment(comment: Comment, *, actor: Actor, now: datetime | None = No
     return comment
 
 
+@dataclass(frozen=True)
+class Approvals:
+    """Where a postmortem's approvals stand against the review policy."""
+
+    required: int
+    approved: list[User]  # named reviewers who approved
+    waiting: list[User]  # named reviewers who have not (yet)
+
+    @property
+    def enough(self) -> bool:
+        return len(self.approved) >= self.required
+
+
+def required_approvals(postmortem: Postmortem) -> int:
+    """The review policy: its incident's severity's `approvals`
+    (policies: postmortems.<level>.approvals, two for SEV1 by default); one
+    for a retrospective, which has no severity."""
+    if postmortem.incident_id is None:
+        return 1
+    assert postmortem.incident is not None
+    return postmortem_rule(postmortem.incident.severity).approvals
+
+
+def approvals(postmortem: Postmortem) -> Approvals:
+    reviewers = list(postmortem.reviewers.select_related("user").order_by("added_at", "id"))
+    return Approvals(
+        required=required_approvals(postmortem),
+        approved=[r.user for r in reviewers if r.decision == ReviewDecision.APPROVED],
+        waiting=[r.user for r in reviewers if r.decision != ReviewDecision.APPROVED],
+    )
+
+
 def approval_problems(postmortem: Postmortem) -> list[str]:
-    """Why the postmortem cannot be approved yet (empty when it can)."""
+    """Why "approve" would be refused now (empty when it would not): the
+    review checklist not ticked, and what other apps block on (action items
+    without an owner or a due date). Approvals short of the review policy
+    do not refuse it (each one is recorded): see `approvals`."""
     problems: list[str] = []
     ticked = set(postmortem.checklist.values_list("key", flat=True))
     for key, label in CHECKLIST:
@@ -1005,7 +1056,10 @@ def transition(
     postmortem: Postmortem, *, actor: Actor, action: object, now: datetime | None = None
 ) -> Postmortem:
     """Move the postmortem along draft → in review → approved → published
-    (or back to draft); each move lands on the incident's timeline."""
+    (or back to draft); each move lands on the incident's timeline.
+    `approve` records the actor's approval, and moves the postmortem on only
+    once it has as many as its review policy requires (required_approvals):
+    until then it stays in review, its approvers listed."""
     _require_edit(actor, postmortem)
     name = str(action or "")
     if name not in TRANSITIONS:
@@ -1037,11 +1091,8 @@ def transition(
                     % {"problems": "; ".join(problems)},
                     field="status",
                 )
-            person = _person(actor)
-            if person is not None:
-                Reviewer.objects.filter(postmortem=postmortem, user=person).update(
-                    decision=ReviewDecision.APPROVED, decided_at=now
-                )
+            if not _approve_as(postmortem, actor, now):
+                return postmortem  # the approval is recorded; more are needed
         previous = postmortem.status
         postmortem.status = target
         postmortem.updated_at = now
@@ -1067,6 +1118,36 @@ def transition(
             sender=Postmortem, postmortem=postmortem, actor=actor, previous=previous, now=now
         )
     return postmortem
+
+
+def _approve_as(postmortem: Postmortem, actor: Actor, now: datetime) -> bool:
+    """Record the actor's approval (an administrator who is not a named
+    reviewer becomes one, so every approval is on the page) and say whether
+    the postmortem now has the approvals its review policy requires. The
+    system (no actor: the demo, imports) approves without counting."""
+    person = _person(actor)
+    if person is None:
+        return True
+    reviewer, created = Reviewer.objects.get_or_create(
+        postmortem=postmortem,
+        user=person,
+        defaults={"added_at": now, "decision": ReviewDecision.APPROVED, "decided_at": now},
+    )
+    if not created and reviewer.decision != ReviewDecision.APPROVED:
+        reviewer.decision = ReviewDecision.APPROVED
+        reviewer.decided_at = now
+        reviewer.save(update_fields=["decision", "decided_at"])
+    standing = approvals(postmortem)
+    if not standing.enough:
+        record_audit(
+            actor=actor,
+            action="postmortem.reviewed",
+            obj=postmortem,
+            changes={"decision": ReviewDecision.APPROVED, "approvals": len(standing.approved)},
+            now=now,
+        )
+        _on_timeline(postmortem, ReviewDecision.APPROVED, actor=actor, now=now)
+    return standing.enough
 
 
 def _check_approver(actor: Actor, postmortem: Postmortem) -> None:

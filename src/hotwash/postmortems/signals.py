@@ -7,3 +7,5 @@ from django.dispatch import Signal
 postmortem_created = Signal()
 # A postmortem changed status: postmortem, actor, previous (status), now.
 postmortem_status_changed = Signal()
+# A section's text was saved (a new version): section, actor, now.
+section_saved = Signal()

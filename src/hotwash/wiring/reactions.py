@@ -94,6 +94,13 @@ and its services, Service, StakeholderUpdate, Incident deleted)
      the thin serving layer reads (statuspage.fast). After the commit, in
      its own transaction; the stored pages are the record, no audit record.
 
+postmortems.section_saved (postmortems.services.save_section)
+  -> sharing.services.on_section_saved
+     The original changed: every public version of the postmortem prepared
+     before is flagged stale (never changed: what was published stays
+     published until the author confirms a new one). In the save's
+     transaction; audit "postmortem.public_version_stale".
+
 django.db.models.signals.post_save (ApiToken, User, Profile)
   -> forget_tokens (accounts.services.forget_tokens)
      Any change to a token, an account or a role, admin pages included, is
@@ -151,7 +158,12 @@ from hotwash.notifications.receivers import (
 )
 from hotwash.notifications.routing import forget_policy as forget_notification_policy
 from hotwash.postmortems.services import on_incident_made_private, on_incident_updated
-from hotwash.postmortems.signals import postmortem_created, postmortem_status_changed
+from hotwash.postmortems.signals import (
+    postmortem_created,
+    postmortem_status_changed,
+    section_saved,
+)
+from hotwash.sharing.services import on_section_saved
 from hotwash.statuspage import pages as status_pages
 from hotwash.statuspage.models import Maintenance, StakeholderUpdate
 from hotwash.statuspage.signals import update_published
@@ -229,6 +241,7 @@ CONNECTIONS: tuple[Connection, ...] = (
         )
         for model in (Service, Incident, StakeholderUpdate)
     ),
+    Connection(section_saved, on_section_saved, "sharing.public-version-stale"),
 )
 
 

@@ -32,7 +32,7 @@ import hotwash.trackers.jobs
 import hotwash.trackers.tasks
 import hotwash.triggers.jobs  # noqa: F401
 from hotwash.actions import display as action_display
-from hotwash.actions.queries import postmortem_items
+from hotwash.actions.queries import postmortem_items, postmortem_progress
 from hotwash.actions.services import approval_blockers
 from hotwash.blameless.engine import check_rules
 from hotwash.chat.recipients import incident_conversations
@@ -45,6 +45,8 @@ from hotwash.policies import load_policies
 from hotwash.postmortems import hooks
 from hotwash.postmortems.display import describe_postmortem_event
 from hotwash.postmortems.outlines import load_outlines
+from hotwash.reports.display import describe_report_event
+from hotwash.sharing.queries import public_texts
 from hotwash.statuspage.describe import describe_update
 from hotwash.statuspage.subscriptions import recipients as status_subscribers
 from hotwash.statuspage.update_texts import load_update_templates
@@ -78,10 +80,13 @@ def fill_registries() -> None:
     register_describer(TimelineKind.TRIGGER, describe.describe_trigger)
     register_describer(TimelineKind.CHANGE, describe.describe_change)
     register_describer(TimelineKind.STAKEHOLDER, describe_update)
+    register_describer(TimelineKind.REPORT, describe_report_event)
     hooks.fill(
         full_postmortem_required=full_postmortem_required,
         approval_blockers=approval_blockers,
         action_items=postmortem_items,
+        action_progress=postmortem_progress,
+        public_versions=public_texts,
     )
     # Public updates reach the status page's confirmed mail subscribers.
     register_recipient_source(status_subscribers)

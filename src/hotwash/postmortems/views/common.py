@@ -106,6 +106,8 @@ def section_views(
     views = []
     for outline_section in outline.sections:
         saved_section = saved.get(outline_section.key)
+        if outline_section.extra and not (saved_section and saved_section.body.strip()):
+            continue  # the extra section is there only when an import needed it
         views.append(
             SectionView(
                 key=outline_section.key,

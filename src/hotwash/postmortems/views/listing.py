@@ -77,7 +77,7 @@ def _rows(postmortems: list[Postmortem]) -> list[Row]:
     rows = []
     for postmortem in postmortems:
         outline = get_outline(postmortem.template)
-        writable = {s.key for s in outline.sections if not s.generated}
+        writable = outline.to_write
         written = filled.get(postmortem.pk, {})
         rows.append(
             Row(

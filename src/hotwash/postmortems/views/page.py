@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from csp import constants as csp_constants
+from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,10 +25,12 @@ from hotwash.incidents.display import format_duration
 from hotwash.postmortems import services
 from hotwash.postmortems.facts import IncidentFacts, incident_facts
 from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm
-from hotwash.postmortems.models import Postmortem, Reviewer, Status
+from hotwash.postmortems.hooks import hooks
+from hotwash.postmortems.models import Language, Postmortem, Reviewer, Status
 from hotwash.postmortems.outlines import get_outline
 from hotwash.postmortems.queries import public_postmortems
 from hotwash.postmortems.views.common import (
+    SectionView,
     chosen_language,
     language_versions,
     other_language,
@@ -154,6 +158,8 @@ def page_context(
             initial={"section": request.GET.get("comment", "")},
         ),
     }
+    if postmortem.status in (Status.IN_REVIEW, Status.APPROVED):
+        context["approvals"] = services.approvals(postmortem)
     if any(button.name == "approve" for button in context["actions"]):
         context["still_needed"] = services.approval_problems(postmortem)
     if can_edit or my_review is not None:
@@ -216,17 +222,30 @@ def _checklist(postmortem: Postmortem) -> list[ChecklistRow]:
 
 
 # --- public pages -------------------------------------------------------------
+# They show the public version its author confirmed (hotwash.sharing, through
+# `hooks.public_versions`), in the reader's language, never the live
+# original; a postmortem shared without one is not shown. No image from
+# elsewhere loads on them (Markdown images are links, and the CSP says so).
+
+PUBLIC_CSP = {"img-src": [csp_constants.SELF]}
 
 
 def _public() -> Any:
     return public_postmortems().select_related("incident")
 
 
+def _reader_language(request: HttpRequest) -> str:
+    language = (getattr(request, "LANGUAGE_CODE", "") or "en")[:2]
+    return language if language in Language.values else "en"
+
+
+@csp_replace(PUBLIC_CSP)
 def public_index(request: HttpRequest) -> HttpResponse:
     """Published postmortems shared publicly; no sign-in needed."""
     postmortems = list(_public().order_by("-published_at", "-id")[:200])
+    texts = hooks.public_versions(postmortems, _reader_language(request))
     context = {
-        "postmortems": postmortems,
+        "entries": [(p, texts[p.pk]) for p in postmortems if p.pk in texts],
         "nav": "public",
         # Signing in leads to the staff list, with drafts and comments.
         "sign_in_next": reverse("postmortems:list"),
@@ -234,30 +253,57 @@ def public_index(request: HttpRequest) -> HttpResponse:
     return render(request, "postmortems/public_index.html", context)
 
 
+# django-csp types a view as taking the request alone.
+@csp_replace(PUBLIC_CSP)  # type: ignore[arg-type]
 def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The text and the durations, never the people: no names, usernames,
-    comments, reviewers or timeline entries (which are written by and about
-    responders)."""
+    """The confirmed public version and the durations, never the people: no
+    names, usernames, comments, reviewers or timeline entries (which are
+    written by and about responders)."""
     postmortem = _public().filter(pk=pk).first()
-    if postmortem is None:
+    language = _reader_language(request)
+    public = hooks.public_versions([postmortem], language).get(pk) if postmortem else None
+    if postmortem is None or public is None:
         raise Http404
-    counts = services.completeness(postmortem)
-    language = chosen_language(request, postmortem, {k for k, v in counts.items() if v[0]})
     facts = incident_facts(postmortem.incident) if postmortem.incident else None
+    sections = [
+        SectionView(
+            key=section.key,
+            title=section.title.get(language),
+            level=section.level,
+            help="",
+            body=public.sections[section.key],
+            version=0,
+            generated=None,
+            five_whys=False,
+        )
+        for section in get_outline(postmortem.template).sections
+        if public.sections.get(section.key, "").strip()
+    ]
     context = {
         "postmortem": postmortem,
+        "title": public.title,
         "incident": postmortem.incident,
-        "services_list": _services(postmortem, facts),
+        "services_list": _public_services(postmortem),
         "durations": shown_durations(facts) if facts else [],
         "facts": facts,
         "language": language,
-        "versions": language_versions(postmortem, language),
-        "sections": [s for s in section_views(postmortem, language) if s.body.strip()],
+        "sections": sections,
         "nav": "public",
         # Signing in leads to the full postmortem, for those who may read it.
         "sign_in_next": reverse("postmortems:detail", args=[postmortem.pk]),
     }
     return render(request, "postmortems/public_detail.html", context)
+
+
+def _public_services(postmortem: Postmortem) -> list[str]:
+    """The services as the status page names them, and only those it shows:
+    an internal service's name is not for the public."""
+    services_of = (
+        postmortem.incident.services if postmortem.incident is not None else postmortem.services
+    )
+    return sorted(
+        service.public_name or service.name for service in services_of.filter(public=True)
+    )
 
 
 __all__ = ["postmortem_detail", "public_detail", "public_index", "render_postmortem"]

@@ -14,7 +14,7 @@ from hotwash.core.errors import Conflict, DomainError
 from hotwash.core.forms import HotwashForm
 from hotwash.postmortems import services
 from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm
-from hotwash.postmortems.models import Postmortem, ReviewDecision
+from hotwash.postmortems.models import Postmortem, ReviewDecision, Status
 from hotwash.postmortems.outlines import get_outline
 from hotwash.postmortems.views.common import postmortem_action, to_postmortem
 from hotwash.postmortems.views.page import render_postmortem
@@ -97,6 +97,14 @@ def change_status(request: HttpRequest, postmortem: Postmortem) -> HttpResponse:
         return _failed(request, postmortem, "status_form", form, error)
     except DomainError as error:
         return _failed(request, postmortem, "status_form", form, error)
+    if action == "approve" and postmortem.status == Status.IN_REVIEW:
+        standing = services.approvals(postmortem)
+        messages.success(
+            request,
+            _("Your approval is recorded: %(count)d of the %(required)d required.")
+            % {"count": len(standing.approved), "required": standing.required},
+        )
+        return to_postmortem(postmortem, "review", language=_language(request))
     messages.success(request, str(DONE_MESSAGES.get(action, "")))
     return to_postmortem(postmortem, "review", language=_language(request))
 

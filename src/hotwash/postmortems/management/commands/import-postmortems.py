@@ -18,10 +18,12 @@ from hotwash.postmortems.importing import import_paths, markdown_files
 
 class Command(BaseCommand):
     help = (
-        "Import postmortems from Markdown files with YAML front matter (the format "
-        "export-postmortems writes): PATH is a file or a folder. A file that fails imports "
-        "nothing and is reported with its line; the others still import. Exit status 1 when "
-        "any file failed."
+        "Import postmortems from Markdown files: PATH is a file or a folder. Files with YAML "
+        "front matter (the format export-postmortems writes) import as they are; Markdown "
+        "written elsewhere (no front matter, or front matter without kind) is matched to the "
+        "closest template, and what was assumed is reported per file. A file that fails "
+        "imports nothing and is reported with its line; the others still import. Exit status "
+        "1 when any file failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,12 +39,15 @@ class Command(BaseCommand):
         files = markdown_files(path)
         created = updated = 0
         failures = []
+        assumed = []
         # The bar goes to the real stderr: Django's wrapper would add newlines.
         stream = getattr(self.stderr, "_out", None)
         with tqdm(
             total=len(files), unit="file", file=stream, disable=options["no_progress"]
         ) as bar:
             for result in import_paths(files):
+                if result.assumed:
+                    assumed.append(result)
                 if result.error is not None:
                     failures.append(result.error)
                 elif result.created:
@@ -50,6 +55,10 @@ class Command(BaseCommand):
                 else:
                     updated += 1
                 bar.update(1)
+        for result in assumed:
+            # What was worked out for a file written elsewhere, to check.
+            lines = [f"{result.path}:", *(f"  {line}" for line in result.assumed)]
+            self.stdout.write("\n".join(lines))
         self.stdout.write(
             ngettext(
                 "Imported %(ok)d of %(total)d file (new: %(created)d, updated: %(updated)d).",
