@@ -87,6 +87,7 @@ ACTIONS = frozenset(
         "/postmortems/{pk}/public-version/confirm/",
         "/action-items/{pk}/edit/",
         "/action-items/{pk}/status/",
+        "/postmortems/feed-token/",
         "/reports/{pk}/comments/",
         "/reports/{pk}/close/",
         "/reports/{pk}/retrospective/",
@@ -123,6 +124,9 @@ NOT_PAGES = frozenset(
         # Atom feeds (tests/statuspage/test_feeds.py).
         "/status/feed.atom",
         "/status/{service}/feed.atom",
+        # (tests/postmortems/test_feeds.py)
+        "/postmortems/feed.atom",
+        "/postmortems/public/feed.atom",
         # What Slack and the Bot Framework call, signed (tests/integrations/).
         "/integrations/slack/commands",
         "/integrations/slack/events",

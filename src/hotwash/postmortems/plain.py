@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotwash.core import markdown_blocks
 from hotwash.core.markdown_blocks import Heading
@@ -389,9 +390,12 @@ def read_foreign(parsed: ParsedFile, *, used_keys: frozenset[str]) -> Reading:
         language = placement.language or "en"
         front["language"] = language
     reading.report.append(
-        _(
+        ngettext(
             "Template: “%(template)s”, headings read in %(language)s: %(found)d of its "
-            "%(total)d sections found."
+            "%(total)d section found.",
+            "Template: “%(template)s”, headings read in %(language)s: %(found)d of its "
+            "%(total)d sections found.",
+            len(outline.sections),
         )
         % {
             "template": outline.name.get(),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from hotwash.accounts.queries import responders
 from hotwash.core.errors import Conflict, DomainError
@@ -101,7 +101,11 @@ def change_status(request: HttpRequest, postmortem: Postmortem) -> HttpResponse:
         standing = services.approvals(postmortem)
         messages.success(
             request,
-            _("Your approval is recorded: %(count)d of the %(required)d required.")
+            ngettext(
+                "Your approval is recorded: %(count)d of the %(required)d required.",
+                "Your approval is recorded: %(count)d of the %(required)d required.",
+                standing.required,
+            )
             % {"count": len(standing.approved), "required": standing.required},
         )
         return to_postmortem(postmortem, "review", language=_language(request))
