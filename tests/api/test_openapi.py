@@ -37,6 +37,9 @@ OPERATIONS = {
     ("post", "/api/v1/lint"),
     ("post", "/api/v1/redact"),
     ("get", "/api/v1/postmortems/{ref}/public-version"),
+    ("post", "/api/v1/postmortems/{ref}/public-version"),
+    ("put", "/api/v1/postmortems/{ref}/public-version/title"),
+    ("post", "/api/v1/postmortems/{ref}/public-version/confirm"),
 }
 # Each domain area lists its own operations, one "method /path" per line, in
 # tests/api/operations/<area>.txt.

@@ -383,6 +383,43 @@ def test_the_header_form_does_not_share_publicly(responder_client: Client, respo
     assert not postmortem.public
 
 
+def test_the_header_form_points_to_the_public_version_instead_of_a_checkbox(
+    responder_client: Client, responder: User
+) -> None:
+    postmortem = _postmortem(responder)
+    page = responder_client.get(f"/en/postmortems/{postmortem.pk}/details/").content.decode()
+    assert 'name="public"' not in page
+    assert f'href="/en/postmortems/{postmortem.pk}/public-version/"' in page
+    french = responder_client.get(f"/fr/postmortems/{postmortem.pk}/details/").content.decode()
+    assert "Relire la version publique" in french
+
+
+def test_the_header_form_withdraws_a_postmortem_shared_publicly(
+    responder_client: Client, responder: User
+) -> None:
+    postmortem = _postmortem(responder)
+    # Shared publicly the way hotwash.sharing leaves it once confirmed.
+    Postmortem.objects.filter(pk=postmortem.pk).update(public=True)
+    url = f"/en/postmortems/{postmortem.pk}/details/"
+    page = responder_client.get(url).content.decode()
+    assert 'name="public"' in page and "checked" in page
+    assert "Shared publicly (untick to withdraw)" in page
+    # Saving with the box still ticked changes nothing about sharing.
+    kept = {"title": "Checkout outage", "original_language": "en", "owner": "amira"}
+    assert responder_client.post(url, {**kept, "public": "on"}).status_code == 302
+    postmortem.refresh_from_db()
+    assert postmortem.public and postmortem.title == "Checkout outage"
+    assert responder_client.post(url, kept).status_code == 302
+    postmortem.refresh_from_db()
+    assert not postmortem.public
+    withdrawn = AuditRecord.objects.filter(
+        action="postmortem.updated", object_id=str(postmortem.pk)
+    )
+    assert any(r.changes.get("public") == {"from": True, "to": False} for r in withdrawn)
+    assert postmortem.incident is not None
+    assert postmortem.incident.timeline.filter(data__event="public_unshared").count() == 1
+
+
 def test_a_private_incidents_postmortem_cannot_be_public(
     responder_client: Client, responder: User
 ) -> None:

@@ -1,4 +1,5 @@
-"""POST /api/v1/redact and GET /api/v1/postmortems/{ref}/public-version."""
+"""POST /api/v1/redact and /api/v1/postmortems/{ref}/public-version: reading,
+preparing, titling, confirming."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.test import Client
 from hotwash.accounts.services import create_api_token
 from hotwash.incidents.services import update_incident
 from hotwash.postmortems.models import Postmortem
+from hotwash.sharing.models import PublicVersion
 from tests.support.sharing import share_publicly
 
 
@@ -91,3 +93,57 @@ def test_private_again_it_is_not_found(make_postmortem: Any, responder: User, vi
     assert body["published"] is not None and body["draft"] is None
     update_incident(postmortem.incident, actor=responder, changes={"private": True})
     assert reader.get(f"/api/v1/postmortems/{postmortem.ref}/public-version").status_code == 404
+
+
+def _editor(user: User) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {create_api_token(user, name='t')}")
+
+
+def _send(client: Client, method: str, path: str, body: Any = None) -> Any:
+    call = getattr(client, method)
+    return call(path, data=json.dumps(body or {}), content_type="application/json")
+
+
+def test_preparing_titling_and_confirming_through_the_api(
+    published: Postmortem, responder: User, viewer: User
+) -> None:
+    editor = _editor(responder)
+    base = f"/api/v1/postmortems/{published.ref}/public-version"
+    assert _send(_editor(viewer), "post", base).status_code == 403
+    prepared = _send(editor, "post", base)
+    assert prepared.status_code == 201
+    body = prepared.json()
+    assert body["published"] is None and body["draft"]["confirmed_at"] is None
+    assert body["missing"] == ["The title in French."]
+    # Not yet: each problem is listed after the message.
+    refused = _send(editor, "post", f"{base}/confirm", {"confirmed": True})
+    assert refused.status_code == 409
+    assert [e["message"] for e in refused.json()["errors"]][1:] == ["The title in French."]
+    assert _send(editor, "post", f"{base}/confirm", {"confirmed": False}).status_code == 422
+    titled = _send(editor, "put", f"{base}/title", {"language": "fr", "title": "Échec du paiement"})
+    assert titled.status_code == 200 and titled.json()["missing"] == []
+    bad = _send(editor, "put", f"{base}/title", {"language": "de", "title": "Zahlung"})
+    assert bad.status_code == 422 and bad.json()["field"] == "language"
+    confirmed = _send(editor, "post", f"{base}/confirm", {"confirmed": True})
+    assert confirmed.status_code == 200
+    version = confirmed.json()["published"]
+    assert version["confirmed_by"] == "amira" and confirmed.json()["draft"] is None
+    public = {(t["key"], t["language"]): t["text"] for t in version["texts"]}
+    assert public[("_title", "fr")] == "Échec du paiement"
+    assert "Amira" not in public[("summary", "en")]
+    published.refresh_from_db()
+    assert published.public
+    # What readers outside see is that version, without sign-in.
+    page = Client().get(f"/en/postmortems/public/{published.pk}/")
+    assert page.status_code == 200 and "Amira" not in page.content.decode()
+
+
+def test_a_private_incidents_postmortem_gets_no_public_version(
+    make_postmortem: Any, responder: User
+) -> None:
+    postmortem = make_postmortem(private=True)
+    answer = _send(
+        _editor(responder), "post", f"/api/v1/postmortems/{postmortem.ref}/public-version"
+    )
+    assert answer.status_code == 422
+    assert not PublicVersion.objects.filter(postmortem=postmortem).exists()

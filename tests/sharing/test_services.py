@@ -14,8 +14,10 @@ from pytest_django import Settings
 from hotwash.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hotwash.core.models import AuditRecord
 from hotwash.incidents import services as incidents
+from hotwash.incidents.models import TimelineKind
 from hotwash.policies import load_policies
 from hotwash.postmortems import services as postmortems
+from hotwash.postmortems.display import describe_postmortem_event
 from hotwash.postmortems.models import Postmortem
 from hotwash.sharing import queries, services
 from hotwash.sharing.models import TITLE, PublicVersion
@@ -68,6 +70,14 @@ def test_confirming_needs_both_languages_and_says_what_is_missing(
     version = services.confirm_public_version(published, actor=responder, confirmed=True)
     published.refresh_from_db()
     assert published.public and version.confirmed_by == responder
+    # The incident's timeline says so, where latecomers and reviewers look.
+    assert published.incident is not None
+    entry = published.incident.timeline.get(
+        kind=TimelineKind.POSTMORTEM, data__event="public_version_confirmed"
+    )
+    assert describe_postmortem_event(entry).endswith(
+        " confirmed the postmortem's public version, the redacted text readers outside see."
+    )
 
 
 def test_a_section_in_one_language_only_is_named(

@@ -15,10 +15,19 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        field: str | None = None,
+        problems: list[str] | None = None,
+    ) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
+        # What is still wrong, one sentence each, when the message sums up
+        # several (the API lists them after it in `errors`).
+        self.problems = list(problems or [])
 
 
 class InvalidInput(DomainError):

@@ -37,6 +37,11 @@ def describe_postmortem_event(event: TimelineEvent) -> str:
         "owner_changed": _("%(who)s made %(to)s the postmortem's owner."),
         "due_on_changed": _("%(who)s set the postmortem's due date to %(to)s."),
         "imported": _("%(who)s imported the postmortem from Markdown."),
+        "public_version_confirmed": _(
+            "%(who)s confirmed the postmortem's public version, the redacted text readers "
+            "outside see."
+        ),
+        "public_unshared": _("%(who)s stopped sharing the postmortem publicly."),
         "public_withdrawn": _(
             "%(who)s made the incident private: its postmortem is no longer shared publicly."
         ),

@@ -143,8 +143,8 @@ class StartForm(HotwashForm):
 
 
 class HeaderForm(HotwashForm):
-    """Title, owner, due date, tags, authors, language, public flag (offered
-    only when the postmortem may be shared: `can_share`)."""
+    """Title, owner, due date, tags, authors, language, and the public flag
+    (offered only to withdraw a postmortem shared publicly: `withdrawable`)."""
 
     id_prefix = "header"
 
@@ -164,22 +164,24 @@ class HeaderForm(HotwashForm):
         ),
     )
     original_language = _choice(gettext_lazy("Original language"), Language.choices)
+    # Offered only to withdraw: sharing publicly goes through the public
+    # version the author reviews and confirms (hotwash.sharing).
     public = forms.BooleanField(
-        label=gettext_lazy("Share publicly once published"),
+        label=gettext_lazy("Shared publicly (untick to withdraw)"),
         required=False,
         help_text=gettext_lazy(
-            "Anyone with the link can then read the text and durations, without signing in. "
-            "People's names are not shown there."
+            "Unticking takes the public page down. Sharing it again goes through its "
+            "public version."
         ),
     )
 
     def __init__(
-        self, *args: Any, people: People = (), can_share: bool = True, **kwargs: Any
+        self, *args: Any, people: People = (), withdrawable: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].widget = PeopleSelect(choices=[("", _("Nobody")), *people])
-        if not can_share:
-            # A private incident's postmortem: the page explains instead. A
+        if not withdrawable:
+            # Not shared now: the page links to the public version instead. A
             # "public" sent anyway still reaches the service, which refuses it.
             del self.fields["public"]
 

@@ -288,7 +288,7 @@ def clean_owner(value: object, field: str = "owner") -> User | None:
 # --- timeline -------------------------------------------------------------------
 
 
-def _on_timeline(
+def record_on_timeline(
     postmortem: Postmortem, event: str, *, actor: Actor, now: datetime, **extra: Any
 ) -> None:
     """Every postmortem event worth knowing about lands on its incident's
@@ -392,7 +392,7 @@ def draft_for_incident(
             changes={"incident": locked.pk, "template": key, "due_on": str(due or "")},
             now=now,
         )
-        _on_timeline(
+        record_on_timeline(
             postmortem,
             "drafted",
             actor=actor,
@@ -620,13 +620,15 @@ def update_postmortem(
         )
         for field in ("owner", "due_on"):
             if field in audit:
-                _on_timeline(
+                record_on_timeline(
                     postmortem,
                     f"{field}_changed",
                     actor=actor,
                     now=now,
                     to=audit[field]["to"],
                 )
+        if "public" in audit and not postmortem.public:
+            record_on_timeline(postmortem, "public_unshared", actor=actor, now=now)
     return postmortem
 
 
@@ -681,7 +683,7 @@ def withdraw_public_sharing(
             changes={"public": {"from": True, "to": False}, "because": "incident_private"},
             now=now,
         )
-        _on_timeline(postmortem, "public_withdrawn", actor=actor, now=now)
+        record_on_timeline(postmortem, "public_withdrawn", actor=actor, now=now)
     return postmortem
 
 
@@ -882,7 +884,7 @@ def set_reviewers(
                 changes={"from": sorted(before), "to": sorted(after)},
                 now=now,
             )
-            _on_timeline(postmortem, "reviewers_set", actor=actor, now=now, to=sorted(after))
+            record_on_timeline(postmortem, "reviewers_set", actor=actor, now=now, to=sorted(after))
 
 
 def set_checklist_item(
@@ -1048,7 +1050,7 @@ def review(
             changes={"decision": value},
             now=now,
         )
-        _on_timeline(postmortem, value, actor=actor, now=now)
+        record_on_timeline(postmortem, value, actor=actor, now=now)
     return reviewer
 
 
@@ -1113,7 +1115,9 @@ def transition(
             changes={"status": {"from": previous, "to": target}},
             now=now,
         )
-        _on_timeline(postmortem, target if name != "reopen" else "reopened", actor=actor, now=now)
+        record_on_timeline(
+            postmortem, target if name != "reopen" else "reopened", actor=actor, now=now
+        )
         postmortem_status_changed.send(
             sender=Postmortem, postmortem=postmortem, actor=actor, previous=previous, now=now
         )
@@ -1146,7 +1150,7 @@ def _approve_as(postmortem: Postmortem, actor: Actor, now: datetime) -> bool:
             changes={"decision": ReviewDecision.APPROVED, "approvals": len(standing.approved)},
             now=now,
         )
-        _on_timeline(postmortem, ReviewDecision.APPROVED, actor=actor, now=now)
+        record_on_timeline(postmortem, ReviewDecision.APPROVED, actor=actor, now=now)
     return standing.enough
 
 

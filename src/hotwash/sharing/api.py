@@ -1,5 +1,6 @@
 """The public versions over the API: redacting any text (for tools and
-tests) and reading a postmortem's public version."""
+tests), and a postmortem's public version: reading it, preparing it, giving
+it its title in the other language, confirming it."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from hotwash.accounts.api_auth import caller
 from hotwash.core.api.errors import ERRORS
 from hotwash.core.errors import InvalidInput
 from hotwash.postmortems.api import get_postmortem
-from hotwash.postmortems.models import Language
+from hotwash.postmortems.models import Language, Postmortem
 from hotwash.postmortems.schemas import PostmortemRef
 from hotwash.postmortems.services import can_edit
-from hotwash.sharing import queries, redaction
+from hotwash.sharing import queries, redaction, services
 from hotwash.sharing.models import PublicVersion
-from hotwash.sharing.schemas import PublicVersionsOut, RedactIn, RedactOut
+from hotwash.sharing.schemas import (
+    ConfirmIn,
+    PublicTitleIn,
+    PublicVersionsOut,
+    RedactIn,
+    RedactOut,
+)
 
 router = Router(tags=["Public versions"])
 
@@ -64,7 +71,64 @@ def read_public_version(request: HttpRequest, ref: PostmortemRef) -> dict[str, A
     Originals and replacements are left out for a reader who reads the
     postmortem only because it is shared publicly."""
     user = caller(request)
+    return _versions(user, get_postmortem(user, ref))
+
+
+@router.post(
+    "/postmortems/{ref}/public-version",
+    response={201: PublicVersionsOut, **ERRORS},
+    summary="Prepare a postmortem's public version",
+    operation_id="prepare_public_version",
+)
+def prepare_public_version(request: HttpRequest, ref: PostmortemRef) -> Status[dict[str, Any]]:
+    """A new draft, redacted from the postmortem as it is now (the marks,
+    undone replacements and other-language title of the newest version
+    carry over). Nothing is public until the draft is confirmed. 422 for a
+    private incident's postmortem."""
+    user = caller(request)
     postmortem = get_postmortem(user, ref)
+    services.prepare_public_version(postmortem, actor=user)
+    return Status(201, _versions(user, postmortem))
+
+
+@router.put(
+    "/postmortems/{ref}/public-version/title",
+    response={200: PublicVersionsOut, **ERRORS},
+    summary="Give the public version its title in a language",
+    operation_id="set_public_version_title",
+)
+def set_public_title(
+    request: HttpRequest, ref: PostmortemRef, payload: PublicTitleIn
+) -> dict[str, Any]:
+    """The title in the language the postmortem was not written in (public
+    pages exist in both). Redacted like the rest."""
+    user = caller(request)
+    postmortem = get_postmortem(user, ref)
+    services.set_title(postmortem, actor=user, language=payload.language, title=payload.title)
+    return _versions(user, postmortem)
+
+
+@router.post(
+    "/postmortems/{ref}/public-version/confirm",
+    response={200: PublicVersionsOut, **ERRORS},
+    summary="Confirm the public version: share the postmortem publicly",
+    operation_id="confirm_public_version",
+)
+def confirm_public_version(
+    request: HttpRequest, ref: PostmortemRef, payload: ConfirmIn
+) -> dict[str, Any]:
+    """The author confirms that they reviewed the draft beside the original:
+    it becomes the published public version. 409 when it cannot be yet
+    (not approved, stale, a text missing in a language, a blocking
+    blameless finding), with each problem in `errors`; 422 without
+    `"confirmed": true`."""
+    user = caller(request)
+    postmortem = get_postmortem(user, ref)
+    services.confirm_public_version(postmortem, actor=user, confirmed=payload.confirmed)
+    return _versions(user, postmortem)
+
+
+def _versions(user: User, postmortem: Postmortem) -> dict[str, Any]:
     originals = queries.can_read_original(user, postmortem)
     published = queries.published_of(postmortem)
     draft = queries.draft_of(postmortem) if can_edit(user, postmortem) else None

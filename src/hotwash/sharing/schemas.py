@@ -9,6 +9,7 @@ from pydantic import Field
 
 from hotwash.blameless.schemas import TEXT_MAX_CHARS
 from hotwash.core.api.schemas import ApiModel, one_of
+from hotwash.postmortems.services import TITLE_MAX
 from hotwash.sharing.redaction import KINDS
 
 
@@ -68,4 +69,15 @@ class PublicVersionsOut(ApiModel):
     )
     missing: list[str] = Field(
         description="What the draft still needs before it can be published (both languages)."
+    )
+
+
+class PublicTitleIn(ApiModel):
+    language: str = Field(description="en or fr.", examples=["fr"])
+    title: str = Field(max_length=TITLE_MAX, description="The title in that language.")
+
+
+class ConfirmIn(ApiModel):
+    confirmed: bool = Field(
+        description="true: I reviewed the public version beside the original.", examples=[True]
     )

@@ -27,7 +27,13 @@ from hotwash.incidents.models import Incident
 from hotwash.incidents.services import Actor
 from hotwash.postmortems.models import Postmortem, Section, Status
 from hotwash.postmortems.queries import can_be_shared
-from hotwash.postmortems.services import TITLE_MAX, can_edit, can_read, clean_language
+from hotwash.postmortems.services import (
+    TITLE_MAX,
+    can_edit,
+    can_read,
+    clean_language,
+    record_on_timeline,
+)
 from hotwash.sharing import queries, redaction
 from hotwash.sharing.models import TITLE, PublicText, PublicVersion
 
@@ -286,8 +292,7 @@ class NotReady(Conflict):
     """The draft cannot be published yet; `problems` says why, one sentence each."""
 
     def __init__(self, message: str, problems: list[str]) -> None:
-        super().__init__(message, field="confirm")
-        self.problems = problems
+        super().__init__(message, field="confirm", problems=problems)
 
 
 def confirm_public_version(
@@ -322,6 +327,7 @@ def confirm_public_version(
             postmortem.public = True
             postmortem.updated_at = now
             postmortem.save(update_fields=["public", "updated_at"])
+        record_on_timeline(postmortem, "public_version_confirmed", actor=actor, now=now)
         record_audit(
             actor=actor,
             action="postmortem.public_version_confirmed",

@@ -232,7 +232,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return respond(request, exc.status_code, error_body(exc.message, exc.field))
+        items: list[ErrorEntry] = [{"field": exc.field, "message": exc.message}]
+        items += [{"field": exc.field, "message": problem} for problem in exc.problems]
+        return respond(request, exc.status_code, error_body(exc.message, exc.field, items))
 
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -1,5 +1,5 @@
-"""The header form: title, owner, due date, tags, authors, language and
-whether it may be shared publicly once published."""
+"""The header form: title, owner, due date, tags, authors, language and,
+for a postmortem shared publicly, withdrawing it."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _form(postmortem: Postmortem, data: QueryDict | None = None) -> HeaderForm:
         data,
         initial=_initial(postmortem),
         people=_people(postmortem),
-        can_share=can_be_shared(postmortem),
+        withdrawable=is_marked_public(postmortem),
     )
 
 
@@ -84,6 +84,6 @@ def _render(
         "postmortem": postmortem,
         "form": form,
         "error_form": form if form.errors else None,
-        "can_share": "public" in form.fields,
+        "can_share": can_be_shared(postmortem),
     }
     return render(request, "postmortems/header.html", context, status=status)
