@@ -209,19 +209,58 @@ def _published(actor: User, title: str, *, private: bool = False) -> Postmortem:
 def test_the_digest_lists_what_was_published_this_week_that_its_reader_may_read(
     smtp: SmtpSink, amira: User, lea: User, settings: Settings
 ) -> None:
+    """Léa has no open work: the week's lessons are reason enough to write."""
     settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
-    make_item(lea, due_on=TODAY + timedelta(days=9))
     shared = _published(amira, "Checkout latency above SLO")
     _published(amira, "Payroll export left on a partner share", private=True)
     scan_digests(NOW)
     drain()
-    [message] = smtp.messages
-    assert message["To"] == "lea@example.org"
-    text, html = bodies(message)
+    assert sorted(m["To"] for m in smtp.messages) == ["amira@example.org", "lea@example.org"]
+    # The author of the private one reads both.
+    [to_amira] = smtp.to("amira@example.org")
+    assert "Payroll" in bodies(to_amira)[0]
+    [to_lea] = smtp.to("lea@example.org")
+    text, html = bodies(to_lea)
     assert "Publiés cette semaine" in text
     assert f"{shared.ref} {shared.title}" in text
     assert f"{settings.SITE_URL}/fr/postmortems/learned/" in html
     assert "Payroll" not in text and "Payroll" not in html
+
+
+def test_a_week_of_private_lessons_alone_writes_to_nobody_who_cannot_read_them(
+    smtp: SmtpSink, amira: User, lea: User, settings: Settings
+) -> None:
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
+    make_item(amira, due_on=TODAY + timedelta(days=9))
+    _published(amira, "Payroll export left on a partner share", private=True)
+    scan_digests(NOW)
+    drain()
+    assert [m["To"] for m in smtp.messages] == ["amira@example.org"]
+    assert not SentNotification.objects.filter(recipient=lea).exists()
+
+
+def test_reviewers_are_told_how_many_reports_wait_and_nobody_else(
+    smtp: SmtpSink, amira: User, lea: User, admin_user: User, settings: Settings
+) -> None:
+    from hotwash.reports.services import file_report, grant_review
+
+    settings.DIGEST_WEEKDAY, settings.DIGEST_HOUR = 4, 7  # Thursday, 07:00
+    grant_review(person=lea, actor=admin_user)
+    make_item(amira, due_on=TODAY + timedelta(days=9))
+    file_report(
+        author=amira, kind="near-miss", text="The backup nearly ran on prod.", anonymous=True
+    )
+    file_report(author=amira, kind="concern", text="On-call weeks are too long.", anonymous=False)
+    scan_digests(NOW)
+    drain()
+    [to_lea] = smtp.to("lea@example.org")
+    text, html = bodies(to_lea)
+    assert "2 quasi-incidents ou préoccupations attendent la décision" in text
+    assert f"{settings.SITE_URL}/fr/reports/?status=open" in html
+    # Amira filed them and has work, but reviews nothing: no count for her.
+    [to_amira] = smtp.to("amira@example.org")
+    amira_text, amira_html = bodies(to_amira)
+    assert "near miss" not in amira_text and "reports wait" not in amira_html
 
 
 def test_a_failing_smtp_server_means_retries_with_backoff_visible_in_the_admin(

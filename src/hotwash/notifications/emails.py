@@ -10,7 +10,8 @@ or given a new due date in between is not sent (`build_email` returns a
 A message only ever shows the recipient what they may see: an action item or
 postmortem of a private incident they cannot see (they were given it before
 the incident turned private) is left out of the digest, and its reminder is
-not sent. The rules are the apps' own (`visible_items`,
+not sent; only people who review near misses and concerns are told how many
+wait. The rules are the apps' own (`visible_items`,
 `readable_postmortems`); the digest scan picks its recipients by the same
 ones (`has_digest_content`).
 """
@@ -41,6 +42,7 @@ from hotwash.notifications.models import Kind, SentNotification
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.models import Status as PostmortemStatus
 from hotwash.postmortems.queries import readable_postmortems
+from hotwash.reports.queries import can_review_reports, open_reports
 
 DIGEST_LIMIT = 50
 
@@ -146,10 +148,22 @@ def _published_this_week(recipient: User, today: date) -> QuerySet[Postmortem]:
     )
 
 
-def has_digest_content(recipient: User) -> bool:
+def _reports_waiting(recipient: User) -> int:
+    """How many near misses and concerns wait for a decision, for someone
+    who reviews them (0 for anyone else: they never learn the number)."""
+    return open_reports().count() if can_review_reports(recipient) else 0
+
+
+def has_digest_content(recipient: User, today: date) -> bool:
     """Whether the recipient's digest would list anything: open work they
-    may see. The digest scan asks this of each person it would pick."""
-    return _open_items(recipient).exists() or _open_postmortems(recipient).exists()
+    may see, what was published this week that they may read, reports
+    waiting for them. The digest scan asks this of each person it would pick."""
+    return (
+        _open_items(recipient).exists()
+        or _open_postmortems(recipient).exists()
+        or _published_this_week(recipient, today).exists()
+        or _reports_waiting(recipient) > 0
+    )
 
 
 def _why_not(still_due: QuerySet[Any], notification: SentNotification) -> Skip:
@@ -283,7 +297,8 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
     published = list(
         _published_this_week(recipient, today).order_by("-published_at", "-id")[: DIGEST_LIMIT + 1]
     )
-    if not items and not postmortems and not published:
+    reports_waiting = _reports_waiting(recipient)
+    if not items and not postmortems and not published and not reports_waiting:
         return NOTHING_TO_REPORT
     counts = {
         "open": _open_items(recipient).count(),
@@ -329,6 +344,8 @@ def digest(n: SentNotification, recipient: User, today: date) -> Content | Skip:
                 for pm in published[:DIGEST_LIMIT]
             ],
             "learned_url": links.learned_url(),
+            "reports_waiting": reports_waiting,
+            "reports_url": links.reports_to_review_url(),
             "open_count": counts["open"],
             "overdue_count": counts["overdue"],
             "week": long_date(week),

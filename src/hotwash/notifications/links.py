@@ -33,5 +33,10 @@ def learned_url() -> str:
     return absolute(reverse("postmortems:learned"))
 
 
+def reports_to_review_url() -> str:
+    # The reviewers' list opens on the reports still open.
+    return absolute(reverse("reports:list") + "?status=open")
+
+
 def preferences_url() -> str:
     return absolute(reverse("notifications:preferences"))

@@ -21,8 +21,9 @@ When each message goes out:
   digest); these cannot be muted;
 - the weekly digest: once per ISO week, from HOTWASH_DIGEST_WEEKDAY at
   HOTWASH_DIGEST_HOUR in the recipient's zone, to people with open action
-  items or postmortems they may see (the digest's own rule) who did not
-  mute it.
+  items or postmortems they may see, postmortems published that week they
+  may read, or near misses and concerns to review (the digest's own rule),
+  who did not mute it.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ from hotwash.notifications.models import (
 from hotwash.notifications.outbox import emit_many
 from hotwash.notifications.tasks import deliver_notification
 from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.models import Status as PostmortemStatus
+from hotwash.postmortems.queries import SHAREABLE
+from hotwash.reports.queries import open_reports, reviewers_q
 
 MUTED_NOTE = "Muted by the recipient."
 
@@ -255,14 +259,27 @@ def _in_default_language(function: Any, pk: int) -> str:
 # --- digests --------------------------------------------------------------------
 
 
-def digest_recipients() -> QuerySet[User, Any]:
-    """Active people with an email address, open work, and digests on."""
+def digest_recipients(now: datetime) -> QuerySet[User, Any]:
+    """Active people with an email address and digests on who have open
+    work, or reports to review; everyone, in a week when a postmortem that
+    anyone may read was published (what the organisation learned)."""
     open_items = ActionItem.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
     open_postmortems = Postmortem.objects.open().filter(owner=OuterRef("pk"))
+    # Postmortems of private incidents reach the few who may read them only
+    # through their other digest content: a week of those alone would
+    # otherwise make the scan check every account, every time.
+    published = Postmortem.objects.filter(
+        SHAREABLE, status=PostmortemStatus.PUBLISHED, published_at__gt=now - timedelta(days=7)
+    )
     return (
         User.objects.filter(is_active=True)
         .exclude(email="")
-        .filter(Exists(open_items) | Exists(open_postmortems))
+        .filter(
+            Exists(open_items)
+            | Exists(open_postmortems)
+            | Exists(published)
+            | (reviewers_q() & Exists(open_reports()))
+        )
         .exclude(notification_preference__digests_muted=True)
         .values("pk", zone=F("profile__timezone"))
     )
@@ -282,7 +299,7 @@ def scan_digests(now: datetime) -> ScanResult:
     with transaction.atomic():
         due = [
             (row["pk"], week)
-            for row in digest_recipients()
+            for row in digest_recipients(now)
             if (week := digest_week(now, row["zone"], conf)) is not None
         ]
         weeks = {week for _pk, week in due}
@@ -294,7 +311,7 @@ def scan_digests(now: datetime) -> ScanResult:
             else []
         )
         unsent = [(pk, week) for pk, week in due if (pk, week) not in sent]
-        readers = _with_visible_work([pk for pk, _week in unsent])
+        readers = _with_visible_work([pk for pk, _week in unsent], now)
         candidates = [
             Candidate(kind=Kind.DIGEST, object_id=pk, recipient_id=pk, slot=week)
             for pk, week in unsent
@@ -303,8 +320,9 @@ def scan_digests(now: datetime) -> ScanResult:
         return record(candidates, now)
 
 
-def _with_visible_work(pks: Sequence[int]) -> set[int]:
-    """Which of these people have open work they may see. Checked with the
+def _with_visible_work(pks: Sequence[int], now: datetime) -> set[int]:
+    """Which of these people have something in their digest that they may
+    see (open work, the week's postmortems, reports to review). Checked with the
     digest's own rule (emails.has_digest_content), so nobody is picked whose
     only open work is on incidents they can no longer see (their digest
     would be empty). Asked only of those whose digest is due and not yet
@@ -313,7 +331,16 @@ def _with_visible_work(pks: Sequence[int]) -> set[int]:
     if not pks:
         return set()
     people = User.objects.filter(pk__in=pks).select_related("profile")
-    return {person.pk for person in people if has_digest_content(person)}
+    return {
+        person.pk
+        for person in people
+        if has_digest_content(person, local_today(now, _zone_of(person)))
+    }
+
+
+def _zone_of(person: User) -> str | None:
+    # A reverse one-to-one that is missing raises a subclass of AttributeError.
+    return getattr(getattr(person, "profile", None), "timezone", None)
 
 
 # --- recording what was decided ------------------------------------------------------

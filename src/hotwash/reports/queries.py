@@ -11,15 +11,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from hotwash.accounts.permissions import is_admin
+from hotwash.accounts.permissions import admins_q, is_admin
 from hotwash.core.errors import NotFound, PermissionDenied
 from hotwash.core.refs import parse_ref
 from hotwash.core.text import clean_choice
-from hotwash.reports.models import REF_PREFIX, REVIEW_PERMISSION_NAME, Report, Status
+from hotwash.reports.models import (
+    REF_PREFIX,
+    REVIEW_PERMISSION,
+    REVIEW_PERMISSION_NAME,
+    Report,
+    Status,
+)
 
 
 def can_review_reports(user: User | AnonymousUser) -> bool:
@@ -28,6 +34,22 @@ def can_review_reports(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return is_admin(user) or user.has_perm(REVIEW_PERMISSION_NAME)
+
+
+def reviewers_q() -> Q:
+    """can_review_reports as a filter on users: active admins and active
+    holders of the permission, their own or a group's."""
+    granted = {"codename": REVIEW_PERMISSION, "content_type__app_label": "reports"}
+    holders = User.objects.filter(
+        Q(**{f"user_permissions__{k}": v for k, v in granted.items()})
+        | Q(**{f"groups__permissions__{k}": v for k, v in granted.items()})
+    )
+    return Q(is_active=True) & (admins_q() | Q(pk__in=holders.values("pk")))
+
+
+def open_reports() -> QuerySet[Report]:
+    """The reports still waiting for a reviewer's decision."""
+    return Report.objects.filter(status=Status.OPEN)
 
 
 def require_reviewer(user: User | AnonymousUser) -> None:
