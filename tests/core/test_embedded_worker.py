@@ -15,7 +15,9 @@ import pytest
 from tests.support.notifications import wait_until
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
-pytestmark = pytest.mark.server
+# Processes and signals: the queue the worker reads is tests/jobs' business
+# on each database.
+pytestmark = [pytest.mark.server, pytest.mark.database_independent]
 
 STARTED = re.compile(r"Background worker started \(process (\d+)\)")
 

@@ -12,7 +12,9 @@ from tests.integrations.github.standin import GitHubStandIn
 from tests.support.servers import running_server, server_database
 from tests.support.trackers import SECRET, SECRET_ENV, TOKEN_ENV
 
-pytestmark = pytest.mark.server
+# The round trip through processes and the stand-in; the sync's storage on
+# each database is the rest of tests/trackers' business.
+pytestmark = [pytest.mark.server, pytest.mark.database_independent]
 
 
 def test_push_through_the_worker_then_close_in_github(tmp_path: Path) -> None:

@@ -24,6 +24,9 @@ from tests.support.servers import free_port, running_server, server_database, st
 
 pytestmark = [
     pytest.mark.server,
+    # What Alertmanager sends and how Hotwash answers it; storing alerts on
+    # each database is tests/alerts' business.
+    pytest.mark.database_independent,
     pytest.mark.skipif(
         shutil.which("prometheus-alertmanager") is None
         and not Path("/usr/bin/prometheus-alertmanager").exists(),
