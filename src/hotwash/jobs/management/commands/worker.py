@@ -34,6 +34,9 @@ class Command(BaseCommand):
         "or more; each periodic run happens on exactly one of them. Stops cleanly on "
         "SIGTERM or Ctrl-C after the task or job in hand."
     )
+    # Started by `hotwash serve`, which checked the configuration first; a
+    # standalone worker's web processes check it too.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(

@@ -21,6 +21,9 @@ class Command(BaseCommand):
         "tables is refused and left unchanged. Then applies the migrations the backup lacks, "
         "so a backup from an older release is brought up to date."
     )
+    # Restores into an empty database, before anything else can run: the
+    # checks have nothing to say yet.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", metavar="IN", help="The backup file to restore.")

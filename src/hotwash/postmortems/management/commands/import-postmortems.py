@@ -25,6 +25,8 @@ class Command(BaseCommand):
         "imports nothing and is reported with its line; the others still import. Exit status "
         "1 when any file failed."
     )
+    # As export-postmortems.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", metavar="PATH", help="A .md file, or a folder of them.")
