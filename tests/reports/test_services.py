@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -18,7 +18,12 @@ from hotwash.postmortems.models import Kind as PostmortemKind
 from hotwash.postmortems.models import Section
 from hotwash.reports import services
 from hotwash.reports.models import Report, ReportComment, Status
-from hotwash.reports.queries import MonthCount, can_review_reports, counts_per_kind_and_month
+from hotwash.reports.queries import (
+    MonthCount,
+    can_review_reports,
+    counts_per_kind_and_month,
+    last_months,
+)
 from tests.reports.conftest import near_miss
 
 pytestmark = pytest.mark.django_db
@@ -239,4 +244,13 @@ def test_it_counts_reports_per_kind_and_month(reporter: User) -> None:
     since = datetime.fromisoformat("2026-02-01T00:00:00+00:00")
     assert counts_per_kind_and_month(since=since) == [
         MonthCount(month=since.date(), kind="near-miss", count=1)
+    ]
+    # The reviewers' table: the last months, newest first, across the year's
+    # turn, empty months included, nothing older than the first month shown.
+    filed("concern", "2025-11-30T10:00:00+00:00")
+    months = last_months(date(2026, 2, 14), count=3)
+    assert [(m.month.isoformat(), m.near_misses, m.concerns) for m in months] == [
+        ("2026-02-01", 1, 0),
+        ("2026-01-01", 2, 1),
+        ("2025-12-01", 0, 0),
     ]

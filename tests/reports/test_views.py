@@ -3,9 +3,13 @@ and the reviewers' list and detail with their POST handlers."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from hotwash.incidents.models import Incident
 from hotwash.postmortems.models import Postmortem
@@ -98,6 +102,21 @@ def test_the_list_is_for_reviewers(reviewer: User, reporter: User) -> None:
     page = session_client(reviewer).get("/en/reports/").content.decode()
     assert "Anonymous one" in page and "Named one" in page
     assert "nadia" in page and ">Anonymous<" in page
+
+
+def test_reviewers_see_how_many_were_reported_each_month(reviewer: User, reporter: User) -> None:
+    near_miss(reporter, anonymous=True)
+    near_miss(reporter)
+    services.file_report(author=reporter, kind="concern", text="Too long", anonymous=True)
+    page = session_client(reviewer).get("/en/reports/").content.decode()
+    table = page[page.index('class="reports-per-month"') :]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td></tr>', table)
+    assert len(rows) == 12
+    this_month = date_format(timezone.localdate(), "F Y")
+    assert rows[0] == (this_month, "2", "1")
+    assert all(row[1:] == ("0", "0") for row in rows[1:])
+    french = session_client(reviewer).get("/fr/reports/").content.decode()
+    assert "Signalés par mois" in french
 
 
 def test_a_report_is_404_for_others(reporter: User, other_responder: User) -> None:

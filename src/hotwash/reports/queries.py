@@ -8,11 +8,12 @@ anonymous report has no author, so nobody finds it among "their" reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotwash.accounts.permissions import admins_q, is_admin
@@ -23,6 +24,7 @@ from hotwash.reports.models import (
     REF_PREFIX,
     REVIEW_PERMISSION,
     REVIEW_PERMISSION_NAME,
+    Kind,
     Report,
     Status,
 )
@@ -140,6 +142,42 @@ def counts_per_kind_and_month(
 
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    month: date
+    near_misses: int
+    concerns: int
+
+
+def last_months(today: date, count: int = MONTHS_SHOWN) -> list[MonthTotals]:
+    """Near misses and concerns filed in each of the last `count` months
+    (this one included), newest first, months without any included."""
+    months = _month_starts(today, count)
+    since = timezone.make_aware(datetime.combine(months[-1], time.min))
+    counts = {(row.month, row.kind): row.count for row in counts_per_kind_and_month(since=since)}
+    return [
+        MonthTotals(
+            month=month,
+            near_misses=counts.get((month, Kind.NEAR_MISS), 0),
+            concerns=counts.get((month, Kind.CONCERN), 0),
+        )
+        for month in months
+    ]
+
+
+def _month_starts(today: date, count: int) -> list[date]:
+    """The first day of this month and of the `count - 1` before it, newest first."""
+    year, month = today.year, today.month
+    starts: list[date] = []
+    for _step in range(count):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts
 
 
 def clean_status(value: object) -> str:

@@ -21,6 +21,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,7 +39,13 @@ from hotwash.reports.forms import (
     RetrospectiveForm,
 )
 from hotwash.reports.models import Kind, Report
-from hotwash.reports.queries import can_review_reports, get_report, own_reports, reports_for_review
+from hotwash.reports.queries import (
+    can_review_reports,
+    get_report,
+    last_months,
+    own_reports,
+    reports_for_review,
+)
 
 PER_PAGE = 50
 
@@ -139,8 +147,21 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "error_form": form if form.errors else None,
         "page": page,
         "reports": list(page.object_list),
+        "monthly": _monthly_rows(),
     }
     return render(request, "reports/list.html", context, status=400 if form.errors else 200)
+
+
+def _monthly_rows() -> list[dict[str, Any]]:
+    """The last twelve months' counts, newest first, each month named."""
+    return [
+        {
+            "month": date_format(row.month, "F Y"),
+            "near_misses": row.near_misses,
+            "concerns": row.concerns,
+        }
+        for row in last_months(timezone.localdate())
+    ]
 
 
 @login_required
