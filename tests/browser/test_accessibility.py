@@ -28,7 +28,6 @@ and browser/test_postmortem_editor.py, where the tests reach them.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,8 +39,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hotwash.demo.load import DEMO_PASSWORD
-from tests.support.axe import assert_accessible, misnested_in_paragraphs, require_axe
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.support.axe import assert_accessible, misnested_in_paragraphs
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, require_chromium_and_axe
 from tests.support.servers import (
     RunningServer,
     ServerDatabase,
@@ -466,12 +465,7 @@ class Walk:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    require_axe()
+    require_chromium_and_axe()
     with server_database(tmp_path_factory.mktemp("accessibility")) as database:
         # Single sign-on on, with a provider nobody answers for.
         database.env.update(

@@ -10,7 +10,6 @@ runs an event loop, so this test never touches the ORM: it sets up through
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,8 +18,13 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.support.axe import assert_accessible, require_axe
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, WAIT_MS, signed_in
+from tests.support.axe import assert_accessible
+from tests.support.browser import (
+    PASSWORD,
+    WAIT_MS,
+    require_chromium_and_axe,
+    signed_in,
+)
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 # The pages' behaviour, on the live path production uses (PostgreSQL's
@@ -41,12 +45,7 @@ else:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI installs it; a skip there would hide a broken setup
-        pytest.skip(message)
-    require_axe()
+    require_chromium_and_axe()
     with server_database(tmp_path_factory.mktemp("browser")) as database:
         yield database
 
@@ -71,14 +70,6 @@ def server(database: ServerDatabase) -> Iterator[RunningServer]:
     quick = replace(database, env={**database.env, "HOTWASH_LIVE_HEARTBEAT_SECONDS": "1"})
     with running_server(quick) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

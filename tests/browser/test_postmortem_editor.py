@@ -9,7 +9,6 @@ real `hotwash serve`; set up through the API, act through the browser.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,8 +16,12 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.support.axe import assert_accessible, require_axe
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
+from tests.support.axe import assert_accessible
+from tests.support.browser import (
+    WAIT_MS,
+    require_chromium_and_axe,
+    signed_in,
+)
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 # What the browser does with the page does not depend on the server's
@@ -41,12 +44,7 @@ IN_REVIEW = {"en": "In review", "fr": "En relecture"}
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    require_axe()
+    require_chromium_and_axe()
     with server_database(tmp_path_factory.mktemp("pm-browser")) as database:
         yield database
 
@@ -65,14 +63,6 @@ def sam(database: ServerDatabase) -> str:
 def server(database: ServerDatabase) -> Iterator[RunningServer]:
     with running_server(database) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def start_postmortem(

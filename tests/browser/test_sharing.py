@@ -12,15 +12,18 @@ review is done through the pages.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from tests.support.axe import assert_accessible, require_axe
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
+from tests.support.axe import assert_accessible
+from tests.support.browser import (
+    WAIT_MS,
+    api_call,
+    require_chromium_and_axe,
+    signed_in,
+)
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 # The pages' behaviour, not the database's: run once, by the SQLite suite
@@ -54,12 +57,7 @@ SECRETS = [
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    require_axe()
+    require_chromium_and_axe()
     with server_database(tmp_path_factory.mktemp("sharing-browser")) as database:
         database.env["HOTWASH_INTERNAL_DOMAINS"] = "corp.example"
         yield database
@@ -80,44 +78,26 @@ def server(database: ServerDatabase) -> Iterator[RunningServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _api(server: RunningServer, token: str, method: str, path: str, body: Any = None) -> Any:
-    response = httpx.request(
-        method,
-        f"{server.url}/api/v1{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=WAIT_MS / 1000,
-    )
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
 def published_postmortem(server: RunningServer, token: str) -> int:
     """A SEV2 incident's postmortem, its summary written in both languages,
     approved by its author and published; its number."""
-    incident = _api(server, token, "POST", "/incidents", {"title": "Checkout down", "severity": 2})
+    incident = api_call(
+        server, token, "POST", "/incidents", {"title": "Checkout down", "severity": 2}
+    )
     path = f"/incidents/{incident['id']}/postmortem"
-    postmortem = _api(server, token, "POST", path, {"language": "en"})
+    postmortem = api_call(server, token, "POST", path, {"language": "en"})
     ref = postmortem["id"]
     [summary] = [s for s in postmortem["sections"] if s["key"] == "summary"]
     for language, body in TEXT.items():
         version = (summary["languages"][language] or {}).get("version", 0)
         path = f"/postmortems/{ref}/sections/summary/{language}"
-        _api(server, token, "PUT", path, {"body": body, "base_version": version})
-    _api(server, token, "PUT", f"/postmortems/{ref}/reviewers", {"reviewers": ["amira"]})
-    for item in _api(server, token, "GET", f"/postmortems/{ref}")["checklist"]:
+        api_call(server, token, "PUT", path, {"body": body, "base_version": version})
+    api_call(server, token, "PUT", f"/postmortems/{ref}/reviewers", {"reviewers": ["amira"]})
+    for item in api_call(server, token, "GET", f"/postmortems/{ref}")["checklist"]:
         path = f"/postmortems/{ref}/checklist/{item['key']}"
-        _api(server, token, "PUT", path, {"checked": True})
+        api_call(server, token, "PUT", path, {"checked": True})
     for action in ("request_review", "approve", "publish"):
-        _api(server, token, "POST", f"/postmortems/{ref}/transitions", {"action": action})
+        api_call(server, token, "POST", f"/postmortems/{ref}/transitions", {"action": action})
     return int(postmortem["number"])
 
 

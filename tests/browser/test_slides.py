@@ -10,17 +10,19 @@ real `hotwash serve`; set up through the API, act through the browser.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from tests.support.axe import assert_accessible, require_axe
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, signed_in
+from tests.support.axe import assert_accessible
+from tests.support.browser import (
+    api_call,
+    require_chromium_and_axe,
+    signed_in,
+)
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 # What the browser does with the page does not depend on the server's
@@ -59,12 +61,7 @@ PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    require_axe()
+    require_chromium_and_axe()
     with server_database(tmp_path_factory.mktemp("slides-browser")) as database:
         yield database
 
@@ -80,31 +77,11 @@ def server(database: ServerDatabase) -> Iterator[RunningServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _api(server: RunningServer, token: str, method: str, path: str, body: Any) -> Any:
-    response = httpx.request(
-        method,
-        f"{server.url}/api/v1{path}",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=WAIT_MS / 1000,
-    )
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
 def long_postmortem(server: RunningServer, token: str, language: str) -> int:
     """An incident with many key moments and a postmortem whose sections
     are all long, with action items; the postmortem's number."""
     services = [f"{name}-{language}" for name in ("checkout", "payments", "ledger", "search")]
-    incident = _api(
+    incident = api_call(
         server,
         token,
         "POST",
@@ -114,8 +91,10 @@ def long_postmortem(server: RunningServer, token: str, language: str) -> int:
     ref = incident["id"]
     for number in range(1, 11):
         entry = {"body": f"{number}. {LONG[language]}", "key_moment": True}
-        _api(server, token, "POST", f"/incidents/{ref}/timeline", entry)
-    postmortem = _api(server, token, "POST", f"/incidents/{ref}/postmortem", {"language": language})
+        api_call(server, token, "POST", f"/incidents/{ref}/timeline", entry)
+    postmortem = api_call(
+        server, token, "POST", f"/incidents/{ref}/postmortem", {"language": language}
+    )
     versions = {
         section["key"]: (section["languages"][language] or {}).get("version", 0)
         for section in postmortem["sections"]
@@ -131,10 +110,10 @@ def long_postmortem(server: RunningServer, token: str, language: str) -> int:
     }
     for key, body in texts.items():
         path = f"/postmortems/{postmortem['id']}/sections/{key}/{language}"
-        _api(server, token, "PUT", path, {"body": body, "base_version": versions[key]})
+        api_call(server, token, "PUT", path, {"body": body, "base_version": versions[key]})
     for number in range(6):
         item = {"title": f"{number}. {LONG[language]}"[:200], "owner": "amira"}
-        _api(server, token, "POST", "/action-items", {**item, "postmortem": postmortem["id"]})
+        api_call(server, token, "POST", "/action-items", {**item, "postmortem": postmortem["id"]})
     return int(postmortem["number"])
 
 

@@ -8,14 +8,13 @@ tests it never touches the ORM: it sets up through `hotwash shell`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.axe import assert_accessible, require_axe
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.support.axe import assert_accessible
+from tests.support.browser import WAIT_MS, require_chromium_and_axe
 from tests.support.servers import RunningServer, ServerDatabase, running_server, server_database
 
 # What the browser shows does not depend on the server's database (the
@@ -69,12 +68,7 @@ Maintenance.objects.create(title_en="Network upgrade", title_fr="Mise à niveau 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabase]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    require_axe()
+    require_chromium_and_axe()
     with server_database(tmp_path_factory.mktemp("status")) as database:
         database.run("shell", "-c", SETUP)
         yield database
@@ -84,14 +78,6 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerDatabas
 def server(database: ServerDatabase) -> Iterator[RunningServer]:
     with running_server(database) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

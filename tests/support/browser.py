@@ -3,9 +3,15 @@ driven by Playwright, for the tests in tests/browser/."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from tests.support.axe import require_axe
 
 if TYPE_CHECKING:
     from playwright import sync_api
@@ -38,3 +44,28 @@ def signed_in(
     page.locator("form.stacked-form button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/{language}/(?!accounts/login)"))
     return page
+
+
+def require_chromium_and_axe() -> None:
+    """Skip without Debian's Chromium or axe-core; fail under CI, which
+    installs both (a skip there would hide a broken setup)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: `make system-deps` installs Chromium from Debian."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    require_axe()
+
+
+def api_call(server: RunningServer, token: str, method: str, path: str, body: Any = None) -> Any:
+    """Set up through the API (the browser does the part under test); the
+    answer's JSON, after checking it succeeded."""
+    response = httpx.request(
+        method,
+        f"{server.url}/api/v1{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=WAIT_MS / 1000,
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()
