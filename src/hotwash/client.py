@@ -195,6 +195,7 @@ def _error_from(response: httpx.Response) -> ClientError:
     if isinstance(data, dict):
         message = data.get("message") or _describe_detail(data.get("detail"))
         if isinstance(message, str) and message:
+            message = "\n".join(_every_problem(message, data.get("errors")))
             field = data.get("field")
             return ClientError(
                 message,
@@ -206,6 +207,17 @@ def _error_from(response: httpx.Response) -> ClientError:
         % {"status": response.status_code, "reason": response.reason_phrase},
         status=response.status_code,
     )
+
+
+def _every_problem(message: str, errors: Any) -> list[str]:
+    """The message, then every other problem the API listed (a declaration
+    missing several required fields names each), once each."""
+    lines = [message]
+    for item in errors if isinstance(errors, list) else []:
+        text = item.get("message") if isinstance(item, dict) else None
+        if isinstance(text, str) and text and text not in lines:
+            lines.append(text)
+    return lines
 
 
 def _describe_detail(detail: Any) -> str | None:

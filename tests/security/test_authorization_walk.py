@@ -53,8 +53,9 @@ from hotwash.actions.services import create_action_item
 from hotwash.alerts.ingest import IncomingAlert, ingest
 from hotwash.alerts.models import AlertGroup
 from hotwash.alerts.services import create_source
+from hotwash.incidents import linking
 from hotwash.incidents import services as incidents
-from hotwash.incidents.models import Incident, Task, TimelineEvent
+from hotwash.incidents.models import Incident, IncidentLink, Task, TimelineEvent
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import ChecklistItem, Comment, Postmortem, Section
 from hotwash.reports import services as reports
@@ -130,6 +131,7 @@ class SecretWorld:
     proposal: Proposal
     heartbeat: Heartbeat
     report: Report
+    link: IncidentLink
     markers: list[re.Pattern[str]] = field(default_factory=list)
 
 
@@ -187,6 +189,8 @@ def _build_secret_world(paula: User, admin: User) -> SecretWorld:
     opened = Incident.objects.get(pk=group.incident_id)
     assert opened.private, "the shipped data-loss policy opens a private incident"
     incidents.add_participant(opened, actor=admin, user=paula)
+    # Linked to each other: the link is as private as either end.
+    link = linking.link_incidents(opened, actor=paula, to=incident, kind="caused_by")
     firing = PolicyFiring.objects.filter(incident=opened).first()
     assert firing is not None
     proposal = Proposal.objects.create(
@@ -226,6 +230,7 @@ def _build_secret_world(paula: User, admin: User) -> SecretWorld:
         proposal=proposal,
         heartbeat=heartbeat,
         report=report,
+        link=link,
     )
     world.markers = [
         re.compile(SECRET, re.IGNORECASE),
@@ -324,6 +329,7 @@ PARAMETERS: dict[tuple[str, str], Filler] = {
     ("heartbeats", "name"): lambda w: w.heartbeat.name,
     ("reports", "pk"): lambda w: str(w.report.pk),
     ("reports", "ref"): lambda w: w.report.ref,
+    ("links", "link_id"): lambda w: str(w.link.pk),
 }
 # Parameters that name something with no privacy of its own.
 NOT_PRIVATE = {

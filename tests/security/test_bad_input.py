@@ -42,8 +42,9 @@ from hotwash.actions.services import create_action_item
 from hotwash.alerts.ingest import IncomingAlert, ingest
 from hotwash.alerts.models import AlertGroup
 from hotwash.alerts.services import create_source
+from hotwash.incidents import linking
 from hotwash.incidents import services as incidents
-from hotwash.incidents.models import Incident, Service, Task, TimelineEvent
+from hotwash.incidents.models import Incident, IncidentLink, Service, Task, TimelineEvent
 from hotwash.operations.urls import PATHS as OPERATIONS_PATHS
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import ChecklistItem, Comment, Postmortem, Section
@@ -86,6 +87,7 @@ class World:
     proposal: Proposal
     heartbeat: Heartbeat
     report: Report
+    link: IncidentLink
     source_tokens: dict[str, str] = field(default_factory=dict)
 
     def path_values(self) -> dict[tuple[str, str], str]:
@@ -108,6 +110,7 @@ class World:
             ("services", "name"): "payments API",
             ("webhooks", "webhook_id"): "1",
             ("reports", "ref"): self.report.ref,
+            ("links", "link_id"): str(self.link.pk),
         }
 
     def body_values(self) -> dict[str, Any]:
@@ -186,6 +189,8 @@ def _build_world() -> World:
     )
     heartbeat = Heartbeat.objects.create(name="backup-job", status="up", created_at=now)
     Service.objects.get_or_create(name="payments API")  # unowned: any responder changes it
+    related = incidents.declare_incident(actor=amira, title="Replica lag")
+    link = linking.link_incidents(incident, actor=amira, to=related, kind="related")
     return World(
         admin=admin,
         incident=incident,
@@ -202,6 +207,7 @@ def _build_world() -> World:
         report=reports.file_report(
             author=admin, kind="near-miss", text="Almost", anonymous=False, now=now
         ),
+        link=link,
         source_tokens=tokens,
     )
 

@@ -132,8 +132,10 @@ def test_a_public_update_needs_both_languages(
 
 
 def test_the_policy_may_ask_for_english_only(
-    policy_file: Path, incident: Incident, responder: User
+    incident: Incident, policy_file: Path, responder: User
 ) -> None:
+    # The incident first (declaring reads the policy's incident types):
+    # the policy file is only written below.
     policy_file.write_text("updates:\n  public_languages: [en]\n", encoding="utf-8")
     update = publish_update(
         incident, actor=responder, audience="public", status="monitoring", text={"en": "Fixed."}
@@ -219,7 +221,7 @@ def test_starting_texts_name_the_services_and_the_interval(responder: User) -> N
 
 
 def test_an_organisation_file_replaces_the_starting_texts(
-    policy_file: Path, tmp_path: Path, incident: Incident
+    incident: Incident, policy_file: Path, tmp_path: Path
 ) -> None:
     own = tmp_path / "texts.yaml"
     own.write_text(

@@ -21,6 +21,7 @@ class DomainError(Exception):
         *,
         field: str | None = None,
         problems: list[str] | None = None,
+        problem_fields: list[str] | None = None,
     ) -> None:
         super().__init__(str(message))
         self.message = str(message)
@@ -28,6 +29,15 @@ class DomainError(Exception):
         # What is still wrong, one sentence each, when the message sums up
         # several (the API lists them after it in `errors`).
         self.problems = list(problems or [])
+        # The field each of `problems` is about, when they are about
+        # different fields (an incident's custom fields); `field` otherwise.
+        self.problem_fields = list(problem_fields or [])
+
+    def problem_field(self, index: int) -> str | None:
+        """The field `problems[index]` is about."""
+        if index < len(self.problem_fields):
+            return self.problem_fields[index]
+        return self.field
 
 
 class InvalidInput(DomainError):

@@ -19,6 +19,7 @@ from hotwash.accounts.api_auth import caller, responder
 from hotwash.core.api.errors import ERRORS, error_body
 from hotwash.core.api.paging import present_page
 from hotwash.core.errors import InvalidInput, NotFound
+from hotwash.incidents import fields as custom_fields
 from hotwash.incidents import services
 from hotwash.incidents.models import (
     Incident,
@@ -36,6 +37,7 @@ from hotwash.incidents.present import (
     present_entry,
     present_entry_edit,
     present_incident,
+    present_incident_type,
     present_incidents,
     present_participant,
     present_severity_level,
@@ -59,6 +61,7 @@ from hotwash.incidents.schemas import (
     IncidentPage,
     IncidentPatch,
     IncidentRef,
+    IncidentTypeOut,
     ParticipantAdd,
     ParticipantOut,
     RoleAssign,
@@ -127,7 +130,11 @@ def declare(
 ) -> Status[dict[str, Any]]:
     """Open a new incident. Only `title` is required: severity defaults to
     SEV3, status to investigating. The declarer becomes a participant, and
-    the timeline gets its first entry. Responders and admins only."""
+    the timeline gets its first entry. Responders and admins only.
+
+    `type` (default: outage) presets the severity and privacy you leave
+    out; a type's required `fields` must be sent (422 naming each missing
+    or wrong one as `fields.<key>`)."""
     incident = services.declare_incident(actor=responder(request), **payload.model_dump())
     response["ETag"] = etag(incident)
     return Status(201, present_incident(incident, request))
@@ -141,7 +148,9 @@ def declare(
 )
 def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> dict[str, Any]:
     """Incidents you can see, newest first unless `sort` says otherwise,
-    filtered by status, severity, service, date range and title text.
+    filtered by status, severity, service, date range, title text, type,
+    custom field values (`field=key:value`), owning team, the trigger
+    policy that opened them and how they were detected.
     Private incidents appear only to their participants and admins."""
     filters = IncidentFilters.parse(request.GET)
     # Services and role holders are loaded for the whole page by the presenter.
@@ -493,3 +502,17 @@ def severities(request: HttpRequest) -> list[dict[str, Any]]:
     """The organisation's severity levels, most severe first, with the name
     and definition configured for each, in your language."""
     return [present_severity_level(level) for level in Severity.values]
+
+
+@router.get(
+    "/incident-types",
+    response={200: list[IncidentTypeOut], **ERRORS},
+    summary="Incident types and their fields",
+    operation_id="list_incident_types",
+    tags=REFERENCE,
+)
+def incident_types(request: HttpRequest) -> list[dict[str, Any]]:
+    """The organisation's incident types, in the order forms list them:
+    what each presets, the roles it needs, and its custom fields (names in
+    your language, kind, whether required, the choices of a choice field)."""
+    return [present_incident_type(key) for key in custom_fields.incident_types()]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from hotwash.core.choices import choice_label
+from hotwash.incidents import fields as custom_fields
 from hotwash.incidents.models import (
     DetectionSource,
     Incident,
@@ -83,6 +84,8 @@ def format_value(field: str, value: Any) -> str:
         return _("private") if value else _("not private")
     if field == "services":
         return ", ".join(value)
+    if field == "type":
+        return custom_fields.type_name(str(value))
     if field.endswith("_at") and isinstance(value, str):
         return format_time(datetime.fromisoformat(value))
     return str(value)
@@ -137,6 +140,8 @@ def describe_event(event: TimelineEvent) -> str:
             return _("%(user)s is now %(role)s.") % {"user": named(data, "to"), "role": role}
         return _("%(user)s is no longer %(role)s.") % {"user": named(data, "from"), "role": role}
     field = str(data.get("field", ""))
+    if field.startswith("fields."):
+        return describe_field_change(data)
     if field == "summary" or field == "impact":
         return _("%(field)s updated: %(value)s") % {
             "field": field_label(field),
@@ -149,6 +154,23 @@ def describe_event(event: TimelineEvent) -> str:
             "new": format_value(field, data.get("to")),
         }
     return event.body
+
+
+def describe_field_change(data: Mapping[str, Any]) -> str:
+    """A custom field's change ("People affected changed from 100 to
+    120."), its name and values in the reader's language."""
+    type_key = str(data.get("type", ""))
+    key = str(data.get("field", "")).removeprefix("fields.")
+    values = {
+        "field": custom_fields.field_name(type_key, key),
+        "old": custom_fields.describe_field_value(type_key, key, data.get("from")),
+        "new": custom_fields.describe_field_value(type_key, key, data.get("to")),
+    }
+    if data.get("to") is None:
+        return _("%(field)s cleared (it was %(old)s).") % values
+    if data.get("from") is None:
+        return _("%(field)s set to %(new)s.") % values
+    return _("%(field)s changed from %(old)s to %(new)s.") % values
 
 
 def severity_name(level: int) -> str:

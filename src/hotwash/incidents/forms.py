@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from hotwash.core.forms import HotwashForm, People, PeopleSelect
 from hotwash.incidents import display
+from hotwash.incidents import fields as custom_fields
 from hotwash.incidents.models import (
     IMPACT_TIME_FIELDS,
     DetectionSource,
@@ -30,8 +31,9 @@ from hotwash.incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
+from hotwash.incidents.queries import NONE, trigger_choices
 from hotwash.incidents.services import TEXT_MAX, TITLE_MAX
-from hotwash.policies import load_policies
+from hotwash.incidents.type_forms import TYPE_LABEL, TypedFieldsMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -137,8 +139,28 @@ DETECTION_HELP = gettext_lazy(
 DETECTION_CHOICES = [("", gettext_lazy("Not known yet")), *DetectionSource.choices]
 
 
-class DeclareForm(SeverityChoiceMixin, HotwashForm):
-    """One required field; everything else has a default."""
+# Privacy on declaring: left to the type (security incidents and privacy
+# breaches are private) unless the declarer says.
+PRIVACY_CHOICES = [
+    ("", gettext_lazy("As the type says")),
+    ("on", gettext_lazy("Private")),
+    ("off", gettext_lazy("Not private")),
+]
+NOT_PRIVATE_WORDS = frozenset({"off", "false", "0", "no"})
+
+
+def parse_privacy(value: object) -> bool | None:
+    """None (the type decides), or what the declarer chose; "on" is also
+    what a checkbox sends, so scripts posting `private=on` still work."""
+    text = str(value or "").strip().lower()
+    if not text:
+        return None
+    return text not in NOT_PRIVATE_WORDS
+
+
+class DeclareForm(TypedFieldsMixin, SeverityChoiceMixin, HotwashForm):
+    """One required field; everything else has a default, many of them
+    from the type of incident."""
 
     id_prefix = "declare"
 
@@ -147,11 +169,20 @@ class DeclareForm(SeverityChoiceMixin, HotwashForm):
         required=True,
         help_text=gettext_lazy("What is happening, in a few words: “Checkout fails”."),
     )
-    severity = forms.CharField(label=gettext_lazy("Severity"), required=False)
+    type = forms.CharField(label=TYPE_LABEL, required=False)
+    # No level chosen beforehand: left unchosen, the type's severity applies.
+    severity = forms.CharField(
+        label=gettext_lazy("Severity"),
+        required=False,
+        help_text=gettext_lazy(
+            "Leave it unchosen to use the type's severity (or the usual default)."
+        ),
+    )
     detection_source = _choice(DETECTION_LABEL, DETECTION_CHOICES, help_text=DETECTION_HELP)
-    private = forms.BooleanField(
+    private = forms.CharField(
         label=gettext_lazy("Private incident"),
         required=False,
+        widget=forms.RadioSelect(choices=PRIVACY_CHOICES),
         help_text=gettext_lazy(
             "Only its participants and admins will see it. Use for security or personnel matters."
         ),
@@ -159,11 +190,8 @@ class DeclareForm(SeverityChoiceMixin, HotwashForm):
     services = _text(gettext_lazy("Services affected"), maxlength=2000, help_text=SERVICES_HELP)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "initial",
-            {"severity": str(load_policies().default_severity)},
-        )
         super().__init__(*args, **kwargs)
+        self.add_type_fields()
 
     def declaration(self) -> dict[str, Any]:
         """Keyword arguments for `declare_incident`."""
@@ -171,8 +199,10 @@ class DeclareForm(SeverityChoiceMixin, HotwashForm):
             "title": self.value("title") or "",
             "severity": self.value("severity") or None,
             "detection_source": self.value("detection_source") or None,
-            "private": bool(self.value("private")),
+            "private": parse_privacy(self.value("private")),
             "services": split_services(self.value("services") or ""),
+            "type": self.chosen_type(),
+            "fields": self.field_values(),
         }
 
 
@@ -404,10 +434,48 @@ class FilterForm(HotwashForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    type = forms.CharField(label=gettext_lazy("Type"), required=False)
+    field = forms.CharField(
+        label=gettext_lazy("Field value"),
+        required=False,
+        help_text=gettext_lazy("A field key and its value, e.g. people_affected:120."),
+    )
+    team = _choice(
+        gettext_lazy("Team"),
+        [],
+        help_text=gettext_lazy("Incidents affecting a service the team owns."),
+    )
+    trigger = _choice(gettext_lazy("Opened by"), [])
+    detection = _choice(
+        gettext_lazy("Detected by"),
+        [
+            ("", gettext_lazy("Any detection source")),
+            *DetectionSource.choices,
+            (NONE, gettext_lazy("Not recorded")),
+        ],
+    )
     sort = _choice(gettext_lazy("Sort"), list(SORT_LABELS.items()))
 
-    def __init__(self, *args: Any, services: Sequence[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        services: Sequence[str] = (),
+        teams: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["team"].widget.choices = [("", _("Any team")), *teams]
+        self.fields["trigger"].widget.choices = [
+            ("", _("Anyone or any trigger")),
+            (NONE, _("A person (no trigger policy)")),
+            *(
+                (key, _("Trigger policy: %(trigger)s") % {"trigger": label})
+                for key, label in trigger_choices()
+            ),
+        ]
+        self.fields["type"].widget = forms.Select(
+            choices=[("", _("Any type")), *custom_fields.type_choices()]
+        )
         self.fields["severity"].widget = forms.Select(
             choices=[
                 ("", _("Any severity")),

@@ -133,6 +133,23 @@ class Incident(models.Model):
     services = models.ManyToManyField(
         Service, verbose_name=_("services affected"), blank=True, related_name="incidents"
     )
+    # The key of its incident type in the policy file (hotwash.policies:
+    # incident_types); kept if the policy later drops the type.
+    type = models.CharField(_("type"), max_length=40, default="outage")
+    # The type's custom fields: {field key: value} (text, number, date as
+    # ISO text, choice key, username, yes-no as true/false); validated by
+    # hotwash.incidents.fields against the type's definitions.
+    fields = models.JSONField(_("fields"), default=dict, blank=True)
+    # Set when this incident was merged into another as a duplicate: it is
+    # closed, stays readable, and points to the survivor.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_duplicates",
+    )
     participants: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="Participant",
@@ -173,6 +190,7 @@ class Incident(models.Model):
             models.Index(fields=["status", "-declared_at"], name="incident_status_idx"),
             models.Index(fields=["severity", "-declared_at"], name="incident_severity_idx"),
             models.Index(fields=["-updated_at", "-id"], name="incident_updated_idx"),
+            models.Index(fields=["type", "-declared_at"], name="incident_type_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -190,6 +208,40 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    # "caused_by": the link's source incident was caused by its target.
+    CAUSED_BY = "caused_by", _("Caused by")
+
+
+class IncidentLink(models.Model):
+    """A link between two incidents: `source` is related to, or was caused
+    by, `target`. Shown on both incidents' pages."""
+
+    source = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("kind"), max_length=16, choices=LinkKind.choices)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("incident link")
+        verbose_name_plural = _("incident links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"], name="incident_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=models.F("target")), name="incident_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{REF_PREFIX}{self.source_id} {self.kind} {REF_PREFIX}{self.target_id}"
 
 
 class Participant(models.Model):
@@ -261,6 +313,10 @@ class TimelineKind(models.TextChoices):
     STAKEHOLDER = "stakeholder", _("Stakeholder update")
     # An incident declared from a near-miss report (hotwash.reports).
     REPORT = "report", _("Near-miss report")
+    # A link to another incident made or removed (hotwash.incidents.linking).
+    LINK = "link", _("Link")
+    # A duplicate merged into this incident, or this one into another.
+    MERGE = "merge", _("Merge")
 
 
 # Kinds a person writes; the others are written by Hotwash itself.

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from hotwash.core.api.present import display_name, local, object_url, username
 from hotwash.core.choices import choice_label
+from hotwash.incidents import fields as custom_fields
 from hotwash.incidents.display import (
     describe_event,
     format_duration,
@@ -26,6 +27,7 @@ from hotwash.incidents.display import (
     severity_description,
     severity_name,
 )
+from hotwash.incidents.linking import merged_into_ref
 from hotwash.incidents.models import (
     Incident,
     IncidentRole,
@@ -91,6 +93,7 @@ def present_incident(
         **present_severity(incident.severity),
         "private": incident.private,
         "detection_source": incident.detection_source,
+        **present_type_and_fields(incident),
         "services": related.services[incident.pk],
         "summary": incident.summary,
         "impact": incident.impact,
@@ -103,9 +106,69 @@ def present_incident(
         "closed_at": local(incident.closed_at),
         "updated_at": local(incident.updated_at),
         "version": incident.version,
+        **present_merge_pointer(incident, request),
         "roles": related.roles[incident.pk],
         "created_by": username(incident.created_by),
         "url": incident_url(incident, request),
+    }
+
+
+def present_merge_pointer(incident: Incident, request: HttpRequest) -> dict[str, Any]:
+    """Whether the incident was merged into another, and which: named only
+    to a caller who may see the survivor (hotwash.incidents.linking)."""
+    if incident.merged_into_id is None:
+        return {"merged": False, "merged_into": None}
+    reader = getattr(request, "auth", None) or request.user
+    return {"merged": True, "merged_into": merged_into_ref(incident, reader)}
+
+
+def present_type_and_fields(incident: Incident) -> dict[str, Any]:
+    """An incident's type and custom fields, as its JSON shows them."""
+    values = dict(incident.fields or {})
+    return {
+        "type": incident.type,
+        "type_name": custom_fields.type_name(incident.type),
+        "fields": values,
+        "field_details": [
+            {
+                "key": item.key,
+                "name": item.name,
+                "kind": item.kind,
+                "required": item.required,
+                "value": item.value,
+                "text": item.text,
+            }
+            for item in custom_fields.shown_fields(incident.type, values)
+        ],
+    }
+
+
+def present_incident_type(key: str) -> dict[str, Any]:
+    """One incident type and its fields, in the active language."""
+    definition = custom_fields.incident_type(key)
+    assert definition is not None, key
+    return {
+        "key": key,
+        "name": definition.name.get(),
+        "description": definition.description.get() if definition.description else "",
+        "default": key == custom_fields.default_incident_type(),
+        "default_severity": definition.default_severity,
+        "private": definition.private,
+        "template": definition.template,
+        "roles": list(definition.roles),
+        "fields": [
+            {
+                "key": field.key,
+                "name": field.name.get(),
+                "help": field.help.get() if field.help else "",
+                "kind": field.kind,
+                "required": field.required,
+                "choices": [
+                    {"key": choice.key, "name": choice.name.get()} for choice in field.choices
+                ],
+            }
+            for field in definition.fields
+        ],
     }
 
 

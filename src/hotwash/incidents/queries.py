@@ -7,12 +7,15 @@ same way everywhere.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,13 +23,16 @@ from hotwash.accounts.permissions import AnyUser, admins_q, is_admin
 from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.validators import check_date
+from hotwash.incidents import fields as custom_fields
 from hotwash.incidents.models import (
     OPEN_STATUSES,
     REF_PREFIX,
+    DetectionSource,
     Incident,
     IncidentRole,
     Participant,
     RoleAssignment,
+    Service,
     Status,
     Task,
     TaskStatus,
@@ -112,6 +118,14 @@ class IncidentFilters:
     text: str = ""
     open_only: bool = False
     sort: str = DEFAULT_SORT
+    types: tuple[str, ...] = ()
+    # (field key, cleaned value) pairs, each an exact match on the custom field.
+    fields: tuple[tuple[str, Any], ...] = ()
+    team: str = ""  # a team's slug: incidents affecting a service the team owns
+    # Trigger policy keys (or NONE: declared by a person), as insights counts them.
+    triggers: tuple[str, ...] = ()
+    # Detection sources (or NONE: not recorded).
+    detections: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, params: Any) -> IncidentFilters:
@@ -148,7 +162,12 @@ class IncidentFilters:
                 % {"value": sort, "choices": ", ".join(SORTS)},
                 field="sort",
             )
+        types = tuple(_parse_type(raw) for raw in values("type"))
+        # Not split on commas: a text field's value may hold one.
+        raw_fields = params.getlist("field") if hasattr(params, "getlist") else values("field")
         return cls(
+            types=types,
+            fields=tuple(_parse_field(str(raw), types) for raw in raw_fields if str(raw).strip()),
             statuses=tuple(s for s in statuses if s != "open"),
             open_only="open" in statuses,
             severities=tuple(severities),
@@ -157,6 +176,9 @@ class IncidentFilters:
             until=_parse_date(values("until"), "until"),
             text=(values("q") or [""])[0].strip()[:200],
             sort=sort,
+            team=_parse_team((values("team") or [""])[0].strip()),
+            triggers=tuple(_parse_trigger(raw) for raw in values("trigger")),
+            detections=tuple(_parse_detection(raw) for raw in values("detection")),
         )
 
     def apply(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
@@ -175,7 +197,166 @@ class IncidentFilters:
             incidents = incidents.filter(declared_at__lt=_start_of(self.until + timedelta(days=1)))
         if self.text:
             incidents = incidents.filter(title__icontains=self.text)
+        if self.types:
+            incidents = incidents.filter(type__in=self.types)
+        for index, (key, value) in enumerate(self.fields):
+            # Through an alias: a field key that is also a lookup's name
+            # ("contains") would otherwise be read as that lookup.
+            alias = f"custom_field_{index}"
+            incidents = incidents.alias(**{alias: KeyTransform(key, "fields")}).filter(
+                **{alias: value}
+            )
+        if self.team:
+            # Through IN (subquery), not a join: an incident with two of the
+            # team's services must still be listed once (insights counts it once).
+            incidents = incidents.filter(
+                pk__in=Incident.objects.filter(services__teams__slug=self.team).values("pk")
+            )
+        if self.triggers:
+            incidents = incidents.filter(_opened_by_trigger_q(self.triggers))
+        if self.detections:
+            sources = ["" if key == NONE else key for key in self.detections]
+            incidents = incidents.filter(detection_source__in=sources)
         return incidents.order_by(*SORTS[self.sort])
+
+
+# The `trigger` and `detection` value for "none": declared by a person, and
+# detection source not recorded (the insights charts' "" series).
+NONE = "none"
+
+# hotwash.triggers sits above this app (pyproject.toml, [tool.importlinter]):
+# its rows are reached through the relations it declares on Incident
+# (`policy_firings`, `trigger_proposals`), and these stored values are
+# spelled here as hotwash.triggers.models stores them (Action.DECLARED,
+# ProposalKind.DECLARE, ProposalStatus.ACCEPTED). The list filter tests
+# build firings with the triggers app's own constants, so a rename fails there.
+_FIRING_DECLARED = "declared"
+_PROPOSAL_DECLARE = "declare"
+_PROPOSAL_ACCEPTED = "accepted"
+
+
+def _related_model(model: Any, relation: str) -> Any:
+    """The model at the other end of `relation` (a name declared on `model`
+    by a higher layer), without importing that layer."""
+    return model._meta.get_field(relation).related_model
+
+
+def trigger_choices() -> list[tuple[str, str]]:
+    """(key, label) of each trigger policy kind, from the firing model's
+    field: the values the `trigger` filter takes, besides NONE."""
+    firing = _related_model(Incident, "policy_firings")
+    return [(str(key), str(label)) for key, label in firing._meta.get_field("trigger").choices]
+
+
+def team_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every team, for the `team` filter."""
+    team = _related_model(Service, "teams")
+    return list(team.objects.order_by("name").values_list("slug", "name")[:500])
+
+
+def _opened_by_trigger_q(keys: tuple[str, ...]) -> Q:
+    """Incidents a trigger policy of one of `keys` opened, exactly as the
+    insights page counts them (hotwash.insights.queries._weekly_by_trigger):
+    a firing that declared the incident, or an accepted "declare" proposal
+    (made by a firing) that opened it, when no firing declared it. NONE
+    means no trigger opened it: declared by a person."""
+    named = [key for key in keys if key != NONE]
+    wanted = []
+    if named:
+        # Subqueries, not joins: an incident is listed once however many rows
+        # match. Each relation's conditions sit in one filter() call, so they
+        # hold for the same firing (or proposal), as in the insights query.
+        wanted.append(Q(pk__in=_declared_by(policy_firings__trigger__in=named)))
+        wanted.append(Q(pk__in=_accepted_from(trigger_proposals__firing__trigger__in=named)))
+    if NONE in keys:
+        wanted.append(~Q(pk__in=_declared_by()) & ~Q(pk__in=_accepted_from()))
+    return reduce(operator.or_, wanted)
+
+
+def _declared_by(**firing: Any) -> QuerySet[Incident, Any]:
+    """Ids of incidents a firing (matching `firing`) declared."""
+    return Incident.objects.filter(policy_firings__action=_FIRING_DECLARED, **firing).values("pk")
+
+
+def _accepted_from(**proposal: Any) -> QuerySet[Incident, Any]:
+    """Ids of incidents an accepted "declare" proposal (matching `proposal`)
+    opened, when no firing declared them."""
+    return (
+        Incident.objects.filter(
+            trigger_proposals__kind=_PROPOSAL_DECLARE,
+            trigger_proposals__status=_PROPOSAL_ACCEPTED,
+            **proposal,
+        )
+        .exclude(policy_firings__action=_FIRING_DECLARED)
+        .values("pk")
+    )
+
+
+def _parse_team(slug: str) -> str:
+    if slug and not _related_model(Service, "teams").objects.filter(slug=slug).exists():
+        raise InvalidInput(_("Unknown team %(value)s.") % {"value": slug}, field="team")
+    return slug
+
+
+def _parse_trigger(raw: str) -> str:
+    key = raw.strip().lower()
+    known = [choice for choice, _label in trigger_choices()]
+    if key != NONE and key not in known:
+        raise InvalidInput(
+            _("Unknown trigger %(value)s: use one of %(choices)s.")
+            % {"value": raw.strip(), "choices": ", ".join([*known, NONE])},
+            field="trigger",
+        )
+    return key
+
+
+def _parse_detection(raw: str) -> str:
+    key = raw.strip().lower()
+    if key != NONE and key not in DetectionSource.values:
+        raise InvalidInput(
+            _("Unknown detection source %(value)s: use one of %(choices)s.")
+            % {"value": raw.strip(), "choices": ", ".join([*DetectionSource.values, NONE])},
+            field="detection",
+        )
+    return key
+
+
+def _parse_type(raw: str) -> str:
+    key = raw.strip().lower()
+    try:
+        return custom_fields.clean_type(key)
+    except InvalidInput as error:
+        # The list parameter is `type`, as clean_type names it.
+        raise InvalidInput(error.message, field="type") from None
+
+
+def _parse_field(raw: str, types: tuple[str, ...]) -> tuple[str, Any]:
+    """`key:value` of the `field` filter, the value cleaned as the field's
+    kind stores it (so `people_affected:120` finds the number 120 and
+    `privacy_office_notified:no` the value false)."""
+    key, sep, text = raw.partition(":")
+    key = key.strip()
+    definition = custom_fields.find_field(key, types[0] if len(types) == 1 else None)
+    if not sep or definition is None:
+        raise InvalidInput(
+            _("%(value)s is not a field filter: use key:value with a field key, e.g. %(example)s.")
+            % {"value": raw, "example": "people_affected:120"},
+            field="field",
+        )
+    try:
+        value = custom_fields.clean_value(definition, text)
+    except InvalidInput as error:
+        raise InvalidInput(
+            _("%(field)s: %(problem)s")
+            % {"field": definition.name.get(), "problem": error.message},
+            field="field",
+        ) from None
+    if value is None:
+        raise InvalidInput(
+            _("The field filter %(value)s has no value: use key:value.") % {"value": raw},
+            field="field",
+        )
+    return key, value
 
 
 def _parse_date(raw: list[str], name: str) -> date | None:

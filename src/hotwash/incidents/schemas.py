@@ -8,7 +8,7 @@ service functions check the values.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from ninja import HeaderEx, P, PathEx
 from pydantic import BaseModel, Field, WithJsonSchema
@@ -18,8 +18,11 @@ from hotwash.core.api.errors import Error
 from hotwash.core.api.paging import DEFAULT_PER_PAGE, Page, PageNumber, PerPage
 from hotwash.core.api.schemas import TIME_DOC, ApiModel, one_of
 from hotwash.incidents.models import DetectionSource, IncidentRole, Status, TimelineKind
-from hotwash.incidents.queries import SORTS
+from hotwash.incidents.queries import NONE, SORTS, trigger_choices
 from hotwash.incidents.services import TEXT_MAX, TITLE_MAX
+from hotwash.policies import ROLE_KEYS, FieldKind
+
+FIELD_KINDS: tuple[str, ...] = get_args(FieldKind)
 
 # Accepted loosely (1, "2", "SEV3", "sev4"); the service checks the value.
 SeverityIn = Annotated[
@@ -53,6 +56,21 @@ DetectionSourceIn = Annotated[
         }
     ),
 ]
+TypeIn = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "An incident type's key (GET /api/v1/incident-types lists them).",
+            "examples": ["privacy-breach"],
+        }
+    ),
+]
+FIELDS_DOC = (
+    "The type's custom fields, by key: text, a number, a choice's key, a date "
+    "(YYYY-MM-DD), a username (person) or true/false (yes-no). "
+    "GET /api/v1/incident-types lists each type's fields."
+)
 EntryKindIn = Annotated[
     Any,
     WithJsonSchema({"type": "string", "enum": ["note", "decision"], "description": "Entry kind."}),
@@ -87,12 +105,24 @@ class IncidentCreate(ApiModel):
         description="Names of the services affected; unknown names are created.",
         examples=[["checkout", "payments"]],
     )
-    private: bool = Field(
-        False, description="Visible only to participants and admins (security, personnel)."
+    private: bool | None = Field(
+        None,
+        description="Visible only to participants and admins (security, personnel). "
+        "Left out: as the type says (security incidents and privacy breaches are private).",
     )
     detection_source: DetectionSourceIn = Field(
         None,
         description="Left out: not recorded (never guessed); the incident page asks for it.",
+    )
+    type: TypeIn = Field(
+        None,
+        description="The incident type's key (default: outage). The type presets the "
+        "severity and privacy you leave out, and may require fields.",
+    )
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description=FIELDS_DOC,
+        examples=[{"personal_information": "Names and e-mail addresses", "people_affected": 120}],
     )
     impact_started_at: datetime | None = Field(
         None, description=f"When users started to be affected. {TIME_DOC}"
@@ -122,6 +152,16 @@ class IncidentPatch(ApiModel):
     detection_source: DetectionSourceIn = Field(
         None, description='New detection source; "" for not recorded.'
     )
+    type: TypeIn = Field(
+        None,
+        description="A new incident type. Values of fields the new type does not have "
+        "are dropped; its required fields must be sent in `fields`.",
+    )
+    fields: dict[str, Any] | None = Field(
+        None,
+        description="Custom field values to set, by key; a field left out is not "
+        "touched, null clears it. " + FIELDS_DOC,
+    )
     impact_started_at: datetime | None = Field(None, description=f"Impact started. {TIME_DOC}")
     detected_at: datetime | None = Field(None, description=f"Detected. {TIME_DOC}")
     acknowledged_at: datetime | None = Field(None, description=f"Acknowledged. {TIME_DOC}")
@@ -146,6 +186,13 @@ class IncidentPatch(ApiModel):
 
 # Fields of IncidentPatch that say what a change was based on, not what to change.
 EXPECTED_FIELDS = {"expected_status": "status", "expected_severity": "severity"}
+
+
+def _trigger_values(schema: JsonDict) -> None:
+    # When the schema is generated, not at import: the keys come from the
+    # triggers app's model, read once the apps are loaded.
+    keys = [key for key, _label in trigger_choices()]
+    schema["items"] = {"type": "string", **one_of([*keys, NONE])}
 
 
 class IncidentListQuery(BaseModel):
@@ -173,6 +220,34 @@ class IncidentListQuery(BaseModel):
         json_schema_extra={"format": "date"},
     )
     q: str | None = Field(None, description="Text the title contains (case-insensitive).")
+    type: list[str] = Field(
+        default_factory=list,
+        description="Only incidents of these types (keys); repeatable or comma-separated.",
+    )
+    field: list[str] = Field(
+        default_factory=list,
+        description="Only incidents whose custom field has this value, as `key:value` "
+        "(e.g. `privacy_office_notified:false`, `people_affected:120`); exact match, "
+        "repeat for several (all must match).",
+    )
+    team: str | None = Field(
+        None,
+        description="Only incidents affecting a service this team owns (the team's short "
+        "name, its slug).",
+    )
+    trigger: list[str] = Field(
+        default_factory=list,
+        description="Only incidents these trigger policies opened (trigger keys): a firing "
+        "declared the incident, or accepting a firing's declare proposal did; `none` for "
+        "incidents a person declared. Repeatable or comma-separated.",
+        json_schema_extra=_trigger_values,
+    )
+    detection: list[str] = Field(
+        default_factory=list,
+        description="Only incidents detected this way; `none` for those where nobody "
+        "recorded it. Repeatable or comma-separated.",
+        json_schema_extra={"items": {"type": "string", **one_of([*DetectionSource.values, NONE])}},
+    )
     sort: str | None = Field(
         None,
         description="Order: -declared (newest first, default), declared, severity, -updated.",
@@ -180,6 +255,18 @@ class IncidentListQuery(BaseModel):
     )
     page: PageNumber = 1
     per_page: PerPage = DEFAULT_PER_PAGE
+
+
+class FieldValueOut(ApiModel):
+    key: str = Field(description="The field's key.", examples=["people_affected"])
+    name: str = Field(description="The field's name in the request's language.")
+    kind: str = Field(
+        description='The field\'s kind ("" for a value the type no longer defines).',
+        json_schema_extra=one_of(["", *FIELD_KINDS]),
+    )
+    required: bool = Field(description="Whether the type requires it.")
+    value: Any = Field(description="The stored value, or null.")
+    text: str = Field(description="The value as a person reads it, in the request's language.")
 
 
 class IncidentOut(ApiModel):
@@ -199,6 +286,15 @@ class IncidentOut(ApiModel):
         description='How it was detected; "" when not recorded yet.',
         json_schema_extra=one_of(["", *DetectionSource.values]),
     )
+    type: str = Field(description="The incident type's key.", examples=["privacy-breach"])
+    type_name: str = Field(description="The type's name in the request's language.")
+    fields: dict[str, Any] = Field(
+        description="Custom field values by key (fields without a value are left out)."
+    )
+    field_details: list[FieldValueOut] = Field(
+        description="Every field of the type, in its order, with its name and the "
+        "value as a person reads it."
+    )
     services: list[str] = Field(description="Names of the services affected.")
     summary: str = Field(description="What is known so far.")
     impact: str = Field(description="The impact statement.")
@@ -216,6 +312,14 @@ class IncidentOut(ApiModel):
         'tasks or participants. Sent as the ETag; send it back as If-Match: "<version>" '
         "to change the incident only if nobody else did meanwhile.",
         examples=[3],
+    )
+    merged: bool = Field(
+        description="Whether it was merged into another incident as a duplicate "
+        "(POST /api/v1/incidents/{ref}/merge); it is then closed and stays readable."
+    )
+    merged_into: str | None = Field(
+        description="The incident it was merged into (e.g. INC-41); null when not merged, "
+        "or merged into a private incident you cannot see."
     )
     roles: dict[str, str | None] = Field(
         description="Current holder (username) of each role, or null when vacant.",
@@ -378,6 +482,38 @@ class CatchupOut(ApiModel):
 
 
 # --- reference data -------------------------------------------------
+
+
+class ChoiceOut(ApiModel):
+    key: str = Field(description="The value to send.")
+    name: str = Field(description="Its name in the request's language.")
+
+
+class FieldDefinitionOut(ApiModel):
+    key: str = Field(description="The key to send in `fields`.", examples=["people_affected"])
+    name: str = Field(description="The field's name in the request's language.")
+    help: str = Field(description='What to write, in the request\'s language ("" if none).')
+    kind: str = Field(description="Kind of value.", json_schema_extra=one_of(list(FIELD_KINDS)))
+    required: bool = Field(description="Declaring an incident of this type needs it.")
+    choices: list[ChoiceOut] = Field(description="For choice fields: the values allowed.")
+
+
+class IncidentTypeOut(ApiModel):
+    key: str = Field(description="The key to send as `type`.", examples=["privacy-breach"])
+    name: str = Field(description="The type's name in the request's language.")
+    description: str = Field(description="What the type is for, in the request's language.")
+    default: bool = Field(description="Whether incidents are of this type unless told.")
+    default_severity: int | None = Field(
+        description="The severity it presets (null: the organisation's default)."
+    )
+    private: bool = Field(description="Whether its incidents are private unless told.")
+    template: str | None = Field(
+        description="The postmortem template drafted on resolution (null: by severity)."
+    )
+    roles: list[str] = Field(
+        description="The roles it needs filled.", json_schema_extra={"items": one_of(ROLE_KEYS)}
+    )
+    fields: list[FieldDefinitionOut] = Field(description="Its custom fields, in order.")
 
 
 class SeverityOut(ApiModel):

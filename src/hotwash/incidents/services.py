@@ -33,6 +33,7 @@ from hotwash.accounts.permissions import can_respond
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from hotwash.incidents import fields as custom_fields
 from hotwash.incidents.display import person_name
 from hotwash.incidents.models import (
     ENDED_STATUSES,
@@ -56,7 +57,7 @@ from hotwash.incidents.models import (
 from hotwash.incidents.queries import can_view
 from hotwash.incidents.signals import incident_declared, incident_role_assigned, incident_updated
 from hotwash.live.bus import VISIBILITY, publish_incident_change
-from hotwash.policies import load_policies
+from hotwash.policies import incident_type, load_policies
 
 Actor = User | AnonymousUser | None
 
@@ -68,6 +69,7 @@ FUTURE_TOLERANCE = timedelta(minutes=2)
 TEXT_FIELDS = ("title", "summary", "impact")
 UPDATABLE_FIELDS = frozenset(
     {*TEXT_FIELDS, "status", "severity", "private", "detection_source", "services"}
+    | {"type", "fields"}
     | set(IMPACT_TIME_FIELDS)
 )
 
@@ -347,21 +349,35 @@ def declare_incident(
     summary: str = "",
     impact: str = "",
     services: Iterable[object] = (),
-    private: bool = False,
+    private: bool | None = None,
     detection_source: object = None,
     impact_started_at: datetime | None = None,
     detected_at: datetime | None = None,
+    type: object = None,
+    fields: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Incident:
     """Open an incident. Only the title is required; everything else has a
     default and can be filled in later. Detection has none: left out, it is
-    not recorded ("") until someone says (`record_detection`)."""
+    not recorded ("") until someone says (`record_detection`).
+
+    `type` is an incident type's key (default: the policy's default type);
+    the type presets the severity and privacy the declarer leaves out
+    (None), and its required custom `fields` must be given."""
     _require_responder(actor)
     now = timezone.now() if now is None else now
     title = clean_title(title)
+    type_key = custom_fields.clean_type(type)
+    definition = incident_type(type_key)
+    field_values = custom_fields.clean_fields(type_key, fields)
+    preset_severity = definition.default_severity if definition is not None else None
     level = (
-        clean_severity(severity) if severity not in (None, "") else load_policies().default_severity
+        clean_severity(severity)
+        if severity not in (None, "")
+        else preset_severity or load_policies().default_severity
     )
+    if private is None:
+        private = definition.private if definition is not None else False
     state = clean_status(status) if status not in (None, "") else Status.INVESTIGATING
     source = clean_detection_source(detection_source) if detection_source not in (None, "") else ""
     summary = clean_text(summary, "summary")
@@ -379,6 +395,8 @@ def declare_incident(
             impact=impact,
             private=bool(private),
             detection_source=source,
+            type=type_key,
+            fields=field_values,
             created_by=_person(actor),
             impact_started_at=started,
             detected_at=detected,
@@ -393,7 +411,7 @@ def declare_incident(
             actor=actor,
             kind=TimelineKind.DECLARED,
             now=now,
-            data={"title": title, "severity": level, "status": state},
+            data={"title": title, "severity": level, "status": state, "type": type_key},
             key_moment=True,
         )
         record_audit(
@@ -405,6 +423,8 @@ def declare_incident(
                 "severity": level,
                 "status": state,
                 "private": incident.private,
+                "type": type_key,
+                "fields": field_values,
             },
             now=now,
         )
@@ -465,6 +485,18 @@ def _clean_changes(changes: Mapping[str, Any], now: datetime) -> dict[str, Any]:
             cleaned[field] = bool(value)
         elif field == "services":
             cleaned[field] = clean_services(value or [])
+        elif field == "type":
+            if value in (None, ""):
+                # Not quietly "the default type": that would change it.
+                raise InvalidInput(_("An incident always has a type."), field="type")
+            cleaned[field] = custom_fields.clean_type(value)
+        elif field == "fields":
+            # Checked against the type under the row lock (update_incident).
+            if value is not None and not isinstance(value, Mapping):
+                raise InvalidInput(
+                    _("Send the fields as an object of field keys and values."), field="fields"
+                )
+            cleaned[field] = dict(value or {})
         else:
             cleaned[field] = clean_past_time(value, field, now=now)
     if "declared_at" in cleaned and cleaned["declared_at"] is None:
@@ -497,6 +529,15 @@ def update_incident(
             for field, value in _status_side_effects(incident, cleaned["status"], now).items():
                 cleaned.setdefault(field, value)
         audit: dict[str, Any] = {}
+        if "type" in cleaned or "fields" in cleaned:
+            _change_type_and_fields(
+                incident,
+                cleaned.pop("type", incident.type),
+                cleaned.pop("fields", {}),
+                actor=actor,
+                now=now,
+                audit=audit,
+            )
         for field, value in cleaned.items():
             if field == "services":
                 _change_services(incident, value, actor=actor, now=now, audit=audit)
@@ -558,6 +599,61 @@ def record_detection(
                 field="detection_source",
             )
         return update_incident(current, actor=actor, changes={"detection_source": source}, now=now)
+
+
+def _change_type_and_fields(
+    incident: Incident,
+    type_key: str,
+    values: Mapping[str, Any],
+    *,
+    actor: Actor,
+    now: datetime,
+    audit: dict[str, Any],
+) -> None:
+    """A new type and/or field values, checked together against the type
+    the incident ends up with (a new type's required fields must come with
+    it; values the new type does not define are dropped). One timeline
+    entry for the type and one per field that changes; their sentences
+    are written at display time in each reader's language (display.py).
+    The entries stay on the incident's own timeline, so a private
+    incident's values are seen only by those who can see it."""
+    old_type = incident.type
+    old_fields = dict(incident.fields or {})
+    # Values kept from the old type only when the type stays: a new type
+    # starts from the values it was given.
+    current = old_fields if type_key == old_type else {}
+    new_fields = custom_fields.clean_fields(type_key, values, current=current)
+    if type_key != old_type:
+        incident.type = type_key
+        audit["type"] = {"from": old_type, "to": type_key}
+        _timeline(
+            incident,
+            actor=actor,
+            kind=TimelineKind.UPDATE,
+            now=now,
+            data={"field": "type", "from": old_type, "to": type_key},
+            key_moment=True,
+        )
+    if new_fields == old_fields:
+        return
+    incident.fields = new_fields
+    audit["fields"] = {"from": old_fields, "to": new_fields}
+    for key in [*new_fields, *(k for k in old_fields if k not in new_fields)]:
+        before, after = old_fields.get(key), new_fields.get(key)
+        if before == after:
+            continue
+        _timeline(
+            incident,
+            actor=actor,
+            kind=TimelineKind.UPDATE,
+            now=now,
+            data={
+                "field": f"fields.{key}",
+                "type": type_key if key in new_fields else old_type,
+                "from": before,
+                "to": after,
+            },
+        )
 
 
 def _kind_for(field: str) -> str:

@@ -17,3 +17,8 @@ incident_updated = Signal()
 # Sent after a role changes hands: incident, actor, role, previous and holder
 # (usernames or None), now.
 incident_role_assigned = Signal()
+# Sent after `duplicate` was merged into `survivor` (its timeline, tasks and
+# participants already moved): duplicate, survivor, actor, now. Apps whose
+# rows point at incidents (alert groups, action items, the search index)
+# move theirs to the survivor in the same transaction.
+incident_merged = Signal()

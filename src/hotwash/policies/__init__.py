@@ -109,6 +109,87 @@ class ActionItemPolicy(BaseModel):
         return self.due_days.get(severity, self.other_due_days)
 
 
+# A key people and tools type: lower-case words joined by hyphens
+# ("privacy-breach", "people_affected" for fields: underscores allowed there).
+TYPE_KEY = r"^[a-z][a-z0-9-]{0,39}$"
+FIELD_KEY = r"^[a-z][a-z0-9_]{0,39}$"
+
+FieldKind = Literal["text", "number", "choice", "date", "person", "yes-no"]
+ROLE_KEYS = ("commander", "scribe", "communications", "operations")
+TEMPLATE_KEYS = ("default", "lightweight", "project", "success")
+
+
+class FieldChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=FIELD_KEY)
+    name: LocalisedText
+
+
+class CustomFieldDefinition(BaseModel):
+    """One field an incident type asks for, on declaring and on the incident
+    page (hotwash.incidents.fields validates the values)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=FIELD_KEY)
+    name: LocalisedText
+    kind: FieldKind
+    required: bool = False
+    help: LocalisedText | None = None
+    # For `choice` fields only: the values one may pick.
+    choices: list[FieldChoice] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_choices(self) -> CustomFieldDefinition:
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"field {self.key!r} is a choice field with no choices")
+        if self.kind != "choice" and self.choices:
+            raise ValueError(f"field {self.key!r} has choices but is a {self.kind} field")
+        keys = [choice.key for choice in self.choices]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"field {self.key!r} lists a choice twice")
+        return self
+
+
+class IncidentTypeDefinition(BaseModel):
+    """A kind of incident: what declaring one presets and asks for."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: LocalisedText
+    description: LocalisedText | None = None
+    default_severity: int | None = Field(default=None, ge=1, le=4)
+    # Incidents of this type are declared private unless the declarer says otherwise.
+    private: bool = False
+    # The postmortem template drafted on resolution (None: the severity's rule decides).
+    template: str | None = None
+    # The roles an incident of this type needs filled (the page asks for them).
+    roles: list[str] = Field(default_factory=lambda: ["commander"])
+    fields: list[CustomFieldDefinition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> IncidentTypeDefinition:
+        unknown = sorted(set(self.roles) - set(ROLE_KEYS))
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; roles are {list(ROLE_KEYS)}")
+        if self.template is not None and self.template not in TEMPLATE_KEYS:
+            raise ValueError(f"template must be one of {list(TEMPLATE_KEYS)}")
+        keys = [field.key for field in self.fields]
+        if len(keys) != len(set(keys)):
+            raise ValueError("a type lists a field key twice")
+        return self
+
+    def field(self, key: str) -> CustomFieldDefinition | None:
+        return next((field for field in self.fields if field.key == key), None)
+
+
+class FactorDefinition(BaseModel):
+    """One contributing factor of the organisation's taxonomy (themes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=TYPE_KEY)
+    name: LocalisedText
+    description: LocalisedText | None = None
+
+
 class Policies(BaseModel):
     model_config = ConfigDict(extra="forbid")
     severities: dict[int, SeverityDefinition]
@@ -117,6 +198,26 @@ class Policies(BaseModel):
     action_items: ActionItemPolicy = Field(default_factory=ActionItemPolicy)
     updates: UpdatePolicy = Field(default_factory=UpdatePolicy)
     sharing: SharingPolicy = Field(default_factory=SharingPolicy)
+    # Incident types, by key, in the order forms list them; the first is
+    # the default unless `default_incident_type` names another.
+    incident_types: dict[str, IncidentTypeDefinition]
+    default_incident_type: str = "outage"
+    # The contributing factors postmortems are tagged with (themes).
+    contributing_factors: list[FactorDefinition]
+
+    @model_validator(mode="after")
+    def _check_types_and_factors(self) -> Policies:
+        for key in self.incident_types:
+            if not re.match(TYPE_KEY, key):
+                raise ValueError(
+                    f"incident type key {key!r} must be lower-case words joined by hyphens"
+                )
+        if self.default_incident_type not in self.incident_types:
+            raise ValueError("default_incident_type must be one of the incident_types")
+        factor_keys = [factor.key for factor in self.contributing_factors]
+        if len(factor_keys) != len(set(factor_keys)):
+            raise ValueError("contributing_factors lists a key twice")
+        return self
 
     @model_validator(mode="after")
     def _check_severities(self) -> Policies:
@@ -175,3 +276,21 @@ def update_policy() -> UpdatePolicy:
 
 def sharing_policy() -> SharingPolicy:
     return load_policies().sharing
+
+
+def incident_types() -> dict[str, IncidentTypeDefinition]:
+    return load_policies().incident_types
+
+
+def incident_type(key: str) -> IncidentTypeDefinition | None:
+    """The type of `key`; None for a key the policy no longer defines (an
+    incident keeps its key; pages then show the key itself)."""
+    return load_policies().incident_types.get(key)
+
+
+def default_incident_type() -> str:
+    return load_policies().default_incident_type
+
+
+def contributing_factors() -> list[FactorDefinition]:
+    return load_policies().contributing_factors

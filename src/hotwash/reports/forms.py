@@ -96,7 +96,7 @@ class IncidentForm(HotwashForm):
     severity = forms.ChoiceField(
         label=_("Severity"),
         required=False,
-        choices=[("", _("The policy's default")), *Severity.choices],
+        choices=[("", _("The near-miss type's default")), *Severity.choices],
     )
     private = forms.BooleanField(label=_("Private incident"), required=False)
     note = _textarea(_("Note for the person who filed it (optional)"), NOTE_MAX)

@@ -71,7 +71,9 @@ class IncidentIn(ApiModel):
         "", description="The incident's title. Default: “Near miss:” and the report's start."
     )
     severity: int | str | None = Field(
-        None, description="1 to 4 or SEV1 to SEV4. Default: the policy's default severity."
+        None,
+        description="1 to 4 or SEV1 to SEV4. Default: the near-miss incident type's "
+        "severity (SEV4 as shipped).",
     )
     private: StrictBool = Field(
         False, description="Private: only its participants and admins can see it."

@@ -25,6 +25,7 @@ from hotwash.core.audit import record_audit
 from hotwash.core.errors import Conflict, InvalidInput, PermissionDenied
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import TimelineKind
+from hotwash.policies import incident_type
 from hotwash.postmortems import services as postmortems
 from hotwash.postmortems.models import Kind as PostmortemKind
 from hotwash.reports.models import REVIEW_PERMISSION, Kind, Report, ReportComment, Status
@@ -35,6 +36,8 @@ NOTE_MAX = 10_000
 COMMENT_MAX = 10_000
 # The start of a near miss's text that names what it becomes.
 DEFAULT_TITLE_LENGTH = 120
+# The incident type a near miss turned into an incident is declared with.
+NEAR_MISS_TYPE = "near-miss"
 
 
 # --- filing -------------------------------------------------------------------
@@ -224,6 +227,12 @@ def convert_to_retrospective(
     return locked
 
 
+def near_miss_type() -> str | None:
+    """The near-miss incident type, unless the organisation's policy file
+    dropped it (then its default type)."""
+    return NEAR_MISS_TYPE if incident_type(NEAR_MISS_TYPE) is not None else None
+
+
 def convert_to_incident(
     report: Report,
     *,
@@ -237,7 +246,9 @@ def convert_to_incident(
     """A near miss becomes an incident, declared by the reviewer through the
     incidents' own service (so every rule of declaring applies), with the
     report's text as its summary and a timeline entry saying where it came
-    from. The incident never names the reporter."""
+    from, of the near-miss type (its severity and postmortem template,
+    unless the reviewer chose a severity). The incident never names the
+    reporter."""
     _require_reviewer(actor)
     _require_near_miss(report)
     text = core_text.clean_text(note, field="note", limit=NOTE_MAX)
@@ -250,6 +261,7 @@ def convert_to_incident(
             severity=severity,
             summary=locked.text,
             private=private,
+            type=near_miss_type(),
             now=now,
         )
         incidents.record_system_event(

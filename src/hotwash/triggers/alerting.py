@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from hotwash.alerts.merging import follow_merge
 from hotwash.alerts.models import Alert, AlertGroup, AlertStatus
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import OPEN_STATUSES, Incident, Status, TimelineEvent, TimelineKind
@@ -302,6 +303,7 @@ def on_alerts_received(
         return
     if incident is None or incident.pk != group.incident_id:
         incident = Incident.objects.get(pk=group.incident_id)
+    incident = follow_merge(group, incident)
     write_alert_entries(incident, group, new_alerts, refired_alerts, resolved_alerts, now=now)
     if resolved_alerts and group.status == AlertStatus.RESOLVED:
         group_resolved(incident, group, now=now, policies=policies)

@@ -233,7 +233,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         items: list[ErrorEntry] = [{"field": exc.field, "message": exc.message}]
-        items += [{"field": exc.field, "message": problem} for problem in exc.problems]
+        items += [
+            {"field": exc.problem_field(index), "message": problem}
+            for index, problem in enumerate(exc.problems)
+        ]
         return respond(request, exc.status_code, error_body(exc.message, exc.field, items))
 
     @api.exception_handler(ValidationError)

@@ -17,6 +17,7 @@ from hotwash.incidents.views.detection import record_detection
 from hotwash.incidents.views.entries import edit_entry
 from hotwash.incidents.views.home import home
 from hotwash.incidents.views.listing import incident_list
+from hotwash.incidents.views.types import edit_type
 
 __all__ = [
     "add_entry",
@@ -27,6 +28,7 @@ __all__ = [
     "complete_task",
     "edit_entry",
     "edit_incident",
+    "edit_type",
     "home",
     "incident_catchup",
     "incident_detail",

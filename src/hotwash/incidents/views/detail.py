@@ -40,6 +40,7 @@ from hotwash.incidents.models import (
     TimelineEdit,
     TimelineEvent,
 )
+from hotwash.incidents.type_forms import TypeForm
 from hotwash.incidents.views.common import incident_or_404, live_events_url
 
 # Whole phrases per role, so each language can say them its own way.
@@ -132,6 +133,7 @@ def page_context(
     context.update(bound)
     context["error_form"] = next((form for form in bound.values() if form.errors), None)
     context["edit_open"] = "edit_form" in bound
+    context["type_open"] = "type_form" in bound
     return context
 
 
@@ -178,6 +180,7 @@ def _blank_forms(
     return {
         "status_form": StatusForm(initial={"status": incident.status}),
         "edit_form": IncidentForm(incident=incident, services=[s.name for s in services]),
+        "type_form": TypeForm(incident=incident),
         "entry_form": EntryForm(),
         "task_form": TaskForm(people=people),
         "participant_form": ParticipantForm(

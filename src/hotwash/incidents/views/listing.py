@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from hotwash.core.errors import InvalidInput
 from hotwash.incidents.forms import FilterForm
 from hotwash.incidents.models import Incident, Service
-from hotwash.incidents.queries import IncidentFilters, search_incidents
+from hotwash.incidents.queries import IncidentFilters, search_incidents, team_choices
 
 PER_PAGE = 50
 # Counting every match costs time in proportion to the table; past this
@@ -45,7 +45,7 @@ class CappedPaginator(Paginator[Incident]):
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    form = FilterForm(request.GET, services=_service_names())
+    form = FilterForm(request.GET, services=_service_names(), teams=team_choices())
     form.is_valid()
     try:
         filters = IncidentFilters.parse(request.GET)

@@ -266,6 +266,11 @@ def incident_detail(
     if services:
         names = [person(service) for service in services]
         facts.append([_("Services affected"), ", ".join(names)])
+    if incident.get("type_name") or incident.get("type"):
+        facts.append([_("Type"), str(incident.get("type_name") or incident.get("type"))])
+    for field in incident.get("field_details") or []:
+        if field.get("value") is not None:
+            facts.append([str(field.get("name") or field.get("key")), str(field.get("text") or "")])
     if incident.get("detection_source"):
         facts.append([_("Detection"), choice_label(DetectionSource, incident["detection_source"])])
     for key, label in (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 
 from hotwash.client import ApiClient, ClientConfig
 from hotwash.core.client_command import ClientCommand
@@ -13,10 +15,23 @@ from hotwash.incidents.management.commands import _render
 from hotwash.incidents.models import DetectionSource
 
 
+def field_value(text: str) -> tuple[str, str]:
+    """`--field key=value`: the API checks the key and the value."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            _("write a field as key=value, e.g. people_affected=120 (got %(text)s)")
+            % {"text": text}
+        )
+    return key.strip(), value
+
+
 class Command(ClientCommand):
     shows_times = False
     summary = (
-        "Declare an incident: only the title is needed. Prints its reference and page address."
+        "Declare an incident: only the title is needed. Prints its reference and page address. "
+        "--type chooses the incident type (GET /api/v1/incident-types lists them and their "
+        "fields); --field key=value gives one of its fields."
     )
 
     def add_command_arguments(self, parser: CommandParser) -> None:
@@ -31,9 +46,33 @@ class Command(ClientCommand):
             help="A service affected; repeat for several.",
         )
         parser.add_argument(
+            "--type",
+            metavar="TYPE",
+            help="The incident type's key, e.g. outage (the default), security, "
+            "privacy-breach or near-miss. It presets severity and privacy.",
+        )
+        parser.add_argument(
+            "--field",
+            dest="fields",
+            action="append",
+            default=[],
+            type=field_value,
+            metavar="KEY=VALUE",
+            help="A custom field of the type, e.g. people_affected=120; repeat for several.",
+        )
+        privacy = parser.add_mutually_exclusive_group()
+        privacy.add_argument(
             "--private",
             action="store_true",
-            help="Visible only to participants and admins (security, personnel).",
+            default=None,
+            help="Visible only to participants and admins (security, personnel). "
+            "Left out: as the type says.",
+        )
+        privacy.add_argument(
+            "--public",
+            dest="private",
+            action="store_false",
+            help="Not private, even for a type that is private by default.",
         )
         parser.add_argument("--summary", default="", help="What is known so far.")
         parser.add_argument(
@@ -48,8 +87,12 @@ class Command(ClientCommand):
             body["severity"] = options["severity"]
         if options["services"]:
             body["services"] = options["services"]
-        if options["private"]:
-            body["private"] = True
+        if options["private"] is not None:
+            body["private"] = options["private"]
+        if options["type"]:
+            body["type"] = options["type"]
+        if options["fields"]:
+            body["fields"] = dict(options["fields"])
         if options["summary"]:
             body["summary"] = options["summary"]
         if options["detection"]:

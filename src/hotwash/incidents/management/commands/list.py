@@ -31,6 +31,19 @@ class Command(ClientCommand):
         )
         parser.add_argument("--service", help="Only incidents affecting this service.")
         parser.add_argument("--q", help="Text in the title.")
+        parser.add_argument(
+            "--type",
+            action="append",
+            default=[],
+            help="An incident type's key, e.g. privacy-breach; repeat for several.",
+        )
+        parser.add_argument(
+            "--field",
+            action="append",
+            default=[],
+            metavar="KEY:VALUE",
+            help="A custom field's value, e.g. people_affected:120 (exact); repeat for several.",
+        )
         parser.add_argument("--since", metavar="YYYY-MM-DD", help="Declared on or after.")
         parser.add_argument("--until", metavar="YYYY-MM-DD", help="Declared on or before.")
         parser.add_argument("--sort", help="-declared (default), declared, severity or -updated.")
@@ -40,7 +53,17 @@ class Command(ClientCommand):
 
     def call(self, api: ApiClient, options: dict[str, Any]) -> Any:
         params: dict[str, Any] = {}
-        for name in ("status", "severity", "service", "q", "since", "until", "sort"):
+        for name in (
+            "status",
+            "severity",
+            "service",
+            "q",
+            "since",
+            "until",
+            "sort",
+            "type",
+            "field",
+        ):
             if options[name]:
                 params[name] = options[name]
         return fetch_list(api, "/incidents", params, options["limit"])
