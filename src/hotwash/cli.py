@@ -28,6 +28,7 @@ CLIENT_COMMANDS = frozenset(
         "note",
         "postmortem",
         "role",
+        "search",
         "severity",
         "show",
         "status",
