@@ -25,6 +25,7 @@ from hotwash.incidents.models import Incident
 from hotwash.incidents.present import present_entries
 from hotwash.incidents.queries import get_incident, parse_ref
 from hotwash.incidents.schemas import IncidentRef
+from hotwash.postmortems import factors as factor_tags
 from hotwash.postmortems import markdown, services
 from hotwash.postmortems.facts import incident_facts
 from hotwash.postmortems.markdown import INCIDENT_TIMES
@@ -39,6 +40,8 @@ from hotwash.postmortems.schemas import (
     CommentIn,
     CommentOut,
     ExportQuery,
+    FactorsIn,
+    FactorsOut,
     IncidentPostmortemCreate,
     LanguagePath,
     LintFindingOut,
@@ -304,6 +307,30 @@ def present_postmortem(postmortem: Postmortem, request: HttpRequest) -> dict[str
         "approval_problems": services.approval_problems(postmortem),
         "approvals": _present_approvals(services.approvals(postmortem)),
         "facts": _present_facts(postmortem),
+        "factors": present_factors(factor_tags.factors_of(postmortem), language),
+    }
+
+
+def present_factors(
+    factors: list[factor_tags.Factor], language: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        {"value": factor.value, "key": factor.key or None, "name": factor.name(language)}
+        for factor in factors
+    ]
+
+
+def _present_factors_and_suggestions(postmortem: Postmortem, language: str) -> dict[str, Any]:
+    return {
+        "factors": present_factors(factor_tags.factors_of(postmortem), language),
+        "suggestions": [
+            {
+                "key": suggestion.key,
+                "name": factor_tags.Factor(key=suggestion.key).name(language),
+                "words": list(suggestion.words),
+            }
+            for suggestion in factor_tags.suggest_factors(postmortem)
+        ],
     }
 
 
@@ -720,3 +747,36 @@ def lint(request: HttpRequest, ref: PostmortemRef) -> list[dict[str, Any]]:
         else item
         for item in services.lint_postmortem(postmortem)
     ]
+
+
+# --- contributing factors (themes) -------------------------------------------------------
+
+
+@router.get(
+    "/postmortems/{ref}/factors",
+    response={200: FactorsOut, **ERRORS},
+    summary="Get a postmortem's contributing factors",
+    operation_id="get_postmortem_factors",
+)
+def read_factors(request: HttpRequest, ref: PostmortemRef) -> dict[str, Any]:
+    """The contributing factors it is tagged with (taxonomy keys from the
+    policy file and free tags), and suggestions: taxonomy factors its
+    Contributing factors section mentions but it is not tagged with."""
+    postmortem = get_postmortem(caller(request), ref)
+    return _present_factors_and_suggestions(postmortem, (request.LANGUAGE_CODE or "en")[:2])
+
+
+@router.put(
+    "/postmortems/{ref}/factors",
+    response={200: FactorsOut, **ERRORS},
+    summary="Set a postmortem's contributing factors",
+    operation_id="set_postmortem_factors",
+)
+def set_factors(request: HttpRequest, ref: PostmortemRef, payload: FactorsIn) -> dict[str, Any]:
+    """Replace the list of contributing factors. A word that is a taxonomy
+    key or a factor's name (English or French) is that factor; any other
+    word is a free tag. Allowed at any stage, to those who can edit it."""
+    user = caller(request)
+    postmortem = get_postmortem(user, ref)
+    factor_tags.set_factors(postmortem, actor=user, factors=payload.factors)
+    return _present_factors_and_suggestions(postmortem, (request.LANGUAGE_CODE or "en")[:2])

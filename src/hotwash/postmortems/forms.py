@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -278,3 +279,37 @@ class CommentForm(HotwashForm):
                 *((s.key, s.title.get(language)) for s in outline.sections),
             ]
         )
+
+
+class FactorsForm(HotwashForm):
+    """A postmortem's contributing factors: the taxonomy's, ticked (the
+    page draws the boxes itself, each with its description), and free tags
+    for what the taxonomy does not name."""
+
+    id_prefix = "factors"
+
+    factors = forms.MultipleChoiceField(
+        label=gettext_lazy("Factors from the organisation's list"), required=False
+    )
+    other = _text(
+        gettext_lazy("Other factors"),
+        maxlength=2000,
+        help_text=gettext_lazy(
+            "Free tags for what the list does not name, separated by commas, e.g. vendor quirk."
+        ),
+    )
+
+    def __init__(self, *args: Any, keys: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["factors"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(key, key) for key in keys]
+
+    def words(self) -> list[str]:
+        """The ticked keys, then the free tags, as `set_factors` reads them."""
+        data = self.data
+        ticked = (
+            [str(key) for key in data.getlist("factors")] if isinstance(data, QueryDict) else []
+        )
+        other = str(self.data.get("other") or "")
+        return [*ticked, *(word.strip() for word in other.split(",") if word.strip())]

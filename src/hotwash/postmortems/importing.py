@@ -58,6 +58,7 @@ from hotwash.incidents.models import REF_PREFIX as INCIDENT_PREFIX
 from hotwash.incidents.models import Incident, Service, TimelineKind, severity_level
 from hotwash.incidents.services import Actor, clean_services, record_system_event
 from hotwash.postmortems import markdown, plain
+from hotwash.postmortems.factors import clean_factors, factors_of, replace_factors
 from hotwash.postmortems.markdown import INCIDENT_TIMES, MarkdownError, ParsedFile
 from hotwash.postmortems.models import REF_PREFIX, Kind, Postmortem, Section, Status
 from hotwash.postmortems.outlines import get_outline, outline_for_kind
@@ -224,6 +225,9 @@ class Header(BaseModel):
     published: Moment = None
     incident_times: dict[str, datetime | None] = {}
     tags: list[str] = []
+    # Contributing factors as written (keys and free tags); cleaned again in
+    # _write, where the postmortem's own keys are known.
+    factors: list[str] = []
 
     @property
     def owner(self) -> str | None:
@@ -383,6 +387,11 @@ class Header(BaseModel):
     @classmethod
     def _tags(cls, value: Any) -> list[str]:
         return _cleaned("tags", clean_tags, value)
+
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _factors(cls, value: Any) -> list[str]:
+        return [factor.value for factor in _cleaned("factors", clean_factors, value)]
 
     @model_validator(mode="after")
     def _languages(self) -> Header:
@@ -597,6 +606,9 @@ def _write(parsed: ParsedFile, header: Header, session: ImportSession) -> tuple[
         postmortem.services.set(
             [existing.get(name) or Service.objects.create(name=name) for name in header.services]
         )
+    # The file is the whole list: a file without `factors` has none.
+    kept = [] if created else [factor.key for factor in factors_of(postmortem) if factor.key]
+    replace_factors(postmortem, clean_factors(header.factors, keep=kept))
     _write_sections(postmortem, parsed, header, session.actor, now)
     return postmortem, created
 

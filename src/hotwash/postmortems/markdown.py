@@ -35,6 +35,7 @@ from hotwash.core import markdown_blocks
 from hotwash.core.markdown_blocks import Heading
 from hotwash.incidents.display import describe_event
 from hotwash.incidents.models import Incident
+from hotwash.postmortems.factors import factors_of
 from hotwash.postmortems.facts import incident_facts
 from hotwash.postmortems.hooks import hooks
 from hotwash.postmortems.models import Kind, Language, Postmortem
@@ -172,6 +173,15 @@ def front_matter(postmortem: Postmortem, language: str) -> dict[str, Any]:
     data.update(
         {
             "tags": [str(tag) for tag in postmortem.tags or []],
+        }
+    )
+    factors = [factor.value for factor in factors_of(postmortem)] if postmortem.pk else []
+    if factors:
+        # Only when tagged, so files written before factors existed export
+        # again unchanged.
+        data["factors"] = factors
+    data.update(
+        {
             "language": str(language),
             "original_language": str(postmortem.original_language),
             "services": services,

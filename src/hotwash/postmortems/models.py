@@ -252,3 +252,43 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.postmortem_id}:{self.key}"
+
+
+class ContributingFactor(models.Model):
+    """One contributing factor a postmortem is tagged with (themes): a key
+    of the organisation's taxonomy (hotwash.policies: contributing_factors)
+    or, with `key` blank, a free tag. A key stays as written if the policy
+    later drops it, so the themes of past postmortems do not change."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="factors")
+    key = models.CharField(_("factor"), max_length=40, blank=True)
+    tag = models.CharField(_("free tag"), max_length=50, blank=True)
+    # The order they were given in, for export and display.
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("contributing factor")
+        verbose_name_plural = _("contributing factors")
+        ordering = ["postmortem", "position", "id"]
+        indexes = [models.Index(fields=["key", "postmortem"], name="factor_key_idx")]
+        constraints = [
+            # Exactly one of the two.
+            models.CheckConstraint(
+                condition=(models.Q(key="") & ~models.Q(tag=""))
+                | (~models.Q(key="") & models.Q(tag="")),
+                name="factor_key_or_tag",
+            ),
+            models.UniqueConstraint(
+                fields=["postmortem", "key"],
+                condition=~models.Q(key=""),
+                name="factor_unique_key",
+            ),
+            models.UniqueConstraint(
+                fields=["postmortem", "tag"],
+                condition=~models.Q(tag=""),
+                name="factor_unique_tag",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postmortem_id}:{self.key or self.tag}"

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.incidents.queries import visible_incidents
@@ -136,3 +137,23 @@ def _tagged(postmortems: QuerySet[Postmortem], tag: str) -> list[int]:
         for pk, tags in postmortems.values_list("pk", "tags")
         if any(str(item).casefold() == wanted for item in tags or [])
     ]
+
+
+# The section whose first lines are a postmortem's key lessons ("What we
+# learned", similar incidents).
+LESSONS_SECTION = "lessons"
+
+
+def key_lessons(
+    postmortem: Postmortem, language: str | None = None, *, lines: int = 4
+) -> list[str]:
+    """The first `lines` lines of the postmortem's lessons, in `language`
+    (the active one by default), else in its original language; list
+    markers taken off. Reads `postmortem.sections.all()`: prefetch them."""
+    language = language or get_language() or "en"
+    bodies = {(s.key, s.language): s.body for s in postmortem.sections.all()}
+    body = bodies.get((LESSONS_SECTION, language)) or bodies.get(
+        (LESSONS_SECTION, postmortem.original_language), ""
+    )
+    stripped = [line.strip().lstrip("-*0123456789.) ").strip() for line in body.splitlines()]
+    return [line for line in stripped if line][:lines]

@@ -96,6 +96,14 @@ class ReviewersIn(ApiModel):
     reviewers: list[str] = Field(description="Usernames; replaces the list.")
 
 
+class FactorsIn(ApiModel):
+    factors: list[str] = Field(
+        description="The full new list of contributing factors: taxonomy keys (or a factor's "
+        "name in English or French) and free tags; replaces the list.",
+        examples=[["monitoring-gap", "vendor quirk"]],
+    )
+
+
 class ReviewIn(ApiModel):
     decision: str = Field(
         description="approved or changes_requested.",
@@ -205,6 +213,26 @@ class ChecklistItemOut(ApiModel):
     checked_at: datetime | None = Field(description="When.")
 
 
+class FactorOut(ApiModel):
+    value: str = Field(description="As written in lists and files: the key, or the free tag.")
+    key: str | None = Field(description="The taxonomy key, or null for a free tag.")
+    name: str = Field(description="The factor's name in the request's language, or the tag.")
+
+
+class SuggestionOut(ApiModel):
+    key: str = Field(description="A taxonomy key the text seems to name.")
+    name: str = Field(description="Its name in the request's language.")
+    words: list[str] = Field(description="The words of the text that suggest it.")
+
+
+class FactorsOut(ApiModel):
+    factors: list[FactorOut] = Field(description="The postmortem's contributing factors, in order.")
+    suggestions: list[SuggestionOut] = Field(
+        description="Taxonomy factors its Contributing factors section mentions and it is not "
+        "tagged with yet (suggestions only)."
+    )
+
+
 class DurationOut(ApiModel):
     key: str = Field(description="time_to_detect, ..., total_impact.")
     label: str = Field(description="In the request's language.")
@@ -281,6 +309,9 @@ class PostmortemOut(PostmortemSummaryOut):
         "approving records one, and the postmortem is approved once there are enough."
     )
     facts: FactsOut | None = Field(description="Facts from the incident; null for retrospectives.")
+    factors: list[FactorOut] = Field(
+        description="Contributing factors (themes); change them with PUT .../factors."
+    )
 
 
 class PostmortemPage(Page[PostmortemSummaryOut]):

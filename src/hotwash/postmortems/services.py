@@ -39,7 +39,7 @@ from hotwash.incidents.services import (
     record_system_event,
     services_named,
 )
-from hotwash.policies import postmortem_rule
+from hotwash.policies import incident_type, postmortem_rule
 from hotwash.postmortems.hooks import hooks
 from hotwash.postmortems.models import (
     ChecklistItem,
@@ -366,7 +366,7 @@ def draft_for_incident(
         key = (
             clean_template(template, Kind.INCIDENT)
             if template not in (None, "")
-            else ("default" if full else rule.template)
+            else ("default" if full else _type_template(locked) or rule.template)
         )
         due = None
         if locked.resolved_at:
@@ -404,6 +404,18 @@ def draft_for_incident(
     return postmortem
 
 
+def _type_template(incident: Incident) -> str | None:
+    """The template the incident's type names (a near miss: lightweight),
+    if it is one meant for incidents; None lets the severity's rule decide."""
+    definition = incident_type(incident.type)
+    if definition is None or not definition.template:
+        return None
+    outline = load_outlines().get(definition.template)
+    if outline is None or Kind.INCIDENT not in outline.kinds:
+        return None
+    return definition.template
+
+
 def _default_language(actor: Actor) -> str:
     profile = getattr(actor, "profile", None)
     language = getattr(profile, "language", "") or "en"
@@ -428,6 +440,10 @@ def on_incident_updated(
     audited as a change by whoever resolved the incident."""
     status = changes.get("status")
     if not status or status["to"] not in ("resolved", "closed"):
+        return
+    if incident.merged_into_id is not None:
+        # Closed as a duplicate (incidents.linking.merge_incidents): its
+        # story is told on the incident it was merged into.
         return
     existing = Postmortem.objects.filter(incident=incident).first()
     if existing is None:

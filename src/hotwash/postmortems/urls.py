@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # ?lang= chooses the language version, ?presenter=1 the presenter's view.
     path("<int:pk>/slides/", views.slides, name="slides"),
     path("<int:pk>/details/", views.edit_header, name="header"),
+    path("<int:pk>/factors/", views.edit_factors, name="factors"),
     path("<int:pk>/reviewers/", views.change_reviewers, name="reviewers"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/decision/", views.decide, name="decision"),

@@ -1,6 +1,7 @@
 """Web pages for postmortems and retrospectives, one module per page."""
 
 from hotwash.postmortems.views.editor import editor, preview, save_section
+from hotwash.postmortems.views.factors import edit_factors
 from hotwash.postmortems.views.header import edit_header
 from hotwash.postmortems.views.learned import feed, feed_token, learned
 from hotwash.postmortems.views.learned import public as public_feed
@@ -22,6 +23,7 @@ __all__ = [
     "change_reviewers",
     "change_status",
     "decide",
+    "edit_factors",
     "edit_header",
     "editor",
     "feed",

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from hotwash.accounts.models import FeedToken
 from hotwash.accounts.services import create_feed_token, revoke_feed_token, user_for_feed_token
 from hotwash.core import atom
-from hotwash.postmortems.feeds import QUOTED_SECTIONS, public_feed, published_for, staff_feed
+from hotwash.postmortems.feeds import public_feed, published_for, staff_feed
 from hotwash.postmortems.hooks import hooks
 from hotwash.postmortems.models import Postmortem
+from hotwash.postmortems.queries import key_lessons
 
 # How many lessons a card quotes: the first few lines of the section.
 LESSON_LINES = 4
@@ -40,7 +41,10 @@ def learned(request: HttpRequest, token: str = "") -> HttpResponse:
     language = get_language() or "en"
     postmortems = published_for(request.user)
     counts = hooks.action_progress(postmortems, request.user)
-    cards = [Card(p, _lessons(p, language), *counts.get(p.pk, (0, 0))) for p in postmortems]
+    cards = [
+        Card(p, key_lessons(p, language, lines=LESSON_LINES), *counts.get(p.pk, (0, 0)))
+        for p in postmortems
+    ]
     feed_path = reverse("postmortems:feed")
     context = {
         "nav": "postmortems",
@@ -108,13 +112,3 @@ def _feed_reader(request: HttpRequest) -> User | HttpResponse:
 
 def _refused(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
-
-
-def _lessons(postmortem: Postmortem, language: str) -> list[str]:
-    """The first lines of the lessons section (in `language`, else the
-    original language), list markers taken off."""
-    bodies = {(s.key, s.language): s.body for s in postmortem.sections.all()}
-    key = QUOTED_SECTIONS[-1]
-    body = bodies.get((key, language)) or bodies.get((key, postmortem.original_language), "")
-    lines = [line.strip().lstrip("-*0123456789.) ").strip() for line in body.splitlines()]
-    return [line for line in lines if line][:LESSON_LINES]

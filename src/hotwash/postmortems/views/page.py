@@ -23,6 +23,7 @@ from hotwash.accounts.queries import responders
 from hotwash.core.forms import HotwashForm
 from hotwash.incidents.display import format_duration
 from hotwash.postmortems import services
+from hotwash.postmortems.factors import factors_of
 from hotwash.postmortems.facts import IncidentFacts, incident_facts
 from hotwash.postmortems.forms import CommentForm, DecisionForm, ReviewersForm
 from hotwash.postmortems.hooks import hooks
@@ -147,6 +148,7 @@ def page_context(
         "overdue": postmortem.is_overdue(timezone.localdate()),
         "can_edit": can_edit,
         "editable": can_edit and postmortem.is_open,
+        "factors": factors_of(postmortem),
         "reviewers": reviewers,
         "my_review": my_review,
         "actions": _actions(user, postmortem, can_edit, my_review),
