@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "hotwash.jobs",
     "hotwash.alerts",
     "hotwash.triggers",
+    # Search and similar incidents; insights and themes: above the domains
+    # they read (incidents, postmortems, action items, alerts, reports).
+    "hotwash.search",
+    "hotwash.insights",
     # Stakeholder updates and the status page (above notifications, which it
     # feeds with update events and subscribers).
     "hotwash.statuspage",

@@ -39,6 +39,8 @@ urlpatterns += i18n_patterns(
     # Linking a chat account (the signed link a chat command gives).
     path("chat/", include("hotwash.chat.urls")),
     path("services/", include("hotwash.teams.urls")),
+    path("search/", include("hotwash.search.urls")),
+    path("insights/", include("hotwash.insights.urls")),
     path("", include("hotwash.incidents.urls")),
     prefix_default_language=True,
 )

@@ -97,7 +97,10 @@ ACTIONS = frozenset(
         "/incidents/{ref}/status/",
         "/incidents/{ref}/details/",
         "/incidents/{ref}/detection/",
+        "/incidents/{ref}/type/",
         "/incidents/{ref}/timeline/",
+        "/incidents/{ref}/links/",
+        "/incidents/{ref}/links/remove/",
         "/incidents/{ref}/roles/take/",
         "/incidents/{ref}/roles/step-down/",
         "/incidents/{ref}/roles/assign/",
@@ -222,6 +225,9 @@ ROUTE_CASES = {
     ),
     "/action-items/new/": Case("new action item", "/action-items/new/?incident={incident}"),
     "/reports/": Case("reports to review", "/reports/", who="admin"),
+    # Insights and themes: admins and holders of "view insights" only.
+    "/insights/themes/": Case("themes", "/insights/themes/", who="admin"),
+    "/insights/": Case("insights", "/insights/", who="admin"),
     # Single sign-on, with a provider that does not answer: the page that
     # says so, and the one for a callback this browser did not start.
     "/oidc/authenticate/": Case(
@@ -239,6 +245,7 @@ STATES = [
     Case("private incident, as a participant", "/incidents/{private}/"),
     Case("home, as a viewer", "/", who="victor"),
     Case("incident, as a viewer", "/incidents/{incident}/", who="victor"),
+    Case("merge, reviewing what moves", "/incidents/{incident}/merge/?into={resolved}"),
     Case("forbidden", "/incidents/{incident}/timeline/{event}/edit/", who="victor", status=403),
     Case("not found", "/incidents/INC-99999/", status=404),
     Case("postmortems filtered", "/postmortems/?status=draft&overdue=on&mine=on"),
@@ -256,6 +263,13 @@ STATES = [
     Case("postmortem editor, draft", "/postmortems/{postmortem_draft}/edit/"),
     Case("postmortem editor, French", "/postmortems/{postmortem_draft}/edit/?lang=fr"),
     Case("retrospective editor", "/postmortems/{retrospective}/edit/"),
+    Case(
+        "themes of one factor, by month",
+        "/insights/themes/?factor=monitoring-gap&by=month",
+        who="admin",
+    ),
+    Case("insights, 12 months, SEV2", "/insights/?period=12m&severity=2", who="admin"),
+    Case("insights with a bad filter", "/insights/?since=soon", who="admin", status=400),
     Case("action items filtered", "/action-items/?status=active&overdue=on"),
     Case(
         "action item, as its owner who is a viewer", "/action-items/{viewers_item}/", who="victor"
@@ -264,6 +278,8 @@ STATES = [
     Case("services of a team", "/services/?team=platform"),
     Case("service, as a viewer", "/services/{service}/", who="victor"),
     Case("chat link expired", "/chat/link/not-a-link/", status=400),
+    Case("search results", "/search/?q=database+failover"),
+    Case("search with a bad filter", "/search/?q=database&since=soon", status=400),
 ]
 
 
@@ -342,6 +358,14 @@ MISTAKES = [
     ),
     Mistake("empty correction", "/incidents/{incident}/timeline/{event}/edit/", {"body": ""}, 422),
     Mistake(
+        "link to no incident",
+        "/incidents/{incident}/links/",
+        {"to": "not a reference", "kind": "related"},
+        422,
+        page="/incidents/{incident}/",
+    ),
+    Mistake("merge into itself", "/incidents/{incident}/merge/", {"into": "{incident}"}, 422),
+    Mistake(
         "preferences", "/accounts/preferences/", {"timezone": "Nowhere", "language": "en"}, 422
     ),
     Mistake(
@@ -356,6 +380,12 @@ MISTAKES = [
     ),
     Mistake(
         "postmortem details", "/postmortems/{postmortem_in_review}/details/", {"title": ""}, 422
+    ),
+    Mistake(
+        "contributing factor too long",
+        "/postmortems/{postmortem_in_review}/factors/",
+        {"other": "x" * 60},
+        422,
     ),
     Mistake(
         "empty comment",

@@ -35,9 +35,10 @@ from hotwash.alerts.services import create_source
 from hotwash.chat.links import link_token
 from hotwash.chat.services import link_identity
 from hotwash.core.views import server_error
-from hotwash.incidents import services
+from hotwash.incidents import linking, services
 from hotwash.incidents.models import WRITABLE_KINDS, Incident, Task, TimelineEvent
 from hotwash.postmortems import services as postmortems
+from hotwash.postmortems.factors import set_factors
 from hotwash.postmortems.models import Postmortem
 from hotwash.postmortems.services import CHECKLIST_KEYS
 from hotwash.reports import services as reports
@@ -61,6 +62,12 @@ def build() -> dict[str, Any]:
         for status in ("draft", "in_review", "published")
     }
     by_status["approved"] = _approved(amira, exclude=by_status["draft"])
+    # Contributing factors, so the themes page has rows, a chart and free tags.
+    for postmortem, factors in (
+        (by_status["in_review"], ["monitoring-gap", "capacity", "vendor quirk"]),
+        (by_status["published"], ["monitoring-gap", "change-management"]),
+    ):
+        set_factors(postmortem, actor=amira, factors=factors)
     comment = postmortems.add_comment(by_status["in_review"], actor=amira, body="Numbers?")
     item = ActionItem.objects.filter(incident__isnull=False).latest("pk")
     viewers_item = create_action_item(
@@ -77,6 +84,8 @@ def build() -> dict[str, Any]:
         status="investigating",
         text={"en": "We are looking into it.", "fr": "Nous examinons le problème."},
     )
+    # A link, so the incident page's links panel lists one (with its button).
+    linking.link_incidents(open_incident, actor=amira, to=resolved, kind="caused_by")
     return {
         "incident": open_incident.ref,
         "resolved": resolved.ref,

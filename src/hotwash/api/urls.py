@@ -29,10 +29,13 @@ from hotwash.core.api.errors import (
 )
 from hotwash.core.request_id import keeps_user_out_of_access_line
 from hotwash.incidents import api as incidents_api
+from hotwash.incidents import links_api as incident_links_api
+from hotwash.insights import api as insights_api
 from hotwash.notifications import api as notifications_api
 from hotwash.notifications import follow_api
 from hotwash.postmortems import api as postmortems_api
 from hotwash.reports import api as reports_api
+from hotwash.search import api as search_api
 from hotwash.sharing import api as sharing_api
 from hotwash.statuspage import api as statuspage_api
 from hotwash.teams import api as teams_api
@@ -102,6 +105,7 @@ install_error_handlers(api)
 for router in (
     alerts_api.router,
     incidents_api.router,
+    incident_links_api.router,
     accounts_api.router,
     blameless_api.router,
     postmortems_api.router,
@@ -117,5 +121,7 @@ for router in (
     notifications_api.router,
     reports_api.router,
     sharing_api.router,
+    search_api.router,
+    insights_api.router,
 ):
     api.add_router("", router)

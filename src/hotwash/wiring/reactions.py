@@ -42,6 +42,23 @@ set_status, assign changes, trigger policies: every change of an incident)
      timeline entry, audit "proposal.dismissed"). In the change's
      transaction.
 
+incidents.incident_merged (incidents.linking.merge_incidents, after the
+duplicate's timeline, tasks, participants and links moved, before it closes)
+  -> alerts.merging.on_incident_merged
+     The duplicate's alert groups (and so their alerts) move to the
+     survivor: an alert that fires again joins the survivor. Audit
+     "alert_group.moved" per group.
+  -> actions.merging.on_incident_merged
+     The duplicate's action items move, except those of its own postmortem
+     (which stays with it). Audit "action_item.moved" per item.
+  -> triggers.merging.on_incident_merged
+     Heartbeats whose outage it was, and change events recorded on it,
+     move. Audit "heartbeat.moved" / "changeevent.moved" per row.
+  -> notifications.merging.on_incident_merged
+     Its followers follow the survivor too, if they may see it (the
+     follows are the record).
+     All in the merge's transaction.
+
 alerts.alerts_received (alerts.ingest, once per alert group a request
 notified)
   -> triggers.alerting.on_alerts_received
@@ -121,6 +138,22 @@ user_login_failed, axes.signals.user_locked_out
      "auth.logged_in", "auth.logged_out", "auth.login_failed",
      "auth.locked_out". In the sign-in request (autocommit).
 
+django.db.models.signals post_save / post_delete (Incident, TimelineEvent,
+Postmortem, ActionItem, AlertGroup), postmortems.postmortem_created and
+section_saved, alerts.alerts_received, incidents.incident_merged
+  -> search.index.on_incident_saved / on_incident_deleted /
+     on_timeline_saved / on_timeline_deleted / on_postmortem_saved /
+     on_postmortem_deleted / on_postmortem_created / on_section_saved /
+     on_action_item_saved / on_action_item_deleted / on_alert_group_saved /
+     on_alert_group_deleted / on_alerts_received / on_incident_merged
+     The search index's documents written again (or removed) in the
+     change's transaction, so a search never finds words that were rolled
+     back nor misses committed ones; an incident's privacy and type are
+     copied to the documents of its postmortem, items and alert groups.
+     The index rows are the record, no audit record. Connected last, so
+     the merge's receivers above have moved their rows before the index
+     reads them.
+
 django.core.signals.setting_changed (tests' override_settings)
   -> triggers.policy.forget_on_setting_change
      A test that overrides TRIGGER_POLICY_FILE gets that file's policies.
@@ -145,11 +178,19 @@ from django.dispatch import Signal
 from hotwash.accounts import sign_ins
 from hotwash.accounts.models import ApiToken, Profile
 from hotwash.accounts.services import forget_tokens as forget_token_cache
+from hotwash.actions import merging as action_merging
 from hotwash.actions.signals import action_item_changed
+from hotwash.alerts import merging as alert_merging
 from hotwash.alerts.signals import alerts_received
 from hotwash.incidents.models import Incident, Participant, Service
 from hotwash.incidents.services import forget_participants as forget_participant_memory
-from hotwash.incidents.signals import incident_declared, incident_role_assigned, incident_updated
+from hotwash.incidents.signals import (
+    incident_declared,
+    incident_merged,
+    incident_role_assigned,
+    incident_updated,
+)
+from hotwash.notifications import merging as follow_merging
 from hotwash.notifications import receivers as notify
 from hotwash.notifications.receivers import (
     on_action_item_changed,
@@ -163,11 +204,13 @@ from hotwash.postmortems.signals import (
     postmortem_status_changed,
     section_saved,
 )
+from hotwash.search import index as search_index
 from hotwash.sharing.services import on_section_saved
 from hotwash.statuspage import pages as status_pages
 from hotwash.statuspage.models import Maintenance, StakeholderUpdate
 from hotwash.statuspage.signals import update_published
 from hotwash.trackers import services as tracker_sync
+from hotwash.triggers import merging as trigger_merging
 from hotwash.triggers.alerting import on_alerts_received
 from hotwash.triggers.detection import on_detection_recorded, on_incident_declared
 from hotwash.triggers.policy import forget_on_setting_change
@@ -189,6 +232,21 @@ class Connection:
     dispatch_uid: str
     sender: type[models.Model] | None = None
 
+
+SEARCH_CONNECTIONS: tuple[Connection, ...] = (
+    *(
+        Connection(signal, receiver, f"search.{name}-{model.__name__}", model)
+        for model, on_saved, on_deleted in search_index.SAVED_AND_DELETED
+        for signal, receiver, name in (
+            (post_save, on_saved, "saved"),
+            (post_delete, on_deleted, "deleted"),
+        )
+    ),
+    Connection(postmortem_created, search_index.on_postmortem_created, "search.postmortem"),
+    Connection(section_saved, search_index.on_section_saved, "search.section"),
+    Connection(alerts_received, search_index.on_alerts_received, "search.alerts"),
+    Connection(incident_merged, search_index.on_incident_merged, "search.merged"),
+)
 
 # In the order the apps used to connect them: receivers of one signal run
 # in this order.
@@ -242,6 +300,12 @@ CONNECTIONS: tuple[Connection, ...] = (
         for model in (Service, Incident, StakeholderUpdate)
     ),
     Connection(section_saved, on_section_saved, "sharing.public-version-stale"),
+    Connection(incident_merged, alert_merging.on_incident_merged, "alerts.follow-merge"),
+    Connection(incident_merged, action_merging.on_incident_merged, "actions.follow-merge"),
+    Connection(incident_merged, trigger_merging.on_incident_merged, "triggers.follow-merge"),
+    Connection(incident_merged, follow_merging.on_incident_merged, "notifications.follow-merge"),
+    # Last: the index reads what the receivers above wrote.
+    *SEARCH_CONNECTIONS,
 )
 
 

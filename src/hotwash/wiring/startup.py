@@ -38,6 +38,7 @@ from hotwash.blameless.engine import check_rules
 from hotwash.chat.recipients import incident_conversations
 from hotwash.core.process import is_client_only
 from hotwash.incidents.display import register_describer
+from hotwash.incidents.links_display import describe_link, describe_merge
 from hotwash.incidents.models import TimelineKind
 from hotwash.notifications.follows import follower_deliveries
 from hotwash.notifications.routing import load_notification_policy, register_recipient_source
@@ -81,6 +82,8 @@ def fill_registries() -> None:
     register_describer(TimelineKind.CHANGE, describe.describe_change)
     register_describer(TimelineKind.STAKEHOLDER, describe_update)
     register_describer(TimelineKind.REPORT, describe_report_event)
+    register_describer(TimelineKind.LINK, describe_link)
+    register_describer(TimelineKind.MERGE, describe_merge)
     hooks.fill(
         full_postmortem_required=full_postmortem_required,
         approval_blockers=approval_blockers,
