@@ -5,12 +5,11 @@ Admins always have it."""
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission, User
-from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hotwash.accounts.grants import change_permission
 from hotwash.accounts.permissions import is_admin
-from hotwash.core.audit import record_audit
-from hotwash.core.errors import InvalidInput, PermissionDenied
+from hotwash.core.errors import PermissionDenied
 from hotwash.insights.access import VIEW_PERMISSION
 
 
@@ -41,23 +40,11 @@ def revoke_insights(
 
 def _change(person: User | None, group: Group | None, *, actor: User | None, grant: bool) -> None:
     _require_admin(actor)
-    if (person is None) == (group is None):
-        raise InvalidInput(_("Name either a person or a group."), field="person")
-    target: User | Group = person if person is not None else group  # type: ignore[assignment]
-    with transaction.atomic():
-        permissions = target.user_permissions if isinstance(target, User) else target.permissions
-        if grant:
-            permissions.add(view_permission())
-        else:
-            permissions.remove(view_permission())
-        key, name = (
-            ("person", target.get_username())
-            if isinstance(target, User)
-            else ("group", target.name)
-        )
-        record_audit(
-            actor=actor,
-            action="insights_view.granted" if grant else "insights_view.revoked",
-            obj=target,
-            changes={key: name},
-        )
+    change_permission(
+        view_permission(),
+        person=person,
+        group=group,
+        actor=actor,
+        grant=grant,
+        audit_action="insights_view.granted" if grant else "insights_view.revoked",
+    )

@@ -19,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotwash.accounts.grants import change_permission
 from hotwash.accounts.permissions import is_admin
 from hotwash.core import text as core_text
 from hotwash.core.audit import record_audit
-from hotwash.core.errors import Conflict, InvalidInput, PermissionDenied
+from hotwash.core.errors import Conflict, PermissionDenied
 from hotwash.incidents import services as incidents
 from hotwash.incidents.models import TimelineKind
 from hotwash.policies import incident_type
@@ -302,16 +303,14 @@ def grant_review(
 ) -> None:
     """Let a person, or every member of a group, review reports."""
     _require_admin(actor)
-    target = _one_target(person, group)
-    with transaction.atomic():
-        permissions = target.user_permissions if isinstance(target, User) else target.permissions
-        permissions.add(review_permission())
-        record_audit(
-            actor=actor,
-            action="report_review.granted",
-            obj=target,
-            changes={_target_field(target): _target_name(target)},
-        )
+    change_permission(
+        review_permission(),
+        person=person,
+        group=group,
+        actor=actor,
+        grant=True,
+        audit_action="report_review.granted",
+    )
 
 
 def revoke_review(
@@ -320,29 +319,11 @@ def revoke_review(
     """The opposite of grant_review. An admin keeps reviewing: the role
     includes it."""
     _require_admin(actor)
-    target = _one_target(person, group)
-    with transaction.atomic():
-        permissions = target.user_permissions if isinstance(target, User) else target.permissions
-        permissions.remove(review_permission())
-        record_audit(
-            actor=actor,
-            action="report_review.revoked",
-            obj=target,
-            changes={_target_field(target): _target_name(target)},
-        )
-
-
-def _one_target(person: User | None, group: Group | None) -> User | Group:
-    if (person is None) == (group is None):
-        raise InvalidInput(_("Name either a person or a group."), field="person")
-    target = person if person is not None else group
-    assert target is not None
-    return target
-
-
-def _target_field(target: User | Group) -> str:
-    return "person" if isinstance(target, User) else "group"
-
-
-def _target_name(target: User | Group) -> str:
-    return target.get_username() if isinstance(target, User) else target.name
+    change_permission(
+        review_permission(),
+        person=person,
+        group=group,
+        actor=actor,
+        grant=False,
+        audit_action="report_review.revoked",
+    )
