@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from hotwash.accounts.grants import holders
 from hotwash.core.errors import DomainError
@@ -21,29 +22,16 @@ Change = Callable[..., None]
 
 
 class GrantCommand(BaseCommand):
-    """Subclasses set the permission and services, and the four sentences
-    (each a gettext call, so it is in the reader's language)."""
+    """Subclasses name the permission and its services, and the four
+    sentences (lazy translations; the first two take %(name)s)."""
 
-    def permission(self) -> Permission:
-        raise NotImplementedError
-
-    def grant(self) -> Change:
-        raise NotImplementedError
-
-    def revoke(self) -> Change:
-        raise NotImplementedError
-
-    def granted(self, name: str) -> str:
-        raise NotImplementedError
-
-    def revoked(self, name: str) -> str:
-        raise NotImplementedError
-
-    def people_heading(self) -> str:
-        raise NotImplementedError
-
-    def groups_heading(self) -> str:
-        raise NotImplementedError
+    permission: Callable[[], Permission]
+    grant: Change
+    revoke: Change
+    granted: StrOrPromise
+    revoked: StrOrPromise
+    people_heading: StrOrPromise
+    groups_heading: StrOrPromise
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["list", "grant", "revoke"])
@@ -61,13 +49,14 @@ class GrantCommand(BaseCommand):
             raise CommandError(_("Name the person (or, with --group, the group)."))
         group = self._group(group_name, create=action == "grant") if group_name else None
         person = self._person(username) if username else None
-        change = self.grant() if action == "grant" else self.revoke()
+        change = self.grant if action == "grant" else self.revoke
         try:
             change(person=person, group=group, actor=None)
         except DomainError as error:
             raise CommandError(error.message) from None
         name = username or group_name
-        self.stdout.write(self.granted(name) if action == "grant" else self.revoked(name))
+        sentence = self.granted if action == "grant" else self.revoked
+        self.stdout.write(str(sentence) % {"name": name})
 
     def _person(self, username: str) -> User:
         user = User.objects.filter(username=username).first()
@@ -86,9 +75,9 @@ class GrantCommand(BaseCommand):
 
     def _list(self) -> None:
         people, groups = holders(self.permission())
-        self.stdout.write(self.people_heading())
+        self.stdout.write(str(self.people_heading))
         for user in people:
             self.stdout.write(f"  {user.get_username()}")
-        self.stdout.write(self.groups_heading())
+        self.stdout.write(str(self.groups_heading))
         for group in groups:
             self.stdout.write(f"  {group.name}")

@@ -66,20 +66,31 @@ def _join(*parts: Any) -> str:
 # --- the documents ------------------------------------------------------------
 
 
+def _texts_by_parent(
+    model: type[models.Model], parent: str, parent_ids: list[int], *, order: str
+) -> dict[int, list[str]]:
+    """The non-empty `body` of each row of `model` (timeline entries,
+    sections), by its `parent` id, in `order` then creation order."""
+    texts: dict[int, list[str]] = defaultdict(list)
+    bodies = (
+        model._default_manager.filter(**{f"{parent}__in": parent_ids})
+        .exclude(body="")
+        .order_by(parent, order, "id")
+        .values_list(parent, "body")
+    )
+    for parent_id, body in bodies:
+        texts[parent_id].append(body)
+    return texts
+
+
 def incident_docs(ids: Iterable[int], m: Models = CURRENT) -> list[Doc]:
     rows = m.incident._default_manager.filter(pk__in=list(ids)).values(
         "pk", "title", "summary", "impact", "private", "type", "declared_at"
     )
     incidents = list(rows)
-    entries: dict[int, list[str]] = defaultdict(list)
-    bodies = (
-        m.timeline._default_manager.filter(incident_id__in=[row["pk"] for row in incidents])
-        .exclude(body="")
-        .order_by("incident_id", "occurred_at", "id")
-        .values_list("incident_id", "body")
+    entries = _texts_by_parent(
+        m.timeline, "incident_id", [row["pk"] for row in incidents], order="occurred_at"
     )
-    for incident_id, body in bodies:
-        entries[incident_id].append(body)
     return [
         Doc(
             kind=Kind.INCIDENT,
@@ -102,15 +113,9 @@ def postmortem_docs(ids: Iterable[int], m: Models = CURRENT) -> list[Doc]:
             "pk", "title", "incident_id", "incident__private", "incident__type", "created_at"
         )
     )
-    sections: dict[int, list[str]] = defaultdict(list)
-    bodies = (
-        m.section._default_manager.filter(postmortem_id__in=[row["pk"] for row in rows])
-        .exclude(body="")
-        .order_by("postmortem_id", "language", "id")
-        .values_list("postmortem_id", "body")
+    sections = _texts_by_parent(
+        m.section, "postmortem_id", [row["pk"] for row in rows], order="language"
     )
-    for postmortem_id, body in bodies:
-        sections[postmortem_id].append(body)
     return [
         Doc(
             kind=Kind.POSTMORTEM,

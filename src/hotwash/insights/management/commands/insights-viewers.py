@@ -3,10 +3,9 @@ command's shape: hotwash.accounts.grant_command)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from hotwash.accounts.grant_command import Change, GrantCommand
+from hotwash.accounts.grant_command import GrantCommand
 from hotwash.insights import services
 
 
@@ -17,23 +16,10 @@ class Command(GrantCommand):
         "does not exist; add people to it on the admin's user page)."
     )
 
-    def permission(self) -> Permission:
-        return services.view_permission()
-
-    def grant(self) -> Change:
-        return services.grant_insights
-
-    def revoke(self) -> Change:
-        return services.revoke_insights
-
-    def granted(self, name: str) -> str:
-        return _("%(name)s can now view insights.") % {"name": name}
-
-    def revoked(self, name: str) -> str:
-        return _("%(name)s no longer views insights.") % {"name": name}
-
-    def people_heading(self) -> str:
-        return _("People who view insights:")
-
-    def groups_heading(self) -> str:
-        return _("Groups whose members view insights:")
+    permission = staticmethod(services.view_permission)
+    grant = staticmethod(services.grant_insights)
+    revoke = staticmethod(services.revoke_insights)
+    granted = _("%(name)s can now view insights.")
+    revoked = _("%(name)s no longer views insights.")
+    people_heading = _("People who view insights:")
+    groups_heading = _("Groups whose members view insights:")

@@ -3,10 +3,9 @@ command's shape: hotwash.accounts.grant_command)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from hotwash.accounts.grant_command import Change, GrantCommand
+from hotwash.accounts.grant_command import GrantCommand
 from hotwash.reports import services
 
 
@@ -17,23 +16,10 @@ class Command(GrantCommand):
         "created if it does not exist; add people to it on the admin's user page)."
     )
 
-    def permission(self) -> Permission:
-        return services.review_permission()
-
-    def grant(self) -> Change:
-        return services.grant_review
-
-    def revoke(self) -> Change:
-        return services.revoke_review
-
-    def granted(self, name: str) -> str:
-        return _("%(name)s can now review reports.") % {"name": name}
-
-    def revoked(self, name: str) -> str:
-        return _("%(name)s no longer reviews reports.") % {"name": name}
-
-    def people_heading(self) -> str:
-        return _("People who review reports:")
-
-    def groups_heading(self) -> str:
-        return _("Groups whose members review reports:")
+    permission = staticmethod(services.review_permission)
+    grant = staticmethod(services.grant_review)
+    revoke = staticmethod(services.revoke_review)
+    granted = _("%(name)s can now review reports.")
+    revoked = _("%(name)s no longer reviews reports.")
+    people_heading = _("People who review reports:")
+    groups_heading = _("Groups whose members review reports:")
