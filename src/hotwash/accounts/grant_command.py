@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django_stubs_ext import StrOrPromise
 
 from hotwash.accounts.grants import holders
 from hotwash.core.errors import DomainError
@@ -28,10 +28,10 @@ class GrantCommand(BaseCommand):
     permission: Callable[[], Permission]
     grant: Change
     revoke: Change
-    granted: StrOrPromise
-    revoked: StrOrPromise
-    people_heading: StrOrPromise
-    groups_heading: StrOrPromise
+    granted: str | Promise
+    revoked: str | Promise
+    people_heading: str | Promise
+    groups_heading: str | Promise
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["list", "grant", "revoke"])
