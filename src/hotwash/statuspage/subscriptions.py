@@ -177,11 +177,13 @@ def unsubscribe_url(subscriber: StatusSubscriber) -> str:
         return absolute(reverse("statuspage:unsubscribe", args=[unsubscribe_token(subscriber)]))
 
 
-def unsubscribe_headers(subscriber: StatusSubscriber) -> dict[str, str]:
-    """RFC 8058 one-click unsubscribe headers for any mail to `subscriber`
-    (the link answers a POST of `List-Unsubscribe=One-Click`)."""
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe headers carrying `url`, the link the
+    mail's body shows (the link answers a POST of `List-Unsubscribe=One-Click`).
+    The caller signs the link once: a token signed a second later differs, and
+    a mail whose header and body disagree looks forged to a careful reader."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
+        "List-Unsubscribe": f"<{url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
@@ -292,10 +294,11 @@ def unsubscribe(subscriber: StatusSubscriber, *, now: datetime | None = None) ->
 
 
 def confirmation_email(subscriber: StatusSubscriber) -> EmailMultiAlternatives:
+    leave_url = unsubscribe_url(subscriber)
     with translation.override(subscriber.language):
         context = {
             "confirm_url": confirm_url(subscriber),
-            "unsubscribe_url": unsubscribe_url(subscriber),
+            "unsubscribe_url": leave_url,
             "page_url": absolute(reverse("statuspage:page")),
             "service": (
                 (subscriber.service.public_name or subscriber.service.name)
@@ -307,7 +310,7 @@ def confirmation_email(subscriber: StatusSubscriber) -> EmailMultiAlternatives:
         subject = _("Confirm your subscription to the status page")
         text = render_to_string("statuspage/status/email/confirm.txt", context)
         html = render_to_string("statuspage/status/email/confirm.html", context)
-        headers = {**unsubscribe_headers(subscriber), "Auto-Submitted": "auto-generated"}
+        headers = {**unsubscribe_headers(leave_url), "Auto-Submitted": "auto-generated"}
     message = EmailMultiAlternatives(
         subject=subject, body=text, to=[subscriber.email], headers=headers
     )

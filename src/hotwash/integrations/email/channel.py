@@ -145,7 +145,8 @@ def _send_to_subscriber(connection: Any, delivery: Delivery) -> Exception | None
     if subscriber is None:
         return ChannelSkipped("Skipped: the subscriber unsubscribed.")
     language = language_of(delivery)
-    content = render_public(delivery.event, language, unsubscribe_url=unsubscribe_url(subscriber))
+    leave_url = unsubscribe_url(subscriber)
+    content = render_public(delivery.event, language, unsubscribe_url=leave_url)
     message = EmailMultiAlternatives(
         subject=content.subject,
         body=content.text,
@@ -154,7 +155,7 @@ def _send_to_subscriber(connection: Any, delivery: Delivery) -> Exception | None
         headers={
             "Auto-Submitted": "auto-generated",
             "Content-Language": language,
-            **unsubscribe_headers(subscriber),
+            **unsubscribe_headers(leave_url),
             **threading_headers(delivery),
         },
         connection=connection,
