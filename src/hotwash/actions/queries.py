@@ -20,7 +20,11 @@ from hotwash.actions.models import OPEN_STATUSES, REF_PREFIX, ActionItem, Status
 from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.refs import ref_number
-from hotwash.incidents.queries import can_view, get_incident, visible_incidents
+from hotwash.incidents.queries import (
+    can_view,
+    get_incident,
+    with_visible_incident,
+)
 from hotwash.postmortems.hooks import ListedActionItem
 from hotwash.postmortems.models import REF_PREFIX as POSTMORTEM_PREFIX
 from hotwash.postmortems.models import Postmortem
@@ -46,7 +50,7 @@ def visible_items(user: AnyUser) -> QuerySet[ActionItem]:
         return items
     # An item follows its incident's visibility (one rule, in incidents'
     # queries); an item of no incident is everyone's who is signed in.
-    return items.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
+    return items.filter(Q(incident__isnull=True) | with_visible_incident(user))
 
 
 def parse_ref(ref: str | int) -> int:

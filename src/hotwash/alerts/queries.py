@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from hotwash.accounts.permissions import AnyUser, is_admin
 from hotwash.alerts.models import AlertGroup
-from hotwash.incidents.queries import visible_incidents
+from hotwash.incidents.queries import with_visible_incident
 
 
 def visible_groups(user: AnyUser) -> QuerySet[AlertGroup]:
@@ -22,4 +22,4 @@ def visible_groups(user: AnyUser) -> QuerySet[AlertGroup]:
     groups = AlertGroup.objects.all()
     if user.is_authenticated and is_admin(user):
         return groups  # admins see every incident: no subquery needed
-    return groups.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
+    return groups.filter(Q(incident__isnull=True) | with_visible_incident(user))

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from hotwash.accounts.permissions import AnyUser, is_admin
-from hotwash.incidents.queries import visible_incidents
+from hotwash.incidents.queries import with_visible_incident
 from hotwash.postmortems.models import Kind, Postmortem, PostmortemQuerySet, Status, overdue_q
 
 # Not about a private incident: the only postmortems that may be shared.
@@ -66,9 +66,7 @@ def readable_postmortems(user: AnyUser) -> PostmortemQuerySet:
     if is_admin(user):
         return postmortems
     return postmortems.filter(
-        Q(incident__isnull=True)
-        | Q(incident__in=visible_incidents(user).values("pk"))
-        | SHARED_PUBLICLY
+        Q(incident__isnull=True) | with_visible_incident(user) | SHARED_PUBLICLY
     )
 
 

@@ -30,7 +30,7 @@ from hotwash.core.text import clean_text
 from hotwash.incidents import services as incidents
 from hotwash.incidents.display import person_name
 from hotwash.incidents.models import Incident, TimelineKind
-from hotwash.incidents.queries import can_view, visible_incidents
+from hotwash.incidents.queries import can_view, with_visible_incident
 from hotwash.triggers import engine
 from hotwash.triggers.changes import write_on
 from hotwash.triggers.models import (
@@ -62,7 +62,7 @@ def proposals_for(user: AnyUser, status: str | None = ProposalStatus.OPEN) -> Qu
     if not isinstance(user, User) or not can_respond(user):
         return Proposal.objects.none()
     found = Proposal.objects.select_related("firing", "incident", "decided_by").filter(
-        Q(incident__isnull=True) | Q(incident__in=visible_incidents(user))
+        Q(incident__isnull=True) | with_visible_incident(user)
     )
     if status:
         found = found.filter(status=status)

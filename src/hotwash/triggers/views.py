@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from hotwash.accounts.permissions import can_respond
 from hotwash.core.errors import DomainError, NotFound
-from hotwash.incidents.queries import visible_incident_ids, visible_incidents
+from hotwash.incidents.queries import visible_incident_ids, with_visible_incident
 from hotwash.triggers import services
 from hotwash.triggers.describe import describe_firing, policy_description
 from hotwash.triggers.durations import exact_duration
@@ -129,7 +129,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     policies = load_trigger_policies()
     firings = (
         PolicyFiring.objects.select_related("incident", "proposal")
-        .filter(incident__in=visible_incidents(request.user))
+        .filter(with_visible_incident(request.user))
         .order_by("-fired_at", "-id")[:RECENT_FIRINGS]
     )
     return render(
