@@ -32,7 +32,7 @@ def search_everything(request: HttpRequest, query: Query[SearchQuery]) -> dict[s
     sections in both languages; an action item; an alert group's labels.
     Words are matched in English and French stemming with accents ignored
     (`paiements` finds `paiement`, `echec` finds `échec`). A private
-    incident's words match only for its participants and admins. The 1,000
+    incident's words match only for its participants and admins. The 300
     newest matches are ranked; `count_exact` is false beyond."""
     params = SearchParams.parse(request.GET)
     results = search(caller(request), params)

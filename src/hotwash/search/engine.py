@@ -34,8 +34,11 @@ from hotwash.incidents.models import Participant
 from hotwash.search import text
 
 # How many matching rows are ranked at most (and counted: beyond, the
-# count is a lower bound).
-CANDIDATES = 1000
+# count is a lower bound): fifteen pages of twenty. Scoring is most of a
+# common word's cost, so this keeps a search at 100,000 incidents within
+# twice its time at 1,000 (bench/search.py: with 1,000 candidates it took
+# 2.1 to 2.2 times as long).
+CANDIDATES = 300
 # A body longer than this is cut before it is indexed: a tsvector holds at
 # most 1 MB, and the words past this point rarely decide a search.
 BODY_LIMIT = 200_000

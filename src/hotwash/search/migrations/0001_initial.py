@@ -6,7 +6,8 @@ has run.
 PostgreSQL: the `unaccent` extension (trusted since PostgreSQL 13: the
 database's owner may create it; an operator whose user does not own the
 database runs `CREATE EXTENSION unaccent;` as a superuser first), two
-tsvector columns and their GIN indexes. SQLite: an FTS5 table.
+tsvector columns kept in the row, and their GIN indexes. SQLite: an FTS5
+table per language.
 """
 
 from django.db import migrations, models
@@ -17,14 +18,18 @@ from hotwash.search import index
 def create_word_store(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-        # Rows kept narrow: the text and its vectors live in the TOAST table,
-        # so finding the candidates (a bitmap scan over thousands of rows
-        # for a common word) reads small rows; only the ranked ones are read
-        # whole.
-        schema_editor.execute("ALTER TABLE search_document SET (toast_tuple_target = 128)")
         for column in ("vec_en", "vec_fr"):
             schema_editor.execute(
                 f"ALTER TABLE search_document ADD COLUMN {column} tsvector NOT NULL DEFAULT ''"
+            )
+            # The vectors stay in the row (compressed), the text goes to the
+            # TOAST table: finding the candidates of a common word walks the
+            # newest rows testing their vectors (hotwash.search.engine), and
+            # a vector out of line cost three more page reads a row (the walk
+            # took 40 ms instead of 10 at 100,000 incidents). The text is
+            # read only for the twenty results on the page.
+            schema_editor.execute(
+                f"ALTER TABLE search_document ALTER COLUMN {column} SET STORAGE MAIN"
             )
             schema_editor.execute(
                 f"CREATE INDEX search_document_{column}_idx ON search_document USING gin ({column})"
