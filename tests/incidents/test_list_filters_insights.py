@@ -1,4 +1,4 @@
-"""The incident list's team, trigger and detection filters: on the page, in
+"""The incident list's team, trigger, detection, service and merged filters: on the page, in
 the API, and in agreement with the insights figures that link to them.
 
 The world (all declared in March 2026, the clock on Wednesday 03-18):
@@ -26,6 +26,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from hotwash.accounts.services import create_api_token
+from hotwash.incidents.linking import merge_incidents
 from hotwash.incidents.models import Incident, Service
 from hotwash.teams.models import Team
 from hotwash.triggers.models import (
@@ -141,6 +142,8 @@ FILTERS = [
     ("detection=alert", "AE"),
     ("detection=customer&detection=staff", "BC"),
     ("detection=none", "D"),
+    # Without a service, as the insights' "No service" series counts them.
+    ("service=none", "D"),
     ("team=payments&trigger=downtime&detection=alert", "AE"),
 ]
 
@@ -174,6 +177,7 @@ def test_the_filters_apply_on_top_of_the_readers_visibility(
         ("team=nobody", "team", "Unknown team nobody."),
         ("trigger=gremlins", "trigger", "Unknown trigger gremlins"),
         ("detection=psychic", "detection", "Unknown detection source psychic"),
+        ("merged=maybe", "merged", "Unknown value maybe for merged duplicates"),
     ],
 )
 def test_a_bad_value_is_a_form_error_and_a_422_naming_the_parameter(
@@ -218,10 +222,35 @@ def test_the_api_documents_the_three_parameters(client: Client) -> None:
     parameters = {
         parameter["name"]: parameter for parameter in schema["paths"][API]["get"]["parameters"]
     }
-    for name in ("team", "trigger", "detection"):
+    for name in ("team", "trigger", "detection", "merged"):
         assert parameters[name]["description"]
     assert "downtime" in parameters["trigger"]["schema"]["items"]["enum"]
     assert "none" in parameters["detection"]["schema"]["items"]["enum"]
+    assert parameters["merged"]["schema"]["enum"] == ["yes", "no"]
+
+
+@pytest.fixture
+def duplicate(world: dict[str, Incident], admin_user: User) -> Incident:
+    """F: a second incident for A's outage, declared minutes later (a
+    payments alert too), merged into A."""
+    payments = Service.objects.get(name="payments")
+    f = _incident("F cards declined", 2, [payments], detection_source="alert")
+    return merge_incidents(f, actor=admin_user, into=world["a"]) and f
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", "AFBCDE"), ("merged=no", "ABCDE"), ("merged=yes", "F"), ("merged=yes&team=search", "")],
+)
+def test_merged_duplicates_can_be_left_out_or_listed_alone(
+    admin_client: Client,
+    admin_api: Client,
+    duplicate: Incident,
+    query: str,
+    expected: str,
+) -> None:
+    assert page_letters(admin_client, query) == expected
+    assert api_letters(admin_api, query) == expected
 
 
 # --- agreement with the insights page ----------------------------------------
@@ -242,7 +271,12 @@ def _listed(client: Client, href: str) -> int:
 
 @pytest.mark.parametrize(
     ("insights_query", "parameter"),
-    [("period=4w&team=payments", "team"), ("period=4w", "trigger"), ("period=4w", "detection")],
+    [
+        ("period=4w&team=payments", "team"),
+        ("period=4w", "trigger"),
+        ("period=4w", "detection"),
+        ("period=4w", "service"),
+    ],
 )
 def test_every_insights_number_matches_the_list_it_links_to(
     admin_client: Client, world: dict[str, Incident], insights_query: str, parameter: str
@@ -257,8 +291,18 @@ def test_every_insights_number_matches_the_list_it_links_to(
         assert _listed(admin_client, href) == count, href
 
 
+def test_a_merged_duplicate_counts_in_no_number_nor_in_the_list_behind_it(
+    admin_client: Client, duplicate: Incident
+) -> None:
+    links = _links(admin_client, "period=4w")
+    assert links
+    for href, count in links:
+        assert parse_qs(urlsplit(href).query)["merged"] == ["no"], href
+        assert _listed(admin_client, href) == count, href
+
+
 def test_the_insights_json_counts_match_the_filtered_lists(
-    admin_client: Client, world: dict[str, Incident]
+    admin_client: Client, world: dict[str, Incident], duplicate: Incident
 ) -> None:
     response = admin_client.get("/en/insights/", {"period": "4w", "format": "json"})
     assert response.status_code == 200, response.content
@@ -279,6 +323,7 @@ def test_the_insights_json_counts_match_the_filtered_lists(
             # "none" is the JSON's name for the series without a value
             # (declared by a person, detection not recorded): the lists' too.
             listed = _listed(
-                admin_client, f"/en/incidents/?since={since}&until={until}&{parameter}={key}"
+                admin_client,
+                f"/en/incidents/?since={since}&until={until}&merged=no&{parameter}={key}",
             )
             assert listed == total, (name, key)

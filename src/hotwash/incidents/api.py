@@ -150,7 +150,8 @@ def list_incidents(request: HttpRequest, query: Query[IncidentListQuery]) -> dic
     """Incidents you can see, newest first unless `sort` says otherwise,
     filtered by status, severity, service, date range, title text, type,
     custom field values (`field=key:value`), owning team, the trigger
-    policy that opened them and how they were detected.
+    policy that opened them, how they were detected, and whether they are
+    duplicates merged into another incident.
     Private incidents appear only to their participants and admins."""
     filters = IncidentFilters.parse(request.GET)
     # Services and role holders are loaded for the whole page by the presenter.

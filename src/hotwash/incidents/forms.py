@@ -454,6 +454,14 @@ class FilterForm(HotwashForm):
             (NONE, gettext_lazy("Not recorded")),
         ],
     )
+    merged = _choice(
+        gettext_lazy("Merged duplicates"),
+        [
+            ("", gettext_lazy("With merged duplicates")),
+            ("no", gettext_lazy("Without merged duplicates")),
+            ("yes", gettext_lazy("Only merged duplicates")),
+        ],
+    )
     sort = _choice(gettext_lazy("Sort"), list(SORT_LABELS.items()))
 
     def __init__(

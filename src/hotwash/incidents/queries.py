@@ -147,6 +147,9 @@ class IncidentFilters:
     triggers: tuple[str, ...] = ()
     # Detection sources (or NONE: not recorded).
     detections: tuple[str, ...] = ()
+    # Duplicates merged into another incident: None both, False without
+    # them (what insights counts), True only them.
+    merged: bool | None = None
 
     @classmethod
     def parse(cls, params: Any) -> IncidentFilters:
@@ -200,6 +203,7 @@ class IncidentFilters:
             team=_parse_team((values("team") or [""])[0].strip()),
             triggers=tuple(_parse_trigger(raw) for raw in values("trigger")),
             detections=tuple(_parse_detection(raw) for raw in values("detection")),
+            merged=_parse_merged((values("merged") or [""])[0]),
         )
 
     def apply(self, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
@@ -210,7 +214,9 @@ class IncidentFilters:
             incidents = incidents.filter(status__in=sorted(wanted))
         if self.severities:
             incidents = incidents.filter(severity__in=self.severities)
-        if self.service:
+        if self.service.lower() == NONE:
+            incidents = incidents.filter(services__isnull=True)
+        elif self.service:
             incidents = incidents.filter(services__name__iexact=self.service)
         if self.since:
             incidents = incidents.filter(declared_at__gte=_start_of(self.since))
@@ -238,6 +244,8 @@ class IncidentFilters:
         if self.detections:
             sources = ["" if key == NONE else key for key in self.detections]
             incidents = incidents.filter(detection_source__in=sources)
+        if self.merged is not None:
+            incidents = incidents.filter(merged_into__isnull=not self.merged)
         return incidents.order_by(*SORTS[self.sort])
 
 
@@ -340,6 +348,22 @@ def _parse_detection(raw: str) -> str:
             field="detection",
         )
     return key
+
+
+MERGED_VALUES = {"yes": True, "no": False}
+
+
+def _parse_merged(raw: str) -> bool | None:
+    key = raw.strip().lower()
+    if not key:
+        return None
+    if key not in MERGED_VALUES:
+        raise InvalidInput(
+            _("Unknown value %(value)s for merged duplicates: use yes or no.")
+            % {"value": raw.strip()},
+            field="merged",
+        )
+    return MERGED_VALUES[key]
 
 
 def _parse_type(raw: str) -> str:

@@ -208,7 +208,9 @@ class IncidentListQuery(BaseModel):
         default_factory=list,
         description="Only these severities (1-4 or SEV1-SEV4); repeatable or comma-separated.",
     )
-    service: str | None = Field(None, description="Only incidents affecting this service.")
+    service: str | None = Field(
+        None, description="Only incidents affecting this service; `none` for those with none."
+    )
     since: str | None = Field(
         None,
         description="Declared on or after this day (YYYY-MM-DD, your time zone).",
@@ -247,6 +249,12 @@ class IncidentListQuery(BaseModel):
         description="Only incidents detected this way; `none` for those where nobody "
         "recorded it. Repeatable or comma-separated.",
         json_schema_extra={"items": {"type": "string", **one_of([*DetectionSource.values, NONE])}},
+    )
+    merged: str | None = Field(
+        None,
+        description="Duplicates merged into another incident: `no` leaves them out (as "
+        "insights counts), `yes` lists only them; both by default.",
+        json_schema_extra=one_of(["yes", "no"]),
     )
     sort: str | None = Field(
         None,

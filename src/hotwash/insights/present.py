@@ -49,9 +49,15 @@ def incident_list_url(
     filters: Filters, days: tuple[date, date], extra: dict[str, str] | None = None
 ) -> str:
     """The incident list for `days` (first and last, both included) with
-    the page's filters and `extra` ones (the list's own parameter names)."""
+    the page's filters and `extra` ones (the list's own parameter names),
+    without the merged duplicates, which insights does not count (their
+    survivor counts for them)."""
     first, last = days
-    params: dict[str, str] = {"since": first.isoformat(), "until": last.isoformat()}
+    params: dict[str, str] = {
+        "since": first.isoformat(),
+        "until": last.isoformat(),
+        "merged": "no",
+    }
     if filters.severities:
         params["severity"] = ",".join(str(level) for level in filters.severities)
     if filters.types:
@@ -82,7 +88,7 @@ def _weekly_chart(
     title: str,
     counts: queries.Weekly,
     label: Callable[[str], str],
-    link: Callable[[str], dict[str, str]],
+    link: Callable[[str], dict[str, str] | None],
     order: list[str],
     summary: Callable[[int, list[tuple[str, int]]], str],
 ) -> Chart:
@@ -90,8 +96,13 @@ def _weekly_chart(
     series = []
     for key in order:
         values = counts.get(key, [0] * period.weeks)
+        # None: no list shows exactly these incidents (the folded "other
+        # services"), so the number is not a link rather than a wrong one.
+        narrowing = link(key)
         hrefs = tuple(
-            incident_list_url(filters, period.week_days(week), link(key)) if count else ""
+            incident_list_url(filters, period.week_days(week), narrowing)
+            if count and narrowing is not None
+            else ""
             for week, count in enumerate(values)
         )
         series.append(Series(SERIES_KEYS.get(key, key), label(key), tuple(values), hrefs))
@@ -177,8 +188,11 @@ def weekly_charts(context: Context, incidents: QuerySet[Incident]) -> list[Chart
     by_service, services = _fold_services(found["service"], period.weeks)
     by_trigger, by_detection = found["trigger"], found["detection"]
 
-    def service_link(key: str) -> dict[str, str]:
-        return {"service": key} if key not in (OTHER, queries.NO_SERVICE) else {}
+    def service_link(key: str) -> dict[str, str] | None:
+        if key == OTHER:
+            return None
+        # NONE: incidents without a service, in the list's words.
+        return {"service": key or NONE}
 
     return [
         _weekly_chart(
