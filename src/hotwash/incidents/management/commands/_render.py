@@ -111,6 +111,24 @@ def severity_changed(incident: Mapping[str, Any]) -> str:
     return _("%(ref)s is now %(severity)s.") % values
 
 
+def merged(duplicate: str, survivor: Mapping[str, Any]) -> str:
+    return _("%(duplicate)s is merged into %(survivor)s: %(title)s.") % {
+        "duplicate": duplicate,
+        "survivor": survivor.get("id", "?"),
+        "title": survivor.get("title", ""),
+    }
+
+
+def linked(ref: str, link: Mapping[str, Any]) -> str:
+    """The link as the incident's page reads it: "INC-43: Caused by INC-41
+    (Card payments failing)"."""
+    return _("%(ref)s: %(link)s (%(title)s)") % {
+        "ref": ref,
+        "link": link.get("text", ""),
+        "title": link.get("title", ""),
+    }
+
+
 def role_changed(ref: str, assignment: Mapping[str, Any]) -> str:
     """ "Amira Haddad is now incident commander of INC-42.": the person by
     name, the role as it reads mid-sentence (as the timeline says it)."""

@@ -44,6 +44,28 @@ class Command(ClientCommand):
             metavar="KEY:VALUE",
             help="A custom field's value, e.g. people_affected:120 (exact); repeat for several.",
         )
+        parser.add_argument(
+            "--team", help="Only incidents affecting a service this team owns (its short name)."
+        )
+        parser.add_argument(
+            "--trigger",
+            action="append",
+            default=[],
+            help="Opened by this trigger policy (its key), or none: declared by a person; "
+            "repeat for several.",
+        )
+        parser.add_argument(
+            "--detection",
+            action="append",
+            default=[],
+            help="alert, customer, staff, monitoring-gap, or none (not recorded); "
+            "repeat for several.",
+        )
+        parser.add_argument(
+            "--merged",
+            choices=["yes", "no"],
+            help="no: without the duplicates merged into another incident; yes: only them.",
+        )
         parser.add_argument("--since", metavar="YYYY-MM-DD", help="Declared on or after.")
         parser.add_argument("--until", metavar="YYYY-MM-DD", help="Declared on or before.")
         parser.add_argument("--sort", help="-declared (default), declared, severity or -updated.")
@@ -63,6 +85,10 @@ class Command(ClientCommand):
             "sort",
             "type",
             "field",
+            "team",
+            "trigger",
+            "detection",
+            "merged",
         ):
             if options[name]:
                 params[name] = options[name]
