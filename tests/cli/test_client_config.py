@@ -141,7 +141,10 @@ def pages(total: int) -> Callable[[httpx.Request], httpx.Response]:
 )
 def test_list_joins_pages_up_to_the_limit(total: int, limit: int, shown: int) -> None:
     options: dict[str, Any] = dict.fromkeys(
-        ("status", "severity", "service", "q", "since", "until", "sort", "type", "field")
+        (
+            *("status", "severity", "service", "q", "since", "until", "sort", "type", "field"),
+            *("team", "trigger", "detection", "merged"),
+        )
     )
     with client(pages(total)) as api:
         answer = list_command.Command().call(api, {**options, "limit": limit})

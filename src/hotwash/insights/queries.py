@@ -21,8 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import connection
-from django.db.models import Case, CharField, Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +32,7 @@ from hotwash.core.models import AuditRecord
 from hotwash.incidents.models import Incident, RoleAssignment, severity_level
 from hotwash.incidents.queries import visible_incidents
 from hotwash.insights.charts import Box, box_from_values
-from hotwash.insights.sql import Percentiles, QuarterIndex, SecondsBetween, WeekIndex
+from hotwash.insights.sql import QuarterIndex, SecondsBetween, WeekIndex
 from hotwash.policies import incident_types
 from hotwash.postmortems import models as postmortems
 from hotwash.postmortems.models import Comment, Postmortem
@@ -383,53 +382,24 @@ def durations(incidents: QuerySet[Incident]) -> Durations:
     declaration), and per severity over the whole period (quarter ALL), in
     one pass over the incidents. Incidents without the end time (not yet
     detected, mitigated...) are left out of that metric, as are negative
-    durations (times entered out of order)."""
-    # NULL for a negative duration, so that it counts nowhere.
-    columns = {
-        metric: Case(
-            When(**{f"{metric}_raw__gte": 0}, then=F(f"{metric}_raw")),
-            default=None,
-            output_field=FloatField(),
-        )
-        for metric in METRICS
-    }
+    durations (times entered out of order).
+
+    The database gives one row of six numbers per incident (no datetime
+    reaches Python); the percentiles are taken here, on both databases
+    (charts.percentile interpolates as PostgreSQL's percentile_cont does).
+    percentile_cont took twice as long at 100,000 incidents: it sorts each
+    group again for every measure, and the whole period is a second grouping."""
+    names = [f"{metric}_raw" for metric in METRICS]
     rows = (
         incidents.order_by()
         .annotate(
             quarter=QuarterIndex("declared_at"),
             **{f"{metric}_raw": SecondsBetween(_start(metric), _END[metric]) for metric in METRICS},
         )
-        .annotate(**{f"{metric}_s": column for metric, column in columns.items()})
+        .values_list("severity", "quarter", *names)
     )
-    if connection.vendor == "postgresql":
-        return _percentiles_in_sql(rows)
-    return _percentiles_in_python(rows)
-
-
-def _percentiles_in_sql(rows: QuerySet[Any]) -> Durations:
-    aggregates: dict[str, Any] = {}
-    for metric in METRICS:
-        aggregates[f"{metric}_n"] = Count(f"{metric}_s")
-        aggregates[f"{metric}_p"] = Percentiles(f"{metric}_s")
-    result: Durations = {metric: {} for metric in METRICS}
-    grouped = rows.values("severity", "quarter").annotate(**aggregates)
-    overall = rows.values("severity").annotate(**aggregates)
-    for row in [*grouped, *({**row, "quarter": ALL} for row in overall)]:
-        for metric in METRICS:
-            count, points = row[f"{metric}_n"], row[f"{metric}_p"]
-            if not count:
-                continue
-            hours = [value / 3600 for value in points]
-            key = (row["severity"], row["quarter"])
-            result[metric][key] = Box(f"{key[0]}-{key[1]}", "", count, *hours)
-    return result
-
-
-def _percentiles_in_python(rows: QuerySet[Any]) -> Durations:
-    # One row of six numbers per incident: no datetime reaches Python.
     values: dict[str, dict[tuple[int, int], list[float]]] = {m: defaultdict(list) for m in METRICS}
-    names = [f"{metric}_raw" for metric in METRICS]
-    for severity, quarter, *seconds in rows.values_list("severity", "quarter", *names):
+    for severity, quarter, *seconds in rows:
         for metric, value in zip(METRICS, seconds, strict=True):
             if value is not None and value >= 0:
                 values[metric][(severity, quarter)].append(value / 3600)

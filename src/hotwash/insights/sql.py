@@ -124,14 +124,3 @@ class QuarterIndex(Func):
             ),
             **extra,
         )
-
-
-class Percentiles(models.Aggregate):
-    """PostgreSQL only: the 10th, 25th, 50th, 75th and 90th percentiles of
-    the expression (percentile_cont: linear interpolation), as a list."""
-
-    function = "percentile_cont"
-    template = (
-        "percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY %(expressions)s)"
-    )
-    output_field = models.Field()
