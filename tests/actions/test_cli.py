@@ -4,15 +4,13 @@ tests/support/cli.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.cli import MAKE_USERS, Cli
-from tests.support.servers import running_server, server_database
+from tests.support.cli import Cli, serving
 
 # The client commands as a person runs them: what they print and how they exit
 # does not depend on the server's database (the API tests run on both), so
@@ -22,12 +20,8 @@ pytestmark = [pytest.mark.server, pytest.mark.database_independent]
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    tmp = tmp_path_factory.mktemp("actions-cli")
-    with server_database(tmp) as database, running_server(database) as server:
-        tokens = json.loads(database.run("shell", "-c", MAKE_USERS).strip().splitlines()[-1])
-        home = tmp / "home"
-        home.mkdir()
-        yield Cli(server.url, tokens, home)
+    with serving(tmp_path_factory.mktemp("actions-cli")) as cli:
+        yield cli
 
 
 def _create(cli: Cli, incident: str, title: str, **fields: Any) -> dict[str, Any]:

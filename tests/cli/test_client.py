@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import MAKE_USERS, Cli
-from tests.support.servers import free_port, running_server, server_database
+from tests.support.cli import Cli, serving
+from tests.support.servers import free_port
 
 # The client commands as a person runs them: what they print and how they exit
 # does not depend on the server's database (the API tests run on both), so
@@ -27,13 +27,8 @@ pytestmark = [pytest.mark.server, pytest.mark.database_independent(suite="postgr
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    tmp = tmp_path_factory.mktemp("cli")
-    with server_database(tmp) as database, running_server(database) as server:
-        # The last line: `shell` may say what it imported first.
-        tokens = json.loads(database.run("shell", "-c", MAKE_USERS).strip().splitlines()[-1])
-        home = tmp / "home"
-        home.mkdir()
-        yield Cli(server.url, tokens, home)
+    with serving(tmp_path_factory.mktemp("cli")) as cli:
+        yield cli
 
 
 # --- declare ------------------------------------------------------------------

@@ -3,26 +3,20 @@ incident types, against a real `hotwash serve` (tests/support/cli.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.cli import MAKE_USERS, Cli
-from tests.support.servers import running_server, server_database
+from tests.support.cli import Cli, serving
 
 pytestmark = [pytest.mark.server, pytest.mark.database_independent(suite="postgres")]
 
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    tmp = tmp_path_factory.mktemp("cli-types")
-    with server_database(tmp) as database, running_server(database) as server:
-        tokens = json.loads(database.run("shell", "-c", MAKE_USERS).strip().splitlines()[-1])
-        home = tmp / "home"
-        home.mkdir()
-        yield Cli(server.url, tokens, home)
+    with serving(tmp_path_factory.mktemp("cli-types")) as cli:
+        yield cli
 
 
 def test_declare_a_privacy_breach_with_its_fields(cli: Cli) -> None:

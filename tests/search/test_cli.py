@@ -3,25 +3,19 @@ to a real `hotwash serve` (and never to a database; see tests/support/cli.py).""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.cli import MAKE_USERS, Cli
-from tests.support.servers import running_server, server_database
+from tests.support.cli import Cli, serving
 
 pytestmark = [pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    tmp = tmp_path_factory.mktemp("search-cli")
-    with server_database(tmp) as database, running_server(database) as server:
-        tokens = json.loads(database.run("shell", "-c", MAKE_USERS).strip().splitlines()[-1])
-        home = tmp / "home"
-        home.mkdir()
-        yield Cli(server.url, tokens, home)
+    with serving(tmp_path_factory.mktemp("search-cli")) as cli:
+        yield cli
 
 
 def test_it_prints_ranked_results_with_references(cli: Cli) -> None:

@@ -30,6 +30,7 @@ from django.utils import translation
 import hotwash
 from hotwash.cli import main
 from hotwash.core import process
+from tests.support.servers import running_server, server_database
 
 # What `python -m hotwash` puts in sys.argv[0] (Django names the program from it).
 MAIN = str(Path(hotwash.__file__).with_name("__main__.py"))
@@ -178,3 +179,16 @@ def _no_queries() -> Iterator[None]:
         for connection in connections.all():
             stack.enter_context(connection.execute_wrapper(_refuse_query))
         yield
+
+
+@contextlib.contextmanager
+def serving(tmp: Path) -> Iterator[Cli]:
+    """What each module of client-command tests starts once: a migrated
+    throwaway database in `tmp`, `hotwash serve` on it, MAKE_USERS's people
+    with their API tokens, and an empty home folder for the client's file."""
+    with server_database(tmp) as database, running_server(database) as server:
+        # The last line: `shell` may say what it imported first.
+        tokens = json.loads(database.run("shell", "-c", MAKE_USERS).strip().splitlines()[-1])
+        home = tmp / "home"
+        home.mkdir()
+        yield Cli(server.url, tokens, home)
