@@ -20,6 +20,7 @@ from hotwash.live import bus
 from hotwash.teams.models import Team
 from hotwash.triggers.engine import forget_claims
 from tests.integrations.github.standin import GitHubStandIn
+from tests.support.cli import Cli, serving
 from tests.support.notifications import WebhookSink, webhook_sink
 from tests.support.trackers import Linked, linker
 
@@ -188,3 +189,12 @@ def sink() -> Iterator[WebhookSink]:
     """An HTTP receiver for outbound webhooks on loopback."""
     with webhook_sink() as receiver:
         yield receiver
+
+
+@pytest.fixture(scope="module")
+def cli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    """The client commands against a real `hotwash serve`, started once per
+    test module (tests/support/cli.py: `serving`)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with serving(tmp_path_factory.mktemp(name)) as client:
+        yield client

@@ -5,23 +5,16 @@ tests/support/cli.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.cli import Cli, serving
+from tests.support.cli import Cli
 
 # The client commands as a person runs them: what they print and how they exit
 # does not depend on the server's database (the API tests run on both), so
 # the SQLite suite runs these and the PostgreSQL one skips them.
 pytestmark = [pytest.mark.server, pytest.mark.database_independent]
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with serving(tmp_path_factory.mktemp("actions-cli")) as cli:
-        yield cli
 
 
 def _create(cli: Cli, incident: str, title: str, **fields: Any) -> dict[str, Any]:

@@ -11,24 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import Cli, serving
+from tests.support.cli import Cli
 from tests.support.servers import free_port
 
 # The client commands as a person runs them: what they print and how they exit
 # does not depend on the server's database (the API tests run on both), so
 # they run once: in the PostgreSQL suite, which has fewer such tests.
 pytestmark = [pytest.mark.server, pytest.mark.database_independent(suite="postgres")]
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with serving(tmp_path_factory.mktemp("cli")) as cli:
-        yield cli
 
 
 # --- declare ------------------------------------------------------------------

@@ -4,19 +4,11 @@ detected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.support.cli import Cli, serving
+from tests.support.cli import Cli
 
 pytestmark = [pytest.mark.server, pytest.mark.database_independent(suite="postgres")]
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with serving(tmp_path_factory.mktemp("cli-links")) as cli:
-        yield cli
 
 
 def test_link_two_incidents(cli: Cli) -> None:

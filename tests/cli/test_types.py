@@ -4,19 +4,12 @@ incident types, against a real `hotwash serve` (tests/support/cli.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from tests.support.cli import Cli, serving
+from tests.support.cli import Cli
 
 pytestmark = [pytest.mark.server, pytest.mark.database_independent(suite="postgres")]
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with serving(tmp_path_factory.mktemp("cli-types")) as cli:
-        yield cli
 
 
 def test_declare_a_privacy_breach_with_its_fields(cli: Cli) -> None:

@@ -3,19 +3,11 @@ to a real `hotwash serve` (and never to a database; see tests/support/cli.py).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.support.cli import Cli, serving
+from tests.support.cli import Cli
 
 pytestmark = [pytest.mark.server]
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with serving(tmp_path_factory.mktemp("search-cli")) as cli:
-        yield cli
 
 
 def test_it_prints_ranked_results_with_references(cli: Cli) -> None:

@@ -4,22 +4,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from tests.support.cli import Cli, serving
+from tests.support.cli import Cli
 
 # The client commands as a person runs them: what they print and how they exit
 # does not depend on the server's database (the API tests run on both), so
 # the SQLite suite runs these and the PostgreSQL one skips them.
 pytestmark = [pytest.mark.server, pytest.mark.database_independent]
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    with serving(tmp_path_factory.mktemp("cli")) as cli:
-        yield cli
 
 
 def test_an_internal_update_by_default(cli: Cli) -> None:

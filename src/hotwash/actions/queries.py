@@ -20,11 +20,7 @@ from hotwash.actions.models import OPEN_STATUSES, REF_PREFIX, ActionItem, Status
 from hotwash.core import refs
 from hotwash.core.errors import InvalidInput, NotFound
 from hotwash.core.refs import ref_number
-from hotwash.incidents.queries import (
-    can_view,
-    get_incident,
-    with_visible_incident,
-)
+from hotwash.incidents.queries import can_view, get_incident, with_visible_incident
 from hotwash.postmortems.hooks import ListedActionItem
 from hotwash.postmortems.models import REF_PREFIX as POSTMORTEM_PREFIX
 from hotwash.postmortems.models import Postmortem

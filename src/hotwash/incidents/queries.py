@@ -58,18 +58,18 @@ def _visible_q(user_id: int, prefix: str) -> Q:
     return Q(**{f"{prefix}private": False}) | Q(**{f"{prefix}pk__in": mine})
 
 
-def with_visible_incident(user: AnyUser, relation: str = "incident") -> Q:
-    """visible_incidents as a filter on rows that point at an incident
-    through `relation`: rows of no incident do not match (callers add
-    `Q(incident__isnull=True)` where those are everyone's). It reads the
-    row's own incident through a join; `incident__in=visible_incidents(user)`
-    would make the database list every visible incident (100,000 ids at
-    scale) to check a page of twenty rows."""
+def with_visible_incident(user: AnyUser) -> Q:
+    """visible_incidents as a filter on rows that have an `incident`: rows
+    of no incident do not match (callers add `Q(incident__isnull=True)`
+    where those are everyone's). It reads the row's own incident through a
+    join; `incident__in=visible_incidents(user)` would make the database
+    list every visible incident (100,000 ids at scale) to check a page of
+    twenty rows."""
     if not user.is_authenticated:
         return Q(pk__in=[])
     if is_admin(user):
-        return Q(**{f"{relation}__isnull": False})
-    return _visible_q(user.pk, f"{relation}__")
+        return Q(incident__isnull=False)
+    return _visible_q(user.pk, "incident__")
 
 
 def can_view(user: AnyUser, incident: Incident) -> bool:

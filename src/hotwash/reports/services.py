@@ -302,15 +302,7 @@ def grant_review(
     *, person: User | None = None, group: Group | None = None, actor: User | None
 ) -> None:
     """Let a person, or every member of a group, review reports."""
-    _require_admin(actor)
-    change_permission(
-        review_permission(),
-        person=person,
-        group=group,
-        actor=actor,
-        grant=True,
-        audit_action="report_review.granted",
-    )
+    _change_review(person, group, actor=actor, grant=True)
 
 
 def revoke_review(
@@ -318,12 +310,18 @@ def revoke_review(
 ) -> None:
     """The opposite of grant_review. An admin keeps reviewing: the role
     includes it."""
+    _change_review(person, group, actor=actor, grant=False)
+
+
+def _change_review(
+    person: User | None, group: Group | None, *, actor: User | None, grant: bool
+) -> None:
     _require_admin(actor)
     change_permission(
         review_permission(),
         person=person,
         group=group,
         actor=actor,
-        grant=False,
-        audit_action="report_review.revoked",
+        grant=grant,
+        audit_action="report_review.granted" if grant else "report_review.revoked",
     )
