@@ -80,6 +80,14 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _insights_computed_on_the_page(settings: Settings) -> None:
+    """Whether the insights page shows kept figures while the worker computes
+    newer ones depends on how long computing took (a timing); tests compute
+    on the page unless they say otherwise (tests/insights/test_freshness.py)."""
+    settings.INSIGHTS_STALE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default() -> Iterator[None]:
     """Each test starts in English, whatever language an earlier test (a
     request, a French email) left active in this thread."""

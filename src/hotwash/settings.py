@@ -385,6 +385,16 @@ STATUS_CONFIRMATION_RESEND_MINUTES = env_int(
     "HOTWASH_STATUS_CONFIRMATION_RESEND_MINUTES", 15, minimum=1
 )
 
+# --- Insights (hotwash/insights; docs/insights.md#how-fresh-the-figures-are) --
+# Figures that took longer than this to compute (milliseconds) are computed
+# again in the background when data changes, and the page shows the previous
+# ones, with their time, meanwhile; cheaper ones are computed on the page.
+INSIGHTS_BACKGROUND_AFTER_MS = env_int("HOTWASH_INSIGHTS_BACKGROUND_AFTER_MS", 150, minimum=0)
+# The oldest figures the page shows while newer ones are computed (figures
+# of unchanged data count as current for an hour); 0: always compute on the
+# page.
+INSIGHTS_STALE_SECONDS = env_int("HOTWASH_INSIGHTS_STALE_SECONDS", 7200, minimum=0)
+
 # --- Mail (Django's EMAIL_* settings) ---------------------------------------
 # Hotwash's notifications and any mail Django sends itself (django.core.mail:
 # send_mail, mail_admins) go through these. One URL, HOTWASH_SMTP_URL

@@ -28,7 +28,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
 from django.test import Client
 
 from hotwash.accounts.models import Role
@@ -55,12 +54,6 @@ def at(day: str, hhmm: str) -> datetime:
 def _clock() -> Any:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_figures() -> None:
-    """Each test computes its figures (insights.figures caches them)."""
-    cache.clear()
 
 
 @pytest.fixture

@@ -38,8 +38,8 @@ def get_insights(request: HttpRequest, query: Query[InsightsQuery]) -> dict[str,
     today = timezone.localdate(now)
     filters = queries.Filters.parse(query.model_dump(exclude_none=True), today)
     context = present.Context(filters, today, now, reviews_reports=can_review_reports(user))
-    charts = [chart for section in figures.sections(user, context) for chart in section.charts]
-    chosen = export.select(charts, (query.chart or "").strip())
+    found = figures.figures(user, context)
+    chosen = export.select(found.charts, (query.chart or "").strip())
     if chosen is None:
         raise InvalidInput(_("No chart is called %(name)s.") % {"name": query.chart}, field="chart")
     period = filters.period
@@ -50,6 +50,8 @@ def get_insights(request: HttpRequest, query: Query[InsightsQuery]) -> dict[str,
             "last_day": period.last_day,
             "weeks": period.weeks,
         },
+        "computed_at": found.computed_at,
+        "stale": found.stale,
         "charts": [export.chart_data(chart) for chart in chosen],
     }
 

@@ -336,8 +336,12 @@ class ShownChart:
     table: Table
 
 
-def show(chart: Chart) -> ShownChart:
-    return ShownChart(chart=chart, svg=render_svg(chart), table=chart_table(chart))
+def show(chart: Chart, drawing: str | None = None) -> ShownChart:
+    """The chart with its table, and its drawing: `drawing` when it was
+    drawn before (hotwash.insights.figures keeps the drawings it made), or
+    drawn now."""
+    svg = render_svg(chart) if drawing is None else mark_safe(drawing)  # our own drawing
+    return ShownChart(chart=chart, svg=svg, table=chart_table(chart))
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float | None:

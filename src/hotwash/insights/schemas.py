@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -46,4 +46,9 @@ class ChartOut(ApiModel):
 
 class InsightsOut(ApiModel):
     period: PeriodOut = Field(description="The weeks counted.")
+    computed_at: datetime = Field(description="When these figures were computed.")
+    stale: bool = Field(
+        description="True when newer data exists than these figures count: they are being "
+        "computed again in the background (ask again in a minute)."
+    )
     charts: list[ChartOut] = Field(description="Each chart's data table, in page order.")

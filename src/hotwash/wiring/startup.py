@@ -22,6 +22,8 @@ from __future__ import annotations
 
 # Imported for what they register (@periodic jobs, @task functions).
 import hotwash.chat.jobs
+import hotwash.insights.figures
+import hotwash.insights.jobs
 import hotwash.jobs.housekeeping
 import hotwash.notifications.jobs
 import hotwash.notifications.routing

@@ -41,9 +41,8 @@ def insights(request: HttpRequest) -> HttpResponse:
     context_data = present.Context(
         filters=filters, today=today, now=now, reviews_reports=can_review_reports(request.user)
     )
-    sections = figures.sections(request.user, context_data)
-    charts = [chart for section in sections for chart in section.charts]
-    response = export.export_response(request, charts, basename="insights")
+    found = figures.figures(request.user, context_data)
+    response = export.export_response(request, found.charts, basename="insights")
     if response is not None:
         return response
     context = {
@@ -52,7 +51,12 @@ def insights(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "period": filters.period,
         "export_query": urlencode(filters.query()),
-        "sections": [(section, [show(chart) for chart in section.charts]) for section in sections],
+        "sections": [
+            (section, [show(chart, found.drawings.get(chart.name)) for chart in section.charts])
+            for section in found.sections
+        ],
+        "computed_at": found.computed_at,
+        "stale": found.stale,
     }
     return render(request, "insights/insights.html", context)
 
