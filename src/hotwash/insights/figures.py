@@ -114,6 +114,8 @@ class Asked:
         period = self.parsed_filters().period
         parts = {
             "reader": "admin" if is_admin(self.reader) else f"user-{self.reader.id}",
+            # The near-miss chart links to the reports only for their reviewers.
+            "reviews_reports": can_review_reports(self.reader),
             "filters": self.filters,
             "first_day": period.first_day.isoformat(),
             "weeks": period.weeks,

@@ -634,5 +634,22 @@ def build_sections(context: Context, incidents: QuerySet[Incident]) -> list[Sect
     ]
 
 
+# Every chart's name, in page order (the API's `chart` parameter is checked
+# against it before anything is computed).
+CHART_NAMES = (
+    "incidents-by-severity",
+    "incidents-by-type",
+    "incidents-by-service",
+    "incidents-by-trigger",
+    "incidents-by-detection",
+    *(f"time-to-{metric}" for metric in queries.METRICS),
+    "postmortems-on-time",
+    "action-items-on-time",
+    "open-action-item-age",
+    "near-misses",
+    "time-invested",
+)
+
+
 def build_charts(context: Context, incidents: QuerySet[Incident]) -> list[Chart]:
     return [chart for section in build_sections(context, incidents) for chart in section.charts]
