@@ -192,6 +192,17 @@ def test_an_incident_made_private_leaves_the_kept_figures_at_once(
     assert STALE_NOTICE not in client.get(URL, {"period": "4w"}).content.decode()
 
 
+def test_admins_see_every_incident_so_a_privacy_change_is_only_new_data_to_them(
+    admin_user: User, world: dict[str, Any], in_the_background: None
+) -> None:
+    client = client_for(admin_user)
+    assert severity_total(client, "2") == 2  # INC-b, and the private INC-c
+    update_incident(world["b"], actor=admin_user, changes={"private": True})
+    assert STALE_NOTICE in client.get(URL, {"period": "4w"}).content.decode()
+    run_queued_refreshes()
+    assert severity_total(client, "2") == 2
+
+
 def test_a_reader_let_into_a_private_incident_sees_it_counted_at_once(
     manager: User, admin_user: User, world: dict[str, Any], in_the_background: None
 ) -> None:
