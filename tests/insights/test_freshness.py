@@ -340,3 +340,23 @@ def test_a_refresh_for_someone_gone_does_nothing(db: None) -> None:
     refresh_figures.call(987654, {"period": "4w"}, "2026-03-18", "en", "UTC")
     assert not FiguresSnapshot.objects.exists()
     assert not Incident.objects.exists()
+
+
+def test_the_worker_keeps_current_a_few_named_periods_per_reader_not_dates_picked_by_hand(
+    manager: User, admin_user: User, world: dict[str, Any], in_the_background: None
+) -> None:
+    client = client_for(manager)
+    client.get(URL, {"since": "2026-02-01", "until": "2026-03-01"})
+    severities = ("1", "2", "3", "4", "1,2", "3,4")  # six sets of filters, oldest first
+    for second, severity in enumerate(severities, start=1):
+        with time_machine.travel(NOW + timedelta(seconds=second), tick=False):
+            client.get(URL, {"period": "4w", "severity": severity})
+    declare_incident(actor=admin_user, title="Slow search", severity=4)
+    assert keep_current(timedelta(minutes=1)) == 5
+    refreshed = {tuple(row.args_kwargs["args"][1].items()) for row in queued_refreshes()}
+    assert (("period", "4w"), ("severity", "1")) not in refreshed  # the oldest of the six
+    assert not any(("since", "2026-02-01") in filters for filters in refreshed)
+    # Three days on, the dates picked by hand are forgotten; the others
+    # still tell the worker what to keep current.
+    assert forget_old_figures(now=NOW + timedelta(days=3)) == 1
+    assert FiguresSnapshot.objects.count() == 6

@@ -73,9 +73,13 @@ FRESH = timedelta(hours=1)
 # failed task) is asked for again.
 REFRESH_RETRY = timedelta(minutes=2)
 # The worker keeps current the figures someone looked at in this time
-# (keep_figures_current), computing them again a little before FRESH runs out.
+# (keep_figures_current), computing them again a little before FRESH runs out:
+# for each person, those of the KEPT_CURRENT_PER_READER sets of filters they
+# looked at last, among those of a named period (the last 4 weeks, 13 weeks,
+# 12 months: what people come back to; dates picked by hand are explorations).
 WATCHED = timedelta(days=7)
 REFRESH_AFTER = timedelta(minutes=50)
+KEPT_CURRENT_PER_READER = 5
 # How often a view writes down that the figures were looked at.
 VIEWED_EVERY = timedelta(hours=1)
 
@@ -266,8 +270,9 @@ def keep_figures_current(*, now: datetime) -> int:
     watched = FiguresSnapshot.objects.filter(
         viewed_at__gte=now - WATCHED, viewer__is_active=True
     ).select_related("viewer")
-    for snapshot in watched.order_by("-viewed_at"):
-        if not _expensive(snapshot) or snapshot.viewer is None:
+    kept_current: dict[int, int] = {}
+    for snapshot in watched.order_by("-viewed_at", "-pk"):
+        if not _expensive(snapshot) or snapshot.viewer is None or _custom(snapshot):
             continue
         if not can_view_insights(snapshot.viewer):  # the permission was taken back
             continue
@@ -282,9 +287,10 @@ def keep_figures_current(*, now: datetime) -> int:
             key = asked.key()
         except InvalidInput:
             continue
-        if key in done:
+        if key in done or kept_current.get(asked.reader.id, 0) >= KEPT_CURRENT_PER_READER:
             continue
         done.add(key)
+        kept_current[asked.reader.id] = kept_current.get(asked.reader.id, 0) + 1
         current = (
             snapshot if snapshot.key == key else FiguresSnapshot.objects.filter(key=key).first()
         )
@@ -296,6 +302,11 @@ def keep_figures_current(*, now: datetime) -> int:
                 continue
         queued += _request_refresh(current or snapshot, asked, now)
     return queued
+
+
+def _custom(snapshot: FiguresSnapshot) -> bool:
+    """Figures of dates picked by hand (since, until), not a named period."""
+    return "since" in snapshot.filters or "until" in snapshot.filters
 
 
 # --- keys and versions -------------------------------------------------------
@@ -405,11 +416,11 @@ KEEP_FIGURES = timedelta(days=2)
 
 def forget_old_figures(*, now: datetime) -> int:
     """Delete figures computed more than KEEP_FIGURES ago (their day has
-    passed: the key holds the day, so no page asks for them again) that
-    nobody looked at in the last WATCHED days (those tell the worker which
-    figures to keep current)."""
-    old = FiguresSnapshot.objects.filter(computed_at__lt=now - KEEP_FIGURES).exclude(
-        viewed_at__gte=now - WATCHED
-    )
-    deleted: int = old.delete()[0]
+    passed: the key holds the day, so no page asks for them again), except
+    those of a named period someone looked at in the last WATCHED days: they
+    tell the worker which figures to keep current."""
+    old = FiguresSnapshot.objects.filter(computed_at__lt=now - KEEP_FIGURES)
+    named_period = ~Q(filters__has_key="since") & ~Q(filters__has_key="until")
+    watched = Q(viewed_at__gte=now - WATCHED) & named_period
+    deleted: int = old.exclude(watched).delete()[0]
     return deleted
