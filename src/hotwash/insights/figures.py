@@ -263,16 +263,25 @@ def keep_figures_current(*, now: datetime) -> int:
     older than REFRESH_AFTER, or of an earlier day (the reader's day, in
     their time zone). So the page a manager opens in the morning or after
     a quiet hour shows current figures at once. Returns how many it queued."""
+    watched = list(
+        FiguresSnapshot.objects.filter(
+            viewed_at__gte=now - WATCHED,
+            viewer__is_active=True,
+            compute_ms__gt=settings.INSIGHTS_BACKGROUND_AFTER_MS,  # cheap ones: on the page
+        )
+        .defer("figures")  # the versions and what was asked are enough here
+        .select_related("viewer")
+        .order_by("-viewed_at", "-pk")
+    )
+    if not watched:
+        return 0
     data = _data_version()
     privacy: dict[int, str] = {}
     done: set[str] = set()
-    queued = 0
-    watched = FiguresSnapshot.objects.filter(
-        viewed_at__gte=now - WATCHED, viewer__is_active=True
-    ).select_related("viewer")
     kept_current: dict[int, int] = {}
-    for snapshot in watched.order_by("-viewed_at", "-pk"):
-        if not _expensive(snapshot) or snapshot.viewer is None or _custom(snapshot):
+    queued = 0
+    for snapshot in watched:
+        if snapshot.viewer is None or _custom(snapshot):
             continue
         if not can_view_insights(snapshot.viewer):  # the permission was taken back
             continue
@@ -292,7 +301,9 @@ def keep_figures_current(*, now: datetime) -> int:
         done.add(key)
         kept_current[asked.reader.id] = kept_current.get(asked.reader.id, 0) + 1
         current = (
-            snapshot if snapshot.key == key else FiguresSnapshot.objects.filter(key=key).first()
+            snapshot
+            if snapshot.key == key
+            else FiguresSnapshot.objects.filter(key=key).defer("figures").first()
         )
         if current is not None:
             version = privacy.setdefault(asked.reader.id, _privacy_version(asked.reader))
