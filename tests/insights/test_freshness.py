@@ -48,16 +48,11 @@ def in_the_background(settings: Settings) -> None:
     settings.INSIGHTS_STALE_SECONDS = 7200
 
 
-def sev4_count(client: Client) -> int:
+def severity_total(client: Client, column: str) -> int:
+    """Incidents of the severity `column` in the last 4 weeks, as the page's
+    JSON export counts them."""
     response = client.get(URL, {"period": "4w", "format": "json"})
     assert response.status_code == 200, response.content
-    severity = next(c for c in response.json()["charts"] if c["name"] == "incidents-by-severity")
-    column = severity["columns"].index("4")
-    return sum(row[column] for row in severity["rows"])
-
-
-def severity_total(client: Client, column: str) -> int:
-    response = client.get(URL, {"period": "4w", "format": "json"})
     severity = next(c for c in response.json()["charts"] if c["name"] == "incidents-by-severity")
     index = severity["columns"].index(column)
     return sum(row[index] for row in severity["rows"])
@@ -94,17 +89,17 @@ def test_after_a_change_the_page_shows_the_kept_figures_and_the_worker_computes_
     manager: User, admin_user: User, world: dict[str, Any], in_the_background: None
 ) -> None:
     client = client_for(manager)
-    assert sev4_count(client) == 0
+    assert severity_total(client, "4") == 0
     declare_incident(actor=admin_user, title="Slow search", severity=4)
 
     page = client.get(URL, {"period": "4w"}).content.decode()
     assert STALE_NOTICE in page
     assert "These figures were computed at 2026-03-18 12:00." in page
-    assert sev4_count(client) == 0  # the kept figures, until the worker is done
+    assert severity_total(client, "4") == 0  # the kept figures, until the worker is done
     assert len(queued_refreshes()) == 1  # one refresh, however many views
 
     assert run_queued_refreshes() == 1
-    assert sev4_count(client) == 1
+    assert severity_total(client, "4") == 1
     assert STALE_NOTICE not in client.get(URL, {"period": "4w"}).content.decode()
     assert queued_refreshes() == []
 
@@ -131,15 +126,15 @@ def test_a_refresh_lost_on_the_way_is_asked_for_again(
     manager: User, admin_user: User, world: dict[str, Any], in_the_background: None
 ) -> None:
     client = client_for(manager)
-    sev4_count(client)
+    severity_total(client, "4")
     declare_incident(actor=admin_user, title="Slow search", severity=4)
-    sev4_count(client)
+    severity_total(client, "4")
     DBTaskResult.objects.filter(task_path=TASK_PATH).delete()  # a worker that lost it
     with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
-        sev4_count(client)
+        severity_total(client, "4")
     assert queued_refreshes() == []  # asked a minute ago: still on its way
     with time_machine.travel(NOW + timedelta(minutes=3), tick=False):
-        assert sev4_count(client) == 0
+        assert severity_total(client, "4") == 0
     assert len(queued_refreshes()) == 1
 
 
@@ -147,10 +142,10 @@ def test_figures_too_old_to_show_are_computed_on_the_page(
     manager: User, admin_user: User, world: dict[str, Any], in_the_background: None
 ) -> None:
     client = client_for(manager)
-    sev4_count(client)
+    severity_total(client, "4")
     declare_incident(actor=admin_user, title="Slow search", severity=4)
     with time_machine.travel(NOW + timedelta(hours=2, seconds=1), tick=False):
-        assert sev4_count(client) == 1
+        assert severity_total(client, "4") == 1
         assert STALE_NOTICE not in client.get(URL, {"period": "4w"}).content.decode()
     assert queued_refreshes() == []
 
@@ -161,9 +156,9 @@ def test_cheap_figures_are_computed_on_the_page(
     settings.INSIGHTS_STALE_SECONDS = 7200
     settings.INSIGHTS_BACKGROUND_AFTER_MS = 10_000_000
     client = client_for(manager)
-    assert sev4_count(client) == 0
+    assert severity_total(client, "4") == 0
     declare_incident(actor=admin_user, title="Slow search", severity=4)
-    assert sev4_count(client) == 1
+    assert severity_total(client, "4") == 1
     assert queued_refreshes() == []
 
 
@@ -277,14 +272,14 @@ def test_the_worker_computes_again_the_figures_someone_looks_at_after_a_change(
     manager: User, admin_user: User, world: dict[str, Any], in_the_background: None
 ) -> None:
     client = client_for(manager)
-    assert sev4_count(client) == 0
+    assert severity_total(client, "4") == 0
     assert keep_current(timedelta(seconds=30)) == 0  # current: nothing to do
     declare_incident(actor=admin_user, title="Slow search", severity=4)
     assert keep_current(timedelta(minutes=1)) == 1
     assert keep_current(timedelta(minutes=1, seconds=30)) == 0  # already on its way
     with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
         assert run_queued_refreshes() == 1
-        assert sev4_count(client) == 1  # computed by the worker: no notice, no new refresh
+        assert severity_total(client, "4") == 1  # computed by the worker: no notice, no new refresh
         assert STALE_NOTICE not in client.get(URL, {"period": "4w"}).content.decode()
     assert queued_refreshes() == []
 
