@@ -34,6 +34,7 @@ So:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -102,32 +103,39 @@ class Figures:
 
 @dataclass(frozen=True)
 class Asked:
-    """What a reader asks for: whose figures, which filters (as query
-    parameters), on which day, in which language and time zone."""
+    """What a reader asks for: whose figures, which filters, on which day,
+    in which language and time zone."""
 
     reader: User
-    filters: dict[str, str]
+    filters: queries.Filters
     today: date
     language: str
     zone: str
 
-    def parsed_filters(self) -> queries.Filters:
-        return queries.Filters.parse(self.filters, self.today)
+    @classmethod
+    def parse(
+        cls, reader: User, filters: dict[str, str], today: date, language: str, zone: str
+    ) -> Asked:
+        """From the filters as query parameters (InvalidInput if they no
+        longer hold: a team deleted since, say)."""
+        return cls(reader, queries.Filters.parse(filters, today), today, language, zone)
 
+    @functools.cached_property
     def key(self) -> str:
-        period = self.parsed_filters().period
-        parts = {
-            "reader": "admin" if is_admin(self.reader) else f"user-{self.reader.id}",
-            # The near-miss chart links to the reports only for their reviewers.
-            "reviews_reports": can_review_reports(self.reader),
-            "filters": self.filters,
-            "first_day": period.first_day.isoformat(),
-            "weeks": period.weeks,
-            "today": self.today.isoformat(),
-            "language": self.language,
-            "zone": self.zone,
-        }
-        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        """Whose figures and which: never the data they count."""
+        return _digest(
+            {
+                "reader": "admin" if is_admin(self.reader) else f"user-{self.reader.id}",
+                # The near-miss chart links to the reports only for their reviewers.
+                "reviews_reports": can_review_reports(self.reader),
+                "filters": self.filters.query(),
+                "first_day": self.filters.period.first_day.isoformat(),
+                "weeks": self.filters.period.weeks,
+                "today": self.today.isoformat(),
+                "language": self.language,
+                "zone": self.zone,
+            }
+        )
 
 
 def figures(user: AnyUser, context: present.Context) -> Figures:
@@ -137,12 +145,12 @@ def figures(user: AnyUser, context: present.Context) -> Figures:
         raise PermissionDenied(_("Sign in to view insights."))
     asked = Asked(
         user,
-        context.filters.query(),
+        context.filters,
         context.today,
         translation.get_language(),
         timezone.get_current_timezone_name(),
     )
-    key = asked.key()
+    key = asked.key
     data, privacy = _data_version(), _privacy_version(user)
     now = timezone.now()
     snapshot = FiguresSnapshot.objects.filter(key=key, privacy_version=privacy).first()
@@ -197,8 +205,7 @@ def _compute(
     computed_at = timezone.now()
     fields: dict[str, Any] = {
         "reader": None if is_admin(user) else user,
-        "filters": asked.filters,
-        "day": asked.today,
+        "filters": asked.filters.query(),
         "language": asked.language,
         "zone": asked.zone,
         "data_version": data,
@@ -210,7 +217,7 @@ def _compute(
     }
     if viewed_at is not None:
         fields.update(viewed_at=viewed_at, viewer=user)
-    FiguresSnapshot.objects.update_or_create(key=asked.key(), defaults=fields)
+    FiguresSnapshot.objects.update_or_create(key=asked.key, defaults=fields)
     return Figures(sections, drawings, computed_at)
 
 
@@ -227,7 +234,11 @@ def _request_refresh(snapshot: FiguresSnapshot, asked: Asked, now: datetime) -> 
     )
     if claimed:
         refresh_figures.enqueue(
-            asked.reader.id, asked.filters, asked.today.isoformat(), asked.language, asked.zone
+            asked.reader.id,
+            asked.filters.query(),
+            asked.today.isoformat(),
+            asked.language,
+            asked.zone,
         )
     return bool(claimed)
 
@@ -242,14 +253,13 @@ def refresh_figures(
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return
-    asked = Asked(user, filters, date.fromisoformat(today), language, zone)
     with translation.override(language), timezone.override(zone):
         try:
-            parsed = asked.parsed_filters()
+            asked = Asked.parse(user, filters, date.fromisoformat(today), language, zone)
         except InvalidInput:  # a team deleted since, say: nobody can ask for these now
             return
         context = present.Context(
-            filters=parsed,
+            filters=asked.filters,
             today=asked.today,
             now=timezone.now(),
             reviews_reports=can_review_reports(user),
@@ -285,17 +295,17 @@ def keep_figures_current(*, now: datetime) -> int:
             continue
         if not can_view_insights(snapshot.viewer):  # the permission was taken back
             continue
-        asked = Asked(
-            snapshot.viewer,
-            snapshot.filters,
-            now.astimezone(zoneinfo.ZoneInfo(snapshot.zone)).date(),
-            snapshot.language,
-            snapshot.zone,
-        )
         try:
-            key = asked.key()
+            asked = Asked.parse(
+                snapshot.viewer,
+                snapshot.filters,
+                now.astimezone(zoneinfo.ZoneInfo(snapshot.zone)).date(),
+                snapshot.language,
+                snapshot.zone,
+            )
         except InvalidInput:
             continue
+        key = asked.key
         if key in done or kept_current.get(asked.reader.id, 0) >= KEPT_CURRENT_PER_READER:
             continue
         done.add(key)
@@ -306,7 +316,9 @@ def keep_figures_current(*, now: datetime) -> int:
             else FiguresSnapshot.objects.filter(key=key).defer("figures").first()
         )
         if current is not None:
-            version = privacy.setdefault(asked.reader.id, _privacy_version(asked.reader))
+            if asked.reader.id not in privacy:
+                privacy[asked.reader.id] = _privacy_version(asked.reader)
+            version = privacy[asked.reader.id]
             if current.privacy_version == version and _is_current(
                 current, data, now, REFRESH_AFTER
             ):
@@ -323,8 +335,8 @@ def _custom(snapshot: FiguresSnapshot) -> bool:
 # --- keys and versions -------------------------------------------------------
 
 
-def _digest(parts: list[object]) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+def _digest(parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _data_version() -> str:

@@ -38,10 +38,10 @@ class FiguresSnapshot(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    # What the reader asked for, to compute the figures again for them: the
-    # filters (query parameters), the day, the language and the time zone.
+    # What the reader asked for, to compute the figures again for them (on
+    # the day the worker does it): the filters (query parameters), the
+    # language and the time zone.
     filters = models.JSONField(_("filters"), default=dict)
-    day = models.DateField(_("day"))
     language = models.CharField(_("language"), max_length=16)
     zone = models.CharField(_("time zone"), max_length=64)
     # Who looked at them last, and when (at most once an hour): the worker
