@@ -362,7 +362,6 @@ class CompiledRule:
 
 # A match may end on an elided word ("d'", "qu'") glued to the next one.
 _END = r"(?:(?<=['\u2019])|(?!\w))"
-_WORD = re.compile(r"\w")
 
 
 def _bounded(source: str) -> str:
@@ -477,7 +476,7 @@ def _scan(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     position = 0
     while (match := pattern.search(text, position)) is not None:
         start, end = match.span()
-        if start > 0 and _WORD.match(text, start - 1):
+        if not _starts_word(text, start):
             position = start + 1
             continue
         yield match
@@ -591,15 +590,20 @@ class _Starts:
     def spans(self, rules: Sequence[CompiledRule], text: str) -> dict[int, list[tuple[int, int]]]:
         """Each pattern rule's matches (by index), the ones _scan finds: a
         rule's next match starts where its previous one ended."""
-        starts: dict[int, set[int]] = {}
+        # Where each of the automaton's strings starts a word, then each
+        # rule's starts as the union of its strings' (in C, not one Python
+        # step per rule and place: a word is a head of several rules).
+        found: dict[int, list[int]] = {}
         if self.automaton is not None:
             for string, start, _end in self.automaton.find_matches_as_indexes(
                 text, overlapping=True
             ):
-                if start > 0 and _WORD.match(text, start - 1):
-                    continue
-                for index in self.rules_of[string]:
-                    starts.setdefault(index, set()).add(start)
+                if _starts_word(text, start):
+                    found.setdefault(string, []).append(start)
+        starts: dict[int, set[int]] = {}
+        for string, places in found.items():
+            for index in self.rules_of[string]:
+                starts.setdefault(index, set()).update(places)
         spans: dict[int, list[tuple[int, int]]] = {}
         for index, rule in enumerate(rules):
             if rule.pattern is None:
@@ -607,13 +611,33 @@ class _Starts:
             if index in self.scanned:
                 spans[index] = [match.span() for match in _scan(rule.pattern, text)]
                 continue
-            found = spans[index] = []
-            done = 0
-            for start in sorted(starts.get(index, ())):
-                if start >= done and (match := rule.pattern.match(text, start)):
-                    found.append(match.span())
-                    done = max(match.end(), start + 1)
+            spans[index] = _matched_at(rule.pattern, text, starts.get(index, ()))
         return spans
+
+
+def _starts_word(text: str, start: int) -> bool:
+    """Whether no word character (\\w: a letter, a digit or "_") comes
+    right before `start`; a string method, for it is asked at every head
+    the automata find."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not (before.isalnum() or before == "_")
+
+
+def _matched_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> list[tuple[int, int]]:
+    """The pattern's matches tried at `starts`, in order, each next one
+    starting where the previous one ended (as _scan finds them)."""
+    found: list[tuple[int, int]] = []
+    done = 0
+    match = pattern.match
+    for start in sorted(starts):
+        if start >= done and (matched := match(text, start)):
+            found.append(matched.span())
+            done = max(matched.end(), start + 1)
+    return found
 
 
 @dataclass(frozen=True)
@@ -635,22 +659,15 @@ class _Finder:
         strings = sorted({spelling for head in heads for spelling in _spellings(head)})
         return cls(pattern, AhoCorasick(strings))
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+    def spans(self, text: str) -> list[tuple[int, int]]:
         if self.automaton is None:
-            yield from (match.span() for match in _scan(self.pattern, text))
-            return
-        starts = sorted(
-            {
-                start
-                for _, start, _ in self.automaton.find_matches_as_indexes(text, overlapping=True)
-                if not (start > 0 and _WORD.match(text, start - 1))
-            }
-        )
-        done = 0
-        for start in starts:
-            if start >= done and (match := self.pattern.match(text, start)):
-                yield match.span()
-                done = max(match.end(), start + 1)
+            return [match.span() for match in _scan(self.pattern, text)]
+        starts = {
+            start
+            for _, start, _ in self.automaton.find_matches_as_indexes(text, overlapping=True)
+            if _starts_word(text, start)
+        }
+        return _matched_at(self.pattern, text, starts)
 
 
 @dataclass(frozen=True)
@@ -663,6 +680,7 @@ class RuleSet:
     # for most names.
     agents: dict[AgentType, tuple[tuple[int, CompiledRule], ...]]
     any_before: dict[AgentType, re.Pattern[str] | None]
+    any_after: dict[AgentType, re.Pattern[str] | None]
     # Where a role, a team or a kind of person is named (None: no roles).
     roles: _Finder | None
     not_names: frozenset[str]
@@ -701,12 +719,17 @@ def _with_lexicon(language: str, rules: tuple[CompiledRule, ...], lexicon: Lexic
         kind: _compile_before([p for _, rule in agents[kind] for p in rule.rule.before])
         for kind in AGENT_TYPES
     }
+    any_after = {
+        kind: _compile_after([p for _, rule in agents[kind] for p in rule.rule.after])
+        for kind in AGENT_TYPES
+    }
     return RuleSet(
         language=language,
         rules=rules,
         starts=_Starts.of(rules),
         agents=agents,
         any_before=any_before,
+        any_after=any_after,
         roles=_roles(lexicon.roles),
         not_names=lexicon.not_names,
         quoting=_compile_anywhere(lexicon.quoting),
@@ -872,7 +895,7 @@ def _account_spans(accounts: _Accounts, original: str, text: str) -> Iterator[tu
         return
     haystack = _SPACE_RUN.sub(" ", text)  # one character for one: offsets kept
     for index, start, end in accounts.automaton.find_matches_as_indexes(haystack, overlapping=True):
-        if start > 0 and (_WORD.match(text, start - 1) or text[start - 1] == "@"):
+        if not _starts_word(text, start) or (start > 0 and text[start - 1] == "@"):
             continue
         if _NAME_GOES_ON.match(text, end):
             continue
@@ -1155,11 +1178,15 @@ def _name(
     key = (after, lead)
     known = seen.get(key)
     if known is None:
-        # Most names have none of the rules' `before` words in front of them:
-        # one search for all of them says so (see RuleSet.any_before).
+        # Most names have none of the rules' `before` words in front of them,
+        # and half have none of their acts after them: one search for all
+        # the rules says so (see RuleSet.any_before and any_after).
         preceded = (any_before := rules.any_before[kind]) is not None and any_before.search(lead)
+        any_after = rules.any_after[kind]
         known = seen[key] = (_NOBODY, after)
         for act in _acts(after):
+            if not preceded and (any_after is None or any_after.match(act) is None):
+                continue
             found = frozenset(
                 index
                 for index, rule in rules.agents[kind]
