@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pytest_django import Settings
 
-from hotwash.blameless.engine import lint, story_agents
-from hotwash.blameless.stories import StoryModel, model_path, story_model
+from hotwash.blameless.engine import lint, ruleset, story_agents
+from hotwash.blameless.stories import Scorer, StoryModel, model_path, story_model
 
 # Touches no database: the SQLite suite runs it, the PostgreSQL one skips it.
 pytestmark = pytest.mark.database_independent
@@ -35,18 +35,24 @@ def test_scoring_matches_scikit_learn_term_for_term() -> None:
     ]
     labels = [True, False, True, False, True, False]
     vectorizer, classifier = train_stories.fit(texts, labels)
-    data = train_stories.export("en", vectorizer, classifier, 0.5)
+    data = train_stories.export("en", vectorizer, classifier, (0.5, 0.8))
     model = StoryModel(
         language="en",
-        terms={term: (idf, weight) for term, (idf, weight) in data["terms"].items()},
-        intercept=data["intercept"],
+        scorer=Scorer(
+            {term: (idf, weight) for term, (idf, weight) in data["terms"].items()},
+            data["intercept"],
+        ),
         threshold=data["threshold"],
+        act_threshold=data["act_threshold"],
     )
     probes = [*texts, "Nadia's migration locked the orders table.", "Nothing in common here."]
     expected = classifier.predict_proba(vectorizer.transform(probes))[:, 1]
     for text, probability in zip(probes, expected, strict=True):
         # The exported weights are rounded to six decimals.
-        assert model.judge(text).probability == pytest.approx(probability, abs=1e-4)
+        verdict = model.judge(text)
+        assert verdict.probability == pytest.approx(probability, abs=1e-4)
+        assert verdict.harm == (verdict.probability >= 0.5)
+        assert verdict.act_harm == (verdict.probability >= 0.8)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -56,8 +62,14 @@ def test_the_shipped_model_was_trained_on_the_corpus_in_the_repository(language:
     assert data["trained_on"]["sha256"] == hashlib.sha256(corpus.read_bytes()).hexdigest(), (
         "the tuning corpus changed: run .venv/bin/python bench/train_stories.py"
     )
-    assert 0.5 <= data["threshold"] < 1
-    assert story_model(language).terms
+    validation = BENCH / "data" / data["thresholds_chosen_on"]["corpus"]
+    assert validation.name == f"validation_{language}.jsonl"
+    assert data["thresholds_chosen_on"]["sha256"] == train_stories.digest(validation), (
+        "the validation set changed: run .venv/bin/python bench/train_stories.py"
+    )
+    # The act threshold is never below the story's; above 1, never reached.
+    assert 0.5 <= data["threshold"] <= data["act_threshold"] <= train_stories.NEVER
+    assert story_model(language).scorer.terms
 
 
 # Stories whose harm none of the rules' words tell, and that the shipped
@@ -113,3 +125,33 @@ def test_an_organisation_can_switch_the_model_off_for_a_rule(
     path.write_text(f"language: en\nrules:\n  - id: {rule}\n    model: false\n", encoding="utf-8")
     settings.BLAMELESS_RULES = str(path)
     assert rule not in {f.rule for f in lint(text)}
+
+
+@pytest.mark.parametrize(
+    ("language", "act", "entry"),
+    [
+        (
+            "en",
+            "The intern copied the production key into the public repository.",
+            "14:02 the intern copied the production key into the public repository.",
+        ),
+        (
+            "fr",
+            "Le stagiaire a copié la clé de production dans le dépôt public.",
+            "- **14 h 02** : le stagiaire a copié la clé de production dans le dépôt public.",
+        ),
+    ],
+)
+def test_an_act_told_alone_is_for_the_act_threshold_and_a_timeline_entry_never(
+    language: str, act: str, entry: str
+) -> None:
+    # Nothing is told beyond the act: only the model's stricter threshold
+    # may read its own words as harm.
+    assert story_agents(act, language) == (True, False, True)
+    # The same act as an entry of a timeline is a fact, never judged.
+    assert story_agents(entry, language) == (False, False, False)
+    # No rule's words flag it: the model's verdict alone decides.
+    model_rules = {rule.rule.id for rule in ruleset(language).rules if rule.rule.model}
+    findings = lint(act, language)
+    assert all(f.rule in model_rules for f in findings)
+    assert bool(findings) == story_model(language).judge(act).act_harm

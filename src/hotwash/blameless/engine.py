@@ -736,9 +736,7 @@ def _with_lexicon(language: str, rules: tuple[CompiledRule, ...], lexicon: Lexic
         clause_opener=_compile_before(lexicon.clause_openers),
         # Punctuation among them: matched as written, word boundaries and all.
         clause_break=(
-            re.compile(_alternation(lexicon.clause_breaks), FLAGS)
-            if lexicon.clause_breaks
-            else None
+            _compiled(_alternation(lexicon.clause_breaks)) if lexicon.clause_breaks else None
         ),
     )
 
@@ -749,7 +747,7 @@ def _roles(roles: Sequence[str]) -> _Finder | None:
     source = _alternation(roles)
     # \b rather than a look-behind (the roles start with a letter): when the
     # heads are not known, Python's re then skips what cannot start a word.
-    return _Finder.of(source, re.compile(rf"\b(?:{source}){_END}", FLAGS))
+    return _Finder.of(source, _compiled(rf"\b(?:{source}){_END}"))
 
 
 def ruleset(language: str) -> RuleSet:
@@ -1301,7 +1299,13 @@ def _harm_told(
     if following is not None:
         spans.append(following)
     if not spans:
-        return False  # the act's own words: what it did, not what came of it
+        # Only the act's own words: the model may read them as harm, at its
+        # stricter act threshold; never an entry of a timeline, a fact.
+        return (
+            rule.rule.model
+            and not _timeline_entry(sentences, sentence)
+            and sentences.verdict(sentence).act_harm
+        )
     # The words first: a search of a span costs a fraction of the model's
     # verdict on the sentence and the next.
     if any(sentences.has(rule.consequence, span) for span in spans):
@@ -1324,6 +1328,15 @@ def _following(sentences: _Sentences, sentence: tuple[int, int]) -> tuple[int, i
     if sentences.has(_CLOCK, sentence) and sentences.has(_CLOCK, following):
         return None
     return following
+
+
+def _timeline_entry(sentences: _Sentences, sentence: tuple[int, int]) -> bool:
+    """Whether the sentence has a clock time, or is on a line that opens
+    with one ("14 h 02 : le stagiaire a poussé ...", cut at the colon)."""
+    if sentences.has(_CLOCK, sentence):
+        return True
+    line = sentences.text.rfind("\n", 0, sentence[0]) + 1
+    return _ENTRY.match(sentences.text, line, sentence[1]) is not None
 
 
 # A time of day: "13:04", "9 h 30", "14h05", "5 pm"; and one that opens an
@@ -1426,7 +1439,12 @@ def lint(
 
 
 def _always_harm(text: str) -> Verdict:
-    return Verdict(probability=1.0, harm=True)
+    return Verdict(probability=1.0, harm=True, act_harm=True)
+
+
+def _story_harm(text: str) -> Verdict:
+    """Harm where a story goes on beyond the act, never in the act's words."""
+    return Verdict(probability=1.0, harm=True, act_harm=False)
 
 
 def _never_harm(text: str) -> Verdict:
@@ -1436,22 +1454,32 @@ def _never_harm(text: str) -> Verdict:
 def story_agents(text: str, language: str = "en", *, names: Iterable[str] = ()) -> StoryAgents:
     """Where a person or a role acts in the text as a `model: true` rule
     reads it: `acting`, whether such a rule would flag the text if a harm
-    were told; `asked`, whether the story model decides it (no harm in the
-    rule's words). bench/train_stories.py trains the model on the acting
-    sentences and measures it where it is asked."""
+    were told; `asked`, whether the story model decides it with its
+    threshold (no harm in the rule's words, a story told beyond the act);
+    `asked_act`, whether it decides it only with its act threshold (nothing
+    told beyond the act). bench/train_stories.py trains the model on the
+    acting sentences and chooses both thresholds where it is asked."""
     model_rules = {rule.rule.id for rule in ruleset(language).rules if rule.rule.model}
-    plain = {(f.rule, f.start) for f in _lint(text, language, names=names, judge=_never_harm)}
-    harmful = [
-        (f.rule, f.start)
-        for f in _lint(text, language, names=names, judge=_always_harm)
-        if f.rule in model_rules
-    ]
-    return StoryAgents(acting=bool(harmful), asked=any(found not in plain for found in harmful))
+
+    def found(judge: Callable[[str], Verdict]) -> set[tuple[str, int]]:
+        return {
+            (f.rule, f.start)
+            for f in _lint(text, language, names=names, judge=judge)
+            if f.rule in model_rules
+        }
+
+    plain, story, harmful = found(_never_harm), found(_story_harm), found(_always_harm)
+    return StoryAgents(
+        acting=bool(harmful),
+        asked=bool(story - plain),
+        asked_act=bool(harmful - story - plain),
+    )
 
 
 class StoryAgents(NamedTuple):
     acting: bool
     asked: bool
+    asked_act: bool
 
 
 def _lint(
@@ -1468,7 +1496,8 @@ def _lint(
     whatever their case; `accounts` the names of the organisation's accounts
     (hotwash.blameless.people.organisation_names), found where written as a
     name (see _accounts). A span is flagged once per category: when two
-    rules of one category flag it, the first in the rule files is kept."""
+    rules of one category flag it, the first in the rule files is kept.
+    `judge` stands for the story model (training, tests)."""
     rules = ruleset(language)
     original, text = text, _lowered(text)
     sentences = _Sentences(text, language, judge, (rules.clause_opener, rules.clause_break))

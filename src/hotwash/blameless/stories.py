@@ -9,8 +9,9 @@ words are not in the sentence. It is a logistic regression over TF-IDF
 weighted words and word pairs, trained by `bench/train_stories.py` on the
 sentences of the labelled tuning corpus in which an agent acts, and shipped
 as plain data (`models/stories-<language>.json`: each term's inverse document
-frequency and weight, the intercept and the threshold chosen by
-cross-validation). Scoring is a few dictionary lookups per word, in pure
+frequency and weight, the intercept and the two thresholds chosen by
+cross-validation: one for a story told beyond the act, a stricter one for
+an act whose own words are all there is). Scoring is a few dictionary lookups per word, in pure
 Python: no library and no download at run time, linear in the text's length.
 
 The same arithmetic as scikit-learn's TfidfVectorizer(ngram_range=(1, 2),
@@ -44,7 +45,12 @@ EVIDENCE_WORDS = 3
 @dataclass(frozen=True)
 class Verdict:
     probability: float
+    # Whether the story, told beyond the act, reads as harm (the threshold).
     harm: bool
+    # Whether the act's own words read as harm, with nothing told beyond
+    # them ("Le stagiaire a poussé la clé de prod dans le dépôt public"):
+    # a stricter threshold, for the model then reads fewer words.
+    act_harm: bool = False
     # The known terms of the text and how often each occurs, and the
     # model's weights: what `evidence` is worked out from, only for the
     # few verdicts a finding quotes.
@@ -64,26 +70,37 @@ class Verdict:
         return tuple(term for _, term in pulls[:EVIDENCE_WORDS])
 
 
+def words_of(text: str) -> list[str]:
+    """The words a model reads: scikit-learn's tokens, lowercased."""
+    return _TOKEN.findall(text.lower())
+
+
 @dataclass(frozen=True)
-class StoryModel:
-    language: str
+class Scorer:
+    """A logistic regression over TF-IDF weighted words and word pairs,
+    scored as scikit-learn does, from each term's inverse document frequency
+    and weight."""
+
     # term -> (inverse document frequency, weight)
     terms: dict[str, tuple[float, float]]
     intercept: float
-    threshold: float
+    # term -> (idf * weight, idf squared): a term seen once, as most are,
+    # adds these to the dot product and the squared length.
+    pulls: dict[str, tuple[float, float]] = field(init=False, repr=False)
     # The first words of the word pairs it knows: a pair is looked up only
-    # after one of them (most are not).
-    pair_starts: frozenset[str] = field(init=False)
+    # after one of them (most words are not).
+    pair_starts: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        pulls = {term: (idf * weight, idf * idf) for term, (idf, weight) in self.terms.items()}
         starts = frozenset(term.split(" ", 1)[0] for term in self.terms if " " in term)
+        object.__setattr__(self, "pulls", pulls)
         object.__setattr__(self, "pair_starts", starts)
 
-    def judge(self, text: str) -> Verdict:
-        # The linter asks this for most sentences in which someone acts: a
-        # plain loop over the words, with no intermediate lists.
-        words = _TOKEN.findall(text.lower())
-        terms = self.terms
+    def counts(self, words: list[str]) -> dict[str, int]:
+        """How often each known term occurs: a plain loop over the words,
+        with no intermediate lists (the linter asks this of many sentences)."""
+        terms = self.pulls
         starts = self.pair_starts
         counts: dict[str, int] = {}
         for word in words:
@@ -92,16 +109,48 @@ class StoryModel:
         for first, second in itertools.pairwise(words):
             if first in starts and (pair := f"{first} {second}") in terms:
                 counts[pair] = counts.get(pair, 0) + 1
-        # Only the terms the model knows count, in the norm as in the score.
+        return counts
+
+    def probability(self, counts: Mapping[str, int]) -> float:
+        """The logistic of the weights' dot product with the unit-length
+        TF-IDF vector ((1 + ln count) * idf per known term) plus the
+        intercept: only the terms the model knows count, in the norm as in
+        the score."""
         dot = squares = 0.0
+        pulls = self.pulls
         for term, count in counts.items():
-            idf, weight = terms[term]
-            value = idf if count == 1 else (1.0 + math.log(count)) * idf
-            dot += value * weight
-            squares += value * value
-        score = self.intercept + (dot / math.sqrt(squares) if squares else 0.0)
-        probability = 1.0 / (1.0 + math.exp(-score))
-        return Verdict(probability, probability >= self.threshold, counts, terms)
+            pull, square = pulls[term]
+            if count == 1:
+                dot += pull
+                squares += square
+            else:
+                tf = 1.0 + math.log(count)
+                dot += tf * pull
+                squares += tf * tf * square
+        return logistic(self.intercept + (dot / math.sqrt(squares) if squares else 0.0))
+
+
+def logistic(score: float) -> float:
+    return 1.0 / (1.0 + math.exp(-score))
+
+
+@dataclass(frozen=True)
+class StoryModel:
+    language: str
+    scorer: Scorer
+    threshold: float
+    act_threshold: float
+
+    def judge(self, text: str) -> Verdict:
+        counts = self.scorer.counts(words_of(text))
+        probability = self.scorer.probability(counts)
+        return Verdict(
+            probability,
+            probability >= self.threshold,
+            probability >= self.act_threshold,
+            counts,
+            self.scorer.terms,
+        )
 
 
 def model_path(language: str) -> Path:
@@ -117,9 +166,9 @@ def story_model(language: str) -> StoryModel:
         terms = {term: (float(idf), float(weight)) for term, (idf, weight) in data["terms"].items()}
         return StoryModel(
             language=language,
-            terms=terms,
-            intercept=float(data["intercept"]),
+            scorer=Scorer(terms, float(data["intercept"])),
             threshold=float(data["threshold"]),
+            act_threshold=float(data["act_threshold"]),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(
