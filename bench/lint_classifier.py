@@ -24,6 +24,10 @@ Techniques, per language, each deciding "blameful or not" for a sentence:
   (P >= the high threshold): the classifier only adds what it is sure of.
 - rules & clf@hi: flagged by the rules and a confident classifier: the
   classifier as a filter on the rules' findings.
+- rules&lo | clf@hi2: flagged by the rules unless the classifier finds the
+  sentence clearly blameless (P < low), or by a confident classifier (P >=
+  high2); the pair chosen on the tuning set's cross-validated probabilities
+  for the most recall at --high-precision.
 
 The high threshold is --high if given; otherwise, per language and
 classifier, the lowest one at which the classifier's cross-validated
@@ -322,11 +326,42 @@ def high_threshold(probabilities: Sequence[float], rows: Sequence[Row], precisio
     return best
 
 
+# The grid of (low, high) thresholds tried for the stacked combination.
+_LOWS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+_HIGHS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99, 1.01)
+
+
+def stacked(rules: Sequence[bool], probs: Sequence[float], low: float, high: float) -> list[bool]:
+    """Flagged by the rules unless the classifier finds the sentence
+    clearly blameless (P < low), or by a confident classifier (P >= high)."""
+    return [(r and p >= low) or p >= high for r, p in zip(rules, probs, strict=True)]
+
+
+def stacked_thresholds(
+    rules: Sequence[bool], probs: Sequence[float], rows: Sequence[Row], precision: float
+) -> tuple[float, float]:
+    """The (low, high) pair with the most recall whose precision reaches
+    `precision` on these rows (the tuning set's cross-validated
+    probabilities); (0, 1.01), the rules alone, if none does."""
+    truth = [r.blameful for r in rows]
+    best, chosen = -1.0, (0.0, 1.01)
+    for low in _LOWS:
+        for high in _HIGHS:
+            flags = stacked(rules, probs, low, high)
+            tp = sum(f and t for f, t in zip(flags, truth, strict=True))
+            fp = sum(f and not t for f, t in zip(flags, truth, strict=True))
+            recall = tp / max(1, sum(truth))
+            if tp + fp and tp / (tp + fp) >= precision and recall > best:
+                best, chosen = recall, (low, high)
+    return chosen
+
+
 def combinations(
     rules: Sequence[bool] | None,
     probabilities: dict[str, list[float]],
     threshold: float,
     highs: dict[str, float],
+    stacks: dict[str, tuple[float, float]] | None = None,
 ) -> list[tuple[str, list[bool]]]:
     """Every technique's flags, from the rules' flags and the classifiers'
     probabilities."""
@@ -348,6 +383,9 @@ def combinations(
         techniques.append(
             (f"rules & {name}@hi", [r and p >= high for r, p in zip(rules, probs, strict=True)])
         )
+        if stacks and name in stacks:
+            low, top = stacks[name]
+            techniques.append((f"rules&lo | {name}@hi2", stacked(rules, probs, low, top)))
     return techniques
 
 
@@ -670,8 +708,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         all_highs[lang] = highs
         print("  high thresholds: " + ", ".join(f"{n} {t:.3f}" for n, t in highs.items()))
+        tuning_rules = rules_flags(lint, lang, tuning) if lint is not None else None
+        stacks = (
+            {
+                name: stacked_thresholds(tuning_rules, probs, tuning, args.high_precision)
+                for name, probs in probabilities.items()
+            }
+            if tuning_rules is not None
+            else {}
+        )
+        if stacks:
+            print(
+                "  stacked (low, high): "
+                + ", ".join(f"{n} {lo:.2f}/{hi:.2f}" for n, (lo, hi) in stacks.items())
+            )
         if "tuning" in datasets:
-            rules = rules_flags(lint, lang, tuning) if lint is not None else None
+            rules = tuning_rules
             figures = [
                 score(
                     name,
@@ -683,7 +735,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if name == "rules"
                     else "",
                 )
-                for name, flags in combinations(rules, probabilities, args.threshold, highs)
+                for name, flags in combinations(rules, probabilities, args.threshold, highs, stacks)
             ]
             all_figures.extend(figures)
             print_table(
@@ -704,7 +756,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rules = rules_flags(lint, lang, heldout) if lint is not None else None
             figures = [
                 score(name, lang, "heldout", heldout, flags)
-                for name, flags in combinations(rules, probabilities, args.threshold, highs)
+                for name, flags in combinations(rules, probabilities, args.threshold, highs, stacks)
             ]
             all_figures.extend(figures)
             # Only figures: the held-out sentences are never printed.
