@@ -598,7 +598,9 @@ class _Starts:
             for string, start, _end in self.automaton.find_matches_as_indexes(
                 text, overlapping=True
             ):
-                if _starts_word(text, start):
+                # _starts_word, inlined: this runs for every head found.
+                before = text[start - 1] if start else " "
+                if not (before.isalnum() or before == "_"):
                     found.setdefault(string, []).append(start)
         starts: dict[int, set[int]] = {}
         for string, places in found.items():
@@ -617,8 +619,9 @@ class _Starts:
 
 def _starts_word(text: str, start: int) -> bool:
     """Whether no word character (\\w: a letter, a digit or "_") comes
-    right before `start`; a string method, for it is asked at every head
-    the automata find."""
+    right before `start`; string methods, not a regular expression, for it
+    is asked at every head the automata find (inlined in the two loops that
+    ask it most)."""
     if start == 0:
         return True
     before = text[start - 1]
@@ -662,11 +665,11 @@ class _Finder:
     def spans(self, text: str) -> list[tuple[int, int]]:
         if self.automaton is None:
             return [match.span() for match in _scan(self.pattern, text)]
-        starts = {
-            start
-            for _, start, _ in self.automaton.find_matches_as_indexes(text, overlapping=True)
-            if _starts_word(text, start)
-        }
+        starts = set()
+        for _, start, _ in self.automaton.find_matches_as_indexes(text, overlapping=True):
+            before = text[start - 1] if start else " "  # _starts_word, inlined
+            if not (before.isalnum() or before == "_"):
+                starts.add(start)
         return _matched_at(self.pattern, text, starts)
 
 
@@ -949,29 +952,26 @@ def _capitalised(
     checkout service"). Whether it is a person acting is for the agent
     rules' `before` and `after` to say, as for any name."""
     found: list[tuple[int, int, str]] = []
+    # What the word alone says, worked out once per distinct word ("The",
+    # "We" and the same names come back again and again).
+    shaped: dict[str, bool] = {}
     for match in _CAPITAL_WORD.finditer(original):
         start, end = match.span()
         if start in known:
             continue  # a name found already (given, an account's, a mention)
+        word = match.group()
+        key = text[start:end]
+        like_a_name = shaped.get(word)
+        if like_a_name is None:
+            like_a_name = shaped[word] = _shaped_like_a_name(rules, word, key)
+        if not like_a_name:
+            continue
         glued = start > 0 and (
             original[start - 1] in _NOT_BEFORE_NAME or original[start - 1].isalnum()
         )
         if glued and not _ELISION.search(original, max(0, start - 8), start):
             continue
         if _NAME_CONTINUES.match(original, end):
-            continue
-        word = match.group()
-        # "Jean-Luc" and "Hye-jin" are names; "GitHub", "SRE", "PostgreSQL" not.
-        parts = word.split("-")
-        if not (
-            word[1:].replace("-", "").islower()
-            or all(part[:1].isupper() and part[1:].islower() for part in parts)
-        ):
-            continue
-        key = text[start:end]
-        if key in rules.not_names or key.endswith(_NOUN_ENDINGS):
-            continue
-        if len(key) > 7 and key.endswith(_LONG_NOUN_ENDINGS):
             continue
         if _DETERMINER.search(text, max(0, start - 8), start):
             continue
@@ -990,6 +990,22 @@ def _capitalised(
         if not (before.isalnum() or after.isalnum()):
             written.add(keys[index])
     return [(start, end) for start, end, key in found if key not in written]
+
+
+def _shaped_like_a_name(rules: RuleSet, word: str, key: str) -> bool:
+    """Whether a capitalised word (`key` in lower case) may be a first name
+    by its letters alone: "Jean-Luc" and "Hye-jin" are names; "GitHub",
+    "SRE", "PostgreSQL" are not, nor the rule files' `not_names`, nor words
+    ending like nouns ("Monitoring", "Replication")."""
+    parts = word.split("-")
+    if not (
+        word[1:].replace("-", "").islower()
+        or all(part[:1].isupper() and part[1:].islower() for part in parts)
+    ):
+        return False
+    if key in rules.not_names or key.endswith(_NOUN_ENDINGS):
+        return False
+    return not (len(key) > 7 and key.endswith(_LONG_NOUN_ENDINGS))
 
 
 def _role_spans(rules: RuleSet, text: str) -> Iterator[tuple[int, int]]:
