@@ -9,10 +9,11 @@ words are not in the sentence. It is a logistic regression over TF-IDF
 weighted words and word pairs, trained by `bench/train_stories.py` on the
 sentences of the labelled tuning corpus in which an agent acts, and shipped
 as plain data (`models/stories-<language>.json`: each term's inverse document
-frequency and weight, the intercept and the two thresholds chosen by
-cross-validation: one for a story told beyond the act, a stricter one for
-an act whose own words are all there is). Scoring is a few dictionary lookups per word, in pure
-Python: no library and no download at run time, linear in the text's length.
+frequency and weight, the intercept, and two thresholds chosen on a
+validation set: one for a story told beyond the act, one never lower for
+an act whose own words are all there is). Scoring is a few dictionary
+lookups per word, in pure Python: no library and no download at run time,
+linear in the text's length.
 
 The same arithmetic as scikit-learn's TfidfVectorizer(ngram_range=(1, 2),
 sublinear_tf=True) and LogisticRegression: terms are the lowercased words of
@@ -49,7 +50,7 @@ class Verdict:
     harm: bool
     # Whether the act's own words read as harm, with nothing told beyond
     # them ("Le stagiaire a poussé la clé de prod dans le dépôt public"):
-    # a stricter threshold, for the model then reads fewer words.
+    # a threshold never lower, for the model then reads fewer words.
     act_harm: bool = False
     # The known terms of the text and how often each occurs, and the
     # model's weights: what `evidence` is worked out from, only for the
