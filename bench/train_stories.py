@@ -79,7 +79,7 @@ def corpus_path(language: str) -> Path:
 
 
 def corpus_digest(language: str) -> str:
-    return hashlib.sha256(corpus_path(language).read_bytes()).hexdigest()
+    return digest(corpus_path(language))
 
 
 def validation_path(language: str) -> Path:

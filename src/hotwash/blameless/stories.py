@@ -71,7 +71,7 @@ class Verdict:
         return tuple(term for _, term in pulls[:EVIDENCE_WORDS])
 
 
-def words_of(text: str) -> list[str]:
+def _words_of(text: str) -> list[str]:
     """The words a model reads: scikit-learn's tokens, lowercased."""
     return _TOKEN.findall(text.lower())
 
@@ -143,7 +143,7 @@ class StoryModel:
     act_threshold: float
 
     def judge(self, text: str) -> Verdict:
-        counts = self.scorer.counts(words_of(text))
+        counts = self.scorer.counts(_words_of(text))
         probability = self.scorer.probability(counts)
         return Verdict(
             probability,

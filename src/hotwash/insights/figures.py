@@ -81,6 +81,8 @@ REFRESH_RETRY = timedelta(minutes=2)
 WATCHED = timedelta(days=7)
 REFRESH_AFTER = timedelta(minutes=50)
 KEPT_CURRENT_PER_READER = 5
+# Figures of a named period, not of dates picked by hand (since, until).
+NAMED_PERIOD = ~Q(filters__has_key="since") & ~Q(filters__has_key="until")
 # How often a view writes down that the figures were looked at.
 VIEWED_EVERY = timedelta(hours=1)
 
@@ -279,6 +281,7 @@ def keep_figures_current(*, now: datetime) -> int:
             viewer__is_active=True,
             compute_ms__gt=settings.INSIGHTS_BACKGROUND_AFTER_MS,  # cheap ones: on the page
         )
+        .filter(NAMED_PERIOD)
         .defer("figures")  # the versions and what was asked are enough here
         .select_related("viewer")
         .order_by("-viewed_at", "-pk")
@@ -291,10 +294,9 @@ def keep_figures_current(*, now: datetime) -> int:
     kept_current: dict[int, int] = {}
     queued = 0
     for snapshot in watched:
-        if snapshot.viewer is None or _custom(snapshot):
-            continue
-        if not can_view_insights(snapshot.viewer):  # the permission was taken back
-            continue
+        # (None only for the type checker: the query asks for an active viewer.)
+        if snapshot.viewer is None or not can_view_insights(snapshot.viewer):
+            continue  # the permission was taken back
         try:
             asked = Asked.parse(
                 snapshot.viewer,
@@ -325,11 +327,6 @@ def keep_figures_current(*, now: datetime) -> int:
                 continue
         queued += _request_refresh(current or snapshot, asked, now)
     return queued
-
-
-def _custom(snapshot: FiguresSnapshot) -> bool:
-    """Figures of dates picked by hand (since, until), not a named period."""
-    return "since" in snapshot.filters or "until" in snapshot.filters
 
 
 # --- keys and versions -------------------------------------------------------
@@ -443,7 +440,6 @@ def forget_old_figures(*, now: datetime) -> int:
     those of a named period someone looked at in the last WATCHED days: they
     tell the worker which figures to keep current."""
     old = FiguresSnapshot.objects.filter(computed_at__lt=now - KEEP_FIGURES)
-    named_period = ~Q(filters__has_key="since") & ~Q(filters__has_key="until")
-    watched = Q(viewed_at__gte=now - WATCHED) & named_period
+    watched = Q(viewed_at__gte=now - WATCHED) & NAMED_PERIOD
     deleted: int = old.exclude(watched).delete()[0]
     return deleted
