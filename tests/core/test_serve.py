@@ -24,28 +24,32 @@ SERVER_ERROR_HEADING = "Something went wrong on our side"
 
 
 def test_it_serves_the_app_and_static_files_with_the_security_headers(tmp_path: Path) -> None:
-    with server_database(tmp_path) as database, running_server(database) as server:
+    with (
+        server_database(tmp_path) as database,
+        running_server(database) as server,
+        # A generous timeout: the first OpenAPI schema is built on demand, and
+        # this checks what is served, not how fast (httpx waits 5 s by default).
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
         token = database.create_user("amira")
         assert token.startswith("hw_")
-        assert (
-            httpx.get(f"{server.url}/api/v1/openapi.json").json()["info"]["title"] == "Hotwash API"
-        )
+        assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Hotwash API"
         for path, content_type in (
             ("/static/admin/css/base.css", "text/css"),
             ("/static/hotwash/app.css", "text/css"),
             ("/static/hotwash/live.js", "text/javascript"),
             ("/static/ninja/swagger-ui-bundle.js", "text/javascript"),
         ):
-            response = httpx.get(f"{server.url}{path}")
+            response = client.get(path)
             assert response.status_code == 200, path
             assert response.headers["content-type"].startswith(content_type), path
             assert response.headers["x-content-type-options"] == "nosniff", path
             assert response.content, path
-        page = httpx.get(f"{server.url}/en/accounts/login/")
+        page = client.get("/en/accounts/login/")
         assert page.status_code == 200
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert page.headers["x-content-type-options"] == "nosniff"
-        assert httpx.get(f"{server.url}/static/hotwash/no-such.css").status_code == 404
+        assert client.get("/static/hotwash/no-such.css").status_code == 404
 
 
 @dataclass

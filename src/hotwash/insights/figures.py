@@ -171,10 +171,12 @@ def _is_current(snapshot: FiguresSnapshot, data: str, now: datetime, within: tim
 
 
 def _may_show_while_refreshing(snapshot: FiguresSnapshot, now: datetime) -> bool:
+    # Strictly younger than the window: a window of 0 never shows stale
+    # figures, even when no time passed since they were computed.
     return _expensive(snapshot) and (
         timedelta(0)
         <= now - snapshot.computed_at
-        <= timedelta(seconds=settings.INSIGHTS_STALE_SECONDS)
+        < timedelta(seconds=settings.INSIGHTS_STALE_SECONDS)
     )
 
 
