@@ -24,9 +24,14 @@ XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --n
 
 .PHONY: run test test-suites bytecode lint typecheck test-sqlite test-postgres system-deps messages bench clean
 
+# The pinned packages go in with uv (pinned in requirements-dev.txt), in a
+# third of pip's time: a clean clone (CI) builds the environment on every
+# run. pip installs them where uv cannot be had.
 $(BIN)/hotwash: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements-dev.txt)" \
+		&& VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install --quiet --compile-bytecode -r requirements-dev.txt \
+		|| $(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
 		|| $(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
@@ -41,26 +46,36 @@ run: $(BIN)/hotwash
 	$(BIN)/hotwash demo --if-empty
 	$(BIN)/hotwash serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check, then the whole suite on SQLite and on PostgreSQL. The two
-## runs share nothing (throwaway databases, free ports, temporary folders) and
-## spend much of their time waiting on servers, so they run side by side.
-test: lint typecheck system-deps $(NODE_MODULES)
-	@$(MAKE) --no-print-directory test-suites
+## Lint, then the whole suite on SQLite and on PostgreSQL, with the type
+## check beside them. The two runs share nothing (throwaway databases, free
+## ports, temporary folders) and spend much of their time waiting on servers,
+## so they run side by side; mypy, half a minute on its own, fills some of
+## that waiting (its output in $(TEST_LOGS)/typecheck.log, shown at the end).
+test: lint system-deps $(NODE_MODULES)
+	@$(MAKE) --no-print-directory test-suites BESIDE=typecheck
 
 ## Both suites side by side. Each one's full output goes to $(TEST_LOGS)/<suite>.log;
 ## the terminal shows pytest's progress lines as they come, prefixed with the
 ## suite's name, then each suite's summary and where the logs are. Fails when
-## either suite fails.
+## either suite fails. BESIDE names other targets to run alongside (their
+## output logged, then shown after the summaries).
+BESIDE ?=
 test-suites: $(BIN)/hotwash $(NODE_MODULES) bytecode
 	@mkdir -p $(TEST_LOGS)
 	@echo "Running the suite on SQLite and on PostgreSQL side by side; full output in $(TEST_LOGS)/sqlite.log and $(TEST_LOGS)/postgres.log."
-	@status=0; $(MAKE) --no-print-directory -j2 -k test-logged-sqlite test-logged-postgres || status=$$?; \
+	@status=0; $(MAKE) --no-print-directory -j$(words sqlite postgres $(BESIDE)) -k \
+		test-logged-sqlite test-logged-postgres $(addprefix beside-,$(BESIDE)) || status=$$?; \
 	for suite in sqlite postgres; do \
 		echo; awk '/^make/ {next} /short test summary info/ {p = 1} p {print} END {if (!p) print last} {last = $$0}' \
 			$(TEST_LOGS)/$$suite.log | sed "s/^/$$suite: /"; \
 	done; \
+	for job in $(BESIDE); do echo; grep -v '^make' $(TEST_LOGS)/$$job.log | sed "s/^/$$job: /"; done; \
 	echo; echo "Full logs: $(TEST_LOGS)/sqlite.log, $(TEST_LOGS)/postgres.log"; \
 	exit $$status
+
+# Another target beside the suites, its output to its log.
+beside-%:
+	@$(MAKE) --no-print-directory $* > $(TEST_LOGS)/$*.log 2>&1
 
 # One suite: everything to its log, its progress lines (pytest's "[ 42%]") to
 # the terminal. bash for pipefail: the suite's status, not the filter's.
