@@ -42,17 +42,28 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-import pygal  # type: ignore[import-untyped]
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from pygal.style import Style  # type: ignore[import-untyped]
 
-# pygal adds an import hook for its map plugins (pygal.maps.*) that has no
-# find_spec, so Python warns on every later import that passes it (an error
-# in the tests). We draw no maps: take the hook out again.
-sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
+
+@functools.cache
+def _pygal() -> Any:
+    """pygal, imported when the first chart is drawn: with the package
+    metadata it reads (importlib_metadata) it costs 0.08 s, which every
+    process would otherwise spend as it starts (this module's data types
+    are loaded with the insights queries), though most never draw a chart."""
+    import pygal  # type: ignore[import-untyped]
+    import pygal.style  # type: ignore[import-untyped]
+
+    # pygal adds an import hook for its map plugins (pygal.maps.*) that has no
+    # find_spec, so Python warns on every later import that passes it (an
+    # error in the tests). We draw no maps: take the hook out again.
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
+    return pygal
+
 
 # Series colours, each at least 4.5:1 against white (so also fit for text),
 # in an order where neighbours differ in lightness as well as hue. Series past
@@ -69,20 +80,23 @@ PALETTE = (
     "#3f4a52",  # slate
 )
 
-_STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#1a1a1a",
-    foreground_strong="#1a1a1a",
-    foreground_subtle="#6b6b6b",
-    colors=PALETTE,
-    font_family="system-ui, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    legend_font_size=13,
-    value_font_size=11,
-    title_font_size=15,
-)
+
+@functools.cache
+def _style() -> Any:
+    return _pygal().style.Style(
+        background="#ffffff",
+        plot_background="#ffffff",
+        foreground="#1a1a1a",
+        foreground_strong="#1a1a1a",
+        foreground_subtle="#6b6b6b",
+        colors=PALETTE,
+        font_family="system-ui, sans-serif",
+        label_font_size=12,
+        major_label_font_size=12,
+        legend_font_size=13,
+        value_font_size=11,
+        title_font_size=15,
+    )
 
 
 class ChartKind(enum.StrEnum):
@@ -224,7 +238,7 @@ def _box_table(chart: Chart) -> Table:
 def _config(chart: Chart) -> dict[str, object]:
     columns = len(chart.boxes) if chart.kind is ChartKind.BOX else len(chart.categories)
     return {
-        "style": _STYLE,
+        "style": _style(),
         "js": [],  # pygal's default script loads from a CDN
         "css": [],
         "disable_xml_declaration": True,
@@ -242,7 +256,8 @@ def _config(chart: Chart) -> dict[str, object]:
     }
 
 
-def _pygal_chart(chart: Chart) -> pygal.graph.graph.Graph:
+def _pygal_chart(chart: Chart) -> Any:
+    pygal = _pygal()
     config = _config(chart)
     if chart.kind is ChartKind.BOX:
         # The x labels name the boxes: a legend would repeat them.

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Literal
-
-import snowballstemmer  # type: ignore[import-untyped]
+from functools import cache, lru_cache
+from typing import Any, Literal
 
 from hotwash.search import stopwords
 
@@ -27,7 +25,7 @@ LANGUAGES: tuple[Language, ...] = ("en", "fr")
 # Letters and digits (FTS5's unicode61 tokenizer splits on everything else,
 # the underscore included), so a word made here is one token to FTS5.
 WORD = re.compile(r"[^\W_]+")
-_STEMMERS = {"en": snowballstemmer.stemmer("english"), "fr": snowballstemmer.stemmer("french")}
+_SNOWBALL_LANGUAGES = {"en": "english", "fr": "french"}
 _STOP_WORDS = {"en": stopwords.ENGLISH, "fr": stopwords.FRENCH}
 # A word longer than this is not a word a person searches for (a hash, a
 # token): kept whole, not stemmed.
@@ -69,7 +67,17 @@ def stem(word: str, language: Language) -> str:
         return ""
     if len(word) > LONGEST_STEMMED:
         return word
-    return str(_STEMMERS[language].stemWord(word))
+    return str(_stemmer(language).stemWord(word))
+
+
+@cache
+def _stemmer(language: Language) -> Any:
+    """The language's Snowball stemmer, made on first use: importing
+    snowballstemmer loads the stemmers of all its languages (0.09 s), which
+    every `hotwash` command would otherwise spend as it starts."""
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    return snowballstemmer.stemmer(_SNOWBALL_LANGUAGES[language])
 
 
 def stems(text: str, language: Language) -> list[str]:
