@@ -28,9 +28,9 @@ from django.views import defaults
 from django.views.debug import ExceptionReporter
 
 # Django imports this module while it configures logging (for error emails),
-# in every process, before the apps are loaded: what it needs of the rest of
-# Hotwash is imported where used (hotwash.core.views brings the API's error
-# handling, and django-ninja with it: 0.2 s of every command's start).
+# in every process, before the apps and their models are loaded: what it
+# needs of the rest of Hotwash is imported where used (hotwash.core.views
+# would bring the API's error handling and schemas into every command).
 
 
 def may_see_debug_pages(request: HttpRequest | None) -> bool:
