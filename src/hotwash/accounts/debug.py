@@ -27,10 +27,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.debug import ExceptionReporter
 
-# Django imports this module while it configures logging (for error emails),
-# in every process, before the apps and their models are loaded: what it
-# needs of the rest of Hotwash is imported where used (hotwash.core.views
-# would bring the API's error handling and schemas into every command).
+from hotwash.core.views import SERVER_ERROR_MESSAGE, not_found
 
 
 def may_see_debug_pages(request: HttpRequest | None) -> bool:
@@ -41,6 +38,8 @@ def may_see_debug_pages(request: HttpRequest | None) -> bool:
     user = getattr(request, "user", None)
     if user is None:
         return False
+    # Imported here: Django imports this module while it configures logging
+    # (for error emails), before the apps and their models are loaded.
     from hotwash.accounts.permissions import is_admin
 
     try:
@@ -79,8 +78,6 @@ class AdminOnlyExceptionReporter(ExceptionReporter):
             return super().get_traceback_text()
         if self._bad_request() is not None:
             return mark_safe(_("The request could not be understood."))
-        from hotwash.core.views import SERVER_ERROR_MESSAGE
-
         return mark_safe(str(SERVER_ERROR_MESSAGE))
 
 
@@ -96,17 +93,11 @@ class AdminOnlyDebugPagesMiddleware:
         # No route matched: with DEBUG on, Django answered with its own page.
         unrouted = response.status_code == 404 and request.resolver_match is None
         if unrouted and settings.DEBUG and not may_see_debug_pages(request):
-            return _not_found(request, Http404())
+            return not_found(request, Http404())
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """A view's "not found" (a private incident, say) under DEBUG."""
         if isinstance(exception, Http404) and settings.DEBUG and not may_see_debug_pages(request):
-            return _not_found(request, exception)
+            return not_found(request, exception)
         return None
-
-
-def _not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    from hotwash.core.views import not_found
-
-    return not_found(request, exception)
